@@ -1,0 +1,125 @@
+/* cmd-request.c - request ROLE --out FILE: key and request only. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "enroll.h"
+#include "err.h"
+#include "profile.h"
+
+enum { OPT_OUT = 1200, OPT_SET };
+
+struct request_opts {
+	const struct global_opts *g;
+	const char *out;
+	struct vars *vars;
+};
+
+static const struct option request_long[] = {
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_request_option(void *ctx, int opt, const char *arg)
+{
+	struct request_opts *o = ctx;
+
+	switch (opt) {
+	case 'o':
+	case OPT_OUT: o->out = arg; return 0;
+	case OPT_SET: return cmd_set_var(o->g, o->vars, arg);
+	default: return cmd_usage_error(o->g, "unknown option");
+	}
+}
+
+/* Open the output before the token changes; an existing file is kept. */
+static int
+cmd_request_open_out(const struct global_opts *g, const char *path, int *fd)
+{
+	if (strcmp(path, "-") == 0) {
+		*fd = STDOUT_FILENO;
+		return 0;
+	}
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (*fd < 0) {
+		err_set(errno == EEXIST ? ERR_USAGE : ERR_FAILED, "cannot create %s: %s%s",
+			path, strerror(errno), errno == EEXIST ? " (not overwritten)" : "");
+		return cmd_fail(g);
+	}
+	return 0;
+}
+
+int
+cmd_request(struct global_opts *g, int argc, char **argv)
+{
+	struct request_opts o;
+	struct profile **profile = NULL;
+	struct module *m = NULL;
+	struct token *t = NULL;
+	char *pem = NULL;
+	size_t len;
+	int first = 0, fd = -1, status = EXIT_FAILED;
+
+	memset(&o, 0, sizeof(o));
+	o.g = g;
+	if ((o.vars = vars_new()) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		return cmd_fail(g);
+	}
+	if (!cmd_parse(g, argc, argv, "o:", request_long, cmd_request_option, &o,
+		       &first, &status))
+		goto out;
+	if (argc - first != 1) {
+		status = cmd_usage_error(g, "name exactly one role");
+		goto out;
+	}
+	if (o.out == NULL) {
+		status = cmd_usage_error(g, "--out FILE is required (- for stdout)");
+		goto out;
+	}
+	if ((status = cmd_load_profiles(g, argv + first, 1, o.vars, &profile)) != 0 ||
+	    (status = cmd_request_open_out(g, o.out, &fd)) != 0 ||
+	    (status = cmd_open_token(g, &m, &t)) != 0)
+		goto out;
+	if (enroll_request(t, profile[0], o.vars, &pem) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	len = strlen(pem);
+	if (write(fd, pem, len) != (ssize_t)len || (fd != STDOUT_FILENO && close(fd) < 0)) {
+		err_set(ERR_FAILED, "cannot write the request to %s: %s; the key "
+			"awaits a certificate on the token", o.out, strerror(errno));
+		fd = -1;
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (fd != STDOUT_FILENO)
+		fd = -1;
+	if (g->json)
+		cmd_json_print(json_pack("{s:o, s:s, s:s, s:s}", "token",
+					 cmd_json_token(token_get_info(t)), "role",
+					 argv[first], "state", "awaiting", "request",
+					 strcmp(o.out, "-") == 0 ? pem : o.out));
+	else if (g->verbosity >= 0 && strcmp(o.out, "-") != 0)
+		printf("requested %s: the key awaits its certificate; request "
+		       "written to %s\n", argv[first], o.out);
+	status = EXIT_DONE;
+out:
+	if (fd >= 0 && fd != STDOUT_FILENO) {
+		close(fd);
+		if (status != EXIT_DONE)
+			unlink(o.out);
+	}
+	free(pem);
+	cmd_free_profiles(profile, 1);
+	cmd_close_token(m, t);
+	vars_free(o.vars);
+	return status;
+}

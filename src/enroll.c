@@ -1,0 +1,452 @@
+/* enroll.c - one role, end to end: key -> request -> CA -> check -> write. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+
+#include "certstore.h"
+#include "enroll.h"
+#include "err.h"
+#include "keygen.h"
+#include "util.h"
+#include "verify.h"
+
+/* Labels are short on many cards; ours stay within CKA_LABEL's usual 32. */
+#define ENROLL_LABEL_MAX 64
+
+void
+enroll_result_clear(struct enroll_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->role);
+	free(r->label);
+	free(r->id_hex);
+	free(r->key_alg);
+	X509_free(r->cert);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Number of objects of CLASS labelled LABEL. */
+static int
+enroll_count_label(struct token *t, CK_OBJECT_CLASS cls, const char *label,
+		   size_t *count)
+{
+	CK_OBJECT_HANDLE *h = NULL;
+	int rc = certstore_find_label(t, cls, label, &h, count);
+
+	free(h);
+	return rc;
+}
+
+/* Refuse a role that is on the token in any state already. */
+static int
+enroll_check_free(struct token *t, const struct profile *p)
+{
+	static const struct {
+		const char *prefix;
+		const char *why;
+	} states[] = {
+		{ "", "is already on the token; use renew to replace it" },
+		{ ENROLL_PENDING_PREFIX, "has a key left by an interrupted run; "
+		  "run status --repair first" },
+		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
+		  "install the certificate or remove the role" },
+	};
+	static const CK_OBJECT_CLASS classes[] = { CKO_PRIVATE_KEY, CKO_CERTIFICATE };
+	char label[ENROLL_LABEL_MAX + 16];
+	size_t i, j, n;
+	const unsigned char *fixed;
+	size_t fixed_len = 0;
+	CK_OBJECT_HANDLE *h = NULL;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		snprintf(label, sizeof(label), "%s%s", states[i].prefix, profile_label(p));
+		for (j = 0; j < sizeof(classes) / sizeof(classes[0]); j++) {
+			if (enroll_count_label(t, classes[j], label, &n) < 0)
+				return -1;
+			if (n > 0)
+				return err_set(ERR_FAILED, "role %s %s", profile_role(p),
+					       states[i].why);
+		}
+	}
+	fixed = profile_key_id(p, &fixed_len);
+	if (fixed != NULL) {
+		if (certstore_find_id(t, CKO_PRIVATE_KEY, fixed, fixed_len, &h, &n) < 0)
+			return -1;
+		free(h);
+		if (n > 0)
+			return err_set(ERR_FAILED, "role %s: its fixed key slot is "
+				       "occupied by another key", profile_role(p));
+	}
+	return 0;
+}
+
+/* csr_signer callback: sign with the new on-token key. */
+struct enroll_signer_ctx {
+	struct token *t;
+	const struct keypair *kp;
+};
+
+static int
+enroll_sign(void *ctx, const EVP_MD *md, const unsigned char *digest,
+	    size_t dlen, unsigned char **sig, size_t *siglen)
+{
+	struct enroll_signer_ctx *c = ctx;
+
+	return keygen_sign_digest(c->t, c->kp, md, digest, dlen, sig, siglen);
+}
+
+/* Make the role's key under TEMP_LABEL and its signed request. */
+static int
+enroll_make_request(struct token *t, const struct profile *p,
+		    const struct csr_spec *spec, const char *temp_label,
+		    struct keypair *kp, bool *made, EVP_PKEY **pub, X509_REQ **req)
+{
+	struct enroll_signer_ctx ctx = { t, kp };
+	struct csr_signer signer = { enroll_sign, &ctx };
+	size_t fixed_len = 0;
+	const unsigned char *fixed = profile_key_id(p, &fixed_len);
+
+	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), temp_label,
+			    fixed, fixed_len, kp) < 0)
+		return err_prefix("generate %s key", keygen_alg_name(profile_key_alg(p)));
+	*made = true;
+	if (keygen_public_key(t, kp->pub, pub) < 0)
+		return err_prefix("read the new public key");
+	if (csr_build(spec, *pub, &signer, req) < 0)
+		return err_prefix("sign the request");
+	if (keygen_narrow(t, kp, profile_key_caps(p)) < 0)
+		return -1;
+	return 0;
+}
+
+/* Write CERT beside KP under the role's label and name the pair for the
+ * role: the last steps, undone together if either fails. */
+static int
+enroll_write_back(struct token *t, const struct profile *p,
+		  const struct keypair *kp, X509 *cert)
+{
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+
+	if (certstore_write(t, cert, kp->id, kp->id_len, profile_label(p), &h) < 0)
+		return err_prefix("write back");
+	if (keygen_relabel(t, kp, profile_label(p)) < 0) {
+		token_destroy(t, h);
+		return err_prefix("write back");
+	}
+	return 0;
+}
+
+static int
+enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert,
+		   struct enroll_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->role = util_strdup(profile_role(p));
+	out->label = util_strdup(profile_label(p));
+	out->id_hex = util_hex(kp->id, kp->id_len);
+	out->key_alg = util_strdup(keygen_alg_name(kp->alg));
+	if (out->role == NULL || out->label == NULL || out->id_hex == NULL ||
+	    out->key_alg == NULL || !X509_up_ref(cert)) {
+		enroll_result_clear(out);
+		return err_set(ERR_FAILED, "out of memory");
+	}
+	out->cert = cert;
+	return 0;
+}
+
+/* Remove a key pair made by a failed run, keeping the first error. */
+static void
+enroll_undo(struct token *t, const struct keypair *kp)
+{
+	char saved[1024];
+	enum err_kind kind = err_kind();
+
+	snprintf(saved, sizeof(saved), "%s", err_message());
+	if (keygen_destroy(t, kp) < 0) {
+		err_prefix("%s; the new key could not be removed", saved);
+		err_append("run status --repair");
+	} else {
+		err_set(kind, "%s", saved);
+		err_append("the new key was removed");
+	}
+}
+
+/* Parse ANSWER (plus EXTRA chain) and run the certificate checks. */
+static int
+enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
+		    EVP_PKEY *pub, const unsigned char *answer, size_t len,
+		    STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert)
+{
+	struct verify_policy policy;
+	STACK_OF(X509) *chain = NULL;
+	X509 *leaf = NULL;
+	int i, rc = -1;
+
+	*cert = NULL;
+	if (verify_parse_answer(answer, len, &leaf, &chain) < 0)
+		goto out;
+	for (i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
+		if (!X509_add_cert(chain, sk_X509_value(extra, i), X509_ADD_FLAG_UP_REF)) {
+			err_set(ERR_FAILED, "out of memory");
+			goto out;
+		}
+	}
+	memset(&policy, 0, sizeof(policy));
+	policy.spec = spec;
+	policy.key = pub;
+	policy.max_lifetime_days = profile_max_lifetime_days(p);
+	policy.allow_subject_change = profile_allow_subject_change(p);
+	policy.trust = trust;
+	policy.now = time(NULL);
+	if (verify_issued(leaf, chain, &policy, NULL) < 0)
+		goto out;
+	*cert = leaf;
+	leaf = NULL;
+	rc = 0;
+out:
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+int
+enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
+	    struct ca *ca, X509_STORE *trust, struct enroll_result *out)
+{
+	char pending[ENROLL_LABEL_MAX + 16];
+	struct csr_spec spec;
+	struct keypair kp;
+	EVP_PKEY *pub = NULL;
+	X509_REQ *req = NULL;
+	X509 *cert = NULL;
+	unsigned char *answer = NULL;
+	size_t answer_len = 0;
+	char *pem = NULL;
+	bool made = false;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&spec, 0, sizeof(spec));
+	memset(&kp, 0, sizeof(kp));
+	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
+	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+		goto out;
+	if (enroll_make_request(t, p, &spec, pending, &kp, &made, &pub, &req) < 0 ||
+	    csr_to_pem(req, &pem) < 0)
+		goto out;
+	if (ca_submit(ca, pem, profile_role(p), &answer, &answer_len) < 0)
+		goto out;
+	if (enroll_check_answer(p, &spec, pub, answer, answer_len, NULL, trust, &cert) < 0 ||
+	    enroll_write_back(t, p, &kp, cert) < 0)
+		goto out;
+	made = false;
+	if (enroll_fill_result(p, &kp, cert, out) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (made)
+		enroll_undo(t, &kp);
+	if (rc < 0)
+		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
+	csr_spec_clear(&spec);
+	EVP_PKEY_free(pub);
+	X509_REQ_free(req);
+	X509_free(cert);
+	free(answer);
+	free(pem);
+	return rc;
+}
+
+int
+enroll_request(struct token *t, const struct profile *p, const struct vars *vars,
+	       char **csr_pem)
+{
+	char pending[ENROLL_LABEL_MAX + 16], awaiting[ENROLL_LABEL_MAX + 16];
+	CK_OBJECT_HANDLE data = CK_INVALID_HANDLE;
+	struct csr_spec spec;
+	struct keypair kp;
+	EVP_PKEY *pub = NULL;
+	X509_REQ *req = NULL;
+	unsigned char *der = NULL;
+	char *pem = NULL;
+	bool made = false;
+	int der_len, rc = -1;
+
+	*csr_pem = NULL;
+	memset(&spec, 0, sizeof(spec));
+	memset(&kp, 0, sizeof(kp));
+	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
+	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
+	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+		goto out;
+	if (enroll_make_request(t, p, &spec, pending, &kp, &made, &pub, &req) < 0 ||
+	    csr_to_pem(req, &pem) < 0)
+		goto out;
+	der_len = i2d_X509_REQ(req, &der);
+	if (der_len <= 0) {
+		err_set(ERR_FAILED, "cannot encode the request");
+		goto out;
+	}
+	/* The request is kept so that install can check subject and SANs. */
+	if (certstore_write_data(t, awaiting, der, (size_t)der_len, &data) < 0)
+		goto out;
+	if (keygen_relabel(t, &kp, awaiting) < 0) {
+		token_destroy(t, data);
+		goto out;
+	}
+	made = false;
+	*csr_pem = pem;
+	pem = NULL;
+	rc = 0;
+out:
+	if (made)
+		enroll_undo(t, &kp);
+	if (rc < 0)
+		err_prefix("request %s on token %s", profile_role(p), token_get_info(t)->label);
+	csr_spec_clear(&spec);
+	EVP_PKEY_free(pub);
+	X509_REQ_free(req);
+	OPENSSL_free(der);
+	free(pem);
+	return rc;
+}
+
+/* The key and request that `request` left for the role. */
+struct enroll_waiting {
+	struct keypair kp;
+	CK_OBJECT_HANDLE data;
+	X509_REQ *req;
+};
+
+static int
+enroll_find_waiting(struct token *t, const struct profile *p,
+		    struct enroll_waiting *w)
+{
+	char awaiting[ENROLL_LABEL_MAX + 16];
+	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *data = NULL;
+	size_t npriv = 0, npub = 0, ndata = 0;
+	unsigned char *id = NULL, *der = NULL;
+	size_t id_len = 0, der_len = 0;
+	const unsigned char *q;
+	int rc = -1;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
+	if (certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
+	    certstore_find_label(t, CKO_DATA, awaiting, &data, &ndata) < 0)
+		goto out;
+	if (npriv != 1 || ndata != 1) {
+		err_set(ERR_FAILED, "no key awaits a certificate for role %s "
+			"(run request first)", profile_role(p));
+		goto out;
+	}
+	if (token_get_attr(t, priv[0], CKA_ID, &id, &id_len) < 0 ||
+	    certstore_find_id(t, CKO_PUBLIC_KEY, id ? id : (unsigned char *)"",
+			      id_len, &pub, &npub) < 0)
+		goto out;
+	if (npub != 1 || id_len > sizeof(w->kp.id)) {
+		err_set(ERR_FAILED, "the key awaiting role %s has no single "
+			"public key beside it", profile_role(p));
+		goto out;
+	}
+	if (token_get_attr(t, data[0], CKA_VALUE, &der, &der_len) < 0)
+		goto out;
+	q = der;
+	if (der == NULL || (w->req = d2i_X509_REQ(NULL, &q, (long)der_len)) == NULL) {
+		err_set(ERR_FAILED, "the stored request of role %s is unreadable",
+			profile_role(p));
+		goto out;
+	}
+	w->kp.priv = priv[0];
+	w->kp.pub = pub[0];
+	w->kp.alg = profile_key_alg(p);
+	memcpy(w->kp.id, id, id_len);
+	w->kp.id_len = id_len;
+	w->data = data[0];
+	rc = 0;
+out:
+	free(priv);
+	free(pub);
+	free(data);
+	free(id);
+	free(der);
+	return rc;
+}
+
+/* What the stored request asked for, as a spec to check against. */
+static int
+enroll_spec_of_request(X509_REQ *req, struct csr_spec *spec)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
+	ASN1_BIT_STRING *ku = NULL;
+	int rc = -1;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->subject = X509_NAME_dup(X509_REQ_get_subject_name(req));
+	spec->san = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	spec->eku = X509V3_get_d2i(exts, NID_ext_key_usage, NULL, NULL);
+	ku = X509V3_get_d2i(exts, NID_key_usage, NULL, NULL);
+	if (spec->subject == NULL || spec->eku == NULL) {
+		err_set(ERR_FAILED, "the stored request lacks a subject or usages");
+		goto out;
+	}
+	if (ku != NULL && ku->length > 0)
+		spec->key_usage = ku->data[0] | (ku->length > 1 ? ku->data[1] << 8 : 0);
+	rc = 0;
+out:
+	if (rc < 0)
+		csr_spec_clear(spec);
+	ASN1_BIT_STRING_free(ku);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
+}
+
+int
+enroll_install(struct token *t, const struct profile *p,
+	       const unsigned char *answer, size_t len, STACK_OF(X509) *extra,
+	       X509_STORE *trust, struct enroll_result *out)
+{
+	struct enroll_waiting w;
+	struct csr_spec spec;
+	EVP_PKEY *pub = NULL;
+	X509 *cert = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&spec, 0, sizeof(spec));
+	if (enroll_find_waiting(t, p, &w) < 0 ||
+	    enroll_spec_of_request(w.req, &spec) < 0 ||
+	    keygen_public_key(t, w.kp.pub, &pub) < 0)
+		goto out;
+	/* The role, not the request, bounds the key usage. */
+	spec.key_usage &= profile_key_usage(p);
+	if (EVP_PKEY_eq(pub, X509_REQ_get0_pubkey(w.req)) != 1) {
+		err_set(ERR_FAILED, "the stored request does not belong to the "
+			"waiting key");
+		goto out;
+	}
+	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
+	    enroll_write_back(t, p, &w.kp, cert) < 0)
+		goto out;
+	/* The certificate is in: the stored request has done its job. */
+	token_destroy(t, w.data);
+	if (enroll_fill_result(p, &w.kp, cert, out) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		if (w.req != NULL)
+			err_append("the key still awaits a certificate");
+		err_prefix("install %s on token %s", profile_role(p), token_get_info(t)->label);
+	}
+	csr_spec_clear(&spec);
+	X509_REQ_free(w.req);
+	EVP_PKEY_free(pub);
+	X509_free(cert);
+	return rc;
+}

@@ -1,0 +1,101 @@
+/* err.c - the per-thread error context. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ckr.h"
+#include "err.h"
+
+#define ERR_MESSAGE_MAX 1024
+
+static _Thread_local enum err_kind err_current_kind;
+static _Thread_local char err_buffer[ERR_MESSAGE_MAX];
+static _Thread_local CK_RV err_current_ckr;
+
+int
+err_set(enum err_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err_buffer, sizeof(err_buffer), fmt, ap);
+	va_end(ap);
+	err_current_kind = kind;
+	return -1;
+}
+
+int
+err_ckr(CK_RV rv, const char *fmt, ...)
+{
+	char what[ERR_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	err_current_ckr = rv;
+	return err_set(ERR_FAILED, "%s: %s (%s)", what, ckr_name(rv),
+		       ckr_sentence(rv));
+}
+
+int
+err_prefix(const char *fmt, ...)
+{
+	char context[ERR_MESSAGE_MAX];
+	char joined[2 * ERR_MESSAGE_MAX + 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(context, sizeof(context), fmt, ap);
+	va_end(ap);
+	snprintf(joined, sizeof(joined), "%s: %s", context, err_buffer);
+	snprintf(err_buffer, sizeof(err_buffer), "%.*s", ERR_MESSAGE_MAX - 1, joined);
+	if (err_current_kind == ERR_NONE)
+		err_current_kind = ERR_FAILED;
+	return -1;
+}
+
+int
+err_append(const char *fmt, ...)
+{
+	size_t used = strlen(err_buffer);
+	va_list ap;
+
+	if (used + 2 < sizeof(err_buffer)) {
+		memcpy(err_buffer + used, "; ", 3);
+		va_start(ap, fmt);
+		vsnprintf(err_buffer + used + 2, sizeof(err_buffer) - used - 2, fmt, ap);
+		va_end(ap);
+	}
+	if (err_current_kind == ERR_NONE)
+		err_current_kind = ERR_FAILED;
+	return -1;
+}
+
+void
+err_clear(void)
+{
+	err_current_kind = ERR_NONE;
+	err_buffer[0] = '\0';
+	err_current_ckr = CKR_OK;
+}
+
+enum err_kind
+err_kind(void)
+{
+	return err_current_kind;
+}
+
+const char *
+err_message(void)
+{
+	return err_buffer;
+}
+
+CK_RV
+err_last_ckr(void)
+{
+	return err_current_ckr;
+}

@@ -1,0 +1,44 @@
+/* err.h - one error context per thread, recorded where a failure is found.
+ *
+ * Core functions return 0 on success and -1 on failure; the failing
+ * function records what failed and why with err_set(), callers may add
+ * context in front with err_prefix(), and the command prints it.
+ */
+#ifndef P11E_ERR_H
+#define P11E_ERR_H
+
+#include <p11-kit/pkcs11.h>
+
+enum err_kind {
+	ERR_NONE = 0,
+	ERR_FAILED,     /* the operation failed (exit 1) */
+	ERR_USAGE,      /* bad input: options, profile, role, PIN source (exit 2) */
+};
+
+/* Record an error of KIND with a printf-style message; returns -1. */
+int err_set(enum err_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Record a PKCS#11 failure: "MESSAGE: CKR_NAME (sentence)"; returns -1. */
+int err_ckr(CK_RV rv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Put "CONTEXT: " in front of the recorded message; returns -1. */
+int err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Add "; TEXT" after the recorded message; returns -1. */
+int err_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Forget the recorded error. */
+void err_clear(void);
+
+/* The recorded kind (ERR_NONE when nothing was recorded). */
+enum err_kind err_kind(void);
+
+/* The recorded message, or "" when nothing was recorded. */
+const char *err_message(void);
+
+/* The CKR of the last err_ckr() since err_clear(), or CKR_OK. */
+CK_RV err_last_ckr(void);
+
+#endif

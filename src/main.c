@@ -1,0 +1,39 @@
+/* main.c - the command table. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cmd.h"
+
+const struct command cmd_table[] = {
+	{ "tokens", "tokens",
+	  "list slots and tokens", cmd_tokens },
+	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE]",
+	  "for each role: key, request, CA, check, write back", cmd_enroll },
+	{ "request", "request ROLE --out FILE [--set NAME=VALUE]...",
+	  "key and request only; the key waits for install", cmd_request },
+	{ "install", "install ROLE CERTFILE [--chain FILE] [--trust FILE]",
+	  "check a certificate against the waiting key, write it", cmd_install },
+	{ "status", "status",
+	  "what is on the token, role by role", cmd_status },
+};
+const size_t cmd_count = sizeof(cmd_table) / sizeof(cmd_table[0]);
+
+int
+main(int argc, char **argv)
+{
+	struct global_opts g;
+	int first = 0, status = EXIT_USAGE;
+	size_t i;
+
+	memset(&g, 0, sizeof(g));
+	if (!cmd_parse_global(&g, argc, argv, &first, &status))
+		return status;
+	for (i = 0; i < cmd_count; i++) {
+		if (strcmp(cmd_table[i].name, argv[first]) == 0) {
+			g.command = cmd_table[i].name;
+			return cmd_table[i].run(&g, argc - first, argv + first);
+		}
+	}
+	return cmd_usage_error(&g, "unknown command '%s'", argv[first]);
+}

@@ -1,0 +1,37 @@
+/* pin.h - where a PIN comes from.
+ *
+ * A source is file:PATH, env:VAR, fd:N or prompt. The core never talks to
+ * the user: "prompt" calls back into the command layer.
+ */
+#ifndef P11E_PIN_H
+#define P11E_PIN_H
+
+#include <stddef.h>
+
+enum pin_source_kind { PIN_FILE, PIN_ENV, PIN_FD, PIN_PROMPT };
+
+struct pin_source {
+	enum pin_source_kind kind;
+	char *arg;      /* path, variable name or fd number; NULL for prompt */
+};
+
+/* Asks the user for a PIN: the command layer's terminal prompt. Returns a
+ * malloc'ed secret or NULL with an error recorded. */
+typedef char *(*pin_prompt_fn)(const char *what, void *ctx);
+
+/* Parse a source spec; *OUT is owned by the caller (pin_source_clear). */
+int pin_source_parse(const char *spec, struct pin_source *out);
+
+/* Release what a parsed source holds. */
+void pin_source_clear(struct pin_source *src);
+
+/* Read the secret from SRC. WHAT names the PIN in messages and prompts
+ * ("user PIN for token alice"). The result is malloc'ed; free it with
+ * pin_free(). */
+int pin_source_read(const struct pin_source *src, const char *what,
+		    pin_prompt_fn prompt, void *prompt_ctx, char **out);
+
+/* Wipe and free a secret; NULL is fine. */
+void pin_free(char *pin);
+
+#endif

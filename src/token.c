@@ -1,0 +1,722 @@
+/* token.c - the PKCS#11 module, token selection, session, login and lock. */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <p11-kit/uri.h>
+
+#include "err.h"
+#include "token.h"
+#include "util.h"
+
+struct module {
+	char *path;
+	void *handle;
+	CK_FUNCTION_LIST *fn;
+	bool initialised_here;  /* C_Finalize only what we C_Initialize'd */
+};
+
+struct token {
+	struct module *module;  /* borrowed */
+	struct token_info info;
+	CK_SESSION_HANDLE session;
+	bool has_session;
+	bool logged_in;
+	int lock_fd;
+	char *pin_value;        /* from the URI; wiped on close */
+	char *pin_source;
+};
+
+int
+module_load(const char *path, struct module **out)
+{
+	CK_C_GetFunctionList get_list;
+	CK_C_INITIALIZE_ARGS args;
+	struct module *m = NULL;
+	CK_RV rv;
+	int rc = -1;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL || (m->path = util_strdup(path)) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (m->handle == NULL) {
+		err_set(ERR_USAGE, "cannot load PKCS#11 module %s: %s", path, dlerror());
+		goto out;
+	}
+	get_list = (CK_C_GetFunctionList)dlsym(m->handle, "C_GetFunctionList");
+	if (get_list == NULL) {
+		err_set(ERR_USAGE, "%s is not a PKCS#11 module (no C_GetFunctionList)", path);
+		goto out;
+	}
+	rv = get_list(&m->fn);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "module %s: C_GetFunctionList", path);
+		goto out;
+	}
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = m->fn->C_Initialize(&args);
+	if (rv == CKR_OK)
+		m->initialised_here = true;
+	else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		err_ckr(rv, "module %s: C_Initialize", path);
+		goto out;
+	}
+	*out = m;
+	m = NULL;
+	rc = 0;
+out:
+	module_free(m);
+	return rc;
+}
+
+void
+module_free(struct module *m)
+{
+	if (m == NULL)
+		return;
+	if (m->fn != NULL && m->initialised_here)
+		m->fn->C_Finalize(NULL);
+	if (m->handle != NULL)
+		dlclose(m->handle);
+	free(m->path);
+	free(m);
+}
+
+const char *
+module_path(const struct module *m)
+{
+	return m->path;
+}
+
+CK_FUNCTION_LIST *
+module_functions(const struct module *m)
+{
+	return m->fn;
+}
+
+/* Fill INFO from the token in SLOT, with the URI that names it. */
+static int
+token_describe(struct module *m, CK_SLOT_ID slot, struct token_info *info)
+{
+	CK_TOKEN_INFO ti;
+	CK_SLOT_INFO si;
+	P11KitUri *uri = NULL;
+	CK_RV rv;
+	int rc = -1;
+
+	memset(info, 0, sizeof(*info));
+	rv = m->fn->C_GetTokenInfo(slot, &ti);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "read token information of slot %lu", (unsigned long)slot);
+		goto out;
+	}
+	rv = m->fn->C_GetSlotInfo(slot, &si);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "read slot information of slot %lu", (unsigned long)slot);
+		goto out;
+	}
+	info->slot = slot;
+	util_p11_string(info->label, ti.label, sizeof(ti.label));
+	util_p11_string(info->manufacturer, ti.manufacturerID, sizeof(ti.manufacturerID));
+	util_p11_string(info->model, ti.model, sizeof(ti.model));
+	util_p11_string(info->serial, ti.serialNumber, sizeof(ti.serialNumber));
+	util_p11_string(info->slot_description, si.slotDescription,
+			sizeof(si.slotDescription));
+	info->flags = ti.flags;
+	uri = p11_kit_uri_new();
+	if (uri == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	memcpy(p11_kit_uri_get_token_info(uri), &ti, sizeof(ti));
+	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &info->uri) != P11_KIT_URI_OK) {
+		err_set(ERR_FAILED, "cannot format the URI of slot %lu", (unsigned long)slot);
+		goto out;
+	}
+	rc = 0;
+out:
+	p11_kit_uri_free(uri);
+	return rc;
+}
+
+int
+token_list(struct module *m, struct token_info **out, size_t *count)
+{
+	struct token_info *infos = NULL;
+	CK_SLOT_ID *slots = NULL;
+	CK_ULONG n = 0, i;
+	size_t filled = 0;
+	CK_RV rv;
+	int rc = -1;
+
+	*out = NULL;
+	*count = 0;
+	rv = m->fn->C_GetSlotList(CK_TRUE, NULL, &n);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "list slots of %s", m->path);
+		goto out;
+	}
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	slots = calloc(n, sizeof(*slots));
+	infos = calloc(n, sizeof(*infos));
+	if (slots == NULL || infos == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	rv = m->fn->C_GetSlotList(CK_TRUE, slots, &n);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "list slots of %s", m->path);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		/* A token pulled out between the two calls is simply not listed. */
+		if (token_describe(m, slots[i], &infos[filled]) < 0) {
+			if (err_last_ckr() == CKR_TOKEN_NOT_PRESENT ||
+			    err_last_ckr() == CKR_SLOT_ID_INVALID)
+				continue;
+			filled++;
+			goto out;
+		}
+		filled++;
+	}
+	*out = infos;
+	*count = filled;
+	infos = NULL;
+	rc = 0;
+out:
+	token_info_free_array(infos, filled);
+	free(slots);
+	return rc;
+}
+
+void
+token_info_free_array(struct token_info *infos, size_t count)
+{
+	size_t i;
+
+	if (infos == NULL)
+		return;
+	for (i = 0; i < count; i++)
+		free(infos[i].uri);
+	free(infos);
+}
+
+/* Turn SELECTOR into a URI: a pkcs11: URI as is, a bare label as
+ * pkcs11:token=LABEL, NULL as a URI that matches every token. */
+static int
+token_parse_selector(const char *selector, P11KitUri **out)
+{
+	P11KitUri *uri = NULL;
+	CK_TOKEN_INFO *ti;
+	size_t len;
+	int r, rc = -1;
+
+	*out = NULL;
+	uri = p11_kit_uri_new();
+	if (uri == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	if (selector == NULL) {
+		/* matches everything */
+	} else if (strncmp(selector, "pkcs11:", 7) == 0) {
+		r = p11_kit_uri_parse(selector, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_SLOT |
+				      P11_KIT_URI_FOR_MODULE, uri);
+		if (r != P11_KIT_URI_OK) {
+			err_set(ERR_USAGE, "bad token URI '%s': %s", selector,
+				p11_kit_uri_message(r));
+			goto out;
+		}
+		if (p11_kit_uri_any_unrecognized(uri)) {
+			err_set(ERR_USAGE, "token URI '%s' has attributes that do not "
+				"select a token", selector);
+			goto out;
+		}
+	} else {
+		len = strlen(selector);
+		ti = p11_kit_uri_get_token_info(uri);
+		if (len == 0 || len > sizeof(ti->label)) {
+			err_set(ERR_USAGE, "token label '%s' must be 1 to %zu bytes",
+				selector, sizeof(ti->label));
+			goto out;
+		}
+		memset(ti->label, ' ', sizeof(ti->label));
+		memcpy(ti->label, selector, len);
+	}
+	*out = uri;
+	uri = NULL;
+	rc = 0;
+out:
+	p11_kit_uri_free(uri);
+	return rc;
+}
+
+/* Whether the token in INFO (slot SLOT) matches URI. */
+static bool
+token_matches(struct module *m, P11KitUri *uri, const struct token_info *info)
+{
+	CK_TOKEN_INFO ti;
+	CK_SLOT_INFO si;
+	CK_SLOT_ID want_slot = p11_kit_uri_get_slot_id(uri);
+
+	if (want_slot != (CK_SLOT_ID)-1 && want_slot != info->slot)
+		return false;
+	if (m->fn->C_GetTokenInfo(info->slot, &ti) != CKR_OK ||
+	    m->fn->C_GetSlotInfo(info->slot, &si) != CKR_OK)
+		return false;
+	return p11_kit_uri_match_token_info(uri, &ti) == 1 &&
+	       p11_kit_uri_match_slot_info(uri, &si) == 1;
+}
+
+/* "LABEL (serial S, URI)" for each candidate, for messages. */
+static void
+token_candidates(const struct token_info *infos, const bool *chosen, size_t n,
+		 char *buf, size_t size)
+{
+	size_t i, used = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < size; i++) {
+		if (chosen != NULL && !chosen[i])
+			continue;
+		w = snprintf(buf + used, size - used, "\n  %s", infos[i].uri);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* Take the per-token lock: one process at a time per token. */
+static int
+token_lock(struct token *t, const char *lock_dir)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	char key[200], path[4096], holder[32];
+	unsigned int dlen = 0;
+	char *hex = NULL;
+	ssize_t n;
+	int fd = -1, rc = -1;
+
+	snprintf(key, sizeof(key), "%s\n%s\n%s", t->info.manufacturer,
+		 t->info.model, t->info.serial);
+	if (!EVP_Digest(key, strlen(key), digest, &dlen, EVP_sha256(), NULL) ||
+	    (hex = util_hex(digest, 12)) == NULL) {
+		err_set(ERR_FAILED, "cannot name the lock of token %s", t->info.label);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/p11enroll-%s.lock", lock_dir, hex);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		err_set(ERR_FAILED, "cannot open lock file %s for token %s: %s",
+			path, t->info.label, strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			err_set(ERR_FAILED, "cannot lock token %s (%s): %s",
+				t->info.label, path, strerror(errno));
+			goto out;
+		}
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		err_set(ERR_FAILED, "token %s (serial %s) is in use by another "
+			"p11enroll process%s%s%s; try again when it has finished",
+			t->info.label, t->info.serial, holder[0] ? " (pid " : "",
+			holder, holder[0] ? ")" : "");
+		goto out;
+	}
+	n = snprintf(holder, sizeof(holder), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, (size_t)n, 0) != n) {
+		err_set(ERR_FAILED, "cannot write lock file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	t->lock_fd = fd;
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(hex);
+	return rc;
+}
+
+/* Keep the URI's PIN attributes for the login that follows. */
+static int
+token_keep_uri_pin(struct token *t, P11KitUri *uri)
+{
+	const char *value = p11_kit_uri_get_pin_value(uri);
+	const char *source = p11_kit_uri_get_pin_source(uri);
+
+	if (value != NULL && (t->pin_value = util_strdup(value)) == NULL)
+		return -1;
+	if (source != NULL && (t->pin_source = util_strdup(source)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+token_open(struct module *m, const char *selector, const char *lock_dir,
+	   struct token **out)
+{
+	struct token_info *infos = NULL;
+	struct token *t = NULL;
+	P11KitUri *uri = NULL;
+	bool *chosen = NULL;
+	size_t n = 0, i, matches = 0, pick = 0;
+	char list[2048];
+	CK_RV rv;
+	int rc = -1;
+
+	*out = NULL;
+	if (token_parse_selector(selector, &uri) < 0 || token_list(m, &infos, &n) < 0)
+		goto out;
+	if (n == 0) {
+		err_set(ERR_FAILED, "no token is present in %s", m->path);
+		goto out;
+	}
+	chosen = calloc(n, sizeof(*chosen));
+	t = calloc(1, sizeof(*t));
+	if (chosen == NULL || t == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	t->lock_fd = -1;
+	t->module = m;
+	for (i = 0; i < n; i++) {
+		chosen[i] = token_matches(m, uri, &infos[i]);
+		if (chosen[i]) {
+			matches++;
+			pick = i;
+		}
+	}
+	if (matches != 1) {
+		token_candidates(infos, matches ? chosen : NULL, n, list, sizeof(list));
+		if (matches == 0)
+			err_set(ERR_FAILED, "no token matches '%s'; tokens present:%s",
+				selector ? selector : "", list);
+		else
+			err_set(ERR_FAILED, "%s%s%s matches %zu tokens; choose one "
+				"with --token (by serial or URI):%s",
+				selector ? "'" : "", selector ? selector : "more than one token",
+				selector ? "'" : "", matches, list);
+		goto out;
+	}
+	t->info = infos[pick];
+	infos[pick].uri = NULL;
+	if (token_keep_uri_pin(t, uri) < 0 || token_lock(t, lock_dir) < 0)
+		goto out;
+	rv = m->fn->C_OpenSession(t->info.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+				  NULL, NULL, &t->session);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "open a read-write session on token %s", t->info.label);
+		goto out;
+	}
+	t->has_session = true;
+	*out = t;
+	t = NULL;
+	rc = 0;
+out:
+	token_close(t);
+	free(chosen);
+	token_info_free_array(infos, n);
+	p11_kit_uri_free(uri);
+	return rc;
+}
+
+void
+token_close(struct token *t)
+{
+	if (t == NULL)
+		return;
+	if (t->has_session) {
+		if (t->logged_in)
+			t->module->fn->C_Logout(t->session);
+		t->module->fn->C_CloseSession(t->session);
+	}
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	if (t->pin_value != NULL) {
+		OPENSSL_cleanse(t->pin_value, strlen(t->pin_value));
+		free(t->pin_value);
+	}
+	free(t->pin_source);
+	free(t->info.uri);
+	free(t);
+}
+
+const struct token_info *
+token_get_info(const struct token *t)
+{
+	return &t->info;
+}
+
+int
+token_refresh(struct token *t)
+{
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+
+	rv = t->module->fn->C_GetTokenInfo(t->info.slot, &ti);
+	if (rv != CKR_OK)
+		return err_ckr(rv, "read the state of token %s", t->info.label);
+	t->info.flags = ti.flags;
+	return 0;
+}
+
+const char *
+token_uri_pin_value(const struct token *t)
+{
+	return t->pin_value;
+}
+
+const char *
+token_uri_pin_source(const struct token *t)
+{
+	return t->pin_source;
+}
+
+bool
+token_needs_login(const struct token *t)
+{
+	return (t->info.flags & CKF_LOGIN_REQUIRED) != 0;
+}
+
+bool
+token_has_pinpad(const struct token *t)
+{
+	return (t->info.flags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
+}
+
+/* Refuse a login that cannot succeed or would spend the last try. */
+static int
+token_login_allowed(struct token *t)
+{
+	const char *label = t->info.label;
+
+	if (token_refresh(t) < 0)
+		return -1;
+	if (!(t->info.flags & CKF_USER_PIN_INITIALIZED))
+		return err_set(ERR_FAILED, "token %s has no user PIN yet; "
+			       "initialise the token first", label);
+	if (t->info.flags & CKF_USER_PIN_LOCKED)
+		return err_set(ERR_FAILED, "the user PIN of token %s is locked; "
+			       "unlock it with the SO PIN (no login was tried)", label);
+	if (t->info.flags & CKF_USER_PIN_FINAL_TRY)
+		return err_set(ERR_FAILED, "the user PIN of token %s has one try "
+			       "left; p11enroll will not spend it (no login was "
+			       "tried)", label);
+	return 0;
+}
+
+int
+token_login(struct token *t, const char *pin)
+{
+	CK_RV rv;
+
+	if (token_login_allowed(t) < 0)
+		return -1;
+	if (pin == NULL && !token_has_pinpad(t))
+		return err_set(ERR_USAGE, "token %s needs a PIN", t->info.label);
+	rv = t->module->fn->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR)pin,
+				    pin ? strlen(pin) : 0);
+	if (rv == CKR_USER_ALREADY_LOGGED_IN)
+		rv = CKR_OK;
+	if (rv != CKR_OK) {
+		err_ckr(rv, "log in to token %s", t->info.label);
+		if (rv == CKR_PIN_INCORRECT) {
+			token_refresh(t);
+			err_prefix("%s", (t->info.flags & CKF_USER_PIN_FINAL_TRY) ?
+				   "one try is left; not retried" : "not retried");
+		}
+		return -1;
+	}
+	t->logged_in = true;
+	return 0;
+}
+
+CK_FUNCTION_LIST *
+token_fn(const struct token *t)
+{
+	return t->module->fn;
+}
+
+CK_SESSION_HANDLE
+token_session(const struct token *t)
+{
+	return t->session;
+}
+
+int
+token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+	   CK_OBJECT_HANDLE **out, size_t *count)
+{
+	CK_FUNCTION_LIST *fn = t->module->fn;
+	CK_OBJECT_HANDLE *found = NULL, batch[32];
+	size_t used = 0;
+	CK_ULONG got, i;
+	CK_RV rv;
+	int rc = -1;
+
+	*out = NULL;
+	*count = 0;
+	rv = fn->C_FindObjectsInit(t->session, tmpl, n);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "search objects on token %s", t->info.label);
+		return -1;
+	}
+	for (;;) {
+		rv = fn->C_FindObjects(t->session, batch, 32, &got);
+		if (rv != CKR_OK) {
+			err_ckr(rv, "search objects on token %s", t->info.label);
+			goto out;
+		}
+		if (got == 0)
+			break;
+		{
+			CK_OBJECT_HANDLE *grown = realloc(found, (used + got) * sizeof(*found));
+
+			if (grown == NULL) {
+				err_set(ERR_FAILED, "out of memory");
+				goto out;
+			}
+			found = grown;
+		}
+		for (i = 0; i < got; i++)
+			found[used++] = batch[i];
+	}
+	*out = found;
+	*count = used;
+	found = NULL;
+	rc = 0;
+out:
+	fn->C_FindObjectsFinal(t->session);
+	free(found);
+	return rc;
+}
+
+int
+token_get_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+	       unsigned char **out, size_t *len)
+{
+	CK_FUNCTION_LIST *fn = t->module->fn;
+	CK_ATTRIBUTE attr = { type, NULL, 0 };
+	unsigned char *buf = NULL;
+	CK_RV rv;
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	rv = fn->C_GetAttributeValue(t->session, h, &attr, 1);
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE ||
+	    attr.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+		rc = 0;
+		goto out;
+	}
+	if (rv != CKR_OK) {
+		err_ckr(rv, "read attribute 0x%lx of object %lu on token %s",
+			(unsigned long)type, (unsigned long)h, t->info.label);
+		goto out;
+	}
+	buf = malloc(attr.ulValueLen + 1);
+	if (buf == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	attr.pValue = buf;
+	rv = fn->C_GetAttributeValue(t->session, h, &attr, 1);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "read attribute 0x%lx of object %lu on token %s",
+			(unsigned long)type, (unsigned long)h, t->info.label);
+		goto out;
+	}
+	buf[attr.ulValueLen] = '\0';
+	*out = buf;
+	*len = attr.ulValueLen;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int
+token_get_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+	       bool *out)
+{
+	unsigned char *v = NULL;
+	size_t len = 0;
+
+	*out = false;
+	if (token_get_attr(t, h, type, &v, &len) < 0)
+		return -1;
+	*out = len == sizeof(CK_BBOOL) && v[0] == CK_TRUE;
+	free(v);
+	return 0;
+}
+
+int
+token_get_ulong(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+		CK_ULONG *out)
+{
+	unsigned char *v = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	*out = 0;
+	if (token_get_attr(t, h, type, &v, &len) < 0)
+		return -1;
+	if (len != sizeof(CK_ULONG)) {
+		err_set(ERR_FAILED, "object %lu on token %s lacks attribute 0x%lx",
+			(unsigned long)h, t->info.label, (unsigned long)type);
+		goto out;
+	}
+	memcpy(out, v, sizeof(CK_ULONG));
+	rc = 0;
+out:
+	free(v);
+	return rc;
+}
+
+int
+token_set_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+	       const void *value, size_t len)
+{
+	CK_ATTRIBUTE attr = { type, (void *)value, len };
+	CK_RV rv;
+
+	rv = t->module->fn->C_SetAttributeValue(t->session, h, &attr, 1);
+	if (rv != CKR_OK)
+		return err_ckr(rv, "change attribute 0x%lx of object %lu on token %s",
+			       (unsigned long)type, (unsigned long)h, t->info.label);
+	return 0;
+}
+
+int
+token_destroy(struct token *t, CK_OBJECT_HANDLE h)
+{
+	CK_RV rv;
+
+	rv = t->module->fn->C_DestroyObject(t->session, h);
+	if (rv != CKR_OK)
+		return err_ckr(rv, "delete object %lu on token %s", (unsigned long)h,
+			       t->info.label);
+	return 0;
+}

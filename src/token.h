@@ -1,0 +1,103 @@
+/* token.h - the PKCS#11 module, token selection, session, login and lock.
+ *
+ * The module is loaded with dlopen and used through its own function list.
+ * A token is opened with a read-write session and an exclusive per-token
+ * lock held until token_close().
+ */
+#ifndef P11E_TOKEN_H
+#define P11E_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <p11-kit/pkcs11.h>
+
+struct module;
+struct token;
+
+/* What is known about one token, as listed and as selected. */
+struct token_info {
+	CK_SLOT_ID slot;
+	char label[33];
+	char manufacturer[33];
+	char model[17];
+	char serial[17];
+	char slot_description[65];
+	CK_FLAGS flags;         /* CK_TOKEN_INFO flags */
+	char *uri;              /* RFC 7512 URI naming this token */
+};
+
+/* Load the module at PATH and initialise it. */
+int module_load(const char *path, struct module **out);
+
+/* Finalise (if this process initialised it) and unload; NULL is fine. */
+void module_free(struct module *m);
+
+/* The module's path as given to module_load(). */
+const char *module_path(const struct module *m);
+
+/* The module's function list (for token initialisation and tests). */
+CK_FUNCTION_LIST *module_functions(const struct module *m);
+
+/* Every slot with a token present, in slot order. */
+int token_list(struct module *m, struct token_info **out, size_t *count);
+
+/* Free what token_list() returned. */
+void token_info_free_array(struct token_info *infos, size_t count);
+
+/* Select one token by SELECTOR (an RFC 7512 URI, or a bare label as
+ * shorthand for pkcs11:token=LABEL; NULL selects the only token present),
+ * take its lock in LOCK_DIR and open a read-write session. Zero or several
+ * matches is an error listing the candidates. */
+int token_open(struct module *m, const char *selector, const char *lock_dir,
+	       struct token **out);
+
+/* Log out, close the session, release the lock; NULL is fine. */
+void token_close(struct token *t);
+
+/* The selected token's description (flags as of the last refresh). */
+const struct token_info *token_get_info(const struct token *t);
+
+/* Re-read the token's flags (PIN counters, login state). */
+int token_refresh(struct token *t);
+
+/* pin-value and pin-source from the selecting URI, or NULL. */
+const char *token_uri_pin_value(const struct token *t);
+const char *token_uri_pin_source(const struct token *t);
+
+/* Whether the token needs a user login, and whether it has a PIN pad. */
+bool token_needs_login(const struct token *t);
+bool token_has_pinpad(const struct token *t);
+
+/* Log in as the user. Refuses a locked PIN and a PIN at its final try
+ * before calling C_Login; never retries. PIN is NULL for a PIN pad. */
+int token_login(struct token *t, const char *pin);
+
+/* The function list and the read-write session, for the object layers. */
+CK_FUNCTION_LIST *token_fn(const struct token *t);
+CK_SESSION_HANDLE token_session(const struct token *t);
+
+/* Every object matching TEMPLATE; *OUT is malloc'ed (NULL when none). */
+int token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+	       CK_OBJECT_HANDLE **out, size_t *count);
+
+/* One attribute's value, malloc'ed; CKR_ATTRIBUTE_TYPE_INVALID and
+ * sensitive attributes give *OUT == NULL, *LEN == 0 and success. */
+int token_get_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+		   unsigned char **out, size_t *len);
+
+/* A CK_BBOOL attribute; absent counts as false. */
+int token_get_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+		   bool *out);
+
+/* A CK_ULONG attribute (class, key type). */
+int token_get_ulong(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+		    CK_ULONG *out);
+
+/* Set one attribute. */
+int token_set_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+		   const void *value, size_t len);
+
+/* Destroy one object. */
+int token_destroy(struct token *t, CK_OBJECT_HANDLE h);
+
+#endif

@@ -1,0 +1,126 @@
+# lib.sh - shared set-up for the command-line scenarios.
+#
+# Each scenario gets its own temporary directory with its own SoftHSM
+# configuration and token directory, its own lock directory and its own
+# test CA; nothing is shared between scenarios or with the machine.
+set -eu
+
+: "${P11ENROLL:?run the scenarios through make check}"
+: "${SOFTHSM2_MODULE:?SoftHSM2 module not found by configure}"
+: "${top_srcdir:?}"
+TESTCA=${TESTCA:-$top_srcdir/tools/p11enroll-testca}
+FIXTURES=$top_srcdir/tests/fixtures
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/p11enroll-test.XXXXXX")
+cleanup() {
+	if [ "${failures:-0}" -ne 0 ] && [ -n "${KEEP_WORK:-}" ]; then
+		echo "# work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+export SOFTHSM2_CONF="$WORK/softhsm2.conf"
+mkdir "$WORK/tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+	"$WORK/tokens" >"$SOFTHSM2_CONF"
+export P11ENROLL_MODULE="$SOFTHSM2_MODULE"
+export P11ENROLL_PROFILES="$top_srcdir/profiles"
+export P11ENROLL_LOCK_DIR="$WORK"
+
+USER_PIN=1234
+SO_PIN=12345678
+PIN_FILE=$WORK/user.pin
+( umask 077; printf '%s\n' "$USER_PIN" >"$PIN_FILE" )
+
+failures=0
+checks=0
+
+# A fresh token labelled $1.
+new_token() {
+	softhsm2-util --init-token --free --label "$1" --so-pin "$SO_PIN" \
+		--pin "$USER_PIN" >/dev/null
+}
+
+# A fresh test CA in $WORK/ca (or $1).
+new_ca() {
+	"$TESTCA" init "${1:-$WORK/ca}" >/dev/null
+}
+
+# p11enroll with the test token's PIN file.
+p11e() {
+	"$P11ENROLL" --pin-source "file:$PIN_FILE" "$@"
+}
+
+# pkcs11-tool on token $1, logged in; the rest are its arguments.
+p11tool_on() {
+	_label=$1
+	shift
+	pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$_label" \
+		--login --pin "$USER_PIN" "$@" 2>/dev/null
+}
+
+ok() {
+	checks=$((checks + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	checks=$((checks + 1))
+	failures=$((failures + 1))
+	echo "not ok - $*"
+}
+
+# expect DESCRIPTION COMMAND...: the command must succeed.
+expect() {
+	_what=$1
+	shift
+	if "$@"; then ok "$_what"; else not_ok "$_what"; fi
+}
+
+# expect_status N DESCRIPTION COMMAND...: the command must exit with N;
+# its stdout and stderr are kept in $WORK/out and $WORK/err.
+expect_status() {
+	_want=$1
+	_what=$2
+	shift 2
+	_got=0
+	"$@" >"$WORK/out" 2>"$WORK/err" || _got=$?
+	if [ "$_got" -eq "$_want" ]; then
+		ok "$_what (exit $_got)"
+	else
+		not_ok "$_what: exit $_got, expected $_want"
+		sed 's/^/#   /' "$WORK/out" "$WORK/err"
+	fi
+}
+
+# expect_grep DESCRIPTION PATTERN FILE: FILE must match the ERE.
+expect_grep() {
+	if grep -Eq -- "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1: no match for '$2' in"
+		sed 's/^/#   /' "$3"
+	fi
+}
+
+# expect_no_grep DESCRIPTION PATTERN FILE
+expect_no_grep() {
+	if grep -Eq -- "$2" "$3"; then
+		not_ok "$1: unexpected match for '$2' in"
+		sed 's/^/#   /' "$3"
+	else
+		ok "$1"
+	fi
+}
+
+# Objects on token $1 as pkcs11-tool lists them.
+objects_of() {
+	p11tool_on "$1" --list-objects
+}
+
+finish() {
+	echo "# $checks checks, $failures failed"
+	[ "$failures" -eq 0 ]
+}
