@@ -472,8 +472,7 @@ cmd_json_eku(X509 *cert)
 	return list;
 }
 
-/* Subject or issuer as one RFC 2253 line; caller frees. */
-static char *
+char *
 cmd_name_string(const X509_NAME *name)
 {
 	BIO *b = BIO_new(BIO_s_mem());

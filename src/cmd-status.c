@@ -84,7 +84,7 @@ cmd_status_json_entry(const struct inventory_entry *e)
 
 	cmd_status_key(e, key, sizeof(key));
 	if (e->cert != NULL) {
-		subject = X509_NAME_oneline(X509_get_subject_name(e->cert), NULL, 0);
+		subject = cmd_name_string(X509_get_subject_name(e->cert));
 		cmd_time_string(X509_get0_notAfter(e->cert), not_after, sizeof(not_after));
 		cert = json_pack("{s:s?, s:o, s:s}", "subject", subject,
 				 "extended_key_usage", cmd_json_eku(e->cert),
@@ -93,7 +93,7 @@ cmd_status_json_entry(const struct inventory_entry *e)
 	doc = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o}", "role", row.role,
 			"state", row.state, "label", e->label ? e->label : "",
 			"id", id, "key_algorithm", key, "certificate", cert);
-	OPENSSL_free(subject);
+	free(subject);
 	free(id);
 	return doc;
 }
@@ -118,8 +118,7 @@ cmd_status_print(const struct token_info *info, const struct inventory_entry *e,
 
 		cmd_status_key(&e[i], key, sizeof(key));
 		id = util_hex(e[i].id, e[i].id_len > 5 ? 5 : e[i].id_len);
-		subject = e[i].cert ? X509_NAME_oneline(X509_get_subject_name(e[i].cert),
-							NULL, 0) : NULL;
+		subject = e[i].cert ? cmd_name_string(X509_get_subject_name(e[i].cert)) : NULL;
 		eku[0] = '\0';
 		snprintf(not_after, sizeof(not_after), "-");
 		if (e[i].cert != NULL) {
@@ -131,7 +130,7 @@ cmd_status_print(const struct token_info *info, const struct inventory_entry *e,
 		       key, id ? id : "", subject ? subject : "-",
 		       eku[0] ? eku : "-", not_after);
 		free(id);
-		OPENSSL_free(subject);
+		free(subject);
 	}
 }
 

@@ -54,10 +54,10 @@ cmd_tokens(struct global_opts *g, int argc, char **argv)
 	} else if (n == 0) {
 		printf("no token is present in %s\n", module_path(m));
 	} else {
-		printf("%-6s %-20s %-16s %-16s %-13s %s\n", "SLOT", "LABEL", "SERIAL",
+		printf("%-10s %-20s %-16s %-16s %-13s %s\n", "SLOT", "LABEL", "SERIAL",
 		       "MODEL", "PIN", "URI");
 		for (i = 0; i < n; i++)
-			printf("%-6lu %-20s %-16s %-16s %-13s %s\n",
+			printf("%-10lu %-20s %-16s %-16s %-13s %s\n",
 			       (unsigned long)infos[i].slot, infos[i].label,
 			       infos[i].serial, infos[i].model,
 			       cmd_tokens_pin_state(infos[i].flags), infos[i].uri);

@@ -118,6 +118,9 @@ void cmd_print_result(const char *verb, const struct enroll_result *r);
 /* The certificate's notAfter as "YYYY-MM-DDTHH:MM:SSZ" into BUF. */
 void cmd_time_string(const ASN1_TIME *t, char *buf, size_t size);
 
+/* A subject or issuer as one RFC 2253 line; caller frees. */
+char *cmd_name_string(const X509_NAME *name);
+
 /* The extended key usages of CERT as short names, JSON array. */
 json_t *cmd_json_eku(X509 *cert);
 

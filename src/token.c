@@ -543,7 +543,7 @@ token_login(struct token *t, const char *pin)
 		err_ckr(rv, "log in to token %s", t->info.label);
 		if (rv == CKR_PIN_INCORRECT) {
 			token_refresh(t);
-			err_prefix("%s", (t->info.flags & CKF_USER_PIN_FINAL_TRY) ?
+			err_append("%s", (t->info.flags & CKF_USER_PIN_FINAL_TRY) ?
 				   "one try is left; not retried" : "not retried");
 		}
 		return -1;
@@ -569,7 +569,7 @@ token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	   CK_OBJECT_HANDLE **out, size_t *count)
 {
 	CK_FUNCTION_LIST *fn = t->module->fn;
-	CK_OBJECT_HANDLE *found = NULL, batch[32];
+	CK_OBJECT_HANDLE *found = NULL, *grown, batch[32];
 	size_t used = 0;
 	CK_ULONG got, i;
 	CK_RV rv;
@@ -590,15 +590,12 @@ token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		}
 		if (got == 0)
 			break;
-		{
-			CK_OBJECT_HANDLE *grown = realloc(found, (used + got) * sizeof(*found));
-
-			if (grown == NULL) {
-				err_set(ERR_FAILED, "out of memory");
-				goto out;
-			}
-			found = grown;
+		grown = realloc(found, (used + got) * sizeof(*found));
+		if (grown == NULL) {
+			err_set(ERR_FAILED, "out of memory");
+			goto out;
 		}
+		found = grown;
 		for (i = 0; i < got; i++)
 			found[used++] = batch[i];
 	}

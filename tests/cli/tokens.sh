@@ -1,0 +1,44 @@
+# tokens.sh - listing tokens, as a table and as JSON.
+. "$top_srcdir/tests/cli/lib.sh"
+
+new_token first
+new_token second
+
+expect_status 0 "tokens" "$P11ENROLL" tokens
+expect_grep "first is listed with its URI" \
+	'^[0-9]+ +first +[0-9a-f]+ +SoftHSM v2 +ok +pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=[0-9a-f]+;token=first$' \
+	"$WORK/out"
+expect_grep "second is listed" ' second ' "$WORK/out"
+
+expect_status 0 "tokens --json" "$P11ENROLL" --json tokens
+expect "the JSON lists both tokens with their state" python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+labels = [t["label"] for t in doc["tokens"]]
+assert "first" in labels and "second" in labels, labels
+for t in doc["tokens"]:
+    if t["label"] in ("first", "second"):
+        assert t["uri"].startswith("pkcs11:") and "token=" + t["label"] in t["uri"]
+        assert t["user_pin"]["initialized"] and not t["user_pin"]["locked"]
+        assert t["login_required"] and t["initialized"]
+' "$WORK/out"
+
+# The URI printed selects exactly that token.
+uri=$(python3 -c '
+import json, sys
+print([t["uri"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"] == "second"][0])
+' "$WORK/out")
+expect_status 0 "the listed URI selects the token" \
+	"$P11ENROLL" --pin-source "file:$PIN_FILE" --token "$uri" status
+expect_grep "status names the selected token" '^token second ' "$WORK/out"
+
+# A URI with the PIN in pin-source selects and logs in.
+expect_status 0 "URI with pin-source" "$P11ENROLL" \
+	--token "pkcs11:token=first?pin-source=$PIN_FILE" status
+expect_grep "status of first" '^token first ' "$WORK/out"
+
+# --module that is not a PKCS#11 module.
+expect_status 2 "a bad module" "$P11ENROLL" --module /nonexistent/module.so tokens
+expect_grep "the module error names the path" 'cannot load PKCS#11 module /nonexistent/module.so' "$WORK/err"
+
+finish
