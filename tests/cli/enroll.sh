@@ -76,6 +76,20 @@ for role in tls-server tls-client; do
 	esac
 done
 
+# GnuTLS's p11tool finds each pair by its URI, sees the same flags, and
+# signs with the private key against the public key and the certificate.
+for role in tls-server tls-client; do
+	GNUTLS_PIN=$USER_PIN p11tool --provider "$SOFTHSM2_MODULE" --login --list-privkeys \
+		"pkcs11:token=alice;object=$role" >"$WORK/p11tool-$role" 2>/dev/null || :
+	expect_grep "p11tool: $role private key is private, sensitive, never extractable" \
+		'Flags: CKA_PRIVATE; CKA_NEVER_EXTRACTABLE; CKA_SENSITIVE;' "$WORK/p11tool-$role"
+	uri=$(sed -n 's/^[[:space:]]*URL: //p' "$WORK/p11tool-$role")
+	GNUTLS_PIN=$USER_PIN p11tool --provider "$SOFTHSM2_MODULE" --login --test-sign "$uri" \
+		>"$WORK/p11tool-sign-$role" 2>&1 || :
+	expect_grep "p11tool: $role key signs and verifies against its public key" \
+		'Verifying against public key in the token\.\.\. ok' "$WORK/p11tool-sign-$role"
+done
+
 expect_grep "tls-server: serverAuth" 'TLS Web Server Authentication' "$WORK/tls-server.ext"
 expect_no_grep "tls-server: no clientAuth" 'Client Authentication' "$WORK/tls-server.ext"
 expect_grep "tls-client: clientAuth" 'TLS Web Client Authentication' "$WORK/tls-client.ext"
