@@ -82,8 +82,7 @@ cmd_print_help(FILE *f, const char *name)
 		"Commands:\n", DEFAULT_MODULE, PROFILES_DIR);
 	for (i = 0; i < cmd_count; i++)
 		fprintf(f, "  %-44s %s\n", cmd_table[i].synopsis, cmd_table[i].summary);
-	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage or profile error, "
-		"4 policy findings.\n");
+	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage or profile error.\n");
 }
 
 static bool

@@ -56,6 +56,25 @@ cmd_request_open_out(const struct global_opts *g, const char *path, int *fd)
 	return 0;
 }
 
+/* Write PEM to FD and close it (unless it is stdout). */
+static int
+cmd_request_write(int fd, const char *path, const char *pem)
+{
+	size_t len = strlen(pem);
+	ssize_t n = write(fd, pem, len);
+	int saved = errno;
+
+	if (fd != STDOUT_FILENO && close(fd) < 0 && n == (ssize_t)len) {
+		saved = errno;
+		n = -1;
+	}
+	if (n != (ssize_t)len)
+		return err_set(ERR_FAILED, "cannot write the request to %s: %s; the "
+			       "key awaits a certificate on the token", path,
+			       n < 0 ? strerror(saved) : "short write");
+	return 0;
+}
+
 int
 cmd_request(struct global_opts *g, int argc, char **argv)
 {
@@ -64,7 +83,6 @@ cmd_request(struct global_opts *g, int argc, char **argv)
 	struct module *m = NULL;
 	struct token *t = NULL;
 	char *pem = NULL;
-	size_t len;
 	int first = 0, fd = -1, status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
@@ -92,20 +110,21 @@ cmd_request(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
-	len = strlen(pem);
-	if (write(fd, pem, len) != (ssize_t)len || (fd != STDOUT_FILENO && close(fd) < 0)) {
-		err_set(ERR_FAILED, "cannot write the request to %s: %s; the key "
-			"awaits a certificate on the token", o.out, strerror(errno));
+	/* With --json and --out -, the request travels inside the document. */
+	if (!(g->json && fd == STDOUT_FILENO)) {
+		int written = cmd_request_write(fd, o.out, pem);
+
 		fd = -1;
-		status = cmd_fail(g);
-		goto out;
+		if (written < 0) {
+			status = cmd_fail(g);
+			goto out;
+		}
 	}
-	if (fd != STDOUT_FILENO)
-		fd = -1;
+	fd = -1;
 	if (g->json)
 		cmd_json_print(json_pack("{s:o, s:s, s:s, s:s}", "token",
 					 cmd_json_token(token_get_info(t)), "role",
-					 argv[first], "state", "awaiting", "request",
+					 argv[first], "state", "awaiting-certificate", "request",
 					 strcmp(o.out, "-") == 0 ? pem : o.out));
 	else if (g->verbosity >= 0 && strcmp(o.out, "-") != 0)
 		printf("requested %s: the key awaits its certificate; request "

@@ -45,14 +45,14 @@ cmd_status_classify(const struct inventory_entry *e)
 	return row;
 }
 
-/* "ec-256" / "rsa-2048" / "none". */
+/* As profiles name them: "ec-p256", "rsa-2048"; "none" without a key. */
 static void
 cmd_status_key(const struct inventory_entry *e, char *buf, size_t size)
 {
 	if (!e->has_private && !e->has_public)
 		snprintf(buf, size, "none");
 	else if (e->key_type == CKK_EC)
-		snprintf(buf, size, "ec-%lu", e->key_bits);
+		snprintf(buf, size, "ec-p%lu", e->key_bits);
 	else if (e->key_type == CKK_RSA)
 		snprintf(buf, size, "rsa-%lu", e->key_bits);
 	else

@@ -50,11 +50,11 @@ enroll_check_free(struct token *t, const struct profile *p)
 		const char *prefix;
 		const char *why;
 	} states[] = {
-		{ "", "is already on the token; use renew to replace it" },
+		{ "", "is already on the token and is left as it is" },
 		{ ENROLL_PENDING_PREFIX, "has a key left by an interrupted run; "
-		  "run status --repair first" },
+		  "delete it first" },
 		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
-		  "install the certificate or remove the role" },
+		  "install the certificate first" },
 	};
 	static const CK_OBJECT_CLASS classes[] = { CKO_PRIVATE_KEY, CKO_CERTIFICATE };
 	char label[ENROLL_LABEL_MAX + 16];
@@ -69,8 +69,8 @@ enroll_check_free(struct token *t, const struct profile *p)
 			if (enroll_count_label(t, classes[j], label, &n) < 0)
 				return -1;
 			if (n > 0)
-				return err_set(ERR_FAILED, "role %s %s", profile_role(p),
-					       states[i].why);
+				return err_set(ERR_FAILED, "role %s %s (label %s)",
+					       profile_role(p), states[i].why, label);
 		}
 	}
 	fixed = profile_key_id(p, &fixed_len);
@@ -161,7 +161,7 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 
 /* Remove a key pair made by a failed run, keeping the first error. */
 static void
-enroll_undo(struct token *t, const struct keypair *kp)
+enroll_undo(struct token *t, const struct keypair *kp, const char *label)
 {
 	char saved[1024];
 	enum err_kind kind = err_kind();
@@ -169,7 +169,8 @@ enroll_undo(struct token *t, const struct keypair *kp)
 	snprintf(saved, sizeof(saved), "%s", err_message());
 	if (keygen_destroy(t, kp) < 0) {
 		err_prefix("%s; the new key could not be removed", saved);
-		err_append("run status --repair");
+		err_append("delete the objects labelled " ENROLL_PENDING_PREFIX "%s",
+			   label);
 	} else {
 		err_set(kind, "%s", saved);
 		err_append("the new key was removed");
@@ -250,7 +251,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	rc = 0;
 out:
 	if (made)
-		enroll_undo(t, &kp);
+		enroll_undo(t, &kp, profile_label(p));
 	if (rc < 0)
 		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
 	csr_spec_clear(&spec);
@@ -305,7 +306,7 @@ enroll_request(struct token *t, const struct profile *p, const struct vars *vars
 	rc = 0;
 out:
 	if (made)
-		enroll_undo(t, &kp);
+		enroll_undo(t, &kp, profile_label(p));
 	if (rc < 0)
 		err_prefix("request %s on token %s", profile_role(p), token_get_info(t)->label);
 	csr_spec_clear(&spec);

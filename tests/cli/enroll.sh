@@ -108,8 +108,8 @@ fi
 
 # status shows both roles, as a table and as JSON.
 expect_status 0 "status" p11e --token alice status
-expect_grep "status lists tls-server" '^tls-server +enrolled +ec-256 ' "$WORK/out"
-expect_grep "status lists tls-client" '^tls-client +enrolled +ec-256 ' "$WORK/out"
+expect_grep "status lists tls-server" '^tls-server +enrolled +ec-p256 ' "$WORK/out"
+expect_grep "status lists tls-client" '^tls-client +enrolled +ec-p256 ' "$WORK/out"
 expect_status 0 "status --json" p11e --token alice --json status
 expect "status --json is JSON with both roles" python3 -c '
 import json, sys
@@ -118,7 +118,7 @@ roles = {r["role"]: r for r in doc["roles"]}
 assert set(roles) == {"tls-server", "tls-client"}, roles
 assert roles["tls-server"]["certificate"]["extended_key_usage"] == ["serverAuth"]
 assert roles["tls-client"]["certificate"]["extended_key_usage"] == ["clientAuth"]
-assert all(r["state"] == "enrolled" and r["key_algorithm"] == "ec-256" for r in roles.values())
+assert all(r["state"] == "enrolled" and r["key_algorithm"] == "ec-p256" for r in roles.values())
 assert doc["token"]["label"] == "alice"
 ' "$WORK/out"
 
@@ -126,7 +126,7 @@ assert doc["token"]["label"] == "alice"
 objects_of alice >"$WORK/before"
 expect_status 1 "enrolling tls-server again is refused" \
 	p11e --token alice enroll tls-server --ca "$CA" --set dns=other.example.org
-expect_grep "the refusal says why" 'role tls-server is already on the token; use renew' "$WORK/err"
+expect_grep "the refusal says why" 'role tls-server is already on the token and is left as it is' "$WORK/err"
 objects_of alice >"$WORK/after"
 expect "the token is unchanged" cmp -s "$WORK/before" "$WORK/after"
 

@@ -67,4 +67,15 @@ expect_status 1 "install with nothing waiting" \
 	p11e --token dave install tls-client "$WORK/leaf.pem"
 expect_grep "nothing waits" 'no key awaits a certificate for role tls-client' "$WORK/err"
 
+# With --json and --out -, stdout is one JSON document carrying the request.
+expect_status 0 "request --out - --json" p11e --token dave --json request tls-client \
+	--out - --set cn=dave
+expect "stdout is one JSON document with the request" python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["role"] == "tls-client" and doc["state"] == "awaiting-certificate", doc
+assert doc["request"].startswith("-----BEGIN CERTIFICATE REQUEST-----")
+assert doc["token"]["label"] == "dave"
+' "$WORK/out"
+
 finish
