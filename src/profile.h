@@ -1,4 +1,4 @@
-/* profile.h - role profiles (INI) and the variables their templates use. */
+/* profile.h - role profiles (INI); their variables are in template.h. */
 #ifndef P11E_PROFILE_H
 #define P11E_PROFILE_H
 
@@ -6,22 +6,9 @@
 #include <stddef.h>
 #include "csr.h"
 #include "keygen.h"
+#include "template.h"
 
 struct profile;
-struct vars;
-
-/* An empty set of template variables. */
-struct vars *vars_new(void);
-
-/* NULL is fine. */
-void vars_free(struct vars *v);
-
-/* Add or replace NAME=VALUE (one argument of --set); ERR_USAGE when it
- * has no '=' or an empty or invalid name. */
-int vars_set(struct vars *v, const char *assignment);
-
-/* The value of NAME, or NULL. */
-const char *vars_get(const struct vars *v, const char *name);
 
 /* Load DIR/ROLE.profile. An unknown role is ERR_USAGE naming DIR. */
 int profile_load(const char *dir, const char *role, struct profile **out);

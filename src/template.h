@@ -1,0 +1,37 @@
+/* template.h - ${name} templates and the variables that fill them. */
+#ifndef P11E_TEMPLATE_H
+#define P11E_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct template;
+struct vars;
+
+/* An empty set of template variables. */
+struct vars *vars_new(void);
+
+/* NULL is fine. */
+void vars_free(struct vars *v);
+
+/* Add or replace NAME=VALUE (one argument of --set); ERR_USAGE when it
+ * has no '=' or an empty or invalid name. */
+int vars_set(struct vars *v, const char *assignment);
+
+/* The value of NAME, or NULL. */
+const char *vars_get(const struct vars *v, const char *name);
+
+/* Parse LEN bytes at S: ${name} is a variable, $$ a literal '$'; with
+ * DN_ESCAPES, RFC 4514 escapes are decoded and a bare '+' is refused. */
+int template_parse(const char *s, size_t len, bool dn_escapes,
+		   struct template **out);
+
+/* NULL is fine. */
+void template_free(struct template *t);
+
+/* Fill T with VARS into a new string; ROLE names the profile in messages.
+ * A missing variable, or a result that is empty, is ERR_USAGE. */
+int template_expand(const struct template *t, const struct vars *vars,
+		    const char *role, char **out);
+
+#endif
