@@ -14,7 +14,7 @@
 #include "util.h"
 #include "verify.h"
 
-/* Labels are short on many cards; ours stay within CKA_LABEL's usual 32. */
+/* Room for a state prefix and a profile label (at most 32 bytes). */
 #define ENROLL_LABEL_MAX 64
 
 void
