@@ -539,38 +539,47 @@ cmd_print_result(const char *verb, const struct enroll_result *r)
 	free(subject);
 }
 
-/* Load every role's profile and fill its templates before the token is
- * touched, so that a missing variable changes nothing. */
+/* Expand role sets, then load every role's profile and fill its
+ * templates before the token is touched, so that a missing variable
+ * changes nothing. */
 int
 cmd_load_profiles(const struct global_opts *g, char **roles, int n,
-		    const struct vars *vars, struct profile ***out)
+		  const struct vars *vars, struct profile ***out, int *count)
 {
+	const char *dir = cmd_profiles_dir(g);
 	struct csr_spec spec;
-	struct profile **p;
-	int i, j;
+	struct profile **p = NULL;
+	char **names = NULL;
+	size_t i, nnames = 0;
+	int status = EXIT_FAILED;
 
 	*out = NULL;
-	p = calloc((size_t)n, sizeof(*p));
-	if (p == NULL)
-		return cmd_usage_error(g, "out of memory");
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(roles[i], roles[j]) == 0) {
-				free(p);
-				return cmd_usage_error(g, "role %s is named twice", roles[i]);
-			}
-		if (profile_load(cmd_profiles_dir(g), roles[i], &p[i]) < 0 ||
+	*count = 0;
+	if (profile_expand_roles(dir, roles, (size_t)n, &names, &nnames) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if ((p = calloc(nnames, sizeof(*p))) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		status = cmd_fail(g);
+		goto out;
+	}
+	for (i = 0; i < nnames; i++) {
+		if (profile_load(dir, names[i], &p[i]) < 0 ||
 		    profile_spec(p[i], vars, &spec) < 0) {
-			profile_free(p[i]);
-			while (i-- > 0)
-				profile_free(p[i]);
-			free(p);
-			return cmd_fail(g);
+			status = cmd_fail(g);
+			goto out;
 		}
 		csr_spec_clear(&spec);
 	}
 	*out = p;
-	return 0;
+	*count = (int)nnames;
+	p = NULL;
+	status = EXIT_DONE;
+out:
+	cmd_free_profiles(p, (int)nnames);
+	profile_names_free(names, nnames);
+	return status;
 }
 
 void

@@ -68,7 +68,7 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
 	json_t *done = json_array(), *doc;
-	int first = 0, nroles = 0, i, status = EXIT_FAILED;
+	int first = 0, nnamed, nroles = 0, i, status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
@@ -82,8 +82,8 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 	if (!cmd_parse(g, argc, argv, "", enroll_long, cmd_enroll_option, &o,
 		       &first, &status))
 		goto out;
-	nroles = argc - first;
-	if (nroles == 0) {
+	nnamed = argc - first;
+	if (nnamed == 0) {
 		status = cmd_usage_error(g, "name at least one role");
 		goto out;
 	}
@@ -91,7 +91,8 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 		status = cmd_usage_error(g, "--ca is required");
 		goto out;
 	}
-	if ((status = cmd_load_profiles(g, argv + first, nroles, o.vars, &profiles)) != 0)
+	if ((status = cmd_load_profiles(g, argv + first, nnamed, o.vars, &profiles,
+					 &nroles)) != 0)
 		goto out;
 	if (ca_open(o.ca, &o.ca_opts, &ca) < 0) {
 		status = cmd_fail(g);
@@ -119,7 +120,7 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 				"enrolled", done);
 		if (status != EXIT_DONE)
 			json_object_set_new(doc, "error", json_pack("{s:s, s:s, s:i}",
-					    "role", argv[first + i],
+					    "role", profile_role(profiles[i]),
 					    "message", err_message(), "exit", status));
 		cmd_json_print(doc);
 	} else if (status != EXIT_DONE) {

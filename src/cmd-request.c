@@ -75,6 +75,24 @@ cmd_request_write(int fd, const char *path, const char *pem)
 	return 0;
 }
 
+/* A role set of one role is fine; one of several is not, which is said
+ * before its templates ask for the other roles' variables. */
+static int
+cmd_request_one_role(const struct global_opts *g, char *name)
+{
+	char **roles = NULL;
+	size_t n = 0;
+	int status = EXIT_DONE;
+
+	if (profile_expand_roles(cmd_profiles_dir(g), &name, 1, &roles, &n) < 0)
+		status = cmd_fail(g);
+	else if (n != 1)
+		status = cmd_usage_error(g, "role set %s stands for %zu roles; "
+					 "request takes exactly one role", name, n);
+	profile_names_free(roles, n);
+	return status;
+}
+
 int
 cmd_request(struct global_opts *g, int argc, char **argv)
 {
@@ -83,7 +101,7 @@ cmd_request(struct global_opts *g, int argc, char **argv)
 	struct module *m = NULL;
 	struct token *t = NULL;
 	char *pem = NULL;
-	int first = 0, fd = -1, status = EXIT_FAILED;
+	int first = 0, nroles = 0, fd = -1, status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
 	o.g = g;
@@ -102,8 +120,11 @@ cmd_request(struct global_opts *g, int argc, char **argv)
 		status = cmd_usage_error(g, "--out FILE is required (- for stdout)");
 		goto out;
 	}
-	if ((status = cmd_load_profiles(g, argv + first, 1, o.vars, &profile)) != 0 ||
-	    (status = cmd_request_open_out(g, o.out, &fd)) != 0 ||
+	if ((status = cmd_request_one_role(g, argv[first])) != 0 ||
+	    (status = cmd_load_profiles(g, argv + first, 1, o.vars, &profile,
+				       &nroles)) != 0)
+		goto out;
+	if ((status = cmd_request_open_out(g, o.out, &fd)) != 0 ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
 	if (enroll_request(t, profile[0], o.vars, &pem) < 0) {
@@ -124,11 +145,11 @@ cmd_request(struct global_opts *g, int argc, char **argv)
 	if (g->json)
 		cmd_json_print(json_pack("{s:o, s:s, s:s, s:s}", "token",
 					 cmd_json_token(token_get_info(t)), "role",
-					 argv[first], "state", "awaiting-certificate", "request",
+					 profile_role(profile[0]), "state", "awaiting-certificate", "request",
 					 strcmp(o.out, "-") == 0 ? pem : o.out));
 	else if (g->verbosity >= 0 && strcmp(o.out, "-") != 0)
 		printf("requested %s: the key awaits its certificate; request "
-		       "written to %s\n", argv[first], o.out);
+		       "written to %s\n", profile_role(profile[0]), o.out);
 	status = EXIT_DONE;
 out:
 	if (fd >= 0 && fd != STDOUT_FILENO) {
@@ -137,7 +158,7 @@ out:
 			unlink(o.out);
 	}
 	free(pem);
-	cmd_free_profiles(profile, 1);
+	cmd_free_profiles(profile, nroles);
 	cmd_close_token(m, t);
 	vars_free(o.vars);
 	return status;

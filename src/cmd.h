@@ -101,10 +101,13 @@ int cmd_load_trust(const struct global_opts *g, const char *path,
 
 struct profile;
 
-/* Load the profiles of ROLES and fill their templates from VARS, before
- * the token is touched; 0 or an exit status after reporting. */
+/* Load the profiles of ROLES, role sets expanded to their roles, and
+ * fill their templates from VARS, before the token is touched; *COUNT is
+ * the number of roles after expansion. 0 or an exit status after
+ * reporting. */
 int cmd_load_profiles(const struct global_opts *g, char **roles, int n,
-		      const struct vars *vars, struct profile ***out);
+		      const struct vars *vars, struct profile ***out,
+		      int *count);
 
 /* Free what cmd_load_profiles() made; NULL is fine. */
 void cmd_free_profiles(struct profile **p, int n);
@@ -133,5 +136,6 @@ int cmd_enroll(struct global_opts *g, int argc, char **argv);
 int cmd_request(struct global_opts *g, int argc, char **argv);
 int cmd_install(struct global_opts *g, int argc, char **argv);
 int cmd_status(struct global_opts *g, int argc, char **argv);
+int cmd_profile(struct global_opts *g, int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ const struct command cmd_table[] = {
 	  "check a certificate against the waiting key, write it", cmd_install },
 	{ "status", "status",
 	  "what is on the token, role by role", cmd_status },
+	{ "profile", "profile list | show NAME | lint FILE...",
+	  "the roles and role sets, one profile, the policy check", cmd_profile },
 };
 const size_t cmd_count = sizeof(cmd_table) / sizeof(cmd_table[0]);
 

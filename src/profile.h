@@ -4,23 +4,35 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <openssl/asn1.h>
 #include "csr.h"
 #include "keygen.h"
 #include "template.h"
 
 struct profile;
 
-/* Load DIR/ROLE.profile. An unknown role is ERR_USAGE naming DIR. */
+/* Load DIR/ROLE.profile. An unknown role is ERR_USAGE naming DIR and
+ * listing its roles and role sets. A profile that policy_lint() finds an
+ * error in is refused: ERR_USAGE "FILE: ID: sentence". */
 int profile_load(const char *dir, const char *role, struct profile **out);
 
 /* Load one profile file; the role is the file's name without .profile.
- * Errors are "FILE:LINE: key: message". */
+ * Errors are "FILE:LINE: key: message", or "FILE: ID: sentence" for the
+ * first error finding of policy_lint(). */
 int profile_load_file(const char *path, struct profile **out);
+
+/* profile_load() without the policy check, for reporting findings. */
+int profile_parse(const char *dir, const char *role, struct profile **out);
+
+/* profile_load_file() without the policy check. */
+int profile_parse_file(const char *path, struct profile **out);
 
 /* NULL is fine. */
 void profile_free(struct profile *p);
 
 const char *profile_role(const struct profile *p);
+/* The file the profile was read from. */
+const char *profile_path(const struct profile *p);
 /* The CKA_LABEL of the role's objects (default: the role's name). */
 const char *profile_label(const struct profile *p);
 enum key_alg profile_key_alg(const struct profile *p);
@@ -28,6 +40,23 @@ enum key_alg profile_key_alg(const struct profile *p);
 const unsigned char *profile_key_id(const struct profile *p, size_t *len);
 /* KU_* bits the certificate may carry. */
 unsigned profile_key_usage(const struct profile *p);
+/* The name of one KU_* bit as a profile spells it, or NULL. */
+const char *profile_key_usage_name(unsigned bit);
+/* The extended key usages, in the profile's order. */
+size_t profile_eku_count(const struct profile *p);
+const ASN1_OBJECT *profile_eku(const struct profile *p, size_t i);
+/* Extended key usage I as a profile would spell it: OpenSSL's short name,
+ * else the dotted OID; BUF holds it and is returned. */
+const char *profile_eku_name(const struct profile *p, size_t i, char *buf,
+			     size_t size);
+/* The subject template as written. */
+const char *profile_subject_template(const struct profile *p);
+/* The subject alternative name templates as written, in the profile's
+ * order; *KIND is the key that gave it ("dns", "ip", "email", "upn",
+ * "uri"). */
+size_t profile_san_count(const struct profile *p);
+const char *profile_san_template(const struct profile *p, size_t i,
+				 const char **kind);
 /* The private key's capabilities that follow from the key usage. */
 unsigned profile_key_caps(const struct profile *p);
 int profile_max_lifetime_days(const struct profile *p);
@@ -36,6 +65,39 @@ bool profile_allow_subject_change(const struct profile *p);
 bool profile_allow_mixed_roles(const struct profile *p);
 /* Why the waiver is needed (justification = ...), or NULL. */
 const char *profile_justification(const struct profile *p);
+
+/* ---- role sets: DIR/NAME.set, [set] roles = ROLE ROLE ... ---- */
+
+enum profile_kind {
+	PROFILE_KIND_ROLE,      /* DIR/NAME.profile */
+	PROFILE_KIND_SET,       /* DIR/NAME.set */
+};
+
+/* Whether NAME is a role or a role set in DIR. Neither is ERR_USAGE
+ * naming DIR and listing what is there; both is ERR_USAGE too. */
+int profile_find(const char *dir, const char *name, enum profile_kind *out);
+
+/* The roles and the role sets in DIR, each sorted by name. */
+int profile_dir_list(const char *dir, char ***roles, size_t *nroles,
+		     char ***sets, size_t *nsets);
+
+/* The roles of the set file PATH, in order. Each must have a profile in
+ * the set's directory and may not be a set itself; errors are
+ * "FILE:LINE: key: message". */
+int profile_set_load_file(const char *path, char ***roles, size_t *count);
+
+/* The roles of the set DIR/NAME.set, as profile_set_load_file(). */
+int profile_set_load(const char *dir, const char *name, char ***roles,
+		     size_t *count);
+
+/* Replace every role set among the N NAMES by its roles, in order, into
+ * *OUT. A role named twice, directly or through sets, is ERR_USAGE; so is
+ * a name that is neither a role nor a set in DIR. */
+int profile_expand_roles(const char *dir, char **names, size_t n,
+			 char ***out, size_t *count);
+
+/* Free COUNT names from the functions above; NULL is fine. */
+void profile_names_free(char **names, size_t count);
 
 /* Fill the templates with VARS into a request spec. A variable the
  * profile uses but VARS lacks is ERR_USAGE naming it. */

@@ -1,0 +1,179 @@
+# profile.sh - profile list, show and lint, and a profile the policy
+# refuses: refused by lint, by enroll before the token is touched, and
+# allowed by a justified waiver.
+. "$top_srcdir/tests/cli/lib.sh"
+
+SHIPPED=$top_srcdir/profiles
+
+# ---- list and show ----
+
+expect_status 0 "profile list" "$P11ENROLL" profile list
+expect_grep "list: header" '^NAME +KIND +KEY +EXTENDED KEY USAGE / ROLES$' "$WORK/out"
+expect_grep "list: tls-server is a role with serverAuth" \
+	'^tls-server +role +ec-p256 +serverAuth$' "$WORK/out"
+expect_grep "list: tls-client is a role with clientAuth" \
+	'^tls-client +role +ec-p256 +clientAuth$' "$WORK/out"
+
+expect_status 0 "profile list --json" "$P11ENROLL" --json profile list
+expect "list --json parses, shipped roles clean, sets expand to shipped roles" python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+roles = {p["name"]: p for p in doc["profiles"]}
+assert roles["tls-server"]["kind"] == "role"
+assert roles["tls-server"]["key_algorithm"] == "ec-p256"
+assert roles["tls-server"]["extended_key_usage"] == ["serverAuth"]
+assert roles["tls-client"]["extended_key_usage"] == ["clientAuth"]
+for p in doc["profiles"]:
+    assert p["error"] is None, p
+    assert not [f for f in p["findings"] if f["severity"] == "error"], p
+for s in doc["sets"]:
+    assert s["kind"] == "set" and s["error"] is None, s
+    assert s["roles"] and all(r in roles for r in s["roles"]), s
+' "$WORK/out"
+
+expect_status 0 "profile show tls-server" "$P11ENROLL" profile show tls-server
+expect_grep "show: extended key usage serverAuth" '^extended key usage: +serverAuth$' "$WORK/out"
+expect_grep "show: key usage" '^key usage: +digitalSignature$' "$WORK/out"
+expect_grep "show: subject template" '^subject: +CN=\$\{dns\}$' "$WORK/out"
+expect_grep "show: dns SAN template" '^dns: +\$\{dns\}$' "$WORK/out"
+expect_grep "show: no findings" '^findings: +none$' "$WORK/out"
+
+expect_status 0 "profile show --json" "$P11ENROLL" --json profile show tls-server
+expect "show --json parses" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["name"] == "tls-server" and p["kind"] == "role", p
+assert p["extended_key_usage"] == ["serverAuth"], p
+assert p["key_usage"] == ["digitalSignature"], p
+assert p["subject_alt_names"] == [{"type": "dns", "template": "${dns}"}], p
+assert p["max_lifetime_days"] == 398 and p["findings"] == [], p
+assert p["allow_mixed_roles"] is False and p["justification"] is None, p
+' "$WORK/out"
+
+expect_status 2 "profile show of an unknown role" "$P11ENROLL" profile show no-such-role
+expect_grep "show: unknown role named, known roles listed" \
+	"unknown role 'no-such-role'.*tls-client.*tls-server" "$WORK/err"
+expect_status 2 "profile without a subcommand" "$P11ENROLL" profile
+expect_status 2 "profile with an unknown subcommand" "$P11ENROLL" profile frobnicate
+expect_status 2 "profile lint without files" "$P11ENROLL" profile lint
+
+# ---- lint ----
+
+expect_status 0 "lint the shipped profiles" "$P11ENROLL" profile lint "$SHIPPED"/*.profile
+expect_grep "lint: tls-server ok" "^$SHIPPED/tls-server.profile: ok\$" "$WORK/out"
+expect_grep "lint: tls-client ok" "^$SHIPPED/tls-client.profile: ok\$" "$WORK/out"
+expect_no_grep "lint: no error in the shipped profiles" ': error: ' "$WORK/out"
+
+# A role that is both TLS server and TLS client, without a waiver.
+mkdir "$WORK/mixed" "$WORK/waived"
+cat >"$WORK/mixed/tls-both.profile" <<'PROFILE'
+[key]
+algorithm = ec-p256
+
+[request]
+subject = CN=${dns}
+dns = ${dns}
+
+[certificate]
+key_usage = digitalSignature
+extended_key_usage = serverAuth, clientAuth
+max_lifetime_days = 398
+PROFILE
+expect_status 2 "lint refuses serverAuth with clientAuth" \
+	"$P11ENROLL" profile lint "$WORK/mixed/tls-both.profile"
+expect_grep "lint names eku-mixed-tls as an error" \
+	"^$WORK/mixed/tls-both.profile: error: eku-mixed-tls: serverAuth and clientAuth" "$WORK/out"
+
+expect_status 2 "lint --json of the mixed profile" \
+	"$P11ENROLL" --json profile lint "$WORK/mixed/tls-both.profile" "$SHIPPED/tls-server.profile"
+expect "lint --json parses: one file refused, one ok" python3 -c '
+import json, sys
+files = json.load(open(sys.argv[1]))["files"]
+assert [f["ok"] for f in files] == [False, True], files
+assert [x["id"] for x in files[0]["findings"]] == ["eku-mixed-tls"], files
+assert files[0]["findings"][0]["severity"] == "error", files
+assert files[0]["error"] is None and files[1]["findings"] == [], files
+' "$WORK/out"
+
+# A parse error is reported as FILE:LINE: key: message.
+printf '[key]\nalgorithm = ec-p521\n' >"$WORK/mixed/broken.profile"
+expect_status 2 "lint reports a parse error" \
+	"$P11ENROLL" profile lint "$SHIPPED/tls-client.profile" "$WORK/mixed/broken.profile"
+expect_grep "the parse error has file, line and key" \
+	"^$WORK/mixed/broken.profile:2: algorithm: unknown key algorithm 'ec-p521'" "$WORK/out"
+expect_grep "the good file is still reported" "^$SHIPPED/tls-client.profile: ok\$" "$WORK/out"
+expect_status 2 "lint --json of a parse error" \
+	"$P11ENROLL" --json profile lint "$WORK/mixed/broken.profile"
+expect "lint --json carries the parse error" python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["files"][0]
+assert f["ok"] is False and f["findings"] == [], f
+assert ":2: algorithm: unknown key algorithm" in f["error"], f
+' "$WORK/out"
+rm "$WORK/mixed/broken.profile"
+
+# The same role with a justified waiver: allowed, and the waiver reported.
+sed 's/^max_lifetime_days = 398$/&\nallow_mixed_roles = yes\njustification = the appliance holds one certificate/' \
+	"$WORK/mixed/tls-both.profile" >"$WORK/waived/tls-both.profile"
+expect_status 0 "lint allows a justified waiver" \
+	"$P11ENROLL" profile lint "$WORK/waived/tls-both.profile"
+expect_grep "lint reports the waiver in force" \
+	"^$WORK/waived/tls-both.profile: info: waiver-in-force: .*the appliance holds one certificate" \
+	"$WORK/out"
+expect_no_grep "no error with the waiver" ': error: ' "$WORK/out"
+expect_status 0 "list shows the waiver" "$P11ENROLL" --profiles "$WORK/waived" profile list
+expect_grep "list: the waiver is reported under the table" \
+	'^tls-both: info: waiver-in-force: ' "$WORK/out"
+
+# ---- enroll refuses the mixed profile before the token is touched ----
+
+new_token dora
+new_ca
+CA="exec:$TESTCA $WORK/ca"
+expect_status 0 "enroll tls-client first" \
+	p11e --token dora enroll tls-client --ca "$CA" --set cn=dora
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label dora -O >"$WORK/before" 2>/dev/null
+objects_of dora >"$WORK/before-private"
+
+expect_status 2 "enroll with the mixed profile is refused" \
+	p11e --token dora --profiles "$WORK/mixed" enroll tls-both --ca "$CA" \
+	--set dns=both.example.org
+expect_grep "enroll names the file and eku-mixed-tls" \
+	"$WORK/mixed/tls-both.profile: eku-mixed-tls: serverAuth and clientAuth" "$WORK/err"
+expect_status 2 "enroll --json with the mixed profile is refused" \
+	p11e --token dora --profiles "$WORK/mixed" --json enroll tls-both --ca "$CA" \
+	--set dns=both.example.org
+expect "the JSON error names eku-mixed-tls, exit 2" python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e["exit"] == 2 and "eku-mixed-tls" in e["message"], e
+' "$WORK/out"
+
+# Not even the module is loaded: a module that does not exist changes
+# nothing about the answer.
+expect_status 2 "the refusal comes before the module is loaded" \
+	p11e --module "$WORK/no-such-module.so" --token dora --profiles "$WORK/mixed" \
+	enroll tls-both --ca "$CA" --set dns=both.example.org
+expect_grep "still the policy's refusal" 'eku-mixed-tls' "$WORK/err"
+
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label dora -O >"$WORK/after" 2>/dev/null
+objects_of dora >"$WORK/after-private"
+expect "the token's objects are unchanged (pkcs11-tool -O)" cmp -s "$WORK/before" "$WORK/after"
+expect "the token's private objects are unchanged" \
+	cmp -s "$WORK/before-private" "$WORK/after-private"
+expect_grep "the listing is not empty" 'tls-client' "$WORK/after"
+
+# request takes one role: a set of several is a usage error.
+printf '[set]\nroles = tls-server tls-client\n' >"$WORK/tls-pair.set"
+mkdir "$WORK/pair"
+cp "$SHIPPED/tls-server.profile" "$SHIPPED/tls-client.profile" "$WORK/pair/"
+mv "$WORK/tls-pair.set" "$WORK/pair/"
+expect_status 0 "profile show of a set" "$P11ENROLL" --profiles "$WORK/pair" profile show tls-pair
+expect_grep "show: the set's roles in order" '^roles: +tls-server tls-client$' "$WORK/out"
+expect_status 2 "request refuses a set of two roles" \
+	p11e --token dora --profiles "$WORK/pair" request tls-pair --out "$WORK/pair.csr" \
+	--set dns=x.example.org --set cn=x
+expect_grep "request says why" 'role set tls-pair stands for 2 roles' "$WORK/err"
+if [ -e "$WORK/pair.csr" ]; then not_ok "request wrote a file"; else ok "request wrote nothing"; fi
+
+finish
