@@ -110,7 +110,7 @@ expect_no_grep "a bad PIN source is not echoed" '1234' "$WORK/err"
 
 # Errors as JSON on stdout.
 expect_status 1 "a JSON error" p11e --json --token nosuch status
-expect "the JSON error document" python3 -c '
+expect "the JSON error document" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["error"]["exit"] == 1 and doc["error"]["command"] == "status", doc

@@ -111,7 +111,7 @@ expect_status 0 "status" p11e --token alice status
 expect_grep "status lists tls-server" '^tls-server +enrolled +ec-p256 ' "$WORK/out"
 expect_grep "status lists tls-client" '^tls-client +enrolled +ec-p256 ' "$WORK/out"
 expect_status 0 "status --json" p11e --token alice --json status
-expect "status --json is JSON with both roles" python3 -c '
+expect "status --json is JSON with both roles" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 roles = {r["role"]: r for r in doc["roles"]}
@@ -139,7 +139,7 @@ for alg in rsa-2048 ec-p384; do
 	expect_status 0 "enroll a $alg server key" \
 		p11e --token bob --profiles "$WORK/profiles-$alg" --json enroll "web-$alg" \
 		--ca "$CA" --trust "$WORK/ca/root.pem" --set dns=$alg.example.org
-	expect "$alg: JSON names the algorithm and the certificate" python3 -c '
+	expect "$alg: JSON names the algorithm and the certificate" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 r = doc["enrolled"][0]

@@ -10,6 +10,9 @@ set -eu
 : "${top_srcdir:?}"
 TESTCA=${TESTCA:-$top_srcdir/tools/p11enroll-testca}
 FIXTURES=$top_srcdir/tests/fixtures
+# Debian's interpreter, where Debian's python3-jsonschema is found.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/p11enroll-test.XXXXXX")
 cleanup() {

@@ -15,7 +15,7 @@ expect_grep "list: tls-client is a role with clientAuth" \
 	'^tls-client +role +ec-p256 +clientAuth$' "$WORK/out"
 
 expect_status 0 "profile list --json" "$P11ENROLL" --json profile list
-expect "list --json parses, shipped roles clean, sets expand to shipped roles" python3 -c '
+expect "list --json parses, shipped roles clean, sets expand to shipped roles" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 roles = {p["name"]: p for p in doc["profiles"]}
@@ -39,7 +39,7 @@ expect_grep "show: dns SAN template" '^dns: +\$\{dns\}$' "$WORK/out"
 expect_grep "show: no findings" '^findings: +none$' "$WORK/out"
 
 expect_status 0 "profile show --json" "$P11ENROLL" --json profile show tls-server
-expect "show --json parses" python3 -c '
+expect "show --json parses" "$PYTHON" -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
 assert p["name"] == "tls-server" and p["kind"] == "role", p
@@ -86,7 +86,7 @@ expect_grep "lint names eku-mixed-tls as an error" \
 
 expect_status 2 "lint --json of the mixed profile" \
 	"$P11ENROLL" --json profile lint "$WORK/mixed/tls-both.profile" "$SHIPPED/tls-server.profile"
-expect "lint --json parses: one file refused, one ok" python3 -c '
+expect "lint --json parses: one file refused, one ok" "$PYTHON" -c '
 import json, sys
 files = json.load(open(sys.argv[1]))["files"]
 assert [f["ok"] for f in files] == [False, True], files
@@ -104,7 +104,7 @@ expect_grep "the parse error has file, line and key" \
 expect_grep "the good file is still reported" "^$SHIPPED/tls-client.profile: ok\$" "$WORK/out"
 expect_status 2 "lint --json of a parse error" \
 	"$P11ENROLL" --json profile lint "$WORK/mixed/broken.profile"
-expect "lint --json carries the parse error" python3 -c '
+expect "lint --json carries the parse error" "$PYTHON" -c '
 import json, sys
 f = json.load(open(sys.argv[1]))["files"][0]
 assert f["ok"] is False and f["findings"] == [], f
@@ -143,7 +143,7 @@ expect_grep "enroll names the file and eku-mixed-tls" \
 expect_status 2 "enroll --json with the mixed profile is refused" \
 	p11e --token dora --profiles "$WORK/mixed" --json enroll tls-both --ca "$CA" \
 	--set dns=both.example.org
-expect "the JSON error names eku-mixed-tls, exit 2" python3 -c '
+expect "the JSON error names eku-mixed-tls, exit 2" "$PYTHON" -c '
 import json, sys
 e = json.load(open(sys.argv[1]))["error"]
 assert e["exit"] == 2 and "eku-mixed-tls" in e["message"], e

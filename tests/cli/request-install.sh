@@ -70,7 +70,7 @@ expect_grep "nothing waits" 'no key awaits a certificate for role tls-client' "$
 # With --json and --out -, stdout is one JSON document carrying the request.
 expect_status 0 "request --out - --json" p11e --token dave --json request tls-client \
 	--out - --set cn=dave
-expect "stdout is one JSON document with the request" python3 -c '
+expect "stdout is one JSON document with the request" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["role"] == "tls-client" and doc["state"] == "awaiting-certificate", doc

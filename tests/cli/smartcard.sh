@@ -11,7 +11,7 @@ expect_status 0 "enroll the smartcard-user set" \
 	p11e --token card --json enroll smartcard-user --ca "$CA" \
 	--trust "$WORK/ca/root.pem" --set "name=Alice Example" \
 	--set upn=alice@example.org --set email=alice@example.org
-expect "the set expanded to its three roles, in order" python3 -c '
+expect "the set expanded to its three roles, in order" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 roles = [r["role"] for r in doc["enrolled"]]

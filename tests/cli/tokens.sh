@@ -11,7 +11,7 @@ expect_grep "first is listed with its URI" \
 expect_grep "second is listed" ' second ' "$WORK/out"
 
 expect_status 0 "tokens --json" "$P11ENROLL" --json tokens
-expect "the JSON lists both tokens with their state" python3 -c '
+expect "the JSON lists both tokens with their state" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 labels = [t["label"] for t in doc["tokens"]]
@@ -24,7 +24,7 @@ for t in doc["tokens"]:
 ' "$WORK/out"
 
 # The URI printed selects exactly that token.
-uri=$(python3 -c '
+uri=$("$PYTHON" -c '
 import json, sys
 print([t["uri"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"] == "second"][0])
 ' "$WORK/out")
