@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -16,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
-#include <ini.h>
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -28,13 +25,11 @@
 #include "err.h"
 #include "policy.h"
 #include "profile.h"
+#include "profile-ini.h"
 #include "profile-name.h"
 #include "util.h"
 
-#define PROFILE_SUFFIX ".profile"
-#define PROFILE_SET_SUFFIX ".set"
 #define PROFILE_LABEL_MAX 32
-#define PROFILE_MSG_MAX 512
 
 /* A subject alternative name template as written, for showing it. */
 struct profile_san_text {
@@ -86,22 +81,17 @@ static const struct {
 	{ "yes", true }, { "no", false }, { "true", true }, { "false", false },
 };
 
+/* The OIDs an extended key usage given by name may have. */
+static const struct {
+	const char *oid;
+	bool arc;                       /* the OIDs under it, not OID itself */
+} profile_eku_oids[] = {
+	{ "1.3.6.1.5.5.7.3", true },    /* id-kp */
+	{ "1.3.6.1.4.1.311", true },    /* Microsoft */
+	{ "2.5.29.37.0", false },       /* anyExtendedKeyUsage */
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- names ---- */
-
-static bool
-profile_is_role_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || !isalnum((unsigned char)s[0]))
-		return false;
-	for (i = 1; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("_.-", s[i]) == NULL)
-			return false;
-	return true;
-}
 
 /* ---- setters: one per profile key; errors are ERR_USAGE sentences ---- */
 
@@ -251,29 +241,66 @@ profile_add_ku(struct profile *p, const char *name)
 		       "decipherOnly)", name);
 }
 
+/* Whether OBJ, which a name resolved to, is an extended key usage: under
+ * id-kp or Microsoft's arc, or anyExtendedKeyUsage (which the eku-any
+ * rule refuses, with a reason). A name that resolves elsewhere, such as
+ * CN, would put a stray OID in the certificate. */
+static bool
+profile_is_eku(const ASN1_OBJECT *obj)
+{
+	char oid[128];
+	size_t i, len;
+	int n;
+
+	n = OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+	if (n <= 0 || (size_t)n >= sizeof(oid))
+		return false;
+	for (i = 0; i < NELEM(profile_eku_oids); i++) {
+		len = strlen(profile_eku_oids[i].oid);
+		if (strncmp(oid, profile_eku_oids[i].oid, len) != 0)
+			continue;
+		if (oid[len] == (profile_eku_oids[i].arc ? '.' : '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* A dotted OID is taken as it is, as it may be a private purpose; a name
+ * must be one that OpenSSL knows as an extended key usage. */
 static int
 profile_add_eku(struct profile *p, const char *name)
 {
-	ASN1_OBJECT *obj;
-	int i;
+	ASN1_OBJECT *obj = NULL;
+	bool dotted;
+	int i, rc = -1;
 
-	if ((obj = OBJ_txt2obj(name, 0)) == NULL) {
-		ERR_clear_error();
-		return err_set(ERR_USAGE, "unknown extended key usage '%s' (use "
-			       "a name as OpenSSL spells it, e.g. serverAuth, "
-			       "or a dotted OID)", name);
+	dotted = (obj = OBJ_txt2obj(name, 1)) != NULL;
+	if (obj == NULL && (obj = OBJ_txt2obj(name, 0)) == NULL) {
+		err_set(ERR_USAGE, "unknown extended key usage '%s' (use a "
+			"name as OpenSSL spells it, e.g. serverAuth, or a "
+			"dotted OID)", name);
+		goto out;
+	}
+	if (!dotted && !profile_is_eku(obj)) {
+		err_set(ERR_USAGE, "'%s' is not an extended key usage", name);
+		goto out;
 	}
 	for (i = 0; i < sk_ASN1_OBJECT_num(p->eku); i++) {
 		if (OBJ_cmp(sk_ASN1_OBJECT_value(p->eku, i), obj) == 0) {
-			ASN1_OBJECT_free(obj);
-			return err_set(ERR_USAGE, "'%s' is listed twice", name);
+			err_set(ERR_USAGE, "'%s' is listed twice", name);
+			goto out;
 		}
 	}
 	if (!sk_ASN1_OBJECT_push(p->eku, obj)) {
-		ASN1_OBJECT_free(obj);
-		return err_set(ERR_FAILED, "out of memory");
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
 	}
-	return 0;
+	obj = NULL;
+	rc = 0;
+out:
+	ERR_clear_error();
+	ASN1_OBJECT_free(obj);
+	return rc;
 }
 
 static int
@@ -335,86 +362,6 @@ profile_set_justification(struct profile *p, const char *value)
 {
 	if ((p->justification = util_strdup(value)) == NULL)
 		return -1;
-	return 0;
-}
-
-/* ---- INI files: line numbers for messages ---- */
-
-/* What the reader and the handlers of one INI file share. inih gives its
- * handler no line number, so the reader counts lines. */
-struct profile_ini {
-	FILE *fp;
-	const char *path;
-	int line;                       /* lines handed to inih so far */
-	int err_line;                   /* line of the first error, 0: none */
-	bool after_key;                 /* a key = value line since [section] */
-	bool continuation;              /* inih takes this line as one */
-	char err[1024];                 /* as long as err.c keeps */
-};
-
-static void
-profile_ini_fail(struct profile_ini *ini, const char *key, const char *msg)
-{
-	if (ini->err_line != 0)
-		return;
-	ini->err_line = ini->line;
-	snprintf(ini->err, sizeof(ini->err), "%s:%d: %s: %s", ini->path,
-		 ini->line, key, msg);
-}
-
-/* fgets for inih that counts lines, so the handler knows where it is, and
- * stops at an overlong line, which inih would otherwise cut in two. It
- * also spots the indented lines that inih joins to the previous key as
- * continuation lines: they would turn "  dns = b" into the value of the
- * key above. */
-static char *
-profile_reader(char *str, int num, void *stream)
-{
-	struct profile_ini *ini = stream;
-	const char *start;
-	size_t len;
-	int c;
-
-	if (ini->err_line != 0 || fgets(str, num, ini->fp) == NULL)
-		return NULL;
-	ini->line++;
-	len = strlen(str);
-	if (len > 0 && str[len - 1] != '\n' && len == (size_t)num - 1 &&
-	    (c = getc(ini->fp)) != EOF) {
-		ungetc(c, ini->fp);
-		ini->err_line = ini->line;
-		snprintf(ini->err, sizeof(ini->err), "%s:%d: line longer than "
-			 "%d bytes", ini->path, ini->line, num - 2);
-		return NULL;
-	}
-	for (start = str; *start != '\0' && isspace((unsigned char)*start);)
-		start++;
-	ini->continuation = ini->after_key && start > str && *start != '\0' &&
-	    strchr(";#", *start) == NULL;
-	if (*start == '[' && !ini->continuation)
-		ini->after_key = false;
-	return str;
-}
-
-/* Run inih over INI->fp with HANDLER and USER; the first error, wherever
- * it was found, is the one recorded. */
-static int
-profile_ini_run(struct profile_ini *ini, ini_handler handler, void *user)
-{
-	int line;
-
-	line = ini_parse_stream(profile_reader, ini, handler, user);
-	if (ferror(ini->fp))
-		return err_set(ERR_FAILED, "cannot read %s: %s", ini->path,
-			       strerror(errno));
-	if (line > 0 && (ini->err_line == 0 || line < ini->err_line))
-		return err_set(ERR_USAGE, "%s:%d: syntax error (expected "
-			       "[section], key = value or a # comment)",
-			       ini->path, line);
-	if (ini->err_line != 0)
-		return err_set(ERR_USAGE, "%s", ini->err);
-	if (line < 0)
-		return err_set(ERR_FAILED, "cannot parse %s", ini->path);
 	return 0;
 }
 
@@ -585,29 +532,6 @@ out:
 	return rc;
 }
 
-/* The name in PATH without its directory and SUFFIX, checked to be a
- * role name; KIND says what it names in messages. */
-static char *
-profile_name_of_path(const char *path, const char *suffix, const char *kind)
-{
-	const char *base = strrchr(path, '/');
-	size_t len, slen = strlen(suffix);
-	char *name;
-
-	base = base != NULL ? base + 1 : path;
-	len = strlen(base);
-	if (len > slen && strcmp(base + len - slen, suffix) == 0)
-		len -= slen;
-	if (!profile_is_role_name(base, len)) {
-		err_set(ERR_USAGE, "%s: '%.*s' is not a %s name (letters, "
-			"digits, '_', '.' and '-')", path, (int)len, base, kind);
-		return NULL;
-	}
-	if ((name = strndup(base, len)) == NULL)
-		err_set(ERR_FAILED, "out of memory");
-	return name;
-}
-
 static int
 profile_open_file(const char *path, bool lint, struct profile **out)
 {
@@ -616,7 +540,7 @@ profile_open_file(const char *path, bool lint, struct profile **out)
 	int rc = -1;
 
 	*out = NULL;
-	if ((role = profile_name_of_path(path, PROFILE_SUFFIX, "role")) == NULL)
+	if ((role = profile_ini_name_of(path, PROFILE_SUFFIX, "role")) == NULL)
 		goto out;
 	if ((fp = fopen(path, "r")) == NULL) {
 		err_set(ERR_USAGE, "cannot open %s: %s", path, strerror(errno));
@@ -642,207 +566,18 @@ profile_parse_file(const char *path, struct profile **out)
 	return profile_open_file(path, false, out);
 }
 
-/* ---- the profiles directory ---- */
-
-static int
-profile_cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* DIR/NAME SUFFIX into a new string, or NULL (recorded). */
-static char *
-profile_path_of(const char *dir, const char *name, const char *suffix)
-{
-	size_t len = strlen(dir) + strlen(name) + strlen(suffix) + 2;
-	char *path;
-
-	if ((path = malloc(len)) == NULL) {
-		err_set(ERR_FAILED, "out of memory");
-		return NULL;
-	}
-	snprintf(path, len, "%s/%s%s", dir, name, suffix);
-	return path;
-}
-
-/* The names of the files NAME SUFFIX in DIR, sorted. */
-static int
-profile_dir_names(const char *dir, const char *suffix, char ***out,
-		  size_t *count)
-{
-	DIR *d = NULL;
-	struct dirent *de;
-	char **names = NULL, **grown;
-	size_t n = 0, len, slen = strlen(suffix);
-	int rc = -1;
-
-	*out = NULL;
-	*count = 0;
-	if ((d = opendir(dir)) == NULL) {
-		err_set(ERR_USAGE, "cannot read the profiles directory %s: %s",
-			dir, strerror(errno));
-		goto out;
-	}
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (len <= slen || strcmp(de->d_name + len - slen, suffix) != 0 ||
-		    !profile_is_role_name(de->d_name, len - slen))
-			continue;
-		if ((grown = realloc(names, (n + 1) * sizeof(*grown))) == NULL) {
-			err_set(ERR_FAILED, "out of memory");
-			goto out;
-		}
-		names = grown;
-		if ((names[n] = strndup(de->d_name, len - slen)) == NULL) {
-			err_set(ERR_FAILED, "out of memory");
-			goto out;
-		}
-		n++;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), profile_cmp_names);
-	*out = names;
-	*count = n;
-	names = NULL;
-	n = 0;
-	rc = 0;
-out:
-	if (d != NULL)
-		closedir(d);
-	profile_names_free(names, n);
-	return rc;
-}
-
-int
-profile_dir_list(const char *dir, char ***roles, size_t *nroles, char ***sets,
-		 size_t *nsets)
-{
-	*sets = NULL;
-	*nsets = 0;
-	if (profile_dir_names(dir, PROFILE_SUFFIX, roles, nroles) < 0)
-		return -1;
-	if (profile_dir_names(dir, PROFILE_SET_SUFFIX, sets, nsets) < 0) {
-		profile_names_free(*roles, *nroles);
-		*roles = NULL;
-		*nroles = 0;
-		return -1;
-	}
-	return 0;
-}
-
-void
-profile_names_free(char **names, size_t count)
-{
-	size_t i;
-
-	for (i = 0; names != NULL && i < count; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* Append the N NAMES to BUF (of SIZE, holding a string) joined by ", ". */
-static void
-profile_join(char *buf, size_t size, char **names, size_t n)
-{
-	size_t i, len;
-
-	for (i = 0; i < n; i++) {
-		len = strlen(buf);
-		snprintf(buf + len, size - len, "%s%s", i > 0 ? ", " : "",
-			 names[i]);
-	}
-}
-
-/* Record that NAME is unknown in DIR: WHAT it was to be, LOOKED_FOR the
- * files that are missing. */
-static int
-profile_unknown(const char *dir, const char *name, const char *what,
-		const char *looked_for)
-{
-	char **roles = NULL, **sets = NULL;
-	size_t nroles = 0, nsets = 0;
-	char there[768] = "";
-
-	if (profile_dir_list(dir, &roles, &nroles, &sets, &nsets) < 0)
-		return err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s, which "
-			       "cannot be read: %s)", what, name, looked_for,
-			       dir, strerror(errno));
-	if (nroles + nsets == 0)
-		snprintf(there, sizeof(there), "which holds no profiles");
-	if (nroles > 0) {
-		snprintf(there, sizeof(there), "roles there: ");
-		profile_join(there, sizeof(there), roles, nroles);
-	}
-	if (nsets > 0) {
-		snprintf(there + strlen(there), sizeof(there) - strlen(there),
-			 "%ssets there: ", nroles > 0 ? "; " : "");
-		profile_join(there, sizeof(there), sets, nsets);
-	}
-	profile_names_free(roles, nroles);
-	profile_names_free(sets, nsets);
-	return err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s%s %s)", what,
-		       name, looked_for, dir, nroles + nsets == 0 ? "," : ";",
-		       there);
-}
-
-static int
-profile_check_name(const char *name)
-{
-	if (!profile_is_role_name(name, strlen(name)))
-		return err_set(ERR_USAGE, "bad role name '%s' (letters, digits, "
-			       "'_', '.' and '-', starting with a letter or "
-			       "digit)", name);
-	return 0;
-}
-
-/* Whether DIR/NAME SUFFIX exists; -1 when that cannot be told. */
-static int
-profile_exists(const char *dir, const char *name, const char *suffix)
-{
-	char *path;
-	int rc;
-
-	if ((path = profile_path_of(dir, name, suffix)) == NULL)
-		return -1;
-	if (access(path, F_OK) == 0)
-		rc = 1;
-	else if (errno == ENOENT)
-		rc = 0;
-	else
-		rc = err_set(ERR_USAGE, "cannot look at %s: %s", path,
-			     strerror(errno));
-	free(path);
-	return rc;
-}
-
 static int
 profile_open(const char *dir, const char *role, bool lint,
 	     struct profile **out)
 {
-	char *path = NULL, looked_for[PROFILE_MSG_MAX];
+	char *path = NULL;
 	FILE *fp = NULL;
 	int rc = -1;
 
 	*out = NULL;
-	if (profile_check_name(role) < 0 ||
-	    (path = profile_path_of(dir, role, PROFILE_SUFFIX)) == NULL)
+	if (profile_dir_open(dir, role, &fp, &path) < 0)
 		goto out;
-	if ((fp = fopen(path, "r")) != NULL) {
-		rc = profile_parse_stream(fp, path, role, lint, out);
-		goto out;
-	}
-	if (errno != ENOENT) {
-		err_set(ERR_USAGE, "cannot open %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (profile_exists(dir, role, PROFILE_SET_SUFFIX) == 1) {
-		err_set(ERR_USAGE, "'%s' is a role set (%s%s in %s), not a "
-			"role; name one of its roles", role, role,
-			PROFILE_SET_SUFFIX, dir);
-		goto out;
-	}
-	snprintf(looked_for, sizeof(looked_for), "%s%s", role, PROFILE_SUFFIX);
-	profile_unknown(dir, role, "role", looked_for);
+	rc = profile_parse_stream(fp, path, role, lint, out);
 out:
 	if (fp != NULL)
 		fclose(fp);
@@ -860,276 +595,6 @@ int
 profile_parse(const char *dir, const char *role, struct profile **out)
 {
 	return profile_open(dir, role, false, out);
-}
-
-int
-profile_find(const char *dir, const char *name, enum profile_kind *out)
-{
-	char looked_for[PROFILE_MSG_MAX];
-	int role, set;
-
-	if (profile_check_name(name) < 0 ||
-	    (role = profile_exists(dir, name, PROFILE_SUFFIX)) < 0 ||
-	    (set = profile_exists(dir, name, PROFILE_SET_SUFFIX)) < 0)
-		return -1;
-	if (role && set)
-		return err_set(ERR_USAGE, "'%s' is both a role (%s%s) and a role "
-			       "set (%s%s) in %s; rename one", name, name,
-			       PROFILE_SUFFIX, name, PROFILE_SET_SUFFIX, dir);
-	if (!role && !set) {
-		snprintf(looked_for, sizeof(looked_for), "%s%s or %s%s", name,
-			 PROFILE_SUFFIX, name, PROFILE_SET_SUFFIX);
-		return profile_unknown(dir, name, "role", looked_for);
-	}
-	*out = role ? PROFILE_KIND_ROLE : PROFILE_KIND_SET;
-	return 0;
-}
-
-/* ---- role sets ---- */
-
-struct profile_set_parse {
-	struct profile_ini ini;
-	char *dir;                      /* where the set's roles are */
-	char **roles;
-	size_t count;
-	bool seen;
-};
-
-/* Add the role NAME of the set, a message in MSG when it cannot be. */
-static bool
-profile_set_add(struct profile_set_parse *sp, const char *name, char *msg,
-		size_t size)
-{
-	char **grown;
-	size_t i;
-	int exists;
-
-	if (!profile_is_role_name(name, strlen(name))) {
-		snprintf(msg, size, "'%s' is not a role name (letters, digits, "
-			 "'_', '.' and '-')", name);
-		return false;
-	}
-	for (i = 0; i < sp->count; i++) {
-		if (strcmp(sp->roles[i], name) == 0) {
-			snprintf(msg, size, "'%s' is listed twice", name);
-			return false;
-		}
-	}
-	if ((exists = profile_exists(sp->dir, name, PROFILE_SUFFIX)) == 0 &&
-	    (exists = profile_exists(sp->dir, name, PROFILE_SET_SUFFIX)) == 1) {
-		snprintf(msg, size, "'%s' is a role set; sets do not nest",
-			 name);
-		return false;
-	}
-	if (exists == 0) {
-		snprintf(msg, size, "no %s%s in %s", name, PROFILE_SUFFIX,
-			 sp->dir);
-		return false;
-	}
-	if (exists < 0) {
-		snprintf(msg, size, "%s", err_message());
-		return false;
-	}
-	if ((grown = realloc(sp->roles, (sp->count + 1) * sizeof(*grown))) ==
-	    NULL) {
-		snprintf(msg, size, "out of memory");
-		return false;
-	}
-	sp->roles = grown;
-	if ((sp->roles[sp->count] = strdup(name)) == NULL) {
-		snprintf(msg, size, "out of memory");
-		return false;
-	}
-	sp->count++;
-	return true;
-}
-
-static int
-profile_set_handler(void *user, const char *section, const char *name,
-		    const char *value)
-{
-	struct profile_set_parse *sp = user;
-	char msg[PROFILE_MSG_MAX], *copy = NULL, *rest, *role;
-	bool ok = false;
-
-	sp->ini.after_key = true;
-	if (sp->ini.continuation)
-		snprintf(msg, sizeof(msg), "indented line would continue the "
-			 "value above; continuation lines are not allowed");
-	else if (*section == '\0')
-		snprintf(msg, sizeof(msg), "not in a section ([set])");
-	else if (strcmp(section, "set") != 0)
-		snprintf(msg, sizeof(msg), "unknown section [%s] (use [set])",
-			 section);
-	else if (strcmp(name, "roles") != 0)
-		snprintf(msg, sizeof(msg), "unknown key in [set]");
-	else if (sp->seen)
-		snprintf(msg, sizeof(msg), "given more than once");
-	else if ((copy = strdup(value)) == NULL)
-		snprintf(msg, sizeof(msg), "out of memory");
-	else {
-		ok = true;
-		for (rest = copy; ok && (role = strsep(&rest, " \t")) != NULL;)
-			if (*role != '\0')
-				ok = profile_set_add(sp, role, msg, sizeof(msg));
-		if (ok && sp->count == 0) {
-			snprintf(msg, sizeof(msg), "no value");
-			ok = false;
-		}
-		sp->seen = true;
-	}
-	free(copy);
-	if (ok)
-		return 1;
-	profile_ini_fail(&sp->ini, name, msg);
-	return 0;
-}
-
-int
-profile_set_load_file(const char *path, char ***roles, size_t *count)
-{
-	struct profile_set_parse sp;
-	const char *slash = strrchr(path, '/');
-	char *name = NULL;
-	int rc = -1;
-
-	*roles = NULL;
-	*count = 0;
-	memset(&sp, 0, sizeof(sp));
-	sp.ini.path = path;
-	if ((name = profile_name_of_path(path, PROFILE_SET_SUFFIX,
-					 "role set")) == NULL)
-		goto out;
-	sp.dir = slash == NULL ? strdup(".") :
-	    strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (sp.dir == NULL) {
-		err_set(ERR_FAILED, "out of memory");
-		goto out;
-	}
-	if ((sp.ini.fp = fopen(path, "r")) == NULL) {
-		err_set(ERR_USAGE, "cannot open %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (profile_ini_run(&sp.ini, profile_set_handler, &sp) < 0)
-		goto out;
-	if (!sp.seen) {
-		err_set(ERR_USAGE, "%s: [set] roles is required", path);
-		goto out;
-	}
-	*roles = sp.roles;
-	*count = sp.count;
-	sp.roles = NULL;
-	sp.count = 0;
-	rc = 0;
-out:
-	if (sp.ini.fp != NULL)
-		fclose(sp.ini.fp);
-	profile_names_free(sp.roles, sp.count);
-	free(sp.dir);
-	free(name);
-	return rc;
-}
-
-int
-profile_set_load(const char *dir, const char *name, char ***roles,
-		 size_t *count)
-{
-	char *path = NULL;
-	int rc = -1;
-
-	*roles = NULL;
-	*count = 0;
-	if (profile_check_name(name) < 0 ||
-	    (path = profile_path_of(dir, name, PROFILE_SET_SUFFIX)) == NULL)
-		goto out;
-	rc = profile_set_load_file(path, roles, count);
-out:
-	free(path);
-	return rc;
-}
-
-/* The expansion so far: each role with the set it came through. */
-struct profile_expansion {
-	char **roles;
-	const char **via;               /* borrowed set names, NULL: direct */
-	size_t count;
-};
-
-/* Add ROLE, named through set VIA (or directly when NULL). */
-static int
-profile_expansion_add(struct profile_expansion *e, const char *role,
-		      const char *via)
-{
-	const char *before;
-	char **roles;
-	const char **sets;
-	size_t i;
-
-	for (i = 0; i < e->count; i++) {
-		if (strcmp(e->roles[i], role) != 0)
-			continue;
-		before = e->via[i];
-		if (before == NULL && via == NULL)
-			return err_set(ERR_USAGE, "role %s is named twice", role);
-		if (before == NULL || via == NULL)
-			return err_set(ERR_USAGE, "role %s is named twice (once "
-				       "through set %s)", role,
-				       before != NULL ? before : via);
-		return err_set(ERR_USAGE, "role %s is named twice (through set "
-			       "%s and through set %s)", role, before, via);
-	}
-	if ((roles = realloc(e->roles, (e->count + 1) * sizeof(*roles))) == NULL)
-		return err_set(ERR_FAILED, "out of memory");
-	e->roles = roles;
-	if ((sets = realloc(e->via, (e->count + 1) * sizeof(*sets))) == NULL)
-		return err_set(ERR_FAILED, "out of memory");
-	e->via = sets;
-	if ((e->roles[e->count] = strdup(role)) == NULL)
-		return err_set(ERR_FAILED, "out of memory");
-	e->via[e->count] = via;
-	e->count++;
-	return 0;
-}
-
-int
-profile_expand_roles(const char *dir, char **names, size_t n, char ***out,
-		     size_t *count)
-{
-	struct profile_expansion e = { NULL, NULL, 0 };
-	enum profile_kind kind;
-	char **set = NULL;
-	size_t i, j, nset = 0;
-	int rc = -1;
-
-	*out = NULL;
-	*count = 0;
-	for (i = 0; i < n; i++) {
-		if (profile_find(dir, names[i], &kind) < 0)
-			goto out;
-		if (kind == PROFILE_KIND_ROLE) {
-			if (profile_expansion_add(&e, names[i], NULL) < 0)
-				goto out;
-			continue;
-		}
-		if (profile_set_load(dir, names[i], &set, &nset) < 0)
-			goto out;
-		for (j = 0; j < nset; j++)
-			if (profile_expansion_add(&e, set[j], names[i]) < 0)
-				goto out;
-		profile_names_free(set, nset);
-		set = NULL;
-		nset = 0;
-	}
-	*out = e.roles;
-	*count = e.count;
-	e.roles = NULL;
-	e.count = 0;
-	rc = 0;
-out:
-	profile_names_free(set, nset);
-	profile_names_free(e.roles, e.count);
-	free(e.via);
-	return rc;
 }
 
 void

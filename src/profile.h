@@ -1,4 +1,5 @@
-/* profile.h - role profiles (INI); their variables are in template.h. */
+/* profile.h - role profiles (INI); their variables are in template.h,
+ * the profiles directory and its role sets in profile-set.h. */
 #ifndef P11E_PROFILE_H
 #define P11E_PROFILE_H
 
@@ -7,6 +8,7 @@
 #include <openssl/asn1.h>
 #include "csr.h"
 #include "keygen.h"
+#include "profile-set.h"
 #include "template.h"
 
 struct profile;
@@ -65,39 +67,6 @@ bool profile_allow_subject_change(const struct profile *p);
 bool profile_allow_mixed_roles(const struct profile *p);
 /* Why the waiver is needed (justification = ...), or NULL. */
 const char *profile_justification(const struct profile *p);
-
-/* ---- role sets: DIR/NAME.set, [set] roles = ROLE ROLE ... ---- */
-
-enum profile_kind {
-	PROFILE_KIND_ROLE,      /* DIR/NAME.profile */
-	PROFILE_KIND_SET,       /* DIR/NAME.set */
-};
-
-/* Whether NAME is a role or a role set in DIR. Neither is ERR_USAGE
- * naming DIR and listing what is there; both is ERR_USAGE too. */
-int profile_find(const char *dir, const char *name, enum profile_kind *out);
-
-/* The roles and the role sets in DIR, each sorted by name. */
-int profile_dir_list(const char *dir, char ***roles, size_t *nroles,
-		     char ***sets, size_t *nsets);
-
-/* The roles of the set file PATH, in order. Each must have a profile in
- * the set's directory and may not be a set itself; errors are
- * "FILE:LINE: key: message". */
-int profile_set_load_file(const char *path, char ***roles, size_t *count);
-
-/* The roles of the set DIR/NAME.set, as profile_set_load_file(). */
-int profile_set_load(const char *dir, const char *name, char ***roles,
-		     size_t *count);
-
-/* Replace every role set among the N NAMES by its roles, in order, into
- * *OUT. A role named twice, directly or through sets, is ERR_USAGE; so is
- * a name that is neither a role nor a set in DIR. */
-int profile_expand_roles(const char *dir, char **names, size_t n,
-			 char ***out, size_t *count);
-
-/* Free COUNT names from the functions above; NULL is fine. */
-void profile_names_free(char **names, size_t count);
 
 /* Fill the templates with VARS into a request spec. A variable the
  * profile uses but VARS lacks is ERR_USAGE naming it. */

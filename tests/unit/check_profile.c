@@ -225,6 +225,11 @@ static const struct bad_case {
 	  "extended_key_usage = clientAuth, webServer\n"
 	  "max_lifetime_days = 30\n", 6, "extended_key_usage",
 	  "unknown extended key usage 'webServer'" },
+	/* A name OpenSSL knows, but of a subject attribute. */
+	{ GOOD_KEY GOOD_REQUEST "[certificate]\n"
+	  "extended_key_usage = clientAuth, CN\n"
+	  "max_lifetime_days = 30\n", 6, "extended_key_usage",
+	  "'CN' is not an extended key usage" },
 	{ GOOD_KEY "[request]\nsubject = CN=${cn\n" GOOD_CERT, 4, "subject",
 	  "CN: unterminated ${" },
 	{ GOOD_KEY "[request]\nsubject = CN=${1cn}\n" GOOD_CERT, 4, "subject",
