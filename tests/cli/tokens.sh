@@ -37,6 +37,18 @@ expect_status 0 "URI with pin-source" "$P11ENROLL" \
 	--token "pkcs11:token=first?pin-source=$PIN_FILE" status
 expect_grep "status of first" '^token first ' "$WORK/out"
 
+# With no --module and no $P11ENROLL_MODULE, p11-kit's proxy loads every
+# registered module; Debian's softhsm2 package registers SoftHSM.
+expect_status 0 "tokens through p11-kit's proxy (the default module)" \
+	env -u P11ENROLL_MODULE "$P11ENROLL" --json tokens
+expect "the proxy's list holds both test tokens" "$PYTHON" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["module"].endswith("p11-kit-proxy.so"), doc["module"]
+labels = [t["label"] for t in doc["tokens"]]
+assert "first" in labels and "second" in labels, labels
+' "$WORK/out"
+
 # --module that is not a PKCS#11 module.
 expect_status 2 "a bad module" "$P11ENROLL" --module /nonexistent/module.so tokens
 expect_grep "the module error names the path" 'cannot load PKCS#11 module /nonexistent/module.so' "$WORK/err"
