@@ -1,0 +1,36 @@
+# pin-sources.sh - every way a PIN can arrive, and none that shows it.
+. "$top_srcdir/tests/cli/lib.sh"
+
+new_token pins
+
+# On a terminal (a pseudo-terminal from script(1)), prompt asks and does
+# not echo; without any source, a terminal means prompt too.
+for how in "--pin-source prompt" ""; do
+	( sleep 1; printf '%s\n' "$USER_PIN" ) |
+		script -qec "\"$P11ENROLL\" --token pins $how status" /dev/null \
+		>"$WORK/tty" 2>&1 && rc=0 || rc=$?
+	if [ "$rc" -eq 0 ]; then ok "prompt (${how:-no source}) logs in"; else not_ok "prompt (${how:-no source}): exit $rc"; fi
+	expect_grep "the prompt names the token" '^Enter the user PIN of token pins: ' "$WORK/tty"
+	expect_no_grep "the PIN is not echoed" "$USER_PIN" "$WORK/tty"
+done
+
+# prompt without a terminal is refused, not hung (setsid: no controlling
+# terminal, even when the suite is run from one).
+expect_status 2 "prompt without a terminal" setsid -w "$P11ENROLL" --token pins \
+	--pin-source prompt status </dev/null
+expect_grep "the refusal says why" 'cannot prompt for the user PIN of token pins: no terminal' \
+	"$WORK/err"
+
+# env:VAR and fd:N.
+expect_status 0 "env:VAR" env P11E_TEST_PIN="$USER_PIN" "$P11ENROLL" --token pins \
+	--pin-source env:P11E_TEST_PIN status
+expect_status 0 "fd:N" sh -c 'exec 3<"$1"; shift; "$@"' - "$PIN_FILE" "$P11ENROLL" \
+	--token pins --pin-source fd:3 status
+expect_status 2 "env:VAR unset" env -u P11E_TEST_PIN "$P11ENROLL" --token pins \
+	--pin-source env:P11E_TEST_PIN status
+expect_grep "the missing variable is named" 'P11E_TEST_PIN' "$WORK/err"
+expect_status 2 "a missing PIN file" "$P11ENROLL" --token pins \
+	--pin-source "file:$WORK/nonexistent" status
+expect_grep "the missing file is named" "$WORK/nonexistent" "$WORK/err"
+
+finish
