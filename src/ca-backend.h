@@ -25,11 +25,18 @@ struct ca_backend {
 	/* As ca_describe(); owned by STATE. */
 	const char *(*describe)(const void *state);
 
-	/* Release STATE; NULL is fine. */
+	/* As ca_request_challenge(); NULL for kinds without one. */
+	const char *(*request_challenge)(const void *state);
+
+	/* Release STATE, wiping any secret it copied; NULL is fine. */
 	void (*free)(void *state);
 };
 
 /* exec:COMMAND, certmonger's helper protocol (ca-exec.c). */
 extern const struct ca_backend ca_exec_backend;
+/* cfssl:URL[#PROFILE], the cfssl signing API (ca-cfssl.c). */
+extern const struct ca_backend ca_cfssl_backend;
+/* scep:URL, RFC 8894 (ca-scep.c). */
+extern const struct ca_backend ca_scep_backend;
 
 #endif

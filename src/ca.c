@@ -56,7 +56,7 @@ ca_unknown_kind(const char *kind, size_t len)
 int
 ca_open(const char *spec, const struct ca_options *opts, struct ca **out)
 {
-	struct ca_options effective = { 0, 0 };
+	struct ca_options effective;
 	const struct ca_backend *backend;
 	struct ca *ca = NULL;
 	const char *colon;
@@ -64,6 +64,7 @@ ca_open(const char *spec, const struct ca_options *opts, struct ca **out)
 	int rc = -1;
 
 	*out = NULL;
+	memset(&effective, 0, sizeof(effective));
 	if (spec == NULL || *spec == '\0') {
 		err_set(ERR_USAGE, "no CA given");
 		goto out;
@@ -112,6 +113,14 @@ ca_submit(struct ca *ca, const char *csr_pem, const char *role,
 	*answer = NULL;
 	*len = 0;
 	return ca->backend->submit(ca->state, csr_pem, role, answer, len);
+}
+
+const char *
+ca_request_challenge(const struct ca *ca)
+{
+	if (ca->backend->request_challenge == NULL)
+		return NULL;
+	return ca->backend->request_challenge(ca->state);
 }
 
 const char *

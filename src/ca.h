@@ -1,5 +1,6 @@
 /* ca.h - where a request goes. One interface, one backend per CA kind:
- * exec:COMMAND (certmonger's helper protocol) for now.
+ * exec:COMMAND (certmonger's helper protocol), cfssl:URL[#PROFILE] (the
+ * cfssl signing API) and scep:URL (RFC 8894).
  */
 #ifndef P11E_CA_H
 #define P11E_CA_H
@@ -11,6 +12,9 @@ struct ca;
 struct ca_options {
 	int timeout_seconds;    /* one submission; 0: the default */
 	size_t max_answer;      /* bytes accepted from the CA; 0: the default */
+	const char *tls_trust;  /* https: verify the CA against this PEM file */
+	const char *auth_key;   /* cfssl authsign HMAC key (secret; copied) */
+	const char *challenge;  /* SCEP challenge password (secret; copied) */
 };
 
 #define CA_DEFAULT_TIMEOUT 300
@@ -26,6 +30,9 @@ int ca_open(const char *spec, const struct ca_options *opts, struct ca **out);
  * an error with its own message. */
 int ca_submit(struct ca *ca, const char *csr_pem, const char *role,
 	      unsigned char **answer, size_t *len);
+
+/* The challenge password the request itself must carry (SCEP), or NULL. */
+const char *ca_request_challenge(const struct ca *ca);
 
 /* A short description for messages ("exec:/usr/bin/helper"). */
 const char *ca_describe(const struct ca *ca);

@@ -5,54 +5,39 @@
 #include <string.h>
 
 #include "ca.h"
+#include "cmd-ca.h"
 #include "cmd.h"
 #include "enroll.h"
 #include "err.h"
 #include "profile.h"
 
-enum { OPT_CA = 1100, OPT_SET, OPT_TRUST, OPT_CA_TIMEOUT };
+enum { OPT_SET = 1100, OPT_TRUST };
 
 struct enroll_opts {
 	const struct global_opts *g;
-	const char *ca;
+	struct cmd_ca ca;
 	const char *trust;
 	struct vars *vars;
-	struct ca_options ca_opts;
 };
 
 static const struct option enroll_long[] = {
-	{ "ca", required_argument, NULL, OPT_CA },
+	CMD_CA_LONG_OPTIONS,
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "trust", required_argument, NULL, OPT_TRUST },
-	{ "ca-timeout", required_argument, NULL, OPT_CA_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* --ca-timeout SECONDS: a whole number from 1 to a day. */
-static int
-cmd_enroll_timeout(const struct global_opts *g, const char *arg, int *out)
-{
-	char *end = NULL;
-	long v = strtol(arg, &end, 10);
-
-	if (end == arg || *end != '\0' || v < 1 || v > 86400)
-		return cmd_usage_error(g, "--ca-timeout takes seconds from 1 to 86400, "
-				       "not '%s'", arg);
-	*out = (int)v;
-	return 0;
-}
 
 static int
 cmd_enroll_option(void *ctx, int opt, const char *arg)
 {
 	struct enroll_opts *o = ctx;
+	int rc = cmd_ca_option(o->g, &o->ca, opt, arg);
 
+	if (rc >= 0)
+		return rc;
 	switch (opt) {
-	case OPT_CA: o->ca = arg; return 0;
 	case OPT_SET: return cmd_set_var(o->g, o->vars, arg);
 	case OPT_TRUST: o->trust = arg; return 0;
-	case OPT_CA_TIMEOUT:
-		return cmd_enroll_timeout(o->g, arg, &o->ca_opts.timeout_seconds);
 	default: return cmd_usage_error(o->g, "unknown option");
 	}
 }
@@ -87,18 +72,15 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 		status = cmd_usage_error(g, "name at least one role");
 		goto out;
 	}
-	if (o.ca == NULL) {
+	if (o.ca.spec == NULL) {
 		status = cmd_usage_error(g, "--ca is required");
 		goto out;
 	}
 	if ((status = cmd_load_profiles(g, argv + first, nnamed, o.vars, &profiles,
 					 &nroles)) != 0)
 		goto out;
-	if (ca_open(o.ca, &o.ca_opts, &ca) < 0) {
-		status = cmd_fail(g);
-		goto out;
-	}
-	if ((status = cmd_load_trust(g, o.trust, &trust)) != 0)
+	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
+	    (status = cmd_load_trust(g, o.trust, &trust)) != 0)
 		goto out;
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;

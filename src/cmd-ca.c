@@ -1,0 +1,82 @@
+/* cmd-ca.c - the CA options of every command that submits a request. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd-ca.h"
+#include "err.h"
+#include "pin.h"
+
+/* --ca-timeout SECONDS: a whole number from 1 to a day. */
+static int
+cmd_ca_timeout(const struct global_opts *g, const char *arg, int *out)
+{
+	char *end = NULL;
+	long v = strtol(arg, &end, 10);
+
+	if (end == arg || *end != '\0' || v < 1 || v > 86400)
+		return cmd_usage_error(g, "--ca-timeout takes seconds from 1 to 86400, "
+				       "not '%s'", arg);
+	*out = (int)v;
+	return 0;
+}
+
+int
+cmd_ca_option(const struct global_opts *g, struct cmd_ca *c, int opt,
+	      const char *arg)
+{
+	switch (opt) {
+	case OPT_CA: c->spec = arg; return 0;
+	case OPT_CA_TIMEOUT: return cmd_ca_timeout(g, arg, &c->timeout);
+	case OPT_CA_TLS_TRUST: c->tls_trust = arg; return 0;
+	case OPT_CA_AUTH_SOURCE: c->auth_source = arg; return 0;
+	case OPT_CHALLENGE_SOURCE: c->challenge_source = arg; return 0;
+	default: return -1;
+	}
+}
+
+/* Read the secret from SPEC (a PIN source) into *OUT; NULL SPEC: none. */
+static int
+cmd_ca_secret(const char *spec, const char *what, char **out)
+{
+	struct pin_source src;
+	int rc;
+
+	*out = NULL;
+	if (spec == NULL)
+		return 0;
+	if (pin_source_parse(spec, &src) < 0)
+		return err_prefix("%s", what);
+	rc = pin_source_read(&src, what, NULL, NULL, out);
+	pin_source_clear(&src);
+	return rc;
+}
+
+int
+cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out)
+{
+	struct ca_options o;
+	char *auth_key = NULL, *challenge = NULL;
+	int status = EXIT_DONE;
+
+	*out = NULL;
+	if (c->spec == NULL)
+		return cmd_usage_error(g, "--ca is required");
+	memset(&o, 0, sizeof(o));
+	o.timeout_seconds = c->timeout;
+	o.tls_trust = c->tls_trust;
+	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
+	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	o.auth_key = auth_key;
+	o.challenge = challenge;
+	if (ca_open(c->spec, &o, out) < 0)
+		status = cmd_fail(g);
+out:
+	pin_free(auth_key);
+	pin_free(challenge);
+	return status;
+}

@@ -1,0 +1,43 @@
+/* cmd-ca.h - the CA options of every command that submits a request. */
+#ifndef P11E_CMD_CA_H
+#define P11E_CMD_CA_H
+
+#include "ca.h"
+#include "cmd.h"
+
+enum {
+	OPT_CA = 1500,
+	OPT_CA_TIMEOUT,
+	OPT_CA_TLS_TRUST,
+	OPT_CA_AUTH_SOURCE,
+	OPT_CHALLENGE_SOURCE,
+};
+
+/* The CA options' entries, for a command's option table. */
+#define CMD_CA_LONG_OPTIONS \
+	{ "ca", required_argument, NULL, OPT_CA }, \
+	{ "ca-timeout", required_argument, NULL, OPT_CA_TIMEOUT }, \
+	{ "ca-tls-trust", required_argument, NULL, OPT_CA_TLS_TRUST }, \
+	{ "ca-auth-source", required_argument, NULL, OPT_CA_AUTH_SOURCE }, \
+	{ "challenge-source", required_argument, NULL, OPT_CHALLENGE_SOURCE }
+
+struct cmd_ca {
+	const char *spec;               /* --ca */
+	const char *tls_trust;          /* --ca-tls-trust */
+	const char *auth_source;        /* --ca-auth-source: cfssl HMAC key */
+	const char *challenge_source;   /* --challenge-source: SCEP password */
+	int timeout;                    /* --ca-timeout; 0: the default */
+};
+
+/* Take OPT if it is a CA option: 0 taken, an exit status for a bad
+ * value, or -1 when OPT is not a CA option. */
+int cmd_ca_option(const struct global_opts *g, struct cmd_ca *c, int opt,
+		  const char *arg);
+
+/* Open the CA: --ca is required; the secrets are read from their sources
+ * and wiped once the backend has its copy. 0 or an exit status after
+ * reporting. */
+int cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c,
+		struct ca **out);
+
+#endif
