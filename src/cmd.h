@@ -137,5 +137,7 @@ int cmd_request(struct global_opts *g, int argc, char **argv);
 int cmd_install(struct global_opts *g, int argc, char **argv);
 int cmd_status(struct global_opts *g, int argc, char **argv);
 int cmd_profile(struct global_opts *g, int argc, char **argv);
+int cmd_renew(struct global_opts *g, int argc, char **argv);
+int cmd_remove(struct global_opts *g, int argc, char **argv);
 
 #endif

@@ -272,6 +272,16 @@ csr_build(const struct csr_spec *spec, EVP_PKEY *pub,
 			csr_openssl_reason("out of memory"));
 		goto out;
 	}
+	/* A SCEP CA reads its enrolment secret from here (RFC 8894 2.2). */
+	if (spec->challenge != NULL &&
+	    !X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword,
+				       MBSTRING_UTF8,
+				       (const unsigned char *)spec->challenge,
+				       -1)) {
+		err_set(ERR_FAILED, "cannot add the challenge password to the "
+			"request: %s", csr_openssl_reason("out of memory"));
+		goto out;
+	}
 	if (csr_sign(req, pub, signer) < 0)
 		goto out;
 	*out = req;

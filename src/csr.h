@@ -14,6 +14,8 @@ struct csr_spec {
 	GENERAL_NAMES *san;             /* owned; NULL when the role has none */
 	unsigned key_usage;             /* KU_* bits from openssl/x509v3.h */
 	STACK_OF(ASN1_OBJECT) *eku;     /* owned; never empty for a role */
+	const char *challenge;          /* borrowed; PKCS#9 challengePassword
+					 * (SCEP) or NULL; not freed */
 };
 
 /* Free what SPEC owns and zero it; NULL is fine. */
@@ -32,8 +34,9 @@ struct csr_signer {
 const EVP_MD *csr_digest_for(EVP_PKEY *pub);
 
 /* Build a request for SPEC with public key PUB (subject, extension request
- * with keyUsage (critical), extendedKeyUsage and subjectAltName), sign it
- * through SIGNER and check the signature against PUB. */
+ * with keyUsage (critical), extendedKeyUsage and subjectAltName, and the
+ * challengePassword attribute when SPEC has one), sign it through SIGNER
+ * and check the signature against PUB. */
 int csr_build(const struct csr_spec *spec, EVP_PKEY *pub,
 	      const struct csr_signer *signer, X509_REQ **out);
 

@@ -14,9 +14,6 @@
 #include "util.h"
 #include "verify.h"
 
-/* Room for a state prefix and a profile label (at most 32 bytes). */
-#define ENROLL_LABEL_MAX 64
-
 void
 enroll_result_clear(struct enroll_result *r)
 {
@@ -51,13 +48,13 @@ enroll_check_free(struct token *t, const struct profile *p)
 		const char *why;
 	} states[] = {
 		{ "", "is already on the token and is left as it is" },
-		{ ENROLL_PENDING_PREFIX, "has a key left by an interrupted run; "
-		  "delete it first" },
+		{ ENROLL_PENDING_PREFIX, "has objects left by an interrupted run; "
+		  "run p11enroll status --repair first" },
 		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
 		  "install the certificate first" },
 	};
 	static const CK_OBJECT_CLASS classes[] = { CKO_PRIVATE_KEY, CKO_CERTIFICATE };
-	char label[ENROLL_LABEL_MAX + 16];
+	char label[ENROLL_LABEL_MAX];
 	size_t i, j, n;
 	const unsigned char *fixed;
 	size_t fixed_len = 0;
@@ -100,48 +97,66 @@ enroll_sign(void *ctx, const EVP_MD *md, const unsigned char *digest,
 	return keygen_sign_digest(c->t, c->kp, md, digest, dlen, sig, siglen);
 }
 
-/* Make the role's key under TEMP_LABEL and its signed request. */
-static int
+void
+enroll_new_clear(struct enroll_new *n)
+{
+	if (n == NULL)
+		return;
+	EVP_PKEY_free(n->pub);
+	X509_REQ_free(n->req);
+	memset(n, 0, sizeof(*n));
+	n->cert = CK_INVALID_HANDLE;
+}
+
+int
 enroll_make_request(struct token *t, const struct profile *p,
 		    const struct csr_spec *spec, const char *temp_label,
-		    struct keypair *kp, bool *made, EVP_PKEY **pub, X509_REQ **req)
+		    struct enroll_new *n)
 {
-	struct enroll_signer_ctx ctx = { t, kp };
+	struct enroll_signer_ctx ctx = { t, &n->kp };
 	struct csr_signer signer = { enroll_sign, &ctx };
 	size_t fixed_len = 0;
 	const unsigned char *fixed = profile_key_id(p, &fixed_len);
 
 	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), temp_label,
-			    fixed, fixed_len, kp) < 0)
+			    fixed, fixed_len, &n->kp) < 0)
 		return err_prefix("generate %s key", keygen_alg_name(profile_key_alg(p)));
-	*made = true;
-	if (keygen_public_key(t, kp->pub, pub) < 0)
+	n->made = true;
+	if (keygen_public_key(t, n->kp.pub, &n->pub) < 0)
 		return err_prefix("read the new public key");
-	if (csr_build(spec, *pub, &signer, req) < 0)
+	if (csr_build(spec, n->pub, &signer, &n->req) < 0)
 		return err_prefix("sign the request");
-	if (keygen_narrow(t, kp, profile_key_caps(p)) < 0)
+	if (keygen_narrow(t, &n->kp, profile_key_caps(p)) < 0)
 		return -1;
 	return 0;
 }
 
-/* Write CERT beside KP under the role's label and name the pair for the
- * role: the last steps, undone together if either fails. */
-static int
-enroll_write_back(struct token *t, const struct profile *p,
-		  const struct keypair *kp, X509 *cert)
+int
+enroll_write_pending(struct token *t, const struct profile *p,
+		     struct enroll_new *n, X509 *cert)
 {
-	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	char pending[ENROLL_LABEL_MAX];
 
-	if (certstore_write(t, cert, kp->id, kp->id_len, profile_label(p), &h) < 0)
+	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
+	if (certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
 		return err_prefix("write back");
-	if (keygen_relabel(t, kp, profile_label(p)) < 0) {
-		token_destroy(t, h);
-		return err_prefix("write back");
-	}
 	return 0;
 }
 
-static int
+int
+enroll_promote(struct token *t, const struct profile *p, const struct enroll_new *n)
+{
+	const char *label = profile_label(p);
+
+	/* The certificate goes last: until it carries the role's label, the
+	 * group still has a pending object and status --repair owns it. */
+	if (keygen_relabel(t, &n->kp, label) < 0 ||
+	    token_set_attr(t, n->cert, CKA_LABEL, label, strlen(label)) < 0)
+		return err_prefix("write back");
+	return 0;
+}
+
+int
 enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert,
 		   struct enroll_result *out)
 {
@@ -159,26 +174,33 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 	return 0;
 }
 
-/* Remove a key pair made by a failed run, keeping the first error. */
-static void
-enroll_undo(struct token *t, const struct keypair *kp, const char *label)
+void
+enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 {
 	char saved[1024];
 	enum err_kind kind = err_kind();
+	int rc = 0;
 
 	snprintf(saved, sizeof(saved), "%s", err_message());
-	if (keygen_destroy(t, kp) < 0) {
-		err_prefix("%s; the new key could not be removed", saved);
-		err_append("delete the objects labelled " ENROLL_PENDING_PREFIX "%s",
-			   label);
+	if (n->cert != CK_INVALID_HANDLE && token_destroy(t, n->cert) < 0)
+		rc = -1;
+	if (n->made && keygen_destroy(t, &n->kp) < 0)
+		rc = -1;
+	if (rc < 0) {
+		err_prefix("%s; the new objects could not all be removed", saved);
+		err_append("run p11enroll status --repair to remove what is left "
+			   "under " ENROLL_PENDING_PREFIX "%s", label);
 	} else {
 		err_set(kind, "%s", saved);
-		err_append("the new key was removed");
+		err_append(n->cert != CK_INVALID_HANDLE ?
+			   "the new key and certificate were removed" :
+			   "the new key was removed");
 	}
+	n->cert = CK_INVALID_HANDLE;
+	n->made = false;
 }
 
-/* Parse ANSWER (plus EXTRA chain) and run the certificate checks. */
-static int
+int
 enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 		    EVP_PKEY *pub, const unsigned char *answer, size_t len,
 		    STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert)
@@ -219,44 +241,45 @@ int
 enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    struct ca *ca, X509_STORE *trust, struct enroll_result *out)
 {
-	char pending[ENROLL_LABEL_MAX + 16];
+	char pending[ENROLL_LABEL_MAX];
 	struct csr_spec spec;
-	struct keypair kp;
-	EVP_PKEY *pub = NULL;
-	X509_REQ *req = NULL;
+	struct enroll_new n;
 	X509 *cert = NULL;
 	unsigned char *answer = NULL;
 	size_t answer_len = 0;
 	char *pem = NULL;
-	bool made = false;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&spec, 0, sizeof(spec));
-	memset(&kp, 0, sizeof(kp));
+	memset(&n, 0, sizeof(n));
+	n.cert = CK_INVALID_HANDLE;
 	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
 		goto out;
-	if (enroll_make_request(t, p, &spec, pending, &kp, &made, &pub, &req) < 0 ||
-	    csr_to_pem(req, &pem) < 0)
+	spec.challenge = ca_request_challenge(ca);
+	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	    csr_to_pem(n.req, &pem) < 0)
 		goto out;
 	if (ca_submit(ca, pem, profile_role(p), &answer, &answer_len) < 0)
 		goto out;
-	if (enroll_check_answer(p, &spec, pub, answer, answer_len, NULL, trust, &cert) < 0 ||
-	    enroll_write_back(t, p, &kp, cert) < 0)
+	if (enroll_check_answer(p, &spec, n.pub, answer, answer_len, NULL, trust,
+				&cert) < 0 ||
+	    enroll_write_pending(t, p, &n, cert) < 0 ||
+	    enroll_promote(t, p, &n) < 0)
 		goto out;
-	made = false;
-	if (enroll_fill_result(p, &kp, cert, out) < 0)
+	n.made = false;
+	n.cert = CK_INVALID_HANDLE;
+	if (enroll_fill_result(p, &n.kp, cert, out) < 0)
 		goto out;
 	rc = 0;
 out:
-	if (made)
-		enroll_undo(t, &kp, profile_label(p));
+	if (n.made)
+		enroll_undo(t, &n, profile_label(p));
 	if (rc < 0)
 		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
 	csr_spec_clear(&spec);
-	EVP_PKEY_free(pub);
-	X509_REQ_free(req);
+	enroll_new_clear(&n);
 	X509_free(cert);
 	free(answer);
 	free(pem);
@@ -267,28 +290,26 @@ int
 enroll_request(struct token *t, const struct profile *p, const struct vars *vars,
 	       char **csr_pem)
 {
-	char pending[ENROLL_LABEL_MAX + 16], awaiting[ENROLL_LABEL_MAX + 16];
+	char pending[ENROLL_LABEL_MAX], awaiting[ENROLL_LABEL_MAX];
 	CK_OBJECT_HANDLE data = CK_INVALID_HANDLE;
 	struct csr_spec spec;
-	struct keypair kp;
-	EVP_PKEY *pub = NULL;
-	X509_REQ *req = NULL;
+	struct enroll_new n;
 	unsigned char *der = NULL;
 	char *pem = NULL;
-	bool made = false;
 	int der_len, rc = -1;
 
 	*csr_pem = NULL;
 	memset(&spec, 0, sizeof(spec));
-	memset(&kp, 0, sizeof(kp));
+	memset(&n, 0, sizeof(n));
+	n.cert = CK_INVALID_HANDLE;
 	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
 	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
 		goto out;
-	if (enroll_make_request(t, p, &spec, pending, &kp, &made, &pub, &req) < 0 ||
-	    csr_to_pem(req, &pem) < 0)
+	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	    csr_to_pem(n.req, &pem) < 0)
 		goto out;
-	der_len = i2d_X509_REQ(req, &der);
+	der_len = i2d_X509_REQ(n.req, &der);
 	if (der_len <= 0) {
 		err_set(ERR_FAILED, "cannot encode the request");
 		goto out;
@@ -296,22 +317,21 @@ enroll_request(struct token *t, const struct profile *p, const struct vars *vars
 	/* The request is kept so that install can check subject and SANs. */
 	if (certstore_write_data(t, awaiting, der, (size_t)der_len, &data) < 0)
 		goto out;
-	if (keygen_relabel(t, &kp, awaiting) < 0) {
+	if (keygen_relabel(t, &n.kp, awaiting) < 0) {
 		token_destroy(t, data);
 		goto out;
 	}
-	made = false;
+	n.made = false;
 	*csr_pem = pem;
 	pem = NULL;
 	rc = 0;
 out:
-	if (made)
-		enroll_undo(t, &kp, profile_label(p));
+	if (n.made)
+		enroll_undo(t, &n, profile_label(p));
 	if (rc < 0)
 		err_prefix("request %s on token %s", profile_role(p), token_get_info(t)->label);
 	csr_spec_clear(&spec);
-	EVP_PKEY_free(pub);
-	X509_REQ_free(req);
+	enroll_new_clear(&n);
 	OPENSSL_free(der);
 	free(pem);
 	return rc;
@@ -328,7 +348,7 @@ static int
 enroll_find_waiting(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w)
 {
-	char awaiting[ENROLL_LABEL_MAX + 16];
+	char awaiting[ENROLL_LABEL_MAX];
 	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *data = NULL;
 	size_t npriv = 0, npub = 0, ndata = 0;
 	unsigned char *id = NULL, *der = NULL;
@@ -407,6 +427,34 @@ out:
 	return rc;
 }
 
+/* Write CERT for the waiting key pair KP; on failure the key pair goes
+ * back to waiting and the certificate is removed. */
+static int
+enroll_install_write(struct token *t, const struct profile *p,
+		     const struct keypair *kp, X509 *cert)
+{
+	char awaiting[ENROLL_LABEL_MAX], saved[1024];
+	struct enroll_new n;
+	enum err_kind kind;
+	bool undone;
+
+	memset(&n, 0, sizeof(n));
+	n.kp = *kp;
+	n.cert = CK_INVALID_HANDLE;
+	if (enroll_write_pending(t, p, &n, cert) < 0)
+		return -1;
+	if (enroll_promote(t, p, &n) == 0)
+		return 0;
+	kind = err_kind();
+	snprintf(saved, sizeof(saved), "%s", err_message());
+	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
+	undone = keygen_relabel(t, kp, awaiting) == 0 && token_destroy(t, n.cert) == 0;
+	err_set(kind, "%s", saved);
+	if (!undone)
+		err_append("it could not be undone: run p11enroll status --repair");
+	return -1;
+}
+
 int
 enroll_install(struct token *t, const struct profile *p,
 	       const unsigned char *answer, size_t len, STACK_OF(X509) *extra,
@@ -432,7 +480,7 @@ enroll_install(struct token *t, const struct profile *p,
 		goto out;
 	}
 	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
-	    enroll_write_back(t, p, &w.kp, cert) < 0)
+	    enroll_install_write(t, p, &w.kp, cert) < 0)
 		goto out;
 	/* The certificate is in: the stored request has done its job. */
 	token_destroy(t, w.data);

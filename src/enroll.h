@@ -7,15 +7,18 @@
 #ifndef P11E_ENROLL_H
 #define P11E_ENROLL_H
 
+#include <stdbool.h>
 #include <time.h>
 #include <openssl/x509.h>
 #include "ca.h"
+#include "keygen.h"
 #include "profile.h"
 #include "token.h"
 
 /* Label prefixes of keys that are not yet a role. */
 #define ENROLL_PENDING_PREFIX "pending:"
 #define ENROLL_AWAITING_PREFIX "awaiting:"
+#define ENROLL_RETIRED_PREFIX "retired:"
 
 struct enroll_result {
 	char *role;
@@ -46,5 +49,59 @@ int enroll_install(struct token *t, const struct profile *p,
 		   const unsigned char *answer, size_t len,
 		   STACK_OF(X509) *extra, X509_STORE *trust,
 		   struct enroll_result *out);
+
+/* Room for a state prefix and a profile label (at most 32 bytes). */
+#define ENROLL_LABEL_MAX 80
+
+/*
+ * The steps of enroll_role(), for the lifecycle commands that build on
+ * them. A role's objects are written so that a crash at any point leaves
+ * each CKA_ID group either complete under the role's label or with the
+ * pending label on some of its objects, which status --repair finishes or
+ * removes.
+ */
+
+/* A key pair being made for a role, and its certificate once written. */
+struct enroll_new {
+	struct keypair kp;
+	bool made;                      /* the key pair is on the token */
+	CK_OBJECT_HANDLE cert;          /* CK_INVALID_HANDLE until written */
+	EVP_PKEY *pub;                  /* the new public key */
+	X509_REQ *req;                  /* the signed request */
+};
+
+/* Free what N holds in memory (nothing on the token) and zero it. */
+void enroll_new_clear(struct enroll_new *n);
+
+/* Generate the role's key pair under TEMP_LABEL and sign a request for
+ * SPEC with it; N->made is set as soon as the key pair exists, even when a
+ * later step fails, so that the caller can undo it. */
+int enroll_make_request(struct token *t, const struct profile *p,
+			const struct csr_spec *spec, const char *temp_label,
+			struct enroll_new *n);
+
+/* Parse ANSWER (the certificate, chain may follow, plus EXTRA) and run
+ * every certificate check of the role against SPEC and the key PUB. */
+int enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
+			EVP_PKEY *pub, const unsigned char *answer, size_t len,
+			STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert);
+
+/* First half of the write-back: CERT goes on the token beside N's key pair
+ * (same CKA_ID) under "pending:LABEL"; N->cert is its handle. */
+int enroll_write_pending(struct token *t, const struct profile *p,
+			 struct enroll_new *n, X509 *cert);
+
+/* Second half: give N's key pair, then its certificate, the role's label.
+ * On failure the objects are left as they are, for enroll_undo(). */
+int enroll_promote(struct token *t, const struct profile *p,
+		   const struct enroll_new *n);
+
+/* Remove N's certificate and key pair from the token after a failure,
+ * keeping the recorded error and adding what was (or was not) removed. */
+void enroll_undo(struct token *t, struct enroll_new *n, const char *label);
+
+/* The result of a role written for P. */
+int enroll_fill_result(const struct profile *p, const struct keypair *kp,
+		       X509 *cert, struct enroll_result *out);
 
 #endif

@@ -16,6 +16,10 @@ const struct command cmd_table[] = {
 	  "check a certificate against the waiting key, write it", cmd_install },
 	{ "status", "status",
 	  "what is on the token, role by role", cmd_status },
+	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]",
+	  "new key and certificate for one role; the old pair goes after", cmd_renew },
+	{ "remove", "remove ROLE [--yes] [--retired]",
+	  "delete one role's keys, certificates and waiting request", cmd_remove },
 	{ "profile", "profile list | show NAME | lint FILE...",
 	  "the roles and role sets, one profile, the policy check", cmd_profile },
 };

@@ -391,6 +391,74 @@ START_TEST(test_der_trailing_bytes_rejected)
 }
 END_TEST
 
+/* A SCEP challenge goes into the request as PKCS#9 challengePassword,
+ * covered by the signature; the spec only borrows it. */
+static const char *const challenge_cases[] = {
+	"s3cret-Enrol", "pässwort ünïcode",
+};
+
+START_TEST(test_challenge_password)
+{
+	const char *challenge = challenge_cases[_i];
+	struct csr_spec spec;
+	struct csr_signer signer;
+	X509_REQ *req = NULL, *back = NULL, *plain = NULL;
+	X509_ATTRIBUTE *attr;
+	ASN1_TYPE *value;
+	EVP_PKEY *key;
+	char *pem = NULL;
+	int loc;
+
+	key = testkeys_new(TESTKEYS_RSA_2048);
+	signer = testkeys_signer(key);
+	testkeys_spec(&spec, "/CN=host.example.org", KU_DIGITAL_SIGNATURE,
+		      "serverAuth", "DNS:host.example.org");
+	spec.challenge = challenge;
+	err_clear();
+	ck_assert_msg(csr_build(&spec, key, &signer, &req) == 0, "%s",
+		      err_message());
+	ck_assert_int_eq(csr_to_pem(req, &pem), 0);
+	ck_assert_int_eq(csr_from_bytes((unsigned char *)pem, strlen(pem),
+					&back), 0);
+	ck_assert_int_eq(X509_REQ_verify(back, key), 1);
+	ck_assert_int_eq(X509_REQ_get_attr_count(back), 2);
+	loc = X509_REQ_get_attr_by_NID(back, NID_pkcs9_challengePassword, -1);
+	ck_assert_int_ge(loc, 0);
+	attr = X509_REQ_get_attr(back, loc);
+	ck_assert_int_eq(X509_ATTRIBUTE_count(attr), 1);
+	value = X509_ATTRIBUTE_get0_type(attr, 0);
+	ck_assert_ptr_nonnull(value);
+	ck_assert(value->type == V_ASN1_PRINTABLESTRING ||
+		  value->type == V_ASN1_UTF8STRING);
+	ck_assert_int_eq(ASN1_STRING_length(value->value.asn1_string),
+			 (int)strlen(challenge));
+	ck_assert_mem_eq(ASN1_STRING_get0_data(value->value.asn1_string),
+			 challenge, strlen(challenge));
+	/* The extension request is still there beside it. */
+	ck_assert_int_ge(X509_REQ_get_attr_by_NID(back, NID_ext_req, -1), 0);
+
+	/* Borrowed: clearing the spec leaves the caller's string alone. */
+	csr_spec_clear(&spec);
+	ck_assert_ptr_null(spec.challenge);
+	ck_assert_str_eq(challenge, challenge_cases[_i]);
+
+	/* Without one, no attribute but the extension request. */
+	testkeys_spec(&spec, "/CN=host.example.org", KU_DIGITAL_SIGNATURE,
+		      "serverAuth", NULL);
+	ck_assert_int_eq(csr_build(&spec, key, &signer, &plain), 0);
+	ck_assert_int_eq(X509_REQ_get_attr_by_NID(plain,
+	    NID_pkcs9_challengePassword, -1), -1);
+	ck_assert_int_eq(X509_REQ_get_attr_count(plain), 1);
+
+	X509_REQ_free(plain);
+	X509_REQ_free(back);
+	X509_REQ_free(req);
+	free(pem);
+	csr_spec_clear(&spec);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
 START_TEST(test_spec_clear)
 {
 	struct csr_spec spec;
@@ -425,6 +493,8 @@ csr_suite(void)
 	    sizeof(bad_bytes) / sizeof(bad_bytes[0]));
 	tcase_add_test(tc, test_der_trailing_bytes_rejected);
 	tcase_add_test(tc, test_spec_clear);
+	tcase_add_loop_test(tc, test_challenge_password, 0,
+	    sizeof(challenge_cases) / sizeof(challenge_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

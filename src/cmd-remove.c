@@ -1,0 +1,152 @@
+/* cmd-remove.c - remove ROLE: delete one role's keys and certificates. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "enroll.h"
+#include "err.h"
+#include "lifecycle.h"
+#include "profile.h"
+
+enum { OPT_YES = 1600, OPT_RETIRED };
+
+struct remove_opts {
+	const struct global_opts *g;
+	bool yes;
+	bool retired;
+};
+
+static const struct option remove_long[] = {
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ "retired", no_argument, NULL, OPT_RETIRED },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_remove_option(void *ctx, int opt, const char *arg)
+{
+	struct remove_opts *o = ctx;
+
+	switch (opt) {
+	case 'y':
+	case OPT_YES: o->yes = true; return 0;
+	case OPT_RETIRED: o->retired = true; return 0;
+	default: return cmd_usage_error(o->g, "unknown option");
+	}
+}
+
+/* A label with a state prefix is not a role: pending objects are for
+ * status --repair, the others go with their role. */
+static const char *const cmd_remove_prefixes[] = {
+	ENROLL_PENDING_PREFIX, ENROLL_AWAITING_PREFIX, ENROLL_RETIRED_PREFIX,
+};
+
+/* The label of ROLE: its profile's when the profiles directory has a role
+ * of that name, else the name itself, so that objects that other tools
+ * made can be removed too. */
+static int
+cmd_remove_label(const struct global_opts *g, const char *role, char *label,
+		 size_t size)
+{
+	enum profile_kind kind = PROFILE_KIND_ROLE;
+	struct profile *p = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(cmd_remove_prefixes) / sizeof(cmd_remove_prefixes[0]); i++)
+		if (strncmp(role, cmd_remove_prefixes[i], strlen(cmd_remove_prefixes[i])) == 0)
+			return cmd_usage_error(g, "name the role, not a label with its "
+					       "state prefix: %s", role);
+	if (profile_find(cmd_profiles_dir(g), role, &kind) < 0) {
+		err_clear();
+		snprintf(label, size, "%s", role);
+		return 0;
+	}
+	if (kind == PROFILE_KIND_SET)
+		return cmd_usage_error(g, "%s is a role set; remove takes one role",
+				       role);
+	if (profile_parse(cmd_profiles_dir(g), role, &p) < 0)
+		return cmd_fail(g);
+	snprintf(label, size, "%s", profile_label(p));
+	profile_free(p);
+	return 0;
+}
+
+/* List OBJS and ask on the terminal; true only for "y" or "yes". */
+static bool
+cmd_remove_confirm(const char *role, const struct token_info *info,
+		   const struct lifecycle_object *objs, size_t n)
+{
+	char answer[32];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  %-12s %-28s %s\n", lifecycle_class_name(objs[i].cls),
+			objs[i].label, objs[i].id_hex[0] ? objs[i].id_hex : "(no id)");
+	fprintf(stderr, "Delete %zu objects of role %s from token %s? [y/N] ", n,
+		role, info->label);
+	fflush(stderr);
+	if (fgets(answer, sizeof(answer), stdin) == NULL)
+		return false;
+	answer[strcspn(answer, "\r\n")] = '\0';
+	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
+}
+
+int
+cmd_remove(struct global_opts *g, int argc, char **argv)
+{
+	struct remove_opts o;
+	struct lifecycle_object *objs = NULL;
+	struct module *m = NULL;
+	struct token *t = NULL;
+	char label[ENROLL_LABEL_MAX];
+	const char *role;
+	size_t n = 0, removed = 0;
+	int first = 0, status = EXIT_FAILED;
+
+	memset(&o, 0, sizeof(o));
+	o.g = g;
+	if (!cmd_parse(g, argc, argv, "y", remove_long, cmd_remove_option, &o,
+		       &first, &status))
+		goto out;
+	if (argc - first != 1) {
+		status = cmd_usage_error(g, "name one role");
+		goto out;
+	}
+	role = argv[first];
+	if (!o.yes && !isatty(STDIN_FILENO)) {
+		status = cmd_usage_error(g, "remove deletes keys; give --yes when not "
+					 "on a terminal");
+		goto out;
+	}
+	if ((status = cmd_remove_label(g, role, label, sizeof(label))) != 0 ||
+	    (status = cmd_open_token(g, &m, &t)) != 0)
+		goto out;
+	if (lifecycle_remove_plan(t, role, label, o.retired, &objs, &n) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (!o.yes && !cmd_remove_confirm(role, token_get_info(t), objs, n)) {
+		err_set(ERR_FAILED, "not confirmed; nothing was deleted");
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (lifecycle_remove(t, role, objs, n, &removed) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (g->json)
+		cmd_json_print(json_pack("{s:o, s:{s:s, s:I}}", "token",
+					 cmd_json_token(token_get_info(t)), "removed",
+					 "role", role, "objects", (json_int_t)removed));
+	else if (g->verbosity >= 0)
+		printf("removed %s: %zu objects\n", role, removed);
+	status = EXIT_DONE;
+out:
+	lifecycle_objects_free(objs, n);
+	cmd_close_token(m, t);
+	return status;
+}

@@ -1,0 +1,564 @@
+/* lifecycle.c - a role after enroll: renew it, remove it. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "certstore.h"
+#include "err.h"
+#include "keygen.h"
+#include "lifecycle.h"
+#include "util.h"
+
+void
+lifecycle_renewal_clear(struct lifecycle_renewal *r)
+{
+	if (r == NULL)
+		return;
+	enroll_result_clear(&r->result);
+	free(r->retired_id);
+	free(r->warning);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- renew ---- */
+
+/* The role's current objects, as renew finds them. */
+struct lifecycle_old {
+	CK_OBJECT_HANDLE priv, pub, cert;       /* pub: CK_INVALID_HANDLE if none */
+	unsigned char *id;
+	size_t id_len;
+	X509 *x509;
+};
+
+static void
+lifecycle_old_clear(struct lifecycle_old *o)
+{
+	free(o->id);
+	X509_free(o->x509);
+	memset(o, 0, sizeof(*o));
+	o->priv = o->pub = o->cert = CK_INVALID_HANDLE;
+}
+
+/* Whether object H has CKA_ID ID. */
+static int
+lifecycle_has_id(struct token *t, CK_OBJECT_HANDLE h, const unsigned char *id,
+		 size_t id_len, bool *out)
+{
+	unsigned char *v = NULL;
+	size_t len = 0;
+
+	*out = false;
+	if (token_get_attr(t, h, CKA_ID, &v, &len) < 0)
+		return -1;
+	*out = len == id_len && (len == 0 || memcmp(v, id, len) == 0);
+	free(v);
+	return 0;
+}
+
+/* The role's one private key, one certificate and at most one public key,
+ * all labelled LABEL and of one CKA_ID; anything else is not a role that
+ * renew can replace. */
+static int
+lifecycle_find_old(struct token *t, const struct profile *p, struct lifecycle_old *o)
+{
+	const char *label = profile_label(p), *tok = token_get_info(t)->label;
+	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *cert = NULL;
+	size_t npriv = 0, npub = 0, ncert = 0;
+	bool same_cert = false, same_pub = true;
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+
+	if (certstore_find_label(t, CKO_PRIVATE_KEY, label, &priv, &npriv) < 0 ||
+	    certstore_find_label(t, CKO_PUBLIC_KEY, label, &pub, &npub) < 0 ||
+	    certstore_find_label(t, CKO_CERTIFICATE, label, &cert, &ncert) < 0)
+		goto out;
+	if (npriv == 0 && ncert == 0) {
+		err_set(ERR_FAILED, "role %s is not on token %s; use enroll",
+			profile_role(p), tok);
+		goto out;
+	}
+	if (npriv != 1 || ncert != 1 || npub > 1) {
+		err_set(ERR_FAILED, "role %s on token %s is not complete: %zu private "
+			"key(s), %zu certificate(s) and %zu public key(s) are labelled "
+			"%s, where renew needs one key pair and its certificate; see "
+			"p11enroll status", profile_role(p), tok, npriv, ncert, npub, label);
+		goto out;
+	}
+	o->priv = priv[0];
+	o->cert = cert[0];
+	o->pub = npub ? pub[0] : CK_INVALID_HANDLE;
+	if (token_get_attr(t, o->priv, CKA_ID, &o->id, &o->id_len) < 0 ||
+	    lifecycle_has_id(t, o->cert, o->id, o->id_len, &same_cert) < 0 ||
+	    (npub && lifecycle_has_id(t, o->pub, o->id, o->id_len, &same_pub) < 0) ||
+	    certstore_read_cert(t, o->cert, &o->x509) < 0)
+		goto out;
+	if (!same_cert || !same_pub || o->id_len == 0) {
+		err_set(ERR_FAILED, "role %s on token %s is not complete: its objects "
+			"labelled %s do not share one CKA_ID; see p11enroll status",
+			profile_role(p), tok, label);
+		goto out;
+	}
+	if (npub && (keygen_public_key(t, o->pub, &key) < 0 ||
+		     EVP_PKEY_eq(key, X509_get0_pubkey(o->x509)) != 1)) {
+		err_set(ERR_FAILED, "role %s on token %s: its certificate does not "
+			"certify its key; see p11enroll status", profile_role(p), tok);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		lifecycle_old_clear(o);
+	EVP_PKEY_free(key);
+	free(priv);
+	free(pub);
+	free(cert);
+	return rc;
+}
+
+/* Refuse a role that has a run's leftovers: they would be confused with
+ * the new objects, and each has its own way out. */
+static int
+lifecycle_check_leftovers(struct token *t, const struct profile *p)
+{
+	static const struct {
+		const char *prefix;
+		const char *why;
+	} states[] = {
+		{ ENROLL_PENDING_PREFIX, "has objects left by an interrupted run; "
+		  "run p11enroll status --repair first" },
+		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
+		  "install it or remove the role first" },
+	};
+	char label[ENROLL_LABEL_MAX];
+	CK_ATTRIBUTE tmpl[1];
+	CK_OBJECT_HANDLE *h = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		snprintf(label, sizeof(label), "%s%s", states[i].prefix, profile_label(p));
+		tmpl[0].type = CKA_LABEL;
+		tmpl[0].pValue = label;
+		tmpl[0].ulValueLen = strlen(label);
+		if (token_find(t, tmpl, 1, &h, &n) < 0)
+			return -1;
+		free(h);
+		if (n > 0)
+			return err_set(ERR_FAILED, "role %s on token %s %s (label %s)",
+				       profile_role(p), token_get_info(t)->label,
+				       states[i].why, label);
+	}
+	return 0;
+}
+
+/* What the current certificate asked for, with the role's usages. */
+static int
+lifecycle_spec_of_cert(const struct profile *p, X509 *cert, struct csr_spec *out)
+{
+	struct csr_spec spec;
+	ASN1_OBJECT *obj = NULL;
+	int crit = -1;
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&spec, 0, sizeof(spec));
+	spec.subject = X509_NAME_dup(X509_get_subject_name(cert));
+	spec.san = X509_get_ext_d2i(cert, NID_subject_alt_name, &crit, NULL);
+	spec.key_usage = profile_key_usage(p);
+	spec.eku = sk_ASN1_OBJECT_new_null();
+	if (spec.subject == NULL || spec.eku == NULL || (spec.san == NULL && crit != -1)) {
+		err_set(ERR_FAILED, "cannot read the subject and names of the "
+			"current certificate");
+		goto out;
+	}
+	for (i = 0; i < profile_eku_count(p); i++) {
+		if ((obj = OBJ_dup(profile_eku(p, i))) == NULL ||
+		    !sk_ASN1_OBJECT_push(spec.eku, obj)) {
+			err_set(ERR_FAILED, "out of memory");
+			goto out;
+		}
+		obj = NULL;
+	}
+	*out = spec;
+	memset(&spec, 0, sizeof(spec));
+	rc = 0;
+out:
+	ASN1_OBJECT_free(obj);
+	csr_spec_clear(&spec);
+	return rc;
+}
+
+/* Label the old objects LABEL, private key first: from then on the group
+ * no longer counts as the role, whatever happens to the rest. */
+static int
+lifecycle_label_old(struct token *t, const struct lifecycle_old *o, const char *label)
+{
+	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		if (h[i] == CK_INVALID_HANDLE)
+			continue;
+		if (token_set_attr(t, h[i], CKA_LABEL, label, strlen(label)) < 0)
+			return err_prefix("label the old objects '%s'", label);
+	}
+	return 0;
+}
+
+/* Put the old objects back under the role's label after a failure,
+ * keeping the recorded error. */
+static void
+lifecycle_restore_old(struct token *t, const struct profile *p,
+		      const struct lifecycle_old *o)
+{
+	char saved[1024];
+	enum err_kind kind = err_kind();
+
+	snprintf(saved, sizeof(saved), "%s", err_message());
+	if (lifecycle_label_old(t, o, profile_label(p)) < 0) {
+		err_set(kind, "%s", saved);
+		err_append("the old objects could not be given their label %s back "
+			   "and are labelled " ENROLL_RETIRED_PREFIX "%s", profile_label(p),
+			   profile_label(p));
+		return;
+	}
+	err_set(kind, "%s", saved);
+	err_append("the old key and certificate are as they were");
+}
+
+/* Delete the retired old objects; on failure they stay, and R says so. */
+static int
+lifecycle_drop_old(struct token *t, const struct profile *p,
+		   const struct lifecycle_old *o, struct lifecycle_renewal *r)
+{
+	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
+	char msg[1200];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		if (h[i] != CK_INVALID_HANDLE && token_destroy(t, h[i]) < 0 && rc == 0)
+			rc = -1;
+	if (rc == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "the old objects could not all be deleted (%s); "
+		 "what is left is labelled " ENROLL_RETIRED_PREFIX "%s: delete it with "
+		 "p11enroll remove %s --retired", err_message(), profile_label(p),
+		 profile_role(p));
+	err_clear();
+	r->warning = util_strdup(msg);
+	r->retired_id = util_hex(o->id, o->id_len);
+	return r->warning != NULL && r->retired_id != NULL ? 0 :
+	       err_set(ERR_FAILED, "out of memory");
+}
+
+/* The new certificate is in under the pending label: retire the old
+ * objects, give the new ones the role's label, and let the old ones go.
+ * On failure the new objects are still N's to undo. */
+static int
+lifecycle_switch(struct token *t, const struct profile *p, struct enroll_new *n,
+		 const struct lifecycle_old *o, bool keep_old,
+		 struct lifecycle_renewal *r)
+{
+	char retired[ENROLL_LABEL_MAX];
+
+	snprintf(retired, sizeof(retired), ENROLL_RETIRED_PREFIX "%s", profile_label(p));
+	if (lifecycle_label_old(t, o, retired) < 0) {
+		enroll_undo(t, n, profile_label(p));
+		lifecycle_restore_old(t, p, o);
+		return -1;
+	}
+	if (enroll_promote(t, p, n) < 0) {
+		/* Both groups may carry the role's label now: the new one
+		 * goes first, then the old one may take it back. */
+		enroll_undo(t, n, profile_label(p));
+		lifecycle_restore_old(t, p, o);
+		return -1;
+	}
+	n->made = false;
+	n->cert = CK_INVALID_HANDLE;
+	if (keep_old) {
+		r->retired_id = util_hex(o->id, o->id_len);
+		return r->retired_id != NULL ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
+	return lifecycle_drop_old(t, p, o, r);
+}
+
+int
+lifecycle_renew(struct token *t, const struct profile *p, const struct vars *vars,
+		struct ca *ca, X509_STORE *trust, bool keep_old,
+		struct lifecycle_renewal *out)
+{
+	char pending[ENROLL_LABEL_MAX];
+	struct lifecycle_renewal r;
+	struct lifecycle_old old;
+	struct csr_spec spec;
+	struct enroll_new n;
+	X509 *cert = NULL;
+	unsigned char *answer = NULL;
+	size_t answer_len = 0, fixed_len = 0;
+	char *pem = NULL;
+	bool found = false;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	memset(&spec, 0, sizeof(spec));
+	memset(&n, 0, sizeof(n));
+	n.cert = CK_INVALID_HANDLE;
+	memset(&old, 0, sizeof(old));
+	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
+	if (profile_key_id(p, &fixed_len) != NULL) {
+		err_set(ERR_FAILED, "renew %s on token %s: its profile fixes the "
+			"key's CKA_ID, so the new key cannot be made beside the old "
+			"one; remove the role and enroll it again", profile_role(p),
+			token_get_info(t)->label);
+		goto out;
+	}
+	/* These refusals name the role and the token themselves. */
+	if (lifecycle_find_old(t, p, &old) < 0 || lifecycle_check_leftovers(t, p) < 0)
+		goto out;
+	found = true;
+	if ((vars != NULL ? profile_spec(p, vars, &spec) :
+	     lifecycle_spec_of_cert(p, old.x509, &spec)) < 0)
+		goto out;
+	spec.challenge = ca_request_challenge(ca);
+	/* Until the switch, the old objects are not touched: any failure
+	 * before it leaves the role exactly as it was. */
+	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	    csr_to_pem(n.req, &pem) < 0 ||
+	    ca_submit(ca, pem, profile_role(p), &answer, &answer_len) < 0 ||
+	    enroll_check_answer(p, &spec, n.pub, answer, answer_len, NULL, trust,
+				&cert) < 0 ||
+	    enroll_write_pending(t, p, &n, cert) < 0)
+		goto out;
+	if (lifecycle_switch(t, p, &n, &old, keep_old, &r) < 0 ||
+	    enroll_fill_result(p, &n.kp, cert, &r.result) < 0)
+		goto out;
+	*out = r;
+	memset(&r, 0, sizeof(r));
+	rc = 0;
+out:
+	if (n.made) {
+		enroll_undo(t, &n, profile_label(p));
+		err_append("the old key and certificate are as they were");
+	}
+	if (rc < 0 && found)
+		err_prefix("renew %s on token %s", profile_role(p), token_get_info(t)->label);
+	lifecycle_renewal_clear(&r);
+	lifecycle_old_clear(&old);
+	csr_spec_clear(&spec);
+	enroll_new_clear(&n);
+	X509_free(cert);
+	free(answer);
+	free(pem);
+	return rc;
+}
+
+/* ---- remove ---- */
+
+/* The labels of a role's states, in the order their objects are listed;
+ * pending ones are never removed but are counted for the message. */
+enum lifecycle_which { LC_ALWAYS, LC_RETIRED, LC_NEVER };
+
+static const struct {
+	const char *prefix;
+	enum lifecycle_which which;
+} lifecycle_states[] = {
+	{ "", LC_ALWAYS },
+	{ ENROLL_AWAITING_PREFIX, LC_ALWAYS },
+	{ ENROLL_RETIRED_PREFIX, LC_RETIRED },
+	{ ENROLL_PENDING_PREFIX, LC_NEVER },
+};
+
+/* Object classes in the order they go: the private key first, so that a
+ * run stopped half-way leaves nothing that can still sign or decrypt. */
+static const struct {
+	CK_OBJECT_CLASS cls;
+	const char *name;
+} lifecycle_classes[] = {
+	{ CKO_PRIVATE_KEY, "private key" },
+	{ CKO_SECRET_KEY, "secret key" },
+	{ CKO_PUBLIC_KEY, "public key" },
+	{ CKO_CERTIFICATE, "certificate" },
+	{ CKO_DATA, "data" },
+};
+#define LIFECYCLE_NCLASSES (sizeof(lifecycle_classes) / sizeof(lifecycle_classes[0]))
+
+const char *
+lifecycle_class_name(CK_OBJECT_CLASS cls)
+{
+	size_t i;
+
+	for (i = 0; i < LIFECYCLE_NCLASSES; i++)
+		if (lifecycle_classes[i].cls == cls)
+			return lifecycle_classes[i].name;
+	return "object";
+}
+
+static size_t
+lifecycle_class_rank(CK_OBJECT_CLASS cls)
+{
+	size_t i;
+
+	for (i = 0; i < LIFECYCLE_NCLASSES; i++)
+		if (lifecycle_classes[i].cls == cls)
+			return i;
+	return LIFECYCLE_NCLASSES;
+}
+
+void
+lifecycle_objects_free(struct lifecycle_object *objs, size_t count)
+{
+	size_t i;
+
+	for (i = 0; objs != NULL && i < count; i++) {
+		free(objs[i].label);
+		free(objs[i].id_hex);
+	}
+	free(objs);
+}
+
+/* Every object labelled LABEL. */
+static int
+lifecycle_find_all(struct token *t, const char *label, CK_OBJECT_HANDLE **out,
+		   size_t *count)
+{
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+
+	return token_find(t, tmpl, 1, out, count);
+}
+
+/* Append the object H labelled LABEL to *OBJS. */
+static int
+lifecycle_add(struct token *t, CK_OBJECT_HANDLE h, const char *label,
+	      struct lifecycle_object **objs, size_t *count)
+{
+	struct lifecycle_object *grown, *o;
+	unsigned char *id = NULL;
+	size_t id_len = 0;
+	CK_ULONG cls = 0;
+	int rc = -1;
+
+	if (token_get_ulong(t, h, CKA_CLASS, &cls) < 0 ||
+	    token_get_attr(t, h, CKA_ID, &id, &id_len) < 0)
+		goto out;
+	if ((grown = realloc(*objs, (*count + 1) * sizeof(**objs))) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	*objs = grown;
+	o = &grown[*count];
+	o->handle = h;
+	o->cls = cls;
+	o->label = util_strdup(label);
+	o->id_hex = util_hex(id, id_len);
+	(*count)++;
+	if (o->label == NULL || o->id_hex == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(id);
+	return rc;
+}
+
+/* Stable by class rank: the states' order stays within one class. */
+static void
+lifecycle_sort(struct lifecycle_object *objs, size_t count)
+{
+	struct lifecycle_object tmp;
+	size_t i, j;
+
+	for (i = 1; i < count; i++) {
+		tmp = objs[i];
+		for (j = i; j > 0 && lifecycle_class_rank(objs[j - 1].cls) >
+		     lifecycle_class_rank(tmp.cls); j--)
+			objs[j] = objs[j - 1];
+		objs[j] = tmp;
+	}
+}
+
+int
+lifecycle_remove_plan(struct token *t, const char *role, const char *label,
+		      bool retired, struct lifecycle_object **out, size_t *count)
+{
+	char name[ENROLL_LABEL_MAX + 64];
+	struct lifecycle_object *objs = NULL;
+	CK_OBJECT_HANDLE *h = NULL;
+	size_t i, j, n = 0, nobjs = 0, left[3] = { 0, 0, 0 };
+	int rc = -1;
+
+	*out = NULL;
+	*count = 0;
+	for (i = 0; i < sizeof(lifecycle_states) / sizeof(lifecycle_states[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", lifecycle_states[i].prefix, label);
+		free(h);
+		h = NULL;
+		if (lifecycle_find_all(t, name, &h, &n) < 0)
+			goto out;
+		if (lifecycle_states[i].which == LC_NEVER ||
+		    (lifecycle_states[i].which == LC_RETIRED && !retired)) {
+			left[lifecycle_states[i].which] += n;
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			if (lifecycle_add(t, h[j], name, &objs, &nobjs) < 0)
+				goto out;
+	}
+	if (nobjs == 0) {
+		err_set(ERR_FAILED, "role %s is not on token %s", role,
+			token_get_info(t)->label);
+		if (left[LC_RETIRED] > 0)
+			err_append("%zu retired object(s) are kept: give --retired to "
+				   "delete them", left[LC_RETIRED]);
+		if (left[LC_NEVER] > 0)
+			err_append("its pending objects are left to p11enroll status "
+				   "--repair");
+		goto out;
+	}
+	lifecycle_sort(objs, nobjs);
+	*out = objs;
+	*count = nobjs;
+	objs = NULL;
+	rc = 0;
+out:
+	lifecycle_objects_free(objs, nobjs);
+	free(h);
+	return rc;
+}
+
+int
+lifecycle_remove(struct token *t, const char *role,
+		 const struct lifecycle_object *objs, size_t count, size_t *removed)
+{
+	char first[1024] = "";
+	enum err_kind kind = ERR_NONE;
+	size_t i;
+
+	*removed = 0;
+	for (i = 0; i < count; i++) {
+		if (token_destroy(t, objs[i].handle) == 0) {
+			(*removed)++;
+			continue;
+		}
+		if (kind == ERR_NONE) {
+			kind = err_kind();
+			snprintf(first, sizeof(first), "%s %s: %s",
+				 lifecycle_class_name(objs[i].cls), objs[i].label,
+				 err_message());
+		}
+	}
+	if (kind == ERR_NONE)
+		return 0;
+	err_set(kind, "remove %s on token %s: %zu of %zu objects deleted; %s", role,
+		token_get_info(t)->label, *removed, count, first);
+	return -1;
+}

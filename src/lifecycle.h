@@ -1,0 +1,71 @@
+/* lifecycle.h - a role after enroll: renew it, remove it.
+ *
+ * Renew makes the new key pair and certificate beside the old ones and
+ * lets the old ones go only once the new ones are in: a crash at any point
+ * leaves the old role whole, or the new group with a pending label that
+ * status --repair finishes or removes.
+ */
+#ifndef P11E_LIFECYCLE_H
+#define P11E_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <openssl/x509.h>
+#include "ca.h"
+#include "enroll.h"
+#include "profile.h"
+#include "token.h"
+
+/* What renew did. */
+struct lifecycle_renewal {
+	struct enroll_result result;    /* the new key pair and certificate */
+	char *retired_id;               /* CKA_ID (hex) of the old objects left
+					 * under "retired:LABEL", or NULL */
+	char *warning;                  /* a sentence for the user, or NULL */
+};
+
+/* Free what R holds and zero it; NULL is fine. */
+void lifecycle_renewal_clear(struct lifecycle_renewal *r);
+
+/* Give the role of P on T a new key pair and certificate, same profile.
+ * VARS fill the profile's templates; NULL takes the subject and subject
+ * alternative names of the current certificate. Key usage and extended
+ * key usage always come from the profile. Refused, with nothing changed,
+ * when the role is not on the token whole (one private key and one
+ * certificate labelled LABEL, same CKA_ID), when the role has objects
+ * pending or awaiting, or when its profile fixes the CKA_ID. With
+ * KEEP_OLD the old objects stay under "retired:LABEL"; else they are
+ * deleted once the new ones carry the role's label. */
+int lifecycle_renew(struct token *t, const struct profile *p,
+		    const struct vars *vars, struct ca *ca, X509_STORE *trust,
+		    bool keep_old, struct lifecycle_renewal *out);
+
+/* One object that remove deletes. */
+struct lifecycle_object {
+	CK_OBJECT_HANDLE handle;
+	CK_OBJECT_CLASS cls;
+	char *label;
+	char *id_hex;                   /* "" when it has no CKA_ID */
+};
+
+/* The objects of ROLE (labelled LABEL) that remove deletes: every object
+ * labelled LABEL or "awaiting:LABEL", and "retired:LABEL" too when
+ * RETIRED; never "pending:LABEL" (status --repair owns those). None is
+ * an error: "role ROLE is not on token T". */
+int lifecycle_remove_plan(struct token *t, const char *role, const char *label,
+			  bool retired, struct lifecycle_object **out,
+			  size_t *count);
+
+/* Delete the COUNT objects of a plan, private keys first; goes on after a
+ * failure and reports the first. *REMOVED is how many went. */
+int lifecycle_remove(struct token *t, const char *role,
+		     const struct lifecycle_object *objs, size_t count,
+		     size_t *removed);
+
+/* Free a plan; NULL is fine. */
+void lifecycle_objects_free(struct lifecycle_object *objs, size_t count);
+
+/* "private key", "certificate", ... for an object class. */
+const char *lifecycle_class_name(CK_OBJECT_CLASS cls);
+
+#endif
