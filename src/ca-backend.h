@@ -36,6 +36,22 @@ struct ca_backend {
 extern const struct ca_backend ca_exec_backend;
 /* cfssl:URL[#PROFILE], the cfssl signing API (ca-cfssl.c). */
 extern const struct ca_backend ca_cfssl_backend;
+
+/* The body to POST for CSR_PEM: the sign request naming PROFILE (NULL:
+ * none) or, with KEY, that request wrapped for authsign. Caller frees. */
+int ca_cfssl_request_body(const char *csr_pem, const char *profile,
+			  const unsigned char *key, size_t key_len, char **out);
+
+/* cfssl's authsign token for REQUEST: base64(HMAC-SHA-256(KEY, REQUEST)).
+ * Caller frees *OUT. */
+int ca_cfssl_token(const unsigned char *key, size_t key_len,
+		   const unsigned char *request, size_t request_len, char **out);
+
+/* The certificate (PEM, NUL-terminated, caller frees) in a cfssl API
+ * answer of LEN bytes; a refusal or a malformed answer is an error that
+ * says which. */
+int ca_cfssl_parse_answer(const unsigned char *body, size_t len, char **pem,
+			  size_t *pem_len);
 /* scep:URL, RFC 8894 (ca-scep.c). */
 extern const struct ca_backend ca_scep_backend;
 

@@ -15,6 +15,8 @@ struct ca {
 
 static const struct ca_backend *const ca_backends[] = {
 	&ca_exec_backend,
+	&ca_cfssl_backend,
+	&ca_scep_backend,
 };
 
 #define CA_NBACKENDS (sizeof(ca_backends) / sizeof(ca_backends[0]))

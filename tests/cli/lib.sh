@@ -15,7 +15,10 @@ PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/p11enroll-test.XXXXXX")
+# A scenario that starts servers sets on_exit to a function that stops
+# them; it runs before the work directory goes.
 cleanup() {
+	"${on_exit:-:}" || :
 	if [ "${failures:-0}" -ne 0 ] && [ -n "${KEEP_WORK:-}" ]; then
 		echo "# work directory kept: $WORK"
 	else

@@ -228,9 +228,9 @@ static const struct {
 	const char *message;     /* a part of the message */
 } usage_cases[] = {
 	{ "", "no CA given" },
-	{ "foo:bar", "unknown CA kind 'foo' (known: exec)" },
-	{ "file", "unknown CA kind 'file' (known: exec)" },
-	{ "EXEC:/bin/true", "unknown CA kind 'EXEC' (known: exec)" },
+	{ "foo:bar", "unknown CA kind 'foo' (known: exec, cfssl, scep)" },
+	{ "file", "unknown CA kind 'file' (known: exec, cfssl, scep)" },
+	{ "EXEC:/bin/true", "unknown CA kind 'EXEC' (known: exec, cfssl, scep)" },
 	{ "exec", "no helper command given" },
 	{ "exec:", "no helper command given" },
 	{ "exec: \t ", "no helper command given" },
