@@ -169,7 +169,7 @@ certstore_entry_for(struct inventory_entry **entries, size_t *count,
 	*entries = grown;
 	e = &grown[(*count)++];
 	memset(e, 0, sizeof(*e));
-	e->priv = e->pub = e->cert_handle = CK_INVALID_HANDLE;
+	e->priv = e->pub = CK_INVALID_HANDLE;
 	e->id = malloc(id_len ? id_len : 1);
 	if (e->id == NULL)
 		return NULL;
@@ -211,6 +211,78 @@ out:
 	return rc;
 }
 
+/* What the private key H may do, and whether it can leave the token. */
+static int
+certstore_key_rights(struct token *t, CK_OBJECT_HANDLE h, struct inventory_entry *e)
+{
+	static const struct {
+		CK_ATTRIBUTE_TYPE type;
+		unsigned cap;
+	} rights[] = {
+		{ CKA_SIGN, KEY_CAP_SIGN },
+		{ CKA_SIGN_RECOVER, KEY_CAP_SIGN },
+		{ CKA_DECRYPT, KEY_CAP_DECRYPT },
+		{ CKA_UNWRAP, KEY_CAP_UNWRAP },
+		{ CKA_DERIVE, KEY_CAP_DERIVE },
+	};
+	size_t i;
+	bool v;
+
+	for (i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
+		if (token_get_bool(t, h, rights[i].type, &v) < 0)
+			return -1;
+		if (v)
+			e->key_caps |= rights[i].cap;
+	}
+	if (token_get_bool(t, h, CKA_EXTRACTABLE, &e->extractable) < 0 ||
+	    token_get_bool(t, h, CKA_SENSITIVE, &e->sensitive) < 0)
+		return -1;
+	return 0;
+}
+
+/* Add one object of CLASS, labelled LABEL (taken), to entry E. */
+static int
+certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
+		     char *label, struct inventory_entry *e)
+{
+	struct inventory_cert *grown;
+	X509 *cert = NULL;
+
+	switch (cls) {
+	case CKO_PRIVATE_KEY:
+		e->has_private = true;
+		e->priv = h;
+		e->priv_label = label;
+		return certstore_key_shape(t, h, e) < 0 ? -1 :
+		       certstore_key_rights(t, h, e);
+	case CKO_PUBLIC_KEY:
+		e->has_public = true;
+		e->pub = h;
+		e->pub_label = label;
+		/* A public key the module cannot hand out is not fatal. */
+		if (keygen_public_key(t, h, &e->key) < 0)
+			e->key = NULL;
+		return e->has_private ? 0 : certstore_key_shape(t, h, e);
+	default:
+		if (certstore_read_cert(t, h, &cert) < 0) {
+			free(label);
+			return -1;
+		}
+		grown = realloc(e->certs, (e->ncerts + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			X509_free(cert);
+			free(label);
+			return err_set(ERR_FAILED, "out of memory");
+		}
+		e->certs = grown;
+		e->certs[e->ncerts].handle = h;
+		e->certs[e->ncerts].label = label;
+		e->certs[e->ncerts].cert = cert;
+		e->ncerts++;
+		return 0;
+	}
+}
+
 /* Add every object of CLASS to the inventory. */
 static int
 certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
@@ -234,30 +306,13 @@ certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
 			err_set(ERR_FAILED, "out of memory");
 			goto out;
 		}
-		if (label != NULL && (e->label == NULL || cls == CKO_PRIVATE_KEY)) {
-			free(e->label);
-			e->label = (char *)label;
+		if (certstore_add_object(t, cls, handles[i], (char *)label, e) < 0) {
 			label = NULL;
+			goto out;
 		}
-		if (cls == CKO_PRIVATE_KEY) {
-			e->has_private = true;
-			e->priv = handles[i];
-			if (certstore_key_shape(t, handles[i], e) < 0)
-				goto out;
-		} else if (cls == CKO_PUBLIC_KEY) {
-			e->has_public = true;
-			e->pub = handles[i];
-			if (!e->has_private && certstore_key_shape(t, handles[i], e) < 0)
-				goto out;
-		} else if (!e->has_cert) {
-			e->has_cert = true;
-			e->cert_handle = handles[i];
-			if (certstore_read_cert(t, handles[i], &e->cert) < 0)
-				goto out;
-		}
+		label = NULL;
 		free(id);
-		free(label);
-		id = label = NULL;
+		id = NULL;
 	}
 	rc = 0;
 out:
@@ -265,6 +320,22 @@ out:
 	free(label);
 	free(handles);
 	return rc;
+}
+
+/* The group's label and, without a public key object, its key. */
+static void
+certstore_entry_finish(struct inventory_entry *e)
+{
+	e->label = e->priv_label ? e->priv_label : e->pub_label ? e->pub_label :
+		   e->ncerts > 0 ? e->certs[0].label : NULL;
+	if (e->key == NULL && e->ncerts > 0) {
+		e->key = X509_get_pubkey(e->certs[0].cert);
+		if (e->key_type == 0 && !e->has_private && e->key != NULL) {
+			e->key_type = EVP_PKEY_get_base_id(e->key) == EVP_PKEY_RSA ?
+				      CKK_RSA : CKK_EC;
+			e->key_bits = (unsigned long)EVP_PKEY_get_bits(e->key);
+		}
+	}
 }
 
 static int
@@ -295,6 +366,8 @@ certstore_inventory(struct token *t, struct inventory_entry **out, size_t *count
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 		if (certstore_collect(t, classes[i], &entries, &n) < 0)
 			goto out;
+	for (i = 0; i < n; i++)
+		certstore_entry_finish(&entries[i]);
 	if (n > 0)
 		qsort(entries, n, sizeof(*entries), certstore_entry_cmp);
 	*out = entries;
@@ -309,14 +382,20 @@ out:
 void
 certstore_inventory_free(struct inventory_entry *e, size_t count)
 {
-	size_t i;
+	size_t i, j;
 
 	if (e == NULL)
 		return;
 	for (i = 0; i < count; i++) {
 		free(e[i].id);
-		free(e[i].label);
-		X509_free(e[i].cert);
+		free(e[i].priv_label);
+		free(e[i].pub_label);
+		EVP_PKEY_free(e[i].key);
+		for (j = 0; j < e[i].ncerts; j++) {
+			free(e[i].certs[j].label);
+			X509_free(e[i].certs[j].cert);
+		}
+		free(e[i].certs);
 	}
 	free(e);
 }

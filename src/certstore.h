@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <openssl/x509.h>
+#include "keygen.h"
 #include "token.h"
 
 /* Write CERT as a public CKO_CERTIFICATE with CKA_ID, CKA_LABEL,
@@ -32,16 +33,31 @@ int certstore_write_data(struct token *t, const char *label,
 			 const unsigned char *data, size_t len,
 			 CK_OBJECT_HANDLE *out);
 
+/* A certificate object of an inventory group. */
+struct inventory_cert {
+	CK_OBJECT_HANDLE handle;
+	char *label;            /* owned; NULL when it has none */
+	X509 *cert;             /* owned */
+};
+
 /* One CKA_ID's worth of objects. */
 struct inventory_entry {
 	unsigned char *id;
 	size_t id_len;
-	char *label;            /* of the private key, else of the certificate */
-	bool has_private, has_public, has_cert;
-	CK_OBJECT_HANDLE priv, pub, cert_handle;
+	char *label;            /* the private key's, else the public key's,
+				 * else the first certificate's (borrowed) */
+	bool has_private, has_public;
+	CK_OBJECT_HANDLE priv, pub;
+	char *priv_label, *pub_label;   /* owned */
 	CK_KEY_TYPE key_type;
 	unsigned long key_bits; /* RSA modulus or EC field size; 0 unknown */
-	X509 *cert;             /* owned; NULL when none */
+	unsigned key_caps;      /* KEY_CAP_* the private key has; sign-recover
+				 * counts as sign */
+	bool extractable, sensitive;
+	EVP_PKEY *key;          /* owned: the public key, from the public key
+				 * object, else from the first certificate */
+	struct inventory_cert *certs;   /* owned */
+	size_t ncerts;
 };
 
 /* Every key and certificate on the token grouped by CKA_ID, in a stable

@@ -488,8 +488,7 @@ cmd_name_string(const X509_NAME *name)
 	return s;
 }
 
-/* SHA-256 fingerprint and serial of CERT in hex; callers free. */
-static void
+void
 cmd_cert_ids(X509 *cert, char **sha256, char **serial)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];

@@ -124,6 +124,9 @@ void cmd_time_string(const ASN1_TIME *t, char *buf, size_t size);
 /* A subject or issuer as one RFC 2253 line; caller frees. */
 char *cmd_name_string(const X509_NAME *name);
 
+/* SHA-256 fingerprint and serial of CERT in hex; callers free both. */
+void cmd_cert_ids(X509 *cert, char **sha256, char **serial);
+
 /* The extended key usages of CERT as short names, JSON array. */
 json_t *cmd_json_eku(X509 *cert);
 

@@ -54,9 +54,9 @@ for role in tls-server tls-client; do
 	openssl x509 -inform DER -in "$WORK/$role.der" -out "$WORK/$role.pem"
 	openssl x509 -in "$WORK/$role.pem" -noout -ext extendedKeyUsage,keyUsage,basicConstraints \
 		>"$WORK/$role.ext" 2>&1
-	expect "$role: chains to the test CA" \
-		openssl verify -CAfile "$WORK/ca/root.pem" -untrusted "$WORK/ca/ca.pem" \
-		-purpose any "$WORK/$role.pem" >/dev/null
+	expect "$role: chains to the test CA" sh -c 'openssl verify -CAfile "$1" \
+		-untrusted "$2" -purpose any "$3" >/dev/null' - "$WORK/ca/root.pem" \
+		"$WORK/ca/ca.pem" "$WORK/$role.pem"
 	openssl x509 -in "$WORK/$role.pem" -noout -pubkey >"$WORK/$role.certkey"
 	openssl pkey -pubin -inform DER -in "$WORK/$role.pub.der" >"$WORK/$role.tokenkey"
 	expect "$role: certificate key is the token's public key" \
@@ -116,9 +116,12 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 roles = {r["role"]: r for r in doc["roles"]}
 assert set(roles) == {"tls-server", "tls-client"}, roles
-assert roles["tls-server"]["certificate"]["extended_key_usage"] == ["serverAuth"]
-assert roles["tls-client"]["certificate"]["extended_key_usage"] == ["clientAuth"]
-assert all(r["state"] == "enrolled" and r["key_algorithm"] == "ec-p256" for r in roles.values())
+assert [c["extended_key_usage"] for c in roles["tls-server"]["certificates"]] == [["serverAuth"]]
+assert [c["extended_key_usage"] for c in roles["tls-client"]["certificates"]] == [["clientAuth"]]
+assert all(r["state"] == "enrolled" and r["key"]["algorithm"] == "ec-p256" for r in roles.values())
+assert all(r["key"]["capabilities"] == ["sign"] for r in roles.values())
+assert all(r["findings"] == [] for r in roles.values()), roles
+assert doc["summary"] == {"roles": 2, "errors": 0, "warnings": 0, "infos": 0}, doc["summary"]
 assert doc["token"]["label"] == "alice"
 ' "$WORK/out"
 

@@ -309,14 +309,18 @@ START_TEST(test_certstore_inventory)
 	ck_assert_uint_eq(n, 2);
 	/* Sorted by label: "lonely" then "web". */
 	ck_assert_str_eq(inv[0].label, "lonely");
-	ck_assert(inv[0].has_private && inv[0].has_public && !inv[0].has_cert);
+	ck_assert(inv[0].has_private && inv[0].has_public && inv[0].ncerts == 0);
+	ck_assert_uint_eq(inv[0].key_caps, KEY_CAP_SIGN);
+	ck_assert(!inv[0].extractable && inv[0].sensitive);
 	ck_assert_uint_eq(inv[0].key_type, CKK_RSA);
 	ck_assert_uint_eq(inv[0].key_bits, 2048);
 	ck_assert_str_eq(inv[1].label, "web");
-	ck_assert(inv[1].has_private && inv[1].has_public && inv[1].has_cert);
+	ck_assert(inv[1].has_private && inv[1].has_public && inv[1].ncerts == 1);
+	ck_assert_str_eq(inv[1].certs[0].label, "web");
+	ck_assert_int_eq(EVP_PKEY_eq(inv[1].key, pub), 1);
 	ck_assert_uint_eq(inv[1].key_type, CKK_EC);
 	ck_assert_uint_eq(inv[1].key_bits, 256);
-	ck_assert_int_eq(X509_cmp(inv[1].cert, cert), 0);
+	ck_assert_int_eq(X509_cmp(inv[1].certs[0].cert, cert), 0);
 	certstore_inventory_free(inv, n);
 
 	free(serial);

@@ -1,0 +1,72 @@
+/* audit.h - what is on a token, role by role, and what is wrong with it.
+ *
+ * Works on any token, also one provisioned by other tools: groups of
+ * objects sharing a CKA_ID are rows, each with findings that have stable
+ * identifiers (documented in p11enroll(1)).
+ */
+#ifndef P11E_AUDIT_H
+#define P11E_AUDIT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "certstore.h"
+#include "policy.h"
+
+struct audit_finding {
+	const char *id;                 /* static: "cert-mixed-tls" */
+	enum policy_severity severity;
+	char *message;                  /* owned */
+};
+
+/* One CKA_ID group of the inventory, judged. */
+struct audit_row {
+	const struct inventory_entry *entry;    /* borrowed */
+	char *role;                     /* owned: the label without its state */
+	const char *state;              /* static: "enrolled", "pending", ... */
+	struct audit_finding *findings; /* owned */
+	size_t nfindings;
+};
+
+struct audit_options {
+	int expiring_days;              /* cert-expiring threshold */
+	time_t now;
+	const char *profiles_dir;       /* for waivers; NULL: none looked up */
+};
+
+/* Judge every group of INV (N entries); *OUT has N rows in INV's order. */
+int audit_token(const struct inventory_entry *inv, size_t n,
+		const struct audit_options *opts, struct audit_row **out);
+
+/* Free what audit_token() returned. */
+void audit_rows_free(struct audit_row *rows, size_t n);
+
+/* Count ROWS' findings of SEVERITY. */
+size_t audit_count(const struct audit_row *rows, size_t n,
+		   enum policy_severity severity);
+
+/* What status --repair does with a group left pending by a dead run. */
+enum audit_repair_action {
+	AUDIT_REPAIR_FINISH,    /* certificate written and checked: relabel */
+	AUDIT_REPAIR_REMOVE,    /* no usable certificate: delete the group */
+};
+
+struct audit_repair {
+	size_t entry;                   /* index into the inventory */
+	enum audit_repair_action action;
+	char *role;                     /* owned */
+};
+
+/* Plan the repair of every pending group of INV. The lock guarantees no
+ * live run owns them. */
+int audit_repair_plan(const struct inventory_entry *inv, size_t n,
+		      struct audit_repair **out, size_t *count);
+
+/* Carry PLAN out on T; stops at the first failure. */
+int audit_repair_apply(struct token *t, const struct inventory_entry *inv,
+		       const struct audit_repair *plan, size_t count);
+
+/* Free a plan. */
+void audit_repair_free(struct audit_repair *plan, size_t count);
+
+#endif
