@@ -9,8 +9,8 @@
 . "$top_srcdir/tests/cli/lib.sh"
 
 if ! command -v cfssl >/dev/null || ! command -v cfssljson >/dev/null; then
-	echo "# cfssl and cfssljson are needed (golang-cfssl)"
-	exit 77
+	echo "not ok - cfssl and cfssljson are needed (golang-cfssl, tools/install-deps)"
+	exit 1
 fi
 
 CFSSL=$WORK/cfssl
