@@ -421,6 +421,11 @@ token_open(struct module *m, const char *selector, const char *lock_dir,
 	}
 	t->info = infos[pick];
 	infos[pick].uri = NULL;
+	if (!(t->info.flags & CKF_TOKEN_INITIALIZED)) {
+		err_set(ERR_FAILED, "the token in slot %lu is not initialised; "
+			"initialise it first", (unsigned long)t->info.slot);
+		goto out;
+	}
 	if (token_keep_uri_pin(t, uri) < 0 || token_lock(t, lock_dir) < 0)
 		goto out;
 	rv = m->fn->C_OpenSession(t->info.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
