@@ -81,8 +81,9 @@ cmd_print_help(FILE *f, const char *name)
 		"  -h, --help               this text; COMMAND --help for one command\n\n"
 		"Commands:\n", DEFAULT_MODULE, PROFILES_DIR);
 	for (i = 0; i < cmd_count; i++)
-		fprintf(f, "  %-44s %s\n", cmd_table[i].synopsis, cmd_table[i].summary);
-	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage or profile error.\n");
+		fprintf(f, "  %s\n      %s\n", cmd_table[i].synopsis, cmd_table[i].summary);
+	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage or profile error, "
+		"4 status found policy findings.\n");
 }
 
 static bool
