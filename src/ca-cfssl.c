@@ -32,6 +32,7 @@
 
 #include "ca.h"
 #include "ca-backend.h"
+#include "ca-http.h"
 #include "err.h"
 #include "util.h"
 
@@ -52,13 +53,6 @@ struct ca_cfssl {
 	const char *redir_protocols;
 	int timeout_seconds;
 	size_t max_answer;
-};
-
-/* What the CA sent back, at most MAX bytes of it. */
-struct ca_cfssl_body {
-	unsigned char *data;    /* NUL-terminated */
-	size_t len, cap, max;
-	bool overflow;
 };
 
 /* ---- open ------------------------------------------------------------ */
@@ -548,7 +542,7 @@ out:
  * JSON: a 4xx with a reason is a refusal of this request, anything else
  * is the server's trouble. */
 static int
-ca_cfssl_http_failed(long status, const struct ca_cfssl_body *body)
+ca_cfssl_http_failed(long status, const struct ca_http_body *body)
 {
 	char line[CA_CFSSL_LINE_MAX + 4];
 	json_t *root = NULL;
@@ -575,75 +569,12 @@ ca_cfssl_http_failed(long status, const struct ca_cfssl_body *body)
 
 /* ---- HTTP --------------------------------------------------------------- */
 
-/* Refuses (and so ends the transfer) past the size limit. */
-static size_t
-ca_cfssl_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct ca_cfssl_body *body = userdata;
-	size_t n = size * nmemb, cap;
-	unsigned char *grown;
 
-	if (n > body->max - body->len) {
-		body->overflow = true;
-		return 0;
-	}
-	if (body->len + n + 1 > body->cap) {
-		cap = body->cap ? body->cap : 4096;
-		while (cap < body->len + n + 1)
-			cap *= 2;
-		if ((grown = realloc(body->data, cap)) == NULL)
-			return 0;
-		body->data = grown;
-		body->cap = cap;
-	}
-	memcpy(body->data + body->len, ptr, n);
-	body->len += n;
-	body->data[body->len] = '\0';
-	return n;
-}
-
-/* How a failed transfer reads. */
-static const struct {
-	CURLcode code;
-	const char *what;
-} ca_cfssl_curl_errors[] = {
-	{ CURLE_COULDNT_RESOLVE_HOST, "the CA could not be reached" },
-	{ CURLE_COULDNT_RESOLVE_PROXY, "the CA could not be reached" },
-	{ CURLE_COULDNT_CONNECT, "the CA could not be reached" },
-	{ CURLE_OPERATION_TIMEDOUT, "the CA could not be reached" },
-	{ CURLE_GOT_NOTHING, "the CA could not be reached" },
-	{ CURLE_RECV_ERROR, "the CA could not be reached" },
-	{ CURLE_SEND_ERROR, "the CA could not be reached" },
-	{ CURLE_PEER_FAILED_VERIFICATION, "the CA's TLS certificate is not "
-	  "trusted" },
-	{ CURLE_SSL_CONNECT_ERROR, "TLS with the CA failed" },
-	{ CURLE_SSL_CACERT_BADFILE, "the TLS trust file cannot be used" },
-	{ CURLE_UNSUPPORTED_PROTOCOL, "the CA redirected to a scheme that is "
-	  "not allowed" },
-	{ CURLE_TOO_MANY_REDIRECTS, "the CA redirected too often" },
-};
-
-static int
-ca_cfssl_curl_failed(CURLcode code, const char *errbuf)
-{
-	const char *what = "talking to the CA failed";
-	size_t i;
-
-	for (i = 0; i < sizeof(ca_cfssl_curl_errors) /
-		 sizeof(ca_cfssl_curl_errors[0]); i++) {
-		if (ca_cfssl_curl_errors[i].code == code) {
-			what = ca_cfssl_curl_errors[i].what;
-			break;
-		}
-	}
-	return err_set(ERR_FAILED, "%s: %s", what,
-		       *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
-}
 
 /* POST REQUEST to the endpoint; *STATUS is the HTTP status. */
 static int
 ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
-	      struct ca_cfssl_body *body, long *status)
+	      struct ca_http_body *body, long *status)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = NULL, *more;
@@ -676,7 +607,7 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
 	    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, ms) ||
 	    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
 			     (curl_off_t)cc->max_answer) ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ca_cfssl_write) ||
+	    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ca_http_write) ||
 	    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body) ||
 	    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) ||
 	    curl_easy_setopt(curl, CURLOPT_USERAGENT, "p11enroll") ||
@@ -697,7 +628,7 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
 		goto out;
 	}
 	if (code != CURLE_OK) {
-		ca_cfssl_curl_failed(code, errbuf);
+		ca_http_curl_failed(code, errbuf);
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
@@ -715,7 +646,7 @@ ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
 		unsigned char **answer, size_t *len)
 {
 	const struct ca_cfssl *cc = state;
-	struct ca_cfssl_body body = { 0 };
+	struct ca_http_body body = { 0 };
 	char *request = NULL, *pem = NULL;
 	size_t pem_len = 0;
 	long status = 0;

@@ -30,6 +30,7 @@
 
 #include "ca.h"
 #include "ca-backend.h"
+#include "ca-http.h"
 #include "ca-scep-msg.h"
 #include "csr.h"
 #include "err.h"
@@ -49,13 +50,6 @@ struct ca_scep {
 	bool https;
 	int timeout_seconds;
 	size_t max_answer;
-};
-
-/* What the CA sent back, at most MAX bytes of it. */
-struct ca_scep_body {
-	unsigned char *data;    /* NUL-terminated */
-	size_t len, cap, max;
-	bool overflow;
 };
 
 /* ---- open ------------------------------------------------------------ */
@@ -213,7 +207,7 @@ ca_scep_now_ms(void)
 }
 
 static void
-ca_scep_body_free(struct ca_scep_body *body)
+ca_scep_body_free(struct ca_http_body *body)
 {
 	free(body->data);
 	body->data = NULL;
@@ -221,74 +215,11 @@ ca_scep_body_free(struct ca_scep_body *body)
 	body->overflow = false;
 }
 
-/* Refuses (and so ends the transfer) past the size limit. */
-static size_t
-ca_scep_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct ca_scep_body *body = userdata;
-	size_t n = size * nmemb, cap;
-	unsigned char *grown;
 
-	if (n > body->max - body->len) {
-		body->overflow = true;
-		return 0;
-	}
-	if (body->len + n + 1 > body->cap) {
-		cap = body->cap ? body->cap : 4096;
-		while (cap < body->len + n + 1)
-			cap *= 2;
-		if ((grown = realloc(body->data, cap)) == NULL)
-			return 0;
-		body->data = grown;
-		body->cap = cap;
-	}
-	memcpy(body->data + body->len, ptr, n);
-	body->len += n;
-	body->data[body->len] = '\0';
-	return n;
-}
-
-/* How a failed transfer reads. */
-static const struct {
-	CURLcode code;
-	const char *what;
-} ca_scep_curl_errors[] = {
-	{ CURLE_COULDNT_RESOLVE_HOST, "the CA could not be reached" },
-	{ CURLE_COULDNT_RESOLVE_PROXY, "the CA could not be reached" },
-	{ CURLE_COULDNT_CONNECT, "the CA could not be reached" },
-	{ CURLE_OPERATION_TIMEDOUT, "the CA could not be reached" },
-	{ CURLE_GOT_NOTHING, "the CA could not be reached" },
-	{ CURLE_RECV_ERROR, "the CA could not be reached" },
-	{ CURLE_SEND_ERROR, "the CA could not be reached" },
-	{ CURLE_PEER_FAILED_VERIFICATION, "the CA's TLS certificate is not "
-	  "trusted" },
-	{ CURLE_SSL_CONNECT_ERROR, "TLS with the CA failed" },
-	{ CURLE_SSL_CACERT_BADFILE, "the TLS trust file cannot be used" },
-	{ CURLE_UNSUPPORTED_PROTOCOL, "the CA redirected to a scheme that is "
-	  "not allowed" },
-	{ CURLE_TOO_MANY_REDIRECTS, "the CA redirected too often" },
-};
-
-static int
-ca_scep_curl_failed(CURLcode code, const char *errbuf)
-{
-	const char *what = "talking to the CA failed";
-	size_t i;
-
-	for (i = 0; i < sizeof(ca_scep_curl_errors) /
-		 sizeof(ca_scep_curl_errors[0]); i++) {
-		if (ca_scep_curl_errors[i].code == code) {
-			what = ca_scep_curl_errors[i].what;
-			break;
-		}
-	}
-	return err_set(ERR_FAILED, "%s: %s", what,
-		       *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
-}
 
 /* The first non-blank line of BODY, safe to print. */
 static void
-ca_scep_first_line(const struct ca_scep_body *body, char *line, size_t size)
+ca_scep_first_line(const struct ca_http_body *body, char *line, size_t size)
 {
 	size_t i = 0, n = 0;
 	unsigned char c;
@@ -354,7 +285,7 @@ out:
 static int
 ca_scep_http(const struct ca_scep *cs, const char *operation,
 	     const char *message, const unsigned char *post, size_t post_len,
-	     int64_t deadline, struct ca_scep_body *body, long *status)
+	     int64_t deadline, struct ca_http_body *body, long *status)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = NULL;
@@ -392,7 +323,7 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 	    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)left) ||
 	    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
 			     (curl_off_t)cs->max_answer) ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ca_scep_write) ||
+	    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ca_http_write) ||
 	    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body) ||
 	    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) ||
 	    curl_easy_setopt(curl, CURLOPT_USERAGENT, "p11enroll") ||
@@ -419,7 +350,7 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 		goto out;
 	}
 	if (code != CURLE_OK) {
-		ca_scep_curl_failed(code, errbuf);
+		ca_http_curl_failed(code, errbuf);
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
@@ -434,7 +365,7 @@ out:
 /* A status other than 2xx as an error. */
 static int
 ca_scep_http_status(const char *operation, long status,
-		    const struct ca_scep_body *body)
+		    const struct ca_http_body *body)
 {
 	char line[CA_SCEP_LINE_MAX + 4];
 
@@ -642,7 +573,7 @@ out:
 static int
 ca_scep_get_caps(const struct ca_scep *cs, int64_t deadline, unsigned *caps)
 {
-	struct ca_scep_body body = { NULL, 0, 0, 0, false };
+	struct ca_http_body body = { NULL, 0, 0, 0, false };
 	long status;
 	int rc = -1;
 
@@ -663,7 +594,7 @@ static int
 ca_scep_get_certs(const struct ca_scep *cs, int64_t deadline,
 		  struct ca_scep_certs *certs)
 {
-	struct ca_scep_body body = { NULL, 0, 0, 0, false };
+	struct ca_http_body body = { NULL, 0, 0, 0, false };
 	long status;
 	int rc = -1;
 
@@ -683,7 +614,7 @@ out:
 static int
 ca_scep_pki_operation(const struct ca_scep *cs, unsigned caps,
 		      const unsigned char *der, size_t len, int64_t deadline,
-		      struct ca_scep_body *body)
+		      struct ca_http_body *body)
 {
 	char *b64 = NULL;
 	long status;
@@ -743,7 +674,7 @@ ca_scep_submit(void *state, const char *csr_pem, const char *role,
 {
 	const struct ca_scep *cs = state;
 	struct ca_scep_certs certs = { NULL, NULL, NULL };
-	struct ca_scep_body body = { NULL, 0, 0, 0, false };
+	struct ca_http_body body = { NULL, 0, 0, 0, false };
 	struct ca_scep_msg *msg = NULL;
 	enum ca_scep_status status = CA_SCEP_FAILURE;
 	unsigned char *der = NULL;
