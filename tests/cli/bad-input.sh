@@ -16,13 +16,7 @@ expect_status 0 "enroll tls-client first" \
 objects_of carol >"$WORK/before"
 
 unchanged() {
-	objects_of carol >"$WORK/now"
-	if cmp -s "$WORK/before" "$WORK/now"; then
-		ok "$1: token unchanged"
-	else
-		not_ok "$1: token changed"
-		diff "$WORK/before" "$WORK/now" | sed 's/^/#   /'
-	fi
+	expect_unchanged "$1" carol
 }
 
 # Wrong PIN: one C_Login, a clear message, no retry.

@@ -181,13 +181,7 @@ expect_status 0 "carol's tls-client first" \
 objects_of carol >"$WORK/before"
 
 unchanged() {
-	objects_of carol >"$WORK/now"
-	if cmp -s "$WORK/before" "$WORK/now"; then
-		ok "$1: token unchanged"
-	else
-		not_ok "$1: token changed"
-		diff "$WORK/before" "$WORK/now" | sed 's/^/#   /'
-	fi
+	expect_unchanged "$1" carol
 	expect_no_grep "$1: no pending key" 'label: +pending:' "$WORK/now"
 }
 

@@ -126,6 +126,18 @@ objects_of() {
 	p11tool_on "$1" --list-objects
 }
 
+# expect_unchanged WHAT TOKEN: TOKEN's objects are exactly those listed in
+# $WORK/before (objects_of TOKEN >"$WORK/before" takes that snapshot).
+expect_unchanged() {
+	objects_of "$2" >"$WORK/now" </dev/null
+	if cmp -s "$WORK/before" "$WORK/now"; then
+		ok "$1: token unchanged"
+	else
+		not_ok "$1: token changed"
+		diff "$WORK/before" "$WORK/now" | sed 's/^/#   /'
+	fi
+}
+
 finish() {
 	echo "# $checks checks, $failures failed"
 	[ "$failures" -eq 0 ]

@@ -48,13 +48,7 @@ save_cert() {
 
 # unchanged DESCRIPTION: the whole listing is as in $WORK/before.
 unchanged() {
-	objects_of card >"$WORK/now" </dev/null
-	if cmp -s "$WORK/before" "$WORK/now"; then
-		ok "$1: token unchanged"
-	else
-		not_ok "$1: token changed"
-		diff "$WORK/before" "$WORK/now" | sed 's/^/#   /'
-	fi
+	expect_unchanged "$1" card
 }
 
 objects_of card >"$WORK/enrolled"
