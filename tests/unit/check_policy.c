@@ -13,62 +13,9 @@
 #include "err.h"
 #include "policy.h"
 #include "profile.h"
+#include "testfiles.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-#define TMPDIR_TEMPLATE "/tmp/check_policy.XXXXXX"
-
-static char tmpdir[] = TMPDIR_TEMPLATE;
-
-static void
-tmpdir_setup(void)
-{
-	memcpy(tmpdir, TMPDIR_TEMPLATE, sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-/* Remove DIR with its files and the files of its subdirectories. */
-static void
-remove_tree(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) < 0)
-			remove_tree(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void
-tmpdir_teardown(void)
-{
-	remove_tree(tmpdir);
-}
-
-/* Write TEXT to TMPDIR/SUBDIR/NAME; the path goes in PATH. */
-static void
-write_file(const char *subdir, const char *name, const char *text,
-	   char *path, size_t size)
-{
-	FILE *fp;
-
-	snprintf(path, size, "%s/%s", tmpdir, subdir);
-	mkdir(path, 0700);
-	snprintf(path, size, "%s/%s/%s", tmpdir, subdir, name);
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
-	ck_assert_int_eq(fclose(fp), 0);
-}
 
 /* The ids of F joined with ",", "" for none. */
 static void
