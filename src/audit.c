@@ -316,7 +316,8 @@ audit_key_state(struct audit_ctx *c)
 				 "interrupted run; p11enroll status --repair cleans it up");
 	if (strcmp(state, "awaiting-certificate") == 0)
 		return audit_add(c, "key-awaiting", POLICY_INFO, "the key awaits its "
-				 "certificate (p11enroll install)");
+				 "certificate (p11enroll install, or enroll again "
+				 "when the CA asked to wait)");
 	if (strcmp(state, "retired") == 0)
 		return audit_add(c, "key-retired", POLICY_INFO, "kept by renew "
 				 "--keep-old; p11enroll remove --retired deletes it");

@@ -18,9 +18,15 @@ struct ca_backend {
 	int (*open)(const char *rest, const struct ca_options *opts,
 		    void **state);
 
-	/* As ca_submit(). */
+	/* Ask once: 0 issued, CA_PENDING asked to wait, -1 error; REPLY
+	 * as in ca_submit(). */
 	int (*submit)(void *state, const char *csr_pem, const char *role,
-		      unsigned char **answer, size_t *len);
+		      struct ca_reply *reply);
+
+	/* Ask once again with COOKIE, as submit; NULL for kinds whose CA
+	 * never asks to wait across runs. */
+	int (*poll)(void *state, const char *cookie, const char *csr_pem,
+		    const char *role, struct ca_reply *reply);
 
 	/* As ca_describe(); owned by STATE. */
 	const char *(*describe)(const void *state);

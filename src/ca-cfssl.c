@@ -643,7 +643,7 @@ out:
 
 static int
 ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
-		unsigned char **answer, size_t *len)
+		struct ca_reply *reply)
 {
 	const struct ca_cfssl *cc = state;
 	struct ca_http_body body = { 0 };
@@ -654,8 +654,6 @@ ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
 
 	/* ROLE is not sent: the CA's profile is the one named in the spec. */
 	(void)role;
-	*answer = NULL;
-	*len = 0;
 	if (ca_cfssl_request_body(csr_pem, cc->profile, cc->key, cc->key_len,
 				  &request) < 0 ||
 	    ca_cfssl_post(cc, request, &body, &status) < 0)
@@ -668,8 +666,8 @@ ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
 				  (const unsigned char *)"", body.len, &pem,
 				  &pem_len) < 0)
 		goto out;
-	*answer = (unsigned char *)pem;
-	*len = pem_len;
+	reply->answer = (unsigned char *)pem;
+	reply->len = pem_len;
 	pem = NULL;
 	rc = 0;
 out:

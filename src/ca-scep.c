@@ -197,15 +197,6 @@ ca_scep_request_challenge(const void *state)
 
 /* ---- HTTP ------------------------------------------------------------ */
 
-static int64_t
-ca_scep_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 ca_scep_body_free(struct ca_http_body *body)
 {
@@ -298,7 +289,7 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 	*status = 0;
 	ca_scep_body_free(body);
 	body->max = cs->max_answer;
-	if ((left = deadline - ca_scep_now_ms()) <= 0) {
+	if ((left = deadline - util_now_ms()) <= 0) {
 		err_set(ERR_FAILED, "the CA could not be reached within %d "
 			"seconds", cs->timeout_seconds);
 		goto out;
@@ -653,7 +644,7 @@ ca_scep_wait(const struct ca_scep *cs, const struct ca_scep_msg *msg,
 	int64_t wait;
 
 	/* A second left over for the poll itself. */
-	wait = deadline - ca_scep_now_ms() - 1000;
+	wait = deadline - util_now_ms() - 1000;
 	if (wait > CA_SCEP_POLL_MS)
 		wait = CA_SCEP_POLL_MS;
 	if (wait <= 0)
@@ -670,7 +661,7 @@ ca_scep_wait(const struct ca_scep *cs, const struct ca_scep_msg *msg,
 
 static int
 ca_scep_submit(void *state, const char *csr_pem, const char *role,
-	       unsigned char **answer, size_t *len)
+	       struct ca_reply *reply)
 {
 	const struct ca_scep *cs = state;
 	struct ca_scep_certs certs = { NULL, NULL, NULL };
@@ -686,9 +677,7 @@ ca_scep_submit(void *state, const char *csr_pem, const char *role,
 	int rc = -1;
 
 	(void)role;     /* SCEP has no profiles to choose from */
-	*answer = NULL;
-	*len = 0;
-	deadline = ca_scep_now_ms() + (int64_t)cs->timeout_seconds * 1000;
+	deadline = util_now_ms() + (int64_t)cs->timeout_seconds * 1000;
 	if (csr_from_bytes((const unsigned char *)csr_pem, strlen(csr_pem),
 			   &req) < 0 ||
 	    ca_scep_get_caps(cs, deadline, &caps) < 0 ||
@@ -710,8 +699,8 @@ ca_scep_submit(void *state, const char *csr_pem, const char *role,
 		    ca_scep_msg_certpoll(msg, &certs, &der, &der_len) < 0)
 			goto out;
 	}
-	*answer = (unsigned char *)pem;
-	*len = pem_len;
+	reply->answer = (unsigned char *)pem;
+	reply->len = pem_len;
 	pem = NULL;
 	rc = 0;
 out:

@@ -1,16 +1,21 @@
 /* ca.c - one interface in front of the CA backends. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ca.h"
 #include "ca-backend.h"
 #include "err.h"
+#include "util.h"
 
 struct ca {
 	const struct ca_backend *backend;
 	void *state;
+	int wait_seconds;
 };
 
 static const struct ca_backend *const ca_backends[] = {
@@ -82,6 +87,11 @@ ca_open(const char *spec, const struct ca_options *opts, struct ca **out)
 		effective.timeout_seconds = CA_DEFAULT_TIMEOUT;
 	if (effective.max_answer == 0)
 		effective.max_answer = CA_DEFAULT_MAX_ANSWER;
+	if (effective.wait_seconds < 0 || effective.wait_seconds > CA_MAX_WAIT) {
+		err_set(ERR_USAGE, "waiting %d seconds for the CA: not a number "
+			"from 0 to %d", effective.wait_seconds, CA_MAX_WAIT);
+		goto out;
+	}
 
 	colon = strchr(spec, ':');
 	kind_len = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
@@ -96,6 +106,7 @@ ca_open(const char *spec, const struct ca_options *opts, struct ca **out)
 		goto out;
 	}
 	ca->backend = backend;
+	ca->wait_seconds = effective.wait_seconds;
 	/* "exec" alone reaches the backend, which says what is missing. */
 	if (backend->open(colon != NULL ? colon + 1 : "", &effective,
 			  &ca->state) == -1)
@@ -108,13 +119,93 @@ out:
 	return rc;
 }
 
+void
+ca_reply_clear(struct ca_reply *r)
+{
+	if (r == NULL)
+		return;
+	free(r->answer);
+	free(r->cookie);
+	memset(r, 0, sizeof(*r));
+}
+
+/* While the CA says to wait and DEADLINE allows, sleep as long as it said
+ * (or CA_DEFAULT_RETRY) and ask again. RC is the last answer's. */
+static int
+ca_keep_asking(struct ca *ca, int rc, int64_t deadline, const char *csr_pem,
+	       const char *role, struct ca_reply *reply)
+{
+	struct timespec ts;
+	int64_t delay;
+	char *cookie;
+
+	while (rc == CA_PENDING && ca->backend->poll != NULL) {
+		delay = (int64_t)(reply->retry_seconds > 0 ? reply->retry_seconds :
+				  CA_DEFAULT_RETRY) * 1000;
+		/* A CA that wants more time than is left is not asked again. */
+		if (util_now_ms() + delay > deadline)
+			break;
+		ts.tv_sec = (time_t)(delay / 1000);
+		ts.tv_nsec = (long)(delay % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		cookie = reply->cookie;
+		reply->cookie = NULL;
+		ca_reply_clear(reply);
+		rc = ca->backend->poll(ca->state, cookie != NULL ? cookie : "",
+				       csr_pem, role, reply);
+		free(cookie);
+	}
+	return rc;
+}
+
+/* Every answer leaves the backend in one of three shapes. */
+static int
+ca_settle(struct ca *ca, int rc, struct ca_reply *reply)
+{
+	if (rc == 0 && reply->answer == NULL) {
+		rc = err_set(ERR_FAILED, "CA %s: out of memory", ca_describe(ca));
+	} else if (rc == CA_PENDING && reply->cookie == NULL &&
+		   (reply->cookie = calloc(1, 1)) == NULL) {
+		rc = err_set(ERR_FAILED, "CA %s: out of memory", ca_describe(ca));
+	}
+	if (rc != 0) {
+		free(reply->answer);
+		reply->answer = NULL;
+		reply->len = 0;
+	}
+	if (rc < 0)
+		ca_reply_clear(reply);
+	return rc;
+}
+
 int
 ca_submit(struct ca *ca, const char *csr_pem, const char *role,
-	  unsigned char **answer, size_t *len)
+	  struct ca_reply *reply)
 {
-	*answer = NULL;
-	*len = 0;
-	return ca->backend->submit(ca->state, csr_pem, role, answer, len);
+	int64_t deadline = util_now_ms() + (int64_t)ca->wait_seconds * 1000;
+	int rc;
+
+	memset(reply, 0, sizeof(*reply));
+	rc = ca->backend->submit(ca->state, csr_pem, role, reply);
+	rc = ca_keep_asking(ca, rc, deadline, csr_pem, role, reply);
+	return ca_settle(ca, rc, reply);
+}
+
+int
+ca_poll(struct ca *ca, const char *cookie, const char *csr_pem,
+	const char *role, struct ca_reply *reply)
+{
+	int64_t deadline = util_now_ms() + (int64_t)ca->wait_seconds * 1000;
+	int rc;
+
+	memset(reply, 0, sizeof(*reply));
+	if (ca->backend->poll == NULL)
+		return err_set(ERR_FAILED, "CA %s cannot be asked about an "
+			       "earlier request", ca_describe(ca));
+	rc = ca->backend->poll(ca->state, cookie, csr_pem, role, reply);
+	rc = ca_keep_asking(ca, rc, deadline, csr_pem, role, reply);
+	return ca_settle(ca, rc, reply);
 }
 
 const char *

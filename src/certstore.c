@@ -11,7 +11,10 @@
 #include "err.h"
 #include "util.h"
 
-#define CERTSTORE_APPLICATION "p11enroll"
+static const char *const certstore_applications[] = {
+	[CERTSTORE_REQUEST] = "p11enroll",
+	[CERTSTORE_CA_TICKET] = "p11enroll ca-ticket",
+};
 
 /* DER of OBJ through its i2d function; NULL on failure. */
 static unsigned char *
@@ -129,16 +132,18 @@ certstore_read_cert(struct token *t, CK_OBJECT_HANDLE h, X509 **out)
 
 int
 certstore_write_data(struct token *t, const char *label,
-		     const unsigned char *data, size_t len, CK_OBJECT_HANDLE *out)
+		     enum certstore_data kind, const unsigned char *data,
+		     size_t len, CK_OBJECT_HANDLE *out)
 {
 	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	const char *app = certstore_applications[kind];
 	CK_OBJECT_CLASS cls = CKO_DATA;
 	CK_ATTRIBUTE tmpl[] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_TOKEN, &yes, sizeof(yes) },
 		{ CKA_PRIVATE, &no, sizeof(no) },
 		{ CKA_LABEL, (void *)label, strlen(label) },
-		{ CKA_APPLICATION, CERTSTORE_APPLICATION, strlen(CERTSTORE_APPLICATION) },
+		{ CKA_APPLICATION, (void *)app, strlen(app) },
 		{ CKA_VALUE, (void *)data, len },
 	};
 	CK_RV rv;
@@ -147,8 +152,25 @@ certstore_write_data(struct token *t, const char *label,
 	rv = token_fn(t)->C_CreateObject(token_session(t), tmpl,
 					 sizeof(tmpl) / sizeof(tmpl[0]), out);
 	if (rv != CKR_OK)
-		return err_ckr(rv, "store the request '%s'", label);
+		return err_ckr(rv, "store the %s '%s'", kind == CERTSTORE_REQUEST ?
+			       "request" : "CA's cookie", label);
 	return 0;
+}
+
+int
+certstore_find_data(struct token *t, const char *label,
+		    enum certstore_data kind, CK_OBJECT_HANDLE **out,
+		    size_t *count)
+{
+	const char *app = certstore_applications[kind];
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_APPLICATION, (void *)app, strlen(app) },
+	};
+
+	return token_find(t, tmpl, 3, out, count);
 }
 
 /* The entry for ID in *ENTRIES, appended when new; NULL on failure. */

@@ -27,11 +27,23 @@ int certstore_find_id(struct token *t, CK_OBJECT_CLASS cls,
 /* The certificate in a certificate object. */
 int certstore_read_cert(struct token *t, CK_OBJECT_HANDLE h, X509 **out);
 
-/* Store DATA (a request awaiting its certificate) as a public CKO_DATA
- * object of application "p11enroll" under LABEL. */
+/* What a data object of ours holds beside a key awaiting its
+ * certificate, told apart by CKA_APPLICATION. */
+enum certstore_data {
+	CERTSTORE_REQUEST,      /* the request, DER ("p11enroll") */
+	CERTSTORE_CA_TICKET,    /* the CA that asked to wait and its cookie
+				 * ("p11enroll ca-ticket") */
+};
+
+/* Store DATA as a public CKO_DATA object of KIND under LABEL. */
 int certstore_write_data(struct token *t, const char *label,
-			 const unsigned char *data, size_t len,
-			 CK_OBJECT_HANDLE *out);
+			 enum certstore_data kind, const unsigned char *data,
+			 size_t len, CK_OBJECT_HANDLE *out);
+
+/* Data objects of KIND labelled LABEL. */
+int certstore_find_data(struct token *t, const char *label,
+			enum certstore_data kind, CK_OBJECT_HANDLE **out,
+			size_t *count);
 
 /* A certificate object of an inventory group. */
 struct inventory_cert {

@@ -8,16 +8,17 @@
 #include "err.h"
 #include "pin.h"
 
-/* --ca-timeout SECONDS: a whole number from 1 to a day. */
+/* --ca-timeout or --wait SECONDS: a whole number from MIN to a day. */
 static int
-cmd_ca_timeout(const struct global_opts *g, const char *arg, int *out)
+cmd_ca_seconds(const struct global_opts *g, const char *option, long min,
+	       const char *arg, int *out)
 {
 	char *end = NULL;
 	long v = strtol(arg, &end, 10);
 
-	if (end == arg || *end != '\0' || v < 1 || v > 86400)
-		return cmd_usage_error(g, "--ca-timeout takes seconds from 1 to 86400, "
-				       "not '%s'", arg);
+	if (end == arg || *end != '\0' || v < min || v > CA_MAX_WAIT)
+		return cmd_usage_error(g, "%s takes seconds from %ld to %d, "
+				       "not '%s'", option, min, CA_MAX_WAIT, arg);
 	*out = (int)v;
 	return 0;
 }
@@ -28,7 +29,9 @@ cmd_ca_option(const struct global_opts *g, struct cmd_ca *c, int opt,
 {
 	switch (opt) {
 	case OPT_CA: c->spec = arg; return 0;
-	case OPT_CA_TIMEOUT: return cmd_ca_timeout(g, arg, &c->timeout);
+	case OPT_CA_TIMEOUT:
+		return cmd_ca_seconds(g, "--ca-timeout", 1, arg, &c->timeout);
+	case OPT_WAIT: return cmd_ca_seconds(g, "--wait", 0, arg, &c->wait);
 	case OPT_CA_TLS_TRUST: c->tls_trust = arg; return 0;
 	case OPT_CA_AUTH_SOURCE: c->auth_source = arg; return 0;
 	case OPT_CHALLENGE_SOURCE: c->challenge_source = arg; return 0;
@@ -65,6 +68,7 @@ cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out
 		return cmd_usage_error(g, "--ca is required");
 	memset(&o, 0, sizeof(o));
 	o.timeout_seconds = c->timeout;
+	o.wait_seconds = c->wait;
 	o.tls_trust = c->tls_trust;
 	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
 	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0) {

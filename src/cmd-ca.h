@@ -11,6 +11,7 @@ enum {
 	OPT_CA_TLS_TRUST,
 	OPT_CA_AUTH_SOURCE,
 	OPT_CHALLENGE_SOURCE,
+	OPT_WAIT,
 };
 
 /* The CA options' entries, for a command's option table. */
@@ -19,7 +20,8 @@ enum {
 	{ "ca-timeout", required_argument, NULL, OPT_CA_TIMEOUT }, \
 	{ "ca-tls-trust", required_argument, NULL, OPT_CA_TLS_TRUST }, \
 	{ "ca-auth-source", required_argument, NULL, OPT_CA_AUTH_SOURCE }, \
-	{ "challenge-source", required_argument, NULL, OPT_CHALLENGE_SOURCE }
+	{ "challenge-source", required_argument, NULL, OPT_CHALLENGE_SOURCE }, \
+	{ "wait", required_argument, NULL, OPT_WAIT }
 
 struct cmd_ca {
 	const char *spec;               /* --ca */
@@ -27,6 +29,8 @@ struct cmd_ca {
 	const char *auth_source;        /* --ca-auth-source: cfssl HMAC key */
 	const char *challenge_source;   /* --challenge-source: SCEP password */
 	int timeout;                    /* --ca-timeout; 0: the default */
+	int wait;                       /* --wait: seconds to keep asking a
+					 * CA that asks to wait */
 };
 
 /* Take OPT if it is a CA option: 0 taken, an exit status for a bad

@@ -82,8 +82,16 @@ cmd_print_help(FILE *f, const char *name)
 		"Commands:\n", DEFAULT_MODULE, PROFILES_DIR);
 	for (i = 0; i < cmd_count; i++)
 		fprintf(f, "  %s\n      %s\n", cmd_table[i].synopsis, cmd_table[i].summary);
+	fputs("\nCA options of enroll and renew:\n"
+	      "      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
+	      "      --ca-timeout SECONDS     one submission (default 300)\n"
+	      "      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
+	      "      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
+	      "      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
+	      "      --challenge-source SRC   SCEP challenge password, same forms\n", f);
 	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage or profile error, "
-		"4 status found policy findings.\n");
+		"4 status found policy findings,\n5 enroll left a key awaiting a CA "
+		"that asked to wait.\n");
 }
 
 static bool

@@ -27,6 +27,27 @@ static const struct option enroll_long[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* A role whose key awaits its certificate, as JSON. */
+static json_t *
+cmd_enroll_json_awaiting(const struct enroll_result *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "role", r->role,
+			 "label", r->label, "id", r->id_hex, "key_algorithm",
+			 r->key_alg, "ca", r->ca, "retry_seconds", r->retry_seconds);
+}
+
+/* The same for people: what happened and what to do next. */
+static void
+cmd_enroll_print_awaiting(const struct enroll_result *r)
+{
+	printf("awaiting %s: %s key %s; the CA %s has not issued the "
+	       "certificate yet", r->role, r->key_alg, r->id_hex, r->ca);
+	if (r->retry_seconds > 0)
+		printf(" and asks to be asked again in %d seconds",
+		       r->retry_seconds);
+	printf("; enroll %s again with the same --ca to ask it\n", r->role);
+}
+
 static int
 cmd_enroll_option(void *ctx, int opt, const char *arg)
 {
@@ -52,14 +73,15 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 	struct token *t = NULL;
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
-	json_t *done = json_array(), *doc;
-	int first = 0, nnamed, nroles = 0, i, status = EXIT_FAILED;
+	json_t *done = json_array(), *waiting = json_array(), *doc;
+	int first = 0, nnamed, nroles = 0, nwaiting = 0, i, rc;
+	int status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	o.g = g;
 	o.vars = vars_new();
-	if (o.vars == NULL || done == NULL) {
+	if (o.vars == NULL || done == NULL || waiting == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		status = cmd_fail(g);
 		goto out;
@@ -85,32 +107,43 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
 	/* Roles are independent and each is all-or-nothing: the first
-	 * failure stops the run, and the roles before it stay enrolled. */
+	 * failure stops the run, and the roles before it stay enrolled. A
+	 * role whose CA asked to wait is not a failure: its key waits. */
 	for (i = 0; i < nroles; i++) {
-		if (enroll_role(t, profiles[i], o.vars, ca, trust, &r) < 0)
+		if ((rc = enroll_role(t, profiles[i], o.vars, ca, trust, &r)) < 0)
 			break;
-		if (g->json)
+		if (rc == ENROLL_AWAITING) {
+			nwaiting++;
+			if (g->json)
+				json_array_append_new(waiting,
+						      cmd_enroll_json_awaiting(&r));
+			else if (g->verbosity >= 0)
+				cmd_enroll_print_awaiting(&r);
+		} else if (g->json) {
 			json_array_append_new(done, cmd_json_result(&r));
-		else if (g->verbosity >= 0)
+		} else if (g->verbosity >= 0) {
 			cmd_print_result("enrolled", &r);
+		}
 		enroll_result_clear(&r);
 	}
-	status = i == nroles ? EXIT_DONE :
-		 err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+	status = i < nroles ? (err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED) :
+		 nwaiting > 0 ? EXIT_AWAITING : EXIT_DONE;
 	if (g->json) {
-		doc = json_pack("{s:o, s:O}", "token", cmd_json_token(token_get_info(t)),
-				"enrolled", done);
-		if (status != EXIT_DONE)
+		doc = json_pack("{s:o, s:O, s:O}", "token",
+				cmd_json_token(token_get_info(t)), "enrolled", done,
+				"awaiting", waiting);
+		if (i < nroles)
 			json_object_set_new(doc, "error", json_pack("{s:s, s:s, s:i}",
 					    "role", profile_role(profiles[i]),
 					    "message", err_message(), "exit", status));
 		cmd_json_print(doc);
-	} else if (status != EXIT_DONE) {
+	} else if (status == EXIT_USAGE || status == EXIT_FAILED) {
 		cmd_fail(g);
 	}
 out:
 	cmd_free_profiles(profiles, nroles);
 	json_decref(done);
+	json_decref(waiting);
 	cmd_close_token(m, t);
 	X509_STORE_free(trust);
 	ca_free(ca);

@@ -19,6 +19,7 @@ enum {
 	EXIT_USAGE = 2,
 	EXIT_BATCH_PARTIAL = 3,
 	EXIT_FINDINGS = 4,
+	EXIT_AWAITING = 5,
 };
 
 /* Options every command accepts, before or after its name. */

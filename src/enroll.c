@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <openssl/pem.h>
 
 #include "certstore.h"
@@ -23,6 +24,7 @@ enroll_result_clear(struct enroll_result *r)
 	free(r->label);
 	free(r->id_hex);
 	free(r->key_alg);
+	free(r->ca);
 	X509_free(r->cert);
 	memset(r, 0, sizeof(*r));
 }
@@ -166,7 +168,7 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 	out->id_hex = util_hex(kp->id, kp->id_len);
 	out->key_alg = util_strdup(keygen_alg_name(kp->alg));
 	if (out->role == NULL || out->label == NULL || out->id_hex == NULL ||
-	    out->key_alg == NULL || !X509_up_ref(cert)) {
+	    out->key_alg == NULL || (cert != NULL && !X509_up_ref(cert))) {
 		enroll_result_clear(out);
 		return err_set(ERR_FAILED, "out of memory");
 	}
@@ -237,133 +239,178 @@ out:
 	return rc;
 }
 
-int
-enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
-	    struct ca *ca, X509_STORE *trust, struct enroll_result *out)
+/* ---- a key that awaits its certificate ---- */
+
+/* The key and request left for the role by request, or by a CA that asked
+ * to wait, and that CA's ticket if it did. */
+struct enroll_waiting {
+	struct keypair kp;
+	CK_OBJECT_HANDLE data;          /* the request */
+	CK_OBJECT_HANDLE ticket;        /* CK_INVALID_HANDLE: none */
+	X509_REQ *req;
+};
+
+/* What the ticket says: which CA asked to wait, and with what cookie. */
+struct enroll_ticket {
+	char *ca;
+	char *cookie;
+};
+
+static void
+enroll_ticket_clear(struct enroll_ticket *tk)
 {
-	char pending[ENROLL_LABEL_MAX];
-	struct csr_spec spec;
-	struct enroll_new n;
-	X509 *cert = NULL;
-	unsigned char *answer = NULL;
-	size_t answer_len = 0;
-	char *pem = NULL;
+	free(tk->ca);
+	free(tk->cookie);
+	memset(tk, 0, sizeof(*tk));
+}
+
+/* The ticket's bytes: {"ca": "exec:/usr/bin/helper", "cookie": "..."}. */
+static int
+enroll_ticket_encode(const char *ca, const char *cookie, char **out)
+{
+	json_t *doc = json_pack("{s:s, s:s}", "ca", ca, "cookie", cookie);
+
+	*out = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (*out == NULL)
+		return err_set(ERR_FAILED, "cannot record the CA's cookie: it "
+			       "is not UTF-8 text");
+	return 0;
+}
+
+static int
+enroll_ticket_read(struct token *t, CK_OBJECT_HANDLE h, struct enroll_ticket *tk)
+{
+	unsigned char *data = NULL;
+	const char *ca = NULL, *cookie = NULL;
+	json_t *doc = NULL;
+	size_t len = 0;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	memset(&spec, 0, sizeof(spec));
-	memset(&n, 0, sizeof(n));
-	n.cert = CK_INVALID_HANDLE;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
-	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+	memset(tk, 0, sizeof(*tk));
+	if (token_get_attr(t, h, CKA_VALUE, &data, &len) < 0)
 		goto out;
-	spec.challenge = ca_request_challenge(ca);
-	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
-	    csr_to_pem(n.req, &pem) < 0)
+	doc = data != NULL ? json_loadb((const char *)data, len, 0, NULL) : NULL;
+	if (json_unpack(doc, "{s:s, s:s}", "ca", &ca, "cookie", &cookie) != 0) {
+		err_set(ERR_FAILED, "the recorded CA cookie is unreadable");
 		goto out;
-	if (ca_submit(ca, pem, profile_role(p), &answer, &answer_len) < 0)
+	}
+	tk->ca = util_strdup(ca);
+	tk->cookie = util_strdup(cookie);
+	if (tk->ca == NULL || tk->cookie == NULL) {
+		enroll_ticket_clear(tk);
 		goto out;
-	if (enroll_check_answer(p, &spec, n.pub, answer, answer_len, NULL, trust,
-				&cert) < 0 ||
-	    enroll_write_pending(t, p, &n, cert) < 0 ||
-	    enroll_promote(t, p, &n) < 0)
-		goto out;
-	n.made = false;
-	n.cert = CK_INVALID_HANDLE;
-	if (enroll_fill_result(p, &n.kp, cert, out) < 0)
-		goto out;
+	}
 	rc = 0;
 out:
-	if (n.made)
-		enroll_undo(t, &n, profile_label(p));
-	if (rc < 0)
-		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
-	csr_spec_clear(&spec);
-	enroll_new_clear(&n);
-	X509_free(cert);
-	free(answer);
-	free(pem);
+	json_decref(doc);
+	free(data);
 	return rc;
 }
 
-int
-enroll_request(struct token *t, const struct profile *p, const struct vars *vars,
-	       char **csr_pem)
+/* Record COOKIE from CA in W's ticket: written in place (one call, so
+ * that an interrupted run leaves the old or the new one), or made new
+ * when W has none or the token will not change it. */
+static int
+enroll_ticket_store(struct token *t, const struct profile *p,
+		    struct enroll_waiting *w, const char *ca, const char *cookie)
 {
-	char pending[ENROLL_LABEL_MAX], awaiting[ENROLL_LABEL_MAX];
-	CK_OBJECT_HANDLE data = CK_INVALID_HANDLE;
-	struct csr_spec spec;
-	struct enroll_new n;
+	char awaiting[ENROLL_LABEL_MAX], *text = NULL;
+	CK_OBJECT_HANDLE h;
+	int rc = -1;
+
+	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
+		 profile_label(p));
+	if (enroll_ticket_encode(ca, cookie, &text) < 0)
+		return -1;
+	if (w->ticket != CK_INVALID_HANDLE &&
+	    token_set_attr(t, w->ticket, CKA_VALUE, text, strlen(text)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (certstore_write_data(t, awaiting, CERTSTORE_CA_TICKET,
+				 (const unsigned char *)text, strlen(text), &h) < 0)
+		goto out;
+	if (w->ticket != CK_INVALID_HANDLE)
+		token_destroy(t, w->ticket);
+	w->ticket = h;
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+/* Leave N's key pair waiting for its certificate: its request, and the
+ * ticket of the CA that asked to wait when COOKIE is not NULL, go beside
+ * it, then it takes the awaiting label. On failure nothing new stays but
+ * the key pair under its temporary label, for enroll_undo(). */
+static int
+enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
+	    const char *ca, const char *cookie)
+{
+	char awaiting[ENROLL_LABEL_MAX];
+	struct enroll_waiting w;
 	unsigned char *der = NULL;
-	char *pem = NULL;
 	int der_len, rc = -1;
 
-	*csr_pem = NULL;
-	memset(&spec, 0, sizeof(spec));
-	memset(&n, 0, sizeof(n));
-	n.cert = CK_INVALID_HANDLE;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
-	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
-		goto out;
-	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
-	    csr_to_pem(n.req, &pem) < 0)
-		goto out;
-	der_len = i2d_X509_REQ(n.req, &der);
+	memset(&w, 0, sizeof(w));
+	w.data = w.ticket = CK_INVALID_HANDLE;
+	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
+		 profile_label(p));
+	der_len = i2d_X509_REQ(n->req, &der);
 	if (der_len <= 0) {
 		err_set(ERR_FAILED, "cannot encode the request");
 		goto out;
 	}
 	/* The request is kept so that install can check subject and SANs. */
-	if (certstore_write_data(t, awaiting, der, (size_t)der_len, &data) < 0)
+	if (certstore_write_data(t, awaiting, CERTSTORE_REQUEST, der,
+				 (size_t)der_len, &w.data) < 0 ||
+	    (cookie != NULL &&
+	     enroll_ticket_store(t, p, &w, ca, cookie) < 0) ||
+	    keygen_relabel(t, &n->kp, awaiting) < 0)
 		goto out;
-	if (keygen_relabel(t, &n.kp, awaiting) < 0) {
-		token_destroy(t, data);
-		goto out;
-	}
-	n.made = false;
-	*csr_pem = pem;
-	pem = NULL;
+	n->made = false;
 	rc = 0;
 out:
-	if (n.made)
-		enroll_undo(t, &n, profile_label(p));
-	if (rc < 0)
-		err_prefix("request %s on token %s", profile_role(p), token_get_info(t)->label);
-	csr_spec_clear(&spec);
-	enroll_new_clear(&n);
+	if (rc < 0) {
+		if (w.data != CK_INVALID_HANDLE)
+			token_destroy(t, w.data);
+		if (w.ticket != CK_INVALID_HANDLE)
+			token_destroy(t, w.ticket);
+	}
 	OPENSSL_free(der);
-	free(pem);
 	return rc;
 }
-
-/* The key and request that `request` left for the role. */
-struct enroll_waiting {
-	struct keypair kp;
-	CK_OBJECT_HANDLE data;
-	X509_REQ *req;
-};
 
 static int
 enroll_find_waiting(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w)
 {
 	char awaiting[ENROLL_LABEL_MAX];
-	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *data = NULL;
-	size_t npriv = 0, npub = 0, ndata = 0;
+	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *data = NULL, *ticket = NULL;
+	size_t npriv = 0, npub = 0, ndata = 0, nticket = 0;
 	unsigned char *id = NULL, *der = NULL;
 	size_t id_len = 0, der_len = 0;
 	const unsigned char *q;
 	int rc = -1;
 
 	memset(w, 0, sizeof(*w));
+	w->data = w->ticket = CK_INVALID_HANDLE;
 	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
 	if (certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
-	    certstore_find_label(t, CKO_DATA, awaiting, &data, &ndata) < 0)
+	    certstore_find_data(t, awaiting, CERTSTORE_REQUEST, &data, &ndata) < 0 ||
+	    certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &ticket,
+				&nticket) < 0)
 		goto out;
 	if (npriv != 1 || ndata != 1) {
 		err_set(ERR_FAILED, "no key awaits a certificate for role %s "
 			"(run request first)", profile_role(p));
+		goto out;
+	}
+	if (nticket > 1) {
+		err_set(ERR_FAILED, "the key awaiting role %s has %zu CA cookies "
+			"beside it, left by an interrupted run; remove the role "
+			"and enroll it again", profile_role(p), nticket);
 		goto out;
 	}
 	if (token_get_attr(t, priv[0], CKA_ID, &id, &id_len) < 0 ||
@@ -389,14 +436,34 @@ enroll_find_waiting(struct token *t, const struct profile *p,
 	memcpy(w->kp.id, id, id_len);
 	w->kp.id_len = id_len;
 	w->data = data[0];
+	if (nticket == 1)
+		w->ticket = ticket[0];
 	rc = 0;
 out:
 	free(priv);
 	free(pub);
 	free(data);
+	free(ticket);
 	free(id);
 	free(der);
 	return rc;
+}
+
+/* Whether role P has a key waiting on a CA that asked to wait. */
+static int
+enroll_has_ticket(struct token *t, const struct profile *p, bool *yes)
+{
+	char awaiting[ENROLL_LABEL_MAX];
+	CK_OBJECT_HANDLE *h = NULL;
+	size_t n = 0;
+
+	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
+		 profile_label(p));
+	if (certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &h, &n) < 0)
+		return -1;
+	free(h);
+	*yes = n > 0;
+	return 0;
 }
 
 /* What the stored request asked for, as a spec to check against. */
@@ -455,36 +522,212 @@ enroll_install_write(struct token *t, const struct profile *p,
 	return -1;
 }
 
+/* Check ANSWER against W's key, its request and the role, write it back
+ * and drop the request and ticket that have done their job. */
+static int
+enroll_finish(struct token *t, const struct profile *p, struct enroll_waiting *w,
+	      const unsigned char *answer, size_t len, STACK_OF(X509) *extra,
+	      X509_STORE *trust, struct enroll_result *out)
+{
+	struct csr_spec spec;
+	EVP_PKEY *pub = NULL;
+	X509 *cert = NULL;
+	int rc = -1;
+
+	memset(&spec, 0, sizeof(spec));
+	if (enroll_spec_of_request(w->req, &spec) < 0 ||
+	    keygen_public_key(t, w->kp.pub, &pub) < 0)
+		goto out;
+	/* The role, not the request, bounds the key usage. */
+	spec.key_usage &= profile_key_usage(p);
+	if (EVP_PKEY_eq(pub, X509_REQ_get0_pubkey(w->req)) != 1) {
+		err_set(ERR_FAILED, "the stored request does not belong to the "
+			"waiting key");
+		goto out;
+	}
+	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
+	    enroll_install_write(t, p, &w->kp, cert) < 0)
+		goto out;
+	/* The certificate is in: what waited beside the key is done. */
+	token_destroy(t, w->data);
+	if (w->ticket != CK_INVALID_HANDLE)
+		token_destroy(t, w->ticket);
+	if (enroll_fill_result(p, &w->kp, cert, out) < 0)
+		goto out;
+	rc = 0;
+out:
+	csr_spec_clear(&spec);
+	EVP_PKEY_free(pub);
+	X509_free(cert);
+	return rc;
+}
+
+/* The key awaits OUT's role from CA, which said to ask again. */
+static int
+enroll_awaiting(const struct profile *p, const struct keypair *kp,
+		const struct ca *ca, const struct ca_reply *reply,
+		struct enroll_result *out)
+{
+	if (enroll_fill_result(p, kp, NULL, out) < 0)
+		return -1;
+	out->retry_seconds = reply->retry_seconds;
+	if ((out->ca = util_strdup(ca_describe(ca))) == NULL) {
+		enroll_result_clear(out);
+		return err_set(ERR_FAILED, "out of memory");
+	}
+	return ENROLL_AWAITING;
+}
+
+/* Ask CA again about the role whose key awaits its certificate. */
+static int
+enroll_resume(struct token *t, const struct profile *p, struct ca *ca,
+	      X509_STORE *trust, struct enroll_result *out)
+{
+	struct enroll_ticket tk = { NULL, NULL };
+	struct ca_reply reply = { NULL, 0, NULL, 0 };
+	struct enroll_waiting w;
+	char *pem = NULL;
+	int rc = -1;
+
+	if (enroll_find_waiting(t, p, &w) < 0 ||
+	    enroll_ticket_read(t, w.ticket, &tk) < 0)
+		goto out;
+	if (strcmp(tk.ca, ca_describe(ca)) != 0) {
+		err_set(ERR_FAILED, "its key awaits the certificate from CA %s, "
+			"not %s: enroll it with that CA, install the certificate, "
+			"or remove the role", tk.ca, ca_describe(ca));
+		goto out;
+	}
+	if (csr_to_pem(w.req, &pem) < 0)
+		goto out;
+	rc = ca_poll(ca, tk.cookie, pem, profile_role(p), &reply);
+	if (rc == CA_PENDING) {
+		rc = -1;
+		if (enroll_ticket_store(t, p, &w, tk.ca, reply.cookie) < 0)
+			goto out;
+		rc = enroll_awaiting(p, &w.kp, ca, &reply, out);
+		goto out;
+	}
+	if (rc == 0)
+		rc = enroll_finish(t, p, &w, reply.answer, reply.len, NULL, trust, out);
+out:
+	if (rc < 0 && w.req != NULL)
+		err_append("the key still awaits its certificate");
+	ca_reply_clear(&reply);
+	enroll_ticket_clear(&tk);
+	X509_REQ_free(w.req);
+	free(pem);
+	return rc;
+}
+
+int
+enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
+	    struct ca *ca, X509_STORE *trust, struct enroll_result *out)
+{
+	char pending[ENROLL_LABEL_MAX];
+	struct ca_reply reply = { NULL, 0, NULL, 0 };
+	struct csr_spec spec;
+	struct enroll_new n;
+	X509 *cert = NULL;
+	char *pem = NULL;
+	bool waiting = false;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&spec, 0, sizeof(spec));
+	memset(&n, 0, sizeof(n));
+	n.cert = CK_INVALID_HANDLE;
+	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
+	if (enroll_has_ticket(t, p, &waiting) < 0)
+		goto out;
+	if (waiting) {
+		rc = enroll_resume(t, p, ca, trust, out);
+		goto out;
+	}
+	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+		goto out;
+	spec.challenge = ca_request_challenge(ca);
+	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	    csr_to_pem(n.req, &pem) < 0)
+		goto out;
+	rc = ca_submit(ca, pem, profile_role(p), &reply);
+	if (rc == CA_PENDING) {
+		rc = -1;
+		if (enroll_park(t, p, &n, ca_describe(ca), reply.cookie) < 0)
+			goto out;
+		rc = enroll_awaiting(p, &n.kp, ca, &reply, out);
+		goto out;
+	}
+	if (rc < 0 ||
+	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL,
+				trust, &cert) < 0 ||
+	    enroll_write_pending(t, p, &n, cert) < 0 ||
+	    enroll_promote(t, p, &n) < 0) {
+		rc = -1;
+		goto out;
+	}
+	n.made = false;
+	n.cert = CK_INVALID_HANDLE;
+	rc = enroll_fill_result(p, &n.kp, cert, out);
+out:
+	if (n.made)
+		enroll_undo(t, &n, profile_label(p));
+	if (rc < 0)
+		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
+	csr_spec_clear(&spec);
+	enroll_new_clear(&n);
+	X509_free(cert);
+	ca_reply_clear(&reply);
+	free(pem);
+	return rc;
+}
+
+int
+enroll_request(struct token *t, const struct profile *p, const struct vars *vars,
+	       char **csr_pem)
+{
+	char pending[ENROLL_LABEL_MAX];
+	struct csr_spec spec;
+	struct enroll_new n;
+	char *pem = NULL;
+	int rc = -1;
+
+	*csr_pem = NULL;
+	memset(&spec, 0, sizeof(spec));
+	memset(&n, 0, sizeof(n));
+	n.cert = CK_INVALID_HANDLE;
+	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
+	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+		goto out;
+	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	    csr_to_pem(n.req, &pem) < 0 ||
+	    enroll_park(t, p, &n, NULL, NULL) < 0)
+		goto out;
+	*csr_pem = pem;
+	pem = NULL;
+	rc = 0;
+out:
+	if (n.made)
+		enroll_undo(t, &n, profile_label(p));
+	if (rc < 0)
+		err_prefix("request %s on token %s", profile_role(p), token_get_info(t)->label);
+	csr_spec_clear(&spec);
+	enroll_new_clear(&n);
+	free(pem);
+	return rc;
+}
+
 int
 enroll_install(struct token *t, const struct profile *p,
 	       const unsigned char *answer, size_t len, STACK_OF(X509) *extra,
 	       X509_STORE *trust, struct enroll_result *out)
 {
 	struct enroll_waiting w;
-	struct csr_spec spec;
-	EVP_PKEY *pub = NULL;
-	X509 *cert = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	memset(&spec, 0, sizeof(spec));
 	if (enroll_find_waiting(t, p, &w) < 0 ||
-	    enroll_spec_of_request(w.req, &spec) < 0 ||
-	    keygen_public_key(t, w.kp.pub, &pub) < 0)
-		goto out;
-	/* The role, not the request, bounds the key usage. */
-	spec.key_usage &= profile_key_usage(p);
-	if (EVP_PKEY_eq(pub, X509_REQ_get0_pubkey(w.req)) != 1) {
-		err_set(ERR_FAILED, "the stored request does not belong to the "
-			"waiting key");
-		goto out;
-	}
-	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
-	    enroll_install_write(t, p, &w.kp, cert) < 0)
-		goto out;
-	/* The certificate is in: the stored request has done its job. */
-	token_destroy(t, w.data);
-	if (enroll_fill_result(p, &w.kp, cert, out) < 0)
+	    enroll_finish(t, p, &w, answer, len, extra, trust, out) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -493,9 +736,6 @@ out:
 			err_append("the key still awaits a certificate");
 		err_prefix("install %s on token %s", profile_role(p), token_get_info(t)->label);
 	}
-	csr_spec_clear(&spec);
 	X509_REQ_free(w.req);
-	EVP_PKEY_free(pub);
-	X509_free(cert);
 	return rc;
 }

@@ -25,14 +25,26 @@ struct enroll_result {
 	char *label;
 	char *id_hex;
 	char *key_alg;
-	X509 *cert;             /* the certificate written */
+	X509 *cert;             /* the certificate written; NULL while the
+				 * key awaits it */
+	char *ca;               /* awaiting: the CA that asked to wait */
+	int retry_seconds;      /* awaiting: when it said to ask again; 0:
+				 * it did not say */
 };
+
+/* What enroll_role() returns when the CA took the request but asked to
+ * wait: the key stays on the token under the awaiting label, with its
+ * request and the CA's cookie beside it, and OUT says so (no
+ * certificate). Enrolling the role again with the same CA asks again;
+ * install with the certificate finishes it too. */
+#define ENROLL_AWAITING 1
 
 /* Free what R holds and zero it. */
 void enroll_result_clear(struct enroll_result *r);
 
-/* Enroll one role on T: refused if the role is already there. TRUST may be
- * NULL (no chain check). */
+/* Enroll one role on T: refused if the role is already there, unless its
+ * key awaits a certificate from CA, which is then asked again. TRUST may
+ * be NULL (no chain check). 0, ENROLL_AWAITING or -1. */
 int enroll_role(struct token *t, const struct profile *p,
 		const struct vars *vars, struct ca *ca, X509_STORE *trust,
 		struct enroll_result *out);

@@ -288,6 +288,22 @@ lifecycle_switch(struct token *t, const struct profile *p, struct enroll_new *n,
 	return lifecycle_drop_old(t, p, o, r);
 }
 
+/* Submit for renew, which needs the certificate in this run: the old
+ * pair cannot stay beside a new key that waits. */
+static int
+lifecycle_submit(struct ca *ca, const char *pem, const struct profile *p,
+		 struct ca_reply *reply)
+{
+	int rc = ca_submit(ca, pem, profile_role(p), reply);
+
+	if (rc != CA_PENDING)
+		return rc;
+	ca_reply_clear(reply);
+	return err_set(ERR_FAILED, "CA %s has not issued the certificate yet "
+		       "(it asked to wait); renew again later, or with --wait "
+		       "SECONDS", ca_describe(ca));
+}
+
 int
 lifecycle_renew(struct token *t, const struct profile *p, const struct vars *vars,
 		struct ca *ca, X509_STORE *trust, bool keep_old,
@@ -299,8 +315,8 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	struct csr_spec spec;
 	struct enroll_new n;
 	X509 *cert = NULL;
-	unsigned char *answer = NULL;
-	size_t answer_len = 0, fixed_len = 0;
+	struct ca_reply reply = { NULL, 0, NULL, 0 };
+	size_t fixed_len = 0;
 	char *pem = NULL;
 	bool found = false;
 	int rc = -1;
@@ -331,8 +347,8 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	 * before it leaves the role exactly as it was. */
 	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 ||
-	    ca_submit(ca, pem, profile_role(p), &answer, &answer_len) < 0 ||
-	    enroll_check_answer(p, &spec, n.pub, answer, answer_len, NULL, trust,
+	    lifecycle_submit(ca, pem, p, &reply) < 0 ||
+	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL, trust,
 				&cert) < 0 ||
 	    enroll_write_pending(t, p, &n, cert) < 0)
 		goto out;
@@ -354,7 +370,7 @@ out:
 	csr_spec_clear(&spec);
 	enroll_new_clear(&n);
 	X509_free(cert);
-	free(answer);
+	ca_reply_clear(&reply);
 	free(pem);
 	return rc;
 }

@@ -8,7 +8,7 @@
 const struct command cmd_table[] = {
 	{ "tokens", "tokens",
 	  "list slots and tokens", cmd_tokens },
-	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE]",
+	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE] [--wait SECONDS]",
 	  "for each role: key, request, CA, check, write back", cmd_enroll },
 	{ "request", "request ROLE --out FILE [--set NAME=VALUE]...",
 	  "key and request only; the key waits for install", cmd_request },

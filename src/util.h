@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Lower-case hex of LEN bytes; caller frees. NULL on allocation failure. */
 char *util_hex(const unsigned char *data, size_t len);
@@ -18,5 +19,8 @@ int util_read_file(const char *path, size_t max, unsigned char **out, size_t *le
 
 /* strdup that records an error on failure. */
 char *util_strdup(const char *s);
+
+/* Milliseconds of the monotonic clock, for deadlines. */
+int64_t util_now_ms(void);
 
 #endif

@@ -46,7 +46,7 @@ unchanged "missing variable"
 
 # A CA helper that rejects.
 expect_status 1 "CA rejects" p11e --token carol enroll tls-server \
-	--ca "exec:$FIXTURES/ca-fail.sh" --set dns=a.example.org
+	--ca "exec:$FIXTURES/ca-exit.sh 2 request denied by policy" --set dns=a.example.org
 expect_grep "rejection is reported with the CA's reason" \
 	'enroll tls-server on token carol: .*rejected the request: request denied by policy' "$WORK/err"
 expect_grep "the new key was removed" 'the new key was removed' "$WORK/err"
@@ -58,11 +58,14 @@ expect_status 1 "CA prints garbage" p11e --token carol enroll tls-server \
 expect_grep "garbage fails the parse check" 'certificate check parse failed' "$WORK/err"
 unchanged "CA prints garbage"
 
-# A CA that asks to wait.
-expect_status 1 "CA asks to wait" p11e --token carol enroll tls-server \
-	--ca "exec:$FIXTURES/ca-wait.sh" --set dns=a.example.org
-expect_grep "waiting is reported" 'asked to wait' "$WORK/err"
-unchanged "CA asks to wait"
+# A helper that asks to wait (exit 5) without saying for how long.
+expect_status 1 "malformed wait answer" p11e --token carol enroll tls-server \
+	--ca "exec:$FIXTURES/ca-exit.sh 5 cookie-without-delay" --set dns=a.example.org
+expect_grep "the malformed wait is explained" \
+	'asked to wait \(exit 5\) but did not begin its answer with a delay' "$WORK/err"
+expect_grep "the new key was removed after the malformed wait" \
+	'the new key was removed' "$WORK/err"
+unchanged "malformed wait answer"
 
 # A CA that adds clientAuth to a server certificate.
 expect_status 1 "mixed EKU is refused" p11e --token carol enroll tls-server \

@@ -310,7 +310,7 @@ expect_grep "renew takes one role" 'role set.*one role' "$WORK/err"
 unchanged "renew of a role set"
 
 expect_status 1 "renew whose CA rejects" \
-	p11e --token card renew user-sign --ca "exec:$FIXTURES/ca-fail.sh" </dev/null
+	p11e --token card renew user-sign --ca "exec:$FIXTURES/ca-exit.sh 2 request denied by policy" </dev/null
 expect_grep "the CA's refusal is reported" 'rejected' "$WORK/err"
 expect_grep "the old role is as it was" 'the new key was removed; the old key and certificate are as they were' "$WORK/err"
 unchanged "renew whose CA rejects"

@@ -58,17 +58,27 @@ remove_tree(const char *path)
 	remove(path);
 }
 
+/* The request most tests submit, made by setup(). */
+#define TEST_SAN "DNS:www.example.org,DNS:alt.example.org,IP:192.0.2.7," \
+		 "IP:2001:db8::1,email:ops@example.org"
+static char *test_csr;
+
+static char *make_csr_san(const char *eku, const char *san);
+
 static void
 setup(void)
 {
 	strcpy(tmpdir, "/tmp/check_ca.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	test_csr = make_csr_san("serverAuth", TEST_SAN);
 	err_clear();
 }
 
 static void
 teardown(void)
 {
+	free(test_csr);
+	test_csr = NULL;
 	remove_tree(tmpdir);
 }
 
@@ -92,21 +102,34 @@ write_script(const char *name, const char *body)
 /* Open SPEC and submit CSR for ROLE; returns ca_submit's result or -1
  * when ca_open failed. */
 static int
-submit(const char *spec, const struct ca_options *opts, const char *csr,
-       const char *role, unsigned char **answer, size_t *len)
+submit_reply(const char *spec, const struct ca_options *opts, const char *csr,
+	     const char *role, struct ca_reply *reply)
 {
 	struct ca *ca = NULL;
 	int rc;
 
-	*answer = NULL;
-	*len = 0;
+	memset(reply, 0, sizeof(*reply));
 	err_clear();
 	if (ca_open(spec, opts, &ca) == -1) {
 		ck_assert_ptr_null(ca);
 		return -1;
 	}
-	rc = ca_submit(ca, csr, role, answer, len);
+	rc = ca_submit(ca, csr, role, reply);
 	ca_free(ca);
+	return rc;
+}
+
+/* The same for a CA expected to answer at once: issued or an error. */
+static int
+submit(const char *spec, const struct ca_options *opts, const char *csr,
+       const char *role, unsigned char **answer, size_t *len)
+{
+	struct ca_reply reply;
+	int rc = submit_reply(spec, opts, csr, role, &reply);
+
+	ck_assert_int_ne(rc, CA_PENDING);
+	*answer = reply.answer;
+	*len = reply.len;
 	return rc;
 }
 
@@ -141,10 +164,66 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char fake_csr[] =
-	"-----BEGIN CERTIFICATE REQUEST-----\n"
-	"TUlJQmZha2U=\n"
-	"-----END CERTIFICATE REQUEST-----\n";
+/* What memory BIO holds, as a string; BIO is freed. */
+static char *
+bio_string(BIO *bio)
+{
+	char *data, *s;
+	long n = BIO_get_mem_data(bio, &data);
+
+	ck_assert_int_ge(n, 0);
+	s = strndup(data, (size_t)n);
+	ck_assert_ptr_nonnull(s);
+	BIO_free(bio);
+	return s;
+}
+
+static void
+add_ext(STACK_OF(X509_EXTENSION) *exts, int nid, const char *value)
+{
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+
+	ck_assert_ptr_nonnull(ext);
+	ck_assert_int_gt(sk_X509_EXTENSION_push(exts, ext), 0);
+}
+
+/* A signed request for www.example.org with extended key usage EKU and
+ * subject alternative names SAN (openssl's config syntax). */
+static char *
+make_csr_san(const char *eku, const char *san)
+{
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = X509_NAME_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+
+	ck_assert_ptr_nonnull(key);
+	ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"www.example.org", -1, -1, 0), 1);
+	ck_assert_int_eq(X509_REQ_set_subject_name(req, name), 1);
+	ck_assert_int_eq(X509_REQ_set_pubkey(req, key), 1);
+	add_ext(exts, NID_key_usage, "critical,digitalSignature");
+	add_ext(exts, NID_ext_key_usage, eku);
+	add_ext(exts, NID_subject_alt_name, san);
+	ck_assert_int_eq(X509_REQ_add_extensions(req, exts), 1);
+	ck_assert_int_gt(X509_REQ_sign(req, key, EVP_sha256()), 0);
+	ck_assert_int_eq(PEM_write_bio_X509_REQ(bio, req), 1);
+	pem = bio_string(bio);
+	X509_NAME_free(name);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return pem;
+}
+
+static char *
+make_csr(const char *eku)
+{
+	return make_csr_san(eku, "DNS:www.example.org");
+}
+
 
 /* ---- exit statuses ------------------------------------------------- */
 
@@ -152,40 +231,61 @@ static const struct {
 	const char *name;
 	const char *body;
 	int rc;
-	const char *message;     /* after "CA exec:PATH: " */
+	const char *message;     /* after "CA exec:PATH: "; CA_PENDING: the
+				  * cookie */
+	int retry;               /* CA_PENDING: the delay */
 } exit_cases[] = {
 	{ "issued",
 	  "echo '-----BEGIN CERTIFICATE-----'; echo AAAA; "
 	  "echo '-----END CERTIFICATE-----'; exit 0",
-	  0, NULL },
-	{ "issued-empty", "exit 0", 0, NULL },
+	  0, NULL, 0 },
+	{ "issued-empty", "exit 0", 0, NULL, 0 },
 	{ "rejected", "echo 'request denied by policy'; exit 2",
-	  -1, "the CA rejected the request: request denied by policy" },
+	  -1, "the CA rejected the request: request denied by policy", 0 },
 	{ "rejected-stderr", "echo 'no such profile' >&2; exit 2",
-	  -1, "the CA rejected the request: no such profile" },
+	  -1, "the CA rejected the request: no such profile", 0 },
 	{ "rejected-silent", "exit 2",
-	  -1, "the CA rejected the request (no reason given)" },
+	  -1, "the CA rejected the request (no reason given)", 0 },
 	{ "unreachable", "echo; echo 'connection refused'; exit 3",
-	  -1, "the CA could not be reached: connection refused" },
+	  -1, "the CA could not be reached: connection refused", 0 },
 	{ "unconfigured", "echo 'no CA key in /etc/ca'; exit 4",
-	  -1, "the CA helper is not configured correctly: no CA key in /etc/ca" },
-	{ "wait-5", "echo cookie-1234; exit 5",
-	  -1, "the CA has not issued the certificate yet (it asked to wait)" },
-	{ "wait-1", "echo cookie-1234; exit 1",
-	  -1, "the CA has not issued the certificate yet (it asked to wait)" },
+	  -1, "the CA helper is not configured correctly: no CA key in /etc/ca", 0 },
+	{ "wait-1", "echo cookie-1234; exit 1", CA_PENDING, "cookie-1234", 0 },
+	{ "wait-1-silent", "exit 1", CA_PENDING, "", 0 },
+	{ "wait-1-lines", "printf 'two\\nlines\\r\\n\\n'; exit 1",
+	  CA_PENDING, "two\nlines", 0 },
+	{ "wait-5", "printf '30\\ncookie-5678\\n'; exit 5",
+	  CA_PENDING, "cookie-5678", 30 },
+	{ "wait-5-crlf", "printf '7\\r\\nc\\r\\n'; exit 5", CA_PENDING, "c", 7 },
+	{ "wait-5-no-cookie", "echo 0; exit 5", CA_PENDING, "", 0 },
+	{ "wait-5-no-delay", "echo cookie-1234; exit 5",
+	  -1, "the CA helper asked to wait (exit 5) but did not begin its "
+	  "answer with a delay in seconds from 0 to 86400", 0 },
+	{ "wait-5-negative", "printf -- '-1\\nc\\n'; exit 5",
+	  -1, "the CA helper asked to wait (exit 5) but did not begin its "
+	  "answer with a delay in seconds from 0 to 86400", 0 },
+	{ "wait-5-too-long", "printf '86401\\nc\\n'; exit 5",
+	  -1, "the CA helper asked to wait (exit 5) but did not begin its "
+	  "answer with a delay in seconds from 0 to 86400", 0 },
+	{ "wait-nul", "printf 'a\\000b'; exit 1",
+	  -1, "the CA helper asked to wait but its cookie holds a NUL byte", 0 },
+	{ "wait-huge-cookie", "head -c 5000 /dev/zero | tr '\\0' c; exit 1",
+	  -1, "the CA helper asked to wait with a cookie of more than 4096 "
+	  "bytes", 0 },
 	{ "other-code", "echo stdout-line; echo 'segfault in ca' >&2; exit 7",
-	  -1, "the CA helper failed (exit 7): segfault in ca" },
+	  -1, "the CA helper failed (exit 7): segfault in ca", 0 },
 	{ "not-supported", "exit 6",
-	  -1, "the CA helper failed (exit 6) (no reason given)" },
+	  -1, "the CA helper does not know this operation", 0 },
 	{ "signal", "echo dying >&2; kill -KILL $$",
-	  -1, "the CA helper failed (signal 9): dying" },
+	  -1, "the CA helper failed (signal 9): dying", 0 },
 	{ "control-chars", "printf 'bad\\033[31m red\\r\\nsecond\\n'; exit 2",
-	  -1, "the CA rejected the request: bad?[31m red" },
+	  -1, "the CA rejected the request: bad?[31m red", 0 },
 };
 
 START_TEST(test_exit_status)
 {
-	unsigned char *answer = NULL;
+	struct ca_reply reply;
+	unsigned char *answer;
 	char spec[600], expect[1024];
 	const char *path;
 	size_t len;
@@ -194,12 +294,19 @@ START_TEST(test_exit_status)
 	path = write_script(exit_cases[_i].name, exit_cases[_i].body);
 	snprintf(spec, sizeof(spec), "exec:%s", path);
 	fds_before = count_fds();
-	rc = submit(spec, NULL, fake_csr, "tls-server", &answer, &len);
+	rc = submit_reply(spec, NULL, test_csr, "tls-server", &reply);
+	answer = reply.answer;
+	len = reply.len;
 	ck_assert_int_eq(count_fds(), fds_before);
 	assert_no_children();
 	ck_assert_msg(rc == exit_cases[_i].rc, "%s: rc %d, message %s",
 		      exit_cases[_i].name, rc, err_message());
-	if (rc == 0) {
+	if (rc == CA_PENDING) {
+		ck_assert_ptr_null(answer);
+		ck_assert_ptr_nonnull(reply.cookie);
+		ck_assert_str_eq(reply.cookie, exit_cases[_i].message);
+		ck_assert_int_eq(reply.retry_seconds, exit_cases[_i].retry);
+	} else if (rc == 0) {
 		ck_assert_ptr_nonnull(answer);
 		ck_assert_int_eq(answer[len], '\0');
 		ck_assert_uint_eq(len, strlen((char *)answer));
@@ -216,8 +323,9 @@ START_TEST(test_exit_status)
 		snprintf(expect, sizeof(expect), "CA exec:%s: %s", path,
 			 exit_cases[_i].message);
 		ck_assert_str_eq(err_message(), expect);
+		ck_assert_ptr_null(reply.cookie);
 	}
-	free(answer);
+	ca_reply_clear(&reply);
 }
 END_TEST
 
@@ -311,7 +419,7 @@ START_TEST(test_arguments_literal)
 
 	path = write_script("args", "printf '%s|' \"$#\" \"$@\"");
 	snprintf(spec, sizeof(spec), "exec:%s  one\ttwo   * $HOME 'q r'", path);
-	ck_assert_int_eq(submit(spec, NULL, fake_csr, "r", &answer, &len), 0);
+	ck_assert_int_eq(submit(spec, NULL, test_csr, "r", &answer, &len), 0);
 	ck_assert_str_eq((char *)answer, "6|one|two|*|$HOME|'q|r'|");
 	free(answer);
 }
@@ -322,46 +430,93 @@ START_TEST(test_csr_on_stdin)
 	unsigned char *answer;
 	size_t len;
 
-	ck_assert_int_eq(submit("exec:/bin/cat", NULL, fake_csr, "tls-server",
+	ck_assert_int_eq(submit("exec:/bin/cat", NULL, test_csr, "tls-server",
 				&answer, &len), 0);
-	ck_assert_uint_eq(len, strlen(fake_csr));
-	ck_assert_str_eq((char *)answer, fake_csr);
+	ck_assert_uint_eq(len, strlen(test_csr));
+	ck_assert_str_eq((char *)answer, test_csr);
 	free(answer);
 }
 END_TEST
+
+/* The helper's environment, as env -0 prints it, against EXPECTED (NULL:
+ * CERTMONGER_CSR with the test request). */
+static void
+assert_environment(const unsigned char *answer, size_t len,
+		   const char *const *expected, size_t n_expected)
+{
+	char csr_var[4096];
+	const char *entry;
+	size_t off, i, n = 0;
+
+	snprintf(csr_var, sizeof(csr_var), "CERTMONGER_CSR=%s", test_csr);
+	for (off = 0; off < len; off += strlen(entry) + 1, n++) {
+		entry = (const char *)answer + off;
+		for (i = 0; i < n_expected; i++) {
+			if (strcmp(entry, expected[i] ? expected[i] : csr_var) == 0)
+				break;
+		}
+		ck_assert_msg(i < n_expected, "unexpected variable in the helper: "
+			      "%s", entry);
+	}
+	ck_assert_uint_eq(n, n_expected);
+	for (off = 0; off + 7 <= len; off++)
+		ck_assert_int_ne(memcmp(answer + off, "hunter2", 7), 0);
+}
 
 START_TEST(test_environment_is_minimal)
 {
 	static const char *const expected[] = {
 		"PATH=/usr/local/bin:/usr/bin:/bin",
 		"CERTMONGER_OPERATION=SUBMIT",
-		NULL,   /* CERTMONGER_CSR, built below */
+		NULL,   /* CERTMONGER_CSR */
 		"CERTMONGER_CA_PROFILE=user-sign",
+		"CERTMONGER_REQ_SUBJECT=CN=www.example.org",
+		"CERTMONGER_REQ_HOSTNAME=www.example.org\nalt.example.org",
+		"CERTMONGER_REQ_EMAIL=ops@example.org",
+		"CERTMONGER_REQ_IP_ADDRESS=192.0.2.7\n2001:db8::1",
+		"CERTMONGER_KEY_TYPE=EC",
 	};
 	unsigned char *answer;
-	char csr_var[256];
-	const char *entry;
-	size_t len, off, i, n = 0;
+	size_t len;
 
 	ck_assert_int_eq(setenv("P11ENROLL_TEST_SECRET", "hunter2", 1), 0);
 	ck_assert_int_eq(setenv("PATH", "/usr/bin:/bin:/tmp/elsewhere", 1), 0);
-	snprintf(csr_var, sizeof(csr_var), "CERTMONGER_CSR=%s", fake_csr);
-
 	/* env itself is the helper: a shell would add variables of its own. */
-	ck_assert_int_eq(submit("exec:/usr/bin/env -0", NULL, fake_csr,
+	ck_assert_int_eq(submit("exec:/usr/bin/env -0", NULL, test_csr,
 				"user-sign", &answer, &len), 0);
-	for (off = 0; off < len; off += strlen(entry) + 1, n++) {
-		entry = (const char *)answer + off;
-		for (i = 0; i < 4; i++) {
-			if (strcmp(entry, expected[i] ? expected[i] : csr_var) == 0)
-				break;
-		}
-		ck_assert_msg(i < 4, "unexpected variable in the helper: %s", entry);
-	}
-	ck_assert_uint_eq(n, 4);
-	for (off = 0; off + 7 <= len; off++)
-		ck_assert_int_ne(memcmp(answer + off, "hunter2", 7), 0);
+	assert_environment(answer, len, expected,
+			   sizeof(expected) / sizeof(expected[0]));
 	free(answer);
+}
+END_TEST
+
+/* POLL carries the cookie, and everything SUBMIT had. */
+START_TEST(test_poll_environment)
+{
+	static const char *const expected[] = {
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"CERTMONGER_OPERATION=POLL",
+		"CERTMONGER_CA_COOKIE=request 42; $(id)",
+		NULL,   /* CERTMONGER_CSR */
+		"CERTMONGER_CA_PROFILE=tls-server",
+		"CERTMONGER_REQ_SUBJECT=CN=www.example.org",
+		"CERTMONGER_REQ_HOSTNAME=www.example.org\nalt.example.org",
+		"CERTMONGER_REQ_EMAIL=ops@example.org",
+		"CERTMONGER_REQ_IP_ADDRESS=192.0.2.7\n2001:db8::1",
+		"CERTMONGER_KEY_TYPE=EC",
+	};
+	struct ca_reply reply;
+	struct ca *ca = NULL;
+
+	ck_assert_int_eq(setenv("P11ENROLL_TEST_SECRET", "hunter2", 1), 0);
+	ck_assert_int_eq(ca_open("exec:/usr/bin/env -0", NULL, &ca), 0);
+	ck_assert_int_eq(ca_poll(ca, "request 42; $(id)", test_csr, "tls-server",
+				 &reply), 0);
+	assert_environment(reply.answer, reply.len, expected,
+			   sizeof(expected) / sizeof(expected[0]));
+	ca_reply_clear(&reply);
+	ck_assert_ptr_null(reply.answer);
+	ca_free(ca);
 }
 END_TEST
 
@@ -383,7 +538,7 @@ START_TEST(test_other_fds_closed)
 	    "done\n"
 	    "echo checked");
 	snprintf(spec, sizeof(spec), "exec:%s", path);
-	ck_assert_int_eq(submit(spec, NULL, fake_csr, "r", &answer, &len), 0);
+	ck_assert_int_eq(submit(spec, NULL, test_csr, "r", &answer, &len), 0);
 	ck_assert_str_eq((char *)answer, "checked\n");
 	free(answer);
 	close(50);
@@ -391,17 +546,24 @@ START_TEST(test_other_fds_closed)
 }
 END_TEST
 
-/* Larger than a pipe's buffer, smaller than one environment string may
- * be: the helper below never reads it. */
+/* A real request larger than a pipe's buffer (about 95 kB of PEM) and
+ * smaller than one environment string may be: the helpers below never
+ * read it. */
 static char *
 big_csr(void)
 {
-	size_t size = 100 * 1024;
-	char *csr = malloc(size + 1);
+	size_t size = 70 * 1024, off = 0;
+	char *san = malloc(size + 100), *csr;
+	int i;
 
-	ck_assert_ptr_nonnull(csr);
-	memset(csr, 'A', size);
-	csr[size] = '\0';
+	ck_assert_ptr_nonnull(san);
+	for (i = 0; off < size; i++)
+		off += (size_t)snprintf(san + off, size + 100 - off,
+		    "%sDNS:host-%d.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    ".example.org", i > 0 ? "," : "", i);
+	csr = make_csr_san("serverAuth", san);
+	ck_assert_uint_gt(strlen(csr), 65536);
+	free(san);
 	return csr;
 }
 
@@ -474,7 +636,7 @@ START_TEST(test_timeout_kills_the_group)
 	snprintf(spec, sizeof(spec), "exec:%s", path);
 	fds_before = count_fds();
 	start = now();
-	ck_assert_int_eq(submit(spec, &opts, fake_csr, "r", &answer, &len), -1);
+	ck_assert_int_eq(submit(spec, &opts, test_csr, "r", &answer, &len), -1);
 	ck_assert_double_lt(now() - start, 5.0);
 	ck_assert_ptr_null(answer);
 	snprintf(expect, sizeof(expect),
@@ -506,7 +668,7 @@ START_TEST(test_oversized_answer)
 	path = write_script("big", "head -c 10000000 /dev/zero; exit 0");
 	snprintf(spec, sizeof(spec), "exec:%s", path);
 	start = now();
-	ck_assert_int_eq(submit(spec, &opts, fake_csr, "r", &answer, &len), -1);
+	ck_assert_int_eq(submit(spec, &opts, test_csr, "r", &answer, &len), -1);
 	ck_assert_double_lt(now() - start, 10.0);
 	ck_assert_ptr_null(answer);
 	ck_assert_int_eq(err_kind(), ERR_FAILED);
@@ -528,41 +690,191 @@ START_TEST(test_answer_at_the_limit)
 	path = write_script("exact", "head -c 100000 /dev/zero; "
 			    "head -c 10000 /dev/zero >&2; exit 0");
 	snprintf(spec, sizeof(spec), "exec:%s", path);
-	ck_assert_int_eq(submit(spec, &opts, fake_csr, "r", &answer, &len), 0);
+	ck_assert_int_eq(submit(spec, &opts, test_csr, "r", &answer, &len), 0);
 	ck_assert_uint_eq(len, 100000);
 	free(answer);
 }
 END_TEST
 
-/* ---- the shipped fixtures ----------------------------------------- */
+/* ---- waiting ------------------------------------------------------ */
 
-START_TEST(test_fixture_helpers)
+/* A helper that logs each call's operation and cookie to TMPDIR/calls and
+ * runs BODY with $n set to the call's number. */
+static const char *
+write_logging_helper(const char *name, const char *body)
 {
-	unsigned char *answer;
-	char spec[1024];
-	size_t len;
+	char script[2048];
 
-	snprintf(spec, sizeof(spec), "exec:%s/tests/fixtures/ca-fail.sh",
-		 top_srcdir());
-	ck_assert_int_eq(submit(spec, NULL, fake_csr, "r", &answer, &len), -1);
-	ck_assert_ptr_nonnull(strstr(err_message(),
-	    "the CA rejected the request: request denied by policy"));
+	snprintf(script, sizeof(script),
+		 "echo \"$CERTMONGER_OPERATION ${CERTMONGER_CA_COOKIE:--}\" "
+		 ">> '%s/calls'\n"
+		 "n=$(wc -l < '%s/calls')\n%s", tmpdir, tmpdir, body);
+	return write_script(name, script);
+}
 
-	snprintf(spec, sizeof(spec), "exec:%s/tests/fixtures/ca-wait.sh",
-		 top_srcdir());
-	ck_assert_int_eq(submit(spec, NULL, fake_csr, "r", &answer, &len), -1);
-	ck_assert_ptr_nonnull(strstr(err_message(), "asked to wait"));
+static char *
+read_calls(void)
+{
+	static char calls[4096];
+	char path[600];
+	size_t n;
+	FILE *f;
 
-	snprintf(spec, sizeof(spec), "exec:%s/tests/fixtures/ca-garbage.sh",
-		 top_srcdir());
-	ck_assert_int_eq(submit(spec, NULL, fake_csr, "r", &answer, &len), 0);
-	ck_assert_uint_gt(len, 0);
-	ck_assert_ptr_null(strstr((char *)answer, "BEGIN CERTIFICATE"));
-	free(answer);
+	snprintf(path, sizeof(path), "%s/calls", tmpdir);
+	calls[0] = '\0';
+	if ((f = fopen(path, "r")) == NULL)
+		return calls;
+	n = fread(calls, 1, sizeof(calls) - 1, f);
+	calls[n] = '\0';
+	fclose(f);
+	return calls;
+}
+
+/* Twice "wait a second", then the certificate: asked again with each
+ * cookie, within --wait. */
+START_TEST(test_wait_then_issue)
+{
+	struct ca_options opts = { .wait_seconds = 30 };
+	struct ca_reply reply;
+	char spec[600];
+	const char *path;
+	double start;
+
+	path = write_logging_helper("waits-twice",
+	    "case $n in\n"
+	    "1) printf '1\\nticket-1\\n'; exit 5;;\n"
+	    "2) printf '1\\nticket-2\\n'; exit 5;;\n"
+	    "esac\n"
+	    "printf -- '-----BEGIN CERTIFICATE-----\\nAAAA\\n"
+	    "-----END CERTIFICATE-----\\n'");
+	snprintf(spec, sizeof(spec), "exec:%s", path);
+	start = now();
+	ck_assert_msg(submit_reply(spec, &opts, test_csr, "tls-server",
+				   &reply) == 0, "%s", err_message());
+	ck_assert_double_ge(now() - start, 1.9);
+	ck_assert_double_lt(now() - start, 15.0);
+	ck_assert_str_eq((char *)reply.answer, "-----BEGIN CERTIFICATE-----\n"
+			 "AAAA\n-----END CERTIFICATE-----\n");
+	ck_assert_ptr_null(reply.cookie);
+	ck_assert_str_eq(read_calls(), "SUBMIT -\nPOLL ticket-1\nPOLL ticket-2\n");
+	ca_reply_clear(&reply);
+	assert_no_children();
 }
 END_TEST
 
-/* ---- the test CA -------------------------------------------------- */
+/* A CA that keeps saying "wait" is asked until --wait runs out, and the
+ * last cookie comes back. */
+START_TEST(test_wait_runs_out)
+{
+	struct ca_options opts = { .wait_seconds = 2 };
+	struct ca_reply reply;
+	char spec[600], *calls;
+	const char *path;
+	double start;
+	int n = 0;
+
+	path = write_logging_helper("waits-forever",
+				    "printf '1\\nticket-%s\\n' \"$n\"; exit 5");
+	snprintf(spec, sizeof(spec), "exec:%s", path);
+	start = now();
+	ck_assert_int_eq(submit_reply(spec, &opts, test_csr, "tls-server",
+				      &reply), CA_PENDING);
+	ck_assert_double_lt(now() - start, 5.0);
+	calls = read_calls();
+	for (; *calls != '\0'; calls++)
+		n += *calls == '\n';
+	ck_assert_msg(n == 2 || n == 3, "%d calls", n);
+	ck_assert_ptr_null(reply.answer);
+	ck_assert_ptr_nonnull(reply.cookie);
+	ck_assert_int_eq(reply.cookie[strlen("ticket-")] - '0', n);
+	ck_assert_int_eq(reply.retry_seconds, 1);
+	ca_reply_clear(&reply);
+}
+END_TEST
+
+/* Exit 1 names no delay: the default retry is longer than what is left
+ * of --wait, so the helper is not asked again. Without --wait, likewise. */
+START_TEST(test_wait_shorter_than_retry)
+{
+	struct ca_options opts = { .wait_seconds = CA_DEFAULT_RETRY - 1 };
+	struct ca_reply reply;
+	char spec[600];
+	const char *path;
+	double start;
+
+	path = write_logging_helper("waits-unsaid", "echo ticket; exit 1");
+	snprintf(spec, sizeof(spec), "exec:%s", path);
+	start = now();
+	ck_assert_int_eq(submit_reply(spec, &opts, test_csr, "r", &reply),
+			 CA_PENDING);
+	ck_assert_double_lt(now() - start, 2.0);
+	ck_assert_str_eq(reply.cookie, "ticket");
+	ca_reply_clear(&reply);
+	ck_assert_int_eq(submit_reply(spec, NULL, test_csr, "r", &reply),
+			 CA_PENDING);
+	ca_reply_clear(&reply);
+	ck_assert_str_eq(read_calls(), "SUBMIT -\nSUBMIT -\n");
+}
+END_TEST
+
+/* A rejection on POLL is a rejection: the error, and no cookie. */
+START_TEST(test_poll_rejected)
+{
+	struct ca_options opts = { .wait_seconds = 30 };
+	struct ca_reply reply;
+	char spec[600], expect[700];
+	const char *path;
+
+	path = write_logging_helper("waits-then-rejects",
+	    "[ \"$n\" = 1 ] && { printf '0\\nt\\n'; exit 5; }\n"
+	    "echo 'denied by an officer'; exit 2");
+	snprintf(spec, sizeof(spec), "exec:%s", path);
+	ck_assert_int_eq(submit_reply(spec, &opts, test_csr, "r", &reply), -1);
+	ck_assert_ptr_null(reply.cookie);
+	ck_assert_ptr_null(reply.answer);
+	snprintf(expect, sizeof(expect), "CA exec:%s: the CA rejected the "
+		 "request: denied by an officer", path);
+	ck_assert_str_eq(err_message(), expect);
+	ck_assert_str_eq(read_calls(), "SUBMIT -\nPOLL t\n");
+}
+END_TEST
+
+START_TEST(test_wait_bounds)
+{
+	struct ca_options opts = { .wait_seconds = -1 };
+	struct ca *ca = NULL;
+
+	ck_assert_int_eq(ca_open("exec:/bin/true", &opts, &ca), -1);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	opts.wait_seconds = CA_MAX_WAIT + 1;
+	ck_assert_int_eq(ca_open("exec:/bin/true", &opts, &ca), -1);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	opts.wait_seconds = CA_MAX_WAIT;
+	ck_assert_int_eq(ca_open("exec:/bin/true", &opts, &ca), 0);
+	ca_free(ca);
+}
+END_TEST
+
+/* The HTTP kinds finish within one run: there is nothing to poll. */
+START_TEST(test_poll_http_kinds)
+{
+	static const char *const specs[] = {
+		"cfssl:http://127.0.0.1:1", "scep:http://127.0.0.1:1/scep",
+	};
+	struct ca_reply reply;
+	struct ca *ca = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		ck_assert_int_eq(ca_open(specs[i], NULL, &ca), 0);
+		err_clear();
+		ck_assert_int_eq(ca_poll(ca, "c", test_csr, "r", &reply), -1);
+		ck_assert_ptr_nonnull(strstr(err_message(), "cannot be asked "
+					     "about an earlier request"));
+		ca_free(ca);
+	}
+}
+END_TEST
 
 static void
 run_testca_init(const char *dir)
@@ -585,48 +897,48 @@ run_testca_init(const char *dir)
 		      "%s init %s failed", tool, dir);
 }
 
-static void
-add_ext(STACK_OF(X509_EXTENSION) *exts, int nid, const char *value)
+/* ---- the shipped fixtures ----------------------------------------- */
+
+START_TEST(test_fixture_helpers)
 {
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+	struct ca_options opts = { .wait_seconds = 10 };
+	struct ca_reply reply;
+	unsigned char *answer;
+	char spec[1600], dir[600];
+	size_t len;
 
-	ck_assert_ptr_nonnull(ext);
-	ck_assert_int_gt(sk_X509_EXTENSION_push(exts, ext), 0);
+	snprintf(spec, sizeof(spec), "exec:%s/tests/fixtures/ca-exit.sh 2 "
+		 "request denied by policy", top_srcdir());
+	ck_assert_int_eq(submit(spec, NULL, test_csr, "r", &answer, &len), -1);
+	ck_assert_ptr_nonnull(strstr(err_message(),
+	    "the CA rejected the request: request denied by policy"));
+
+	/* Once "wait", then issued by the test CA. */
+	snprintf(dir, sizeof(dir), "%s/ca", tmpdir);
+	run_testca_init(dir);
+	snprintf(spec, sizeof(spec), "exec:%s/tests/fixtures/ca-wait.sh %s 1 %s",
+		 top_srcdir(), tmpdir, dir);
+	ck_assert_int_eq(submit_reply(spec, NULL, test_csr, "r", &reply),
+			 CA_PENDING);
+	ck_assert_str_eq(reply.cookie, "cookie-1");
+	ck_assert_int_eq(reply.retry_seconds, 1);
+	ca_reply_clear(&reply);
+	ck_assert_msg(submit_reply(spec, &opts, test_csr, "r", &reply) == 0,
+		      "%s", err_message());
+	ck_assert_ptr_nonnull(strstr((char *)reply.answer, "BEGIN CERTIFICATE"));
+	ca_reply_clear(&reply);
+	ck_assert_str_eq(read_calls(), "SUBMIT -\nSUBMIT -\n");
+
+	snprintf(spec, sizeof(spec), "exec:%s/tests/fixtures/ca-garbage.sh",
+		 top_srcdir());
+	ck_assert_int_eq(submit(spec, NULL, test_csr, "r", &answer, &len), 0);
+	ck_assert_uint_gt(len, 0);
+	ck_assert_ptr_null(strstr((char *)answer, "BEGIN CERTIFICATE"));
+	free(answer);
 }
+END_TEST
 
-/* A signed request for www.example.org with extended key usage EKU. */
-static char *
-make_csr(const char *eku)
-{
-	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509_REQ *req = X509_REQ_new();
-	X509_NAME *name = X509_NAME_new();
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data, *pem;
-	long n;
-
-	ck_assert_ptr_nonnull(key);
-	ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"www.example.org", -1, -1, 0), 1);
-	ck_assert_int_eq(X509_REQ_set_subject_name(req, name), 1);
-	ck_assert_int_eq(X509_REQ_set_pubkey(req, key), 1);
-	add_ext(exts, NID_key_usage, "critical,digitalSignature");
-	add_ext(exts, NID_ext_key_usage, eku);
-	add_ext(exts, NID_subject_alt_name, "DNS:www.example.org");
-	ck_assert_int_eq(X509_REQ_add_extensions(req, exts), 1);
-	ck_assert_int_gt(X509_REQ_sign(req, key, EVP_sha256()), 0);
-	ck_assert_int_eq(PEM_write_bio_X509_REQ(bio, req), 1);
-	n = BIO_get_mem_data(bio, &data);
-	pem = strndup(data, (size_t)n);
-	ck_assert_ptr_nonnull(pem);
-	BIO_free(bio);
-	X509_NAME_free(name);
-	X509_REQ_free(req);
-	EVP_PKEY_free(key);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	return pem;
-}
+/* ---- the test CA -------------------------------------------------- */
 
 /* The EKU of CERT as a bit set over a few known NIDs; -1 if absent. */
 static long
@@ -775,23 +1087,49 @@ START_TEST(test_testca_mixed_eku)
 }
 END_TEST
 
+/* The test request with one bit of its signature flipped: its last byte
+ * is the signature's. */
+static char *
+make_badly_signed_csr(void)
+{
+	BIO *in = BIO_new_mem_buf(test_csr, -1), *out = BIO_new(BIO_s_mem());
+	X509_REQ *req = PEM_read_bio_X509_REQ(in, NULL, NULL, NULL);
+	unsigned char *der = NULL;
+	char *pem;
+	int der_len;
+
+	ck_assert_ptr_nonnull(req);
+	der_len = i2d_X509_REQ(req, &der);
+	ck_assert_int_gt(der_len, 0);
+	der[der_len - 1] ^= 0x01;
+	ck_assert_int_gt(PEM_write_bio(out, "CERTIFICATE REQUEST", "", der,
+				       der_len), 0);
+	pem = bio_string(out);
+	OPENSSL_free(der);
+	X509_REQ_free(req);
+	BIO_free(in);
+	return pem;
+}
+
 START_TEST(test_testca_rejects_garbage)
 {
 	unsigned char *answer;
-	char dir[600], spec[1600];
+	char dir[600], spec[1600], *bad = make_badly_signed_csr();
 	size_t len;
 
 	snprintf(dir, sizeof(dir), "%s/ca", tmpdir);
 	run_testca_init(dir);
 	snprintf(spec, sizeof(spec), "exec:%s/tools/p11enroll-testca %s",
 		 top_srcdir(), dir);
-	ck_assert_int_eq(submit(spec, NULL, fake_csr, "r", &answer, &len), -1);
-	ck_assert_ptr_nonnull(strstr(err_message(), "the CA rejected the request: "
-				     "p11enroll-testca: the request is not"));
+	ck_assert_int_eq(submit(spec, NULL, bad, "r", &answer, &len), -1);
+	free(bad);
+	ck_assert_msg(strstr(err_message(), "the CA rejected the request: "
+			     "p11enroll-testca: the request is not") != NULL,
+		      "%s", err_message());
 
 	snprintf(spec, sizeof(spec), "exec:%s/tools/p11enroll-testca %s/none",
 		 top_srcdir(), tmpdir);
-	ck_assert_int_eq(submit(spec, NULL, fake_csr, "r", &answer, &len), -1);
+	ck_assert_int_eq(submit(spec, NULL, test_csr, "r", &answer, &len), -1);
 	ck_assert_ptr_nonnull(strstr(err_message(),
 	    "the CA helper is not configured correctly: p11enroll-testca: "));
 }
@@ -814,11 +1152,18 @@ ca_suite(void)
 	tcase_add_test(tc, test_arguments_literal);
 	tcase_add_test(tc, test_csr_on_stdin);
 	tcase_add_test(tc, test_environment_is_minimal);
+	tcase_add_test(tc, test_poll_environment);
 	tcase_add_test(tc, test_other_fds_closed);
 	tcase_add_test(tc, test_helper_ignores_stdin);
 	tcase_add_test(tc, test_timeout_kills_the_group);
 	tcase_add_test(tc, test_oversized_answer);
 	tcase_add_test(tc, test_answer_at_the_limit);
+	tcase_add_test(tc, test_wait_then_issue);
+	tcase_add_test(tc, test_wait_runs_out);
+	tcase_add_test(tc, test_wait_shorter_than_retry);
+	tcase_add_test(tc, test_poll_rejected);
+	tcase_add_test(tc, test_wait_bounds);
+	tcase_add_test(tc, test_poll_http_kinds);
 	tcase_add_test(tc, test_fixture_helpers);
 	suite_add_tcase(s, tc);
 

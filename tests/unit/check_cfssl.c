@@ -383,16 +383,14 @@ END_TEST
 START_TEST(test_unreachable)
 {
 	struct ca_options opts = { .timeout_seconds = 5 };
-	unsigned char *answer = (unsigned char *)1;
+	struct ca_reply reply = { (unsigned char *)1, 1, NULL, 0 };
 	struct ca *ca = NULL;
-	size_t len = 1;
 
 	ck_assert_int_eq(ca_open("cfssl:http://127.0.0.1:1#server", &opts, &ca),
 			 0);
-	ck_assert_int_eq(ca_submit(ca, CERT_PEM, "tls-server", &answer, &len),
-			 -1);
-	ck_assert_ptr_null(answer);
-	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(ca_submit(ca, CERT_PEM, "tls-server", &reply), -1);
+	ck_assert_ptr_null(reply.answer);
+	ck_assert_uint_eq(reply.len, 0);
 	ck_assert_int_eq(err_kind(), ERR_FAILED);
 	ck_assert_ptr_nonnull(strstr(err_message(),
 	    "CA cfssl:http://127.0.0.1:1/#server: the CA could not be reached"));

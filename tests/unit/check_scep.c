@@ -1056,8 +1056,7 @@ START_TEST(test_unreachable)
 	struct ca_options opts = { .timeout_seconds = 10 };
 	struct sockaddr_in sa;
 	socklen_t salen = sizeof(sa);
-	unsigned char *answer = (unsigned char *)"x";
-	size_t len = 1;
+	struct ca_reply reply = { (unsigned char *)"x", 1, NULL, 0 };
 	char spec[128], prefix[256], *pem;
 	struct ca *ca = NULL;
 	X509_REQ *req;
@@ -1076,9 +1075,9 @@ START_TEST(test_unreachable)
 	ck_assert_int_eq(csr_to_pem(req, &pem), 0);
 	ck_assert_int_eq(ca_open(spec, &opts, &ca), 0);
 	err_clear();
-	ck_assert_int_eq(ca_submit(ca, pem, "tls-server", &answer, &len), -1);
-	ck_assert_ptr_null(answer);
-	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(ca_submit(ca, pem, "tls-server", &reply), -1);
+	ck_assert_ptr_null(reply.answer);
+	ck_assert_uint_eq(reply.len, 0);
 	snprintf(prefix, sizeof(prefix), "CA %s: the CA could not be reached: ",
 		 spec);
 	ck_assert_msg(strncmp(err_message(), prefix, strlen(prefix)) == 0,
@@ -1276,9 +1275,9 @@ submit_to(const char *spec, int timeout, size_t max_answer, char **answer)
 	struct ca_options opts = { .timeout_seconds = timeout,
 				   .max_answer = max_answer,
 				   .challenge = "s3cret" };
+	struct ca_reply reply;
 	struct ca *ca = NULL;
 	X509_REQ *req;
-	size_t len = 0;
 	char *pem;
 	int rc;
 
@@ -1286,9 +1285,10 @@ submit_to(const char *spec, int timeout, size_t max_answer, char **answer)
 	ck_assert_int_eq(csr_to_pem(req, &pem), 0);
 	ck_assert_int_eq(ca_open(spec, &opts, &ca), 0);
 	err_clear();
-	rc = ca_submit(ca, pem, "tls-server", (unsigned char **)answer, &len);
+	rc = ca_submit(ca, pem, "tls-server", &reply);
+	*answer = (char *)reply.answer;
 	if (rc == 0)
-		ck_assert_uint_eq(len, strlen(*answer));
+		ck_assert_uint_eq(reply.len, strlen(*answer));
 	else
 		ck_assert_ptr_null(*answer);
 	ca_free(ca);
