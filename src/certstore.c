@@ -421,3 +421,29 @@ certstore_inventory_free(struct inventory_entry *e, size_t count)
 	}
 	free(e);
 }
+
+void
+certstore_time_string(const ASN1_TIME *t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
+		snprintf(buf, size, "unknown");
+		return;
+	}
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+certstore_cert_ids(X509 *cert, char **sha256, char **serial)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	*sha256 = X509_digest(cert, EVP_sha256(), md, &len) ? util_hex(md, len) : NULL;
+	*serial = hex ? strdup(hex) : NULL;
+	OPENSSL_free(hex);
+	BN_free(bn);
+}

@@ -45,6 +45,14 @@ int certstore_find_data(struct token *t, const char *label,
 			enum certstore_data kind, CK_OBJECT_HANDLE **out,
 			size_t *count);
 
+/* An ASN1_TIME as "YYYY-MM-DDTHH:MM:SSZ" into BUF ("unknown" when it
+ * cannot be read). */
+void certstore_time_string(const ASN1_TIME *t, char *buf, size_t size);
+
+/* SHA-256 fingerprint and serial of CERT in hex; callers free both,
+ * either may be NULL when out of memory. */
+void certstore_cert_ids(X509 *cert, char **sha256, char **serial);
+
 /* A certificate object of an inventory group. */
 struct inventory_cert {
 	CK_OBJECT_HANDLE handle;

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509v3.h>
 
+#include "certstore.h"
 #include "cmd.h"
 #include "enroll.h"
 #include "err.h"
@@ -82,16 +83,16 @@ cmd_print_help(FILE *f, const char *name)
 		"Commands:\n", DEFAULT_MODULE, PROFILES_DIR);
 	for (i = 0; i < cmd_count; i++)
 		fprintf(f, "  %s\n      %s\n", cmd_table[i].synopsis, cmd_table[i].summary);
-	fputs("\nCA options of enroll and renew:\n"
+	fputs("\nCA options of enroll, renew and batch:\n"
 	      "      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
 	      "      --ca-timeout SECONDS     one submission (default 300)\n"
 	      "      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
 	      "      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
 	      "      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
 	      "      --challenge-source SRC   SCEP challenge password, same forms\n", f);
-	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage or profile error, "
-		"4 status found policy findings,\n5 enroll left a key awaiting a CA "
-		"that asked to wait.\n");
+	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage, profile or manifest "
+		"error,\n3 batch: some rows failed, 4 status found policy findings,\n"
+		"5 enroll or batch left a key awaiting a CA that asked to wait.\n");
 }
 
 static bool
@@ -214,8 +215,7 @@ cmd_profiles_dir(const struct global_opts *g)
 	return env != NULL && env[0] != '\0' ? env : PROFILES_DIR;
 }
 
-/* Where per-token locks live: $P11ENROLL_LOCK_DIR, /run/lock, else /tmp. */
-static const char *
+const char *
 cmd_lock_dir(void)
 {
 	const char *env = getenv("P11ENROLL_LOCK_DIR");
@@ -267,6 +267,20 @@ cmd_prompt_pin(const char *what, void *ctx)
 		err_set(ERR_FAILED, "out of memory");
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return pin;
+}
+
+int
+cmd_read_pin_source(const char *spec, const char *what, char **pin)
+{
+	struct pin_source src;
+	int rc;
+
+	*pin = NULL;
+	if (pin_source_parse(spec, &src) < 0)
+		return -1;
+	rc = pin_source_read(&src, what, cmd_prompt_pin, NULL, pin);
+	pin_source_clear(&src);
+	return rc;
 }
 
 /* The user PIN: --pin-source, else the URI's pin-value or pin-source,
@@ -447,18 +461,6 @@ cmd_load_trust(const struct global_opts *g, const char *path, X509_STORE **out)
 	return 0;
 }
 
-void
-cmd_time_string(const ASN1_TIME *t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
-		snprintf(buf, size, "unknown");
-		return;
-	}
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 json_t *
 cmd_json_eku(X509 *cert)
 {
@@ -497,20 +499,6 @@ cmd_name_string(const X509_NAME *name)
 	return s;
 }
 
-void
-cmd_cert_ids(X509 *cert, char **sha256, char **serial)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *hex = bn ? BN_bn2hex(bn) : NULL;
-
-	*sha256 = X509_digest(cert, EVP_sha256(), md, &len) ? util_hex(md, len) : NULL;
-	*serial = hex ? strdup(hex) : NULL;
-	OPENSSL_free(hex);
-	BN_free(bn);
-}
-
 json_t *
 cmd_json_result(const struct enroll_result *r)
 {
@@ -520,8 +508,8 @@ cmd_json_result(const struct enroll_result *r)
 	char *sha256 = NULL, *serial = NULL;
 	json_t *doc;
 
-	cmd_cert_ids(r->cert, &sha256, &serial);
-	cmd_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
+	certstore_cert_ids(r->cert, &sha256, &serial);
+	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:{s:s?, s:s?, s:s?, s:s, s:s?, s:o}}",
 			"role", r->role, "label", r->label, "id", r->id_hex,
 			"key_algorithm", r->key_alg, "certificate",
@@ -541,7 +529,7 @@ cmd_print_result(const char *verb, const struct enroll_result *r)
 	char not_after[32];
 	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
 
-	cmd_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
+	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
 	printf("%s %s: %s key %s, certificate %s valid until %s\n", verb, r->role,
 	       r->key_alg, r->id_hex, subject ? subject : "?", not_after);
 	free(subject);

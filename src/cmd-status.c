@@ -152,9 +152,9 @@ cmd_status_json_cert(const struct inventory_cert *c, time_t now)
 	ASN1_TIME *at_now = ASN1_TIME_set(NULL, now);
 	json_t *doc;
 
-	cmd_cert_ids(c->cert, &sha256, &serial);
-	cmd_time_string(X509_get0_notBefore(c->cert), not_before, sizeof(not_before));
-	cmd_time_string(X509_get0_notAfter(c->cert), not_after, sizeof(not_after));
+	certstore_cert_ids(c->cert, &sha256, &serial);
+	certstore_time_string(X509_get0_notBefore(c->cert), not_before, sizeof(not_before));
+	certstore_time_string(X509_get0_notAfter(c->cert), not_after, sizeof(not_after));
 	if (at_now == NULL || !ASN1_TIME_diff(&days, &secs, at_now, X509_get0_notAfter(c->cert)))
 		days = 0;
 	doc = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s, s:s, s:I, s:s?}",
@@ -224,7 +224,7 @@ cmd_status_print_row(const struct audit_row *row)
 	snprintf(not_after, sizeof(not_after), "-");
 	if (cert != NULL) {
 		cmd_status_eku(cert, eku, sizeof(eku));
-		cmd_time_string(X509_get0_notAfter(cert), not_after, sizeof(not_after));
+		certstore_time_string(X509_get0_notAfter(cert), not_after, sizeof(not_after));
 	}
 	printf("%-16s %-24s %-8s %-12s %-26s %-22s %s\n", row->role, row->state, key,
 	       id ? id : "", subject ? subject : "-", eku[0] ? eku : "-", not_after);

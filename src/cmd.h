@@ -71,6 +71,13 @@ const char *cmd_profiles_dir(const struct global_opts *g);
  * the PIN from its source. Returns 0 or an exit status after reporting. */
 int cmd_open_token(struct global_opts *g, struct module **m, struct token **t);
 
+/* Where per-token locks live: $P11ENROLL_LOCK_DIR, /run/lock, else /tmp. */
+const char *cmd_lock_dir(void);
+
+/* Read the secret WHAT from the PIN source SPEC (file:, env:, fd: or
+ * prompt, on the terminal). */
+int cmd_read_pin_source(const char *spec, const char *what, char **pin);
+
 /* Close what cmd_open_token opened; NULLs are fine. */
 void cmd_close_token(struct module *m, struct token *t);
 
@@ -119,14 +126,10 @@ json_t *cmd_json_result(const struct enroll_result *r);
 /* One enrolled role as a line for people. */
 void cmd_print_result(const char *verb, const struct enroll_result *r);
 
-/* The certificate's notAfter as "YYYY-MM-DDTHH:MM:SSZ" into BUF. */
-void cmd_time_string(const ASN1_TIME *t, char *buf, size_t size);
 
 /* A subject or issuer as one RFC 2253 line; caller frees. */
 char *cmd_name_string(const X509_NAME *name);
 
-/* SHA-256 fingerprint and serial of CERT in hex; callers free both. */
-void cmd_cert_ids(X509 *cert, char **sha256, char **serial);
 
 /* The extended key usages of CERT as short names, JSON array. */
 json_t *cmd_json_eku(X509 *cert);
@@ -143,5 +146,6 @@ int cmd_status(struct global_opts *g, int argc, char **argv);
 int cmd_profile(struct global_opts *g, int argc, char **argv);
 int cmd_renew(struct global_opts *g, int argc, char **argv);
 int cmd_remove(struct global_opts *g, int argc, char **argv);
+int cmd_batch(struct global_opts *g, int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ const struct command cmd_table[] = {
 	  "new key and certificate for one role; the old pair goes after", cmd_renew },
 	{ "remove", "remove ROLE [--yes] [--retired]",
 	  "delete one role's keys, certificates and waiting request", cmd_remove },
+	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]",
+	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch },
 	{ "profile", "profile list | show NAME | lint FILE...",
 	  "the roles and role sets, one profile, the policy check", cmd_profile },
 };

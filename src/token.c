@@ -158,7 +158,7 @@ token_list(struct module *m, struct token_info **out, size_t *count)
 	struct token_info *infos = NULL;
 	CK_SLOT_ID *slots = NULL;
 	CK_ULONG n = 0, i;
-	size_t filled = 0;
+	size_t filled = 0, unreadable = 0;
 	CK_RV rv;
 	int rc = -1;
 
@@ -185,16 +185,19 @@ token_list(struct module *m, struct token_info **out, size_t *count)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		/* A token pulled out between the two calls is simply not listed. */
+		/* A token pulled out between the two calls is simply not
+		 * listed, nor one this process cannot read just now (SoftHSM
+		 * fails to read a token that another process is rewriting, and
+		 * then gives up on it): it may not be the one wanted. Only
+		 * when no token at all can be read is that an error. */
 		if (token_describe(m, slots[i], &infos[filled]) < 0) {
-			if (err_last_ckr() == CKR_TOKEN_NOT_PRESENT ||
-			    err_last_ckr() == CKR_SLOT_ID_INVALID)
-				continue;
-			filled++;
-			goto out;
+			unreadable++;
+			continue;
 		}
 		filled++;
 	}
+	if (filled == 0 && unreadable > 0)
+		goto out;
 	*out = infos;
 	*count = filled;
 	infos = NULL;

@@ -1,0 +1,305 @@
+/* journal.c - a batch's record of what it has done, as JSON lines. */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "journal.h"
+#include "util.h"
+
+/* Largest journal read back: far more than any manifest produces. */
+#define JOURNAL_MAX_BYTES (256 * 1024 * 1024)
+
+static const char *const journal_names[] = {
+	[JOURNAL_NONE] = "none",
+	[JOURNAL_STARTED] = "started",
+	[JOURNAL_DONE] = "done",
+	[JOURNAL_AWAITING] = "awaiting",
+	[JOURNAL_FAILED] = "failed",
+};
+
+#define JOURNAL_NSTATES (sizeof(journal_names) / sizeof(journal_names[0]))
+
+/* The last line read for one role of one row. */
+struct journal_entry {
+	size_t line;
+	char *role;
+	enum journal_state state;
+	struct journal_cert cert;       /* with JOURNAL_DONE */
+};
+
+struct journal {
+	char *path;
+	int fd;
+	struct journal_entry *entries;
+	size_t count;
+};
+
+void
+journal_free(struct journal *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	for (i = 0; i < j->count; i++) {
+		free(j->entries[i].role);
+		journal_cert_clear(&j->entries[i].cert);
+	}
+	free(j->entries);
+	free(j->path);
+	free(j);
+}
+
+const char *
+journal_path(const struct journal *j)
+{
+	return j->path;
+}
+
+const char *
+journal_state_name(enum journal_state state)
+{
+	return journal_names[state];
+}
+
+void
+journal_cert_clear(struct journal_cert *c)
+{
+	free(c->serial);
+	free(c->sha256);
+	free(c->not_after);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Copy FROM into TO (cleared first); -1 when out of memory. */
+static int
+journal_cert_copy(struct journal_cert *to, const char *serial,
+		  const char *sha256, const char *not_after)
+{
+	journal_cert_clear(to);
+	if ((serial != NULL && (to->serial = strdup(serial)) == NULL) ||
+	    (sha256 != NULL && (to->sha256 = strdup(sha256)) == NULL) ||
+	    (not_after != NULL && (to->not_after = strdup(not_after)) == NULL)) {
+		journal_cert_clear(to);
+		return err_set(ERR_FAILED, "out of memory");
+	}
+	return 0;
+}
+
+static struct journal_entry *
+journal_find(const struct journal *j, size_t line, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < j->count; i++)
+		if (j->entries[i].line == line &&
+		    strcmp(j->entries[i].role, role) == 0)
+			return &j->entries[i];
+	return NULL;
+}
+
+/* Remember DOC (one parsed line) as the latest state of its role. */
+static int
+journal_remember(struct journal *j, json_t *doc)
+{
+	struct journal_entry *e, *grown;
+	const char *role = NULL, *state = NULL, *serial = NULL, *sha256 = NULL;
+	const char *not_after = NULL;
+	json_int_t line = 0;
+	size_t i;
+
+	if (json_unpack(doc, "{s:I, s:s, s:s, s?:s, s?:s, s?:s}", "line", &line,
+			"role", &role, "state", &state, "serial", &serial,
+			"sha256", &sha256, "not_after", &not_after) != 0 ||
+	    line <= 0)
+		return err_set(ERR_USAGE, "journal %s: a line that is not a "
+			       "record of this program", j->path);
+	for (i = 0; i < JOURNAL_NSTATES; i++)
+		if (strcmp(state, journal_names[i]) == 0)
+			break;
+	if (i == JOURNAL_NSTATES)
+		return err_set(ERR_USAGE, "journal %s: unknown state '%s'",
+			       j->path, state);
+	if ((e = journal_find(j, (size_t)line, role)) == NULL) {
+		grown = realloc(j->entries, (j->count + 1) * sizeof(*grown));
+		if (grown == NULL)
+			return err_set(ERR_FAILED, "out of memory");
+		j->entries = grown;
+		e = &j->entries[j->count];
+		memset(e, 0, sizeof(*e));
+		e->line = (size_t)line;
+		if ((e->role = util_strdup(role)) == NULL)
+			return -1;
+		j->count++;
+	}
+	e->state = (enum journal_state)i;
+	return journal_cert_copy(&e->cert, serial, sha256, not_after);
+}
+
+/* Read what an earlier run wrote; DIGEST must match its first line. The
+ * last line, cut short by a crash, is cut off the file too. */
+static int
+journal_read(struct journal *j, const unsigned char digest[32])
+{
+	unsigned char *data = NULL;
+	char *hex = util_hex(digest, 32), *p, *nl;
+	const char *recorded = NULL;
+	json_t *doc = NULL;
+	size_t len = 0, lineno = 0, good = 0;
+	int rc = -1;
+
+	if (hex == NULL)
+		goto out;
+	if (util_read_file(j->path, JOURNAL_MAX_BYTES, &data, &len) < 0)
+		goto out;
+	for (p = (char *)data; (nl = memchr(p, '\n', len - (size_t)(p - (char *)data)))
+	     != NULL; p = nl + 1) {
+		lineno++;
+		json_decref(doc);
+		if ((doc = json_loadb(p, (size_t)(nl - p), 0, NULL)) == NULL) {
+			err_set(ERR_USAGE, "journal %s:%zu: not a JSON line",
+				j->path, lineno);
+			goto out;
+		}
+		if (lineno == 1) {
+			if (json_unpack(doc, "{s:s}", "manifest", &recorded) != 0) {
+				err_set(ERR_USAGE, "journal %s: not a p11enroll "
+					"batch journal", j->path);
+				goto out;
+			}
+			if (strcmp(recorded, hex) != 0) {
+				err_set(ERR_USAGE, "journal %s belongs to another "
+					"manifest (SHA-256 %s); give a new journal "
+					"for this one", j->path, recorded);
+				goto out;
+			}
+		} else if (journal_remember(j, doc) < 0) {
+			goto out;
+		}
+		good = (size_t)(nl + 1 - (char *)data);
+	}
+	if (good < len && ftruncate(j->fd, (off_t)good) == -1) {
+		err_set(ERR_FAILED, "journal %s: cannot drop its cut-off last "
+			"line: %s", j->path, strerror(errno));
+		goto out;
+	}
+	if (lineno == 0) {
+		/* Empty or only a cut-off header: start it again. */
+		json_decref(doc);
+		doc = json_pack("{s:s}", "manifest", hex);
+		if (doc == NULL || json_dumpfd(doc, j->fd, JSON_COMPACT) != 0 ||
+		    write(j->fd, "\n", 1) != 1 || fdatasync(j->fd) != 0) {
+			err_set(ERR_FAILED, "journal %s: cannot write: %s",
+				j->path, strerror(errno));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(doc);
+	free(data);
+	free(hex);
+	return rc;
+}
+
+int
+journal_open(const char *path, const unsigned char digest[32],
+	     struct journal **out)
+{
+	struct journal *j = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->path = util_strdup(path)) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (j->fd == -1) {
+		err_set(ERR_USAGE, "journal %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (flock(j->fd, LOCK_EX | LOCK_NB) == -1) {
+		err_set(ERR_FAILED, "journal %s is in use by another batch",
+			path);
+		goto out;
+	}
+	if (journal_read(j, digest) < 0)
+		goto out;
+	*out = j;
+	j = NULL;
+	rc = 0;
+out:
+	journal_free(j);
+	return rc;
+}
+
+enum journal_state
+journal_state(const struct journal *j, size_t line, const char *role,
+	      struct journal_cert *cert)
+{
+	const struct journal_entry *e = journal_find(j, line, role);
+
+	if (cert != NULL)
+		memset(cert, 0, sizeof(*cert));
+	if (e == NULL)
+		return JOURNAL_NONE;
+	if (cert != NULL)
+		(void)journal_cert_copy(cert, e->cert.serial, e->cert.sha256,
+					e->cert.not_after);
+	return e->state;
+}
+
+int
+journal_record(struct journal *j, size_t line, const char *token,
+	       const char *role, enum journal_state state,
+	       const struct journal_cert *cert, const char *message)
+{
+	static const struct journal_cert none = { NULL, NULL, NULL };
+	char *text = NULL;
+	json_t *doc = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (cert == NULL)
+		cert = &none;
+	doc = json_pack("{s:I, s:s, s:s, s:s, s:s*, s:s*, s:s*, s:s*}", "line",
+			(json_int_t)line, "token", token, "role", role, "state",
+			journal_names[state], "serial", cert->serial, "sha256",
+			cert->sha256, "not_after", cert->not_after, "error",
+			message);
+	if (doc == NULL || (text = json_dumps(doc, JSON_COMPACT)) == NULL) {
+		err_set(ERR_FAILED, "journal %s: cannot encode a record", j->path);
+		goto out;
+	}
+	/* One write per record, so that a crash cuts at most the last one. */
+	len = strlen(text);
+	text[len] = '\n';
+	if (write(j->fd, text, len + 1) != (ssize_t)(len + 1) ||
+	    fdatasync(j->fd) != 0) {
+		err_set(ERR_FAILED, "journal %s: cannot write: %s", j->path,
+			strerror(errno));
+		goto out;
+	}
+	if (journal_remember(j, doc) < 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(doc);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* manifest.h - the batch manifest: CSV (RFC 4180, read with libcsv) with
+ * a header row. Column "token" selects the token (label, serial or
+ * pkcs11: URI), column "roles" names its roles and role sets (separated
+ * by blanks), optional column "pin_source" gives the row's PIN source;
+ * every other column is a template variable of the row.
+ */
+#ifndef P11E_MANIFEST_H
+#define P11E_MANIFEST_H
+
+#include <stddef.h>
+
+#include "template.h"
+
+#define MANIFEST_MAX_BYTES (16 * 1024 * 1024)
+#define MANIFEST_MAX_FIELD 4096
+
+struct manifest_row {
+	size_t line;            /* where the row is in the file */
+	char *token;
+	char **roles;           /* NULL-terminated, as written */
+	size_t nroles;
+	char *pin_source;       /* NULL: the command's */
+	struct vars *vars;      /* the other columns; an empty cell is unset */
+};
+
+struct manifest {
+	struct manifest_row *rows;
+	size_t nrows;
+	size_t column_token, column_roles, column_pin_source;   /* from 1;
+						 * 0: no such column */
+	unsigned char digest[32];       /* SHA-256 of the file */
+};
+
+/* Read and check the manifest at PATH. Every error is ERR_USAGE and reads
+ * "PATH:LINE:COLUMN: what is wrong" (COLUMN counts fields from 1). */
+int manifest_load(const char *path, struct manifest **out);
+
+/* NULL is fine. */
+void manifest_free(struct manifest *m);
+
+#endif
