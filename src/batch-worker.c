@@ -14,6 +14,7 @@
 #include "enroll.h"
 #include "err.h"
 #include "pin.h"
+#include "pin-mailer.h"
 #include "token.h"
 
 struct batch_worker {
@@ -66,19 +67,109 @@ out:
 	return rc;
 }
 
+/* Log in to ROW's token T with KNOWN (the PIN this run set, or read from
+ * the mailer), else as batch_worker_pin() says. */
 static int
 batch_worker_login(const struct batch_worker *w, const struct manifest_row *row,
-		   struct token *t)
+		   struct token *t, const char *known)
 {
 	char *pin = NULL;
 	int rc;
 
 	if (!token_needs_login(t))
 		return 0;
+	if (known != NULL)
+		return token_login(t, known);
 	if (batch_worker_pin(w, row, t, &pin) < 0)
 		return -1;
 	rc = token_login(t, pin);
 	pin_free(pin);
+	return rc;
+}
+
+/* The new user PIN of ROW's blank token INFO: at random into the mailer
+ * (synced first), else from the row's PIN source or the batch's PIN. */
+static int
+batch_worker_new_pin(const struct batch_worker *w, const struct manifest_row *row,
+		     const struct token_info *info, char **pin)
+{
+	struct pin_source src = { PIN_PROMPT, NULL };
+	char what[96];
+	int rc = -1;
+
+	*pin = NULL;
+	if (w->job->pin_mailer_fd >= 0) {
+		if (pin_generate(PIN_MAILER_DIGITS, pin) < 0 ||
+		    pin_mailer_write(w->job->pin_mailer_fd, info->label,
+				     info->serial, *pin) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if (row->pin_source == NULL) {
+		if (w->job->pin == NULL) {
+			err_set(ERR_USAGE, "no user PIN for the new token %s: give "
+				"--pin-mailer, --pin-source or a pin_source column",
+				info->label);
+			goto out;
+		}
+		if ((*pin = strdup(w->job->pin)) == NULL) {
+			err_set(ERR_FAILED, "out of memory");
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	snprintf(what, sizeof(what), "user PIN of token %s", info->label);
+	if (pin_source_parse(row->pin_source, &src) < 0 ||
+	    pin_source_read(&src, what, NULL, NULL, pin) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		pin_free(*pin);
+		*pin = NULL;
+	}
+	pin_source_clear(&src);
+	return rc;
+}
+
+/* A row with an init_label: its token initialised (now, or by an earlier
+ * run: it then has the label) with a user PIN. *PIN is that PIN when this
+ * run knows it: set now, or read back from the mailer. */
+static int
+batch_worker_init(const struct batch_worker *w, const struct manifest_row *row,
+		  char **pin)
+{
+	struct module *m = w->module;
+	struct token_info info;
+	int rc = -1;
+
+	*pin = NULL;
+	memset(&info, 0, sizeof(info));
+	if (token_select(m, row->init_label, &info, NULL, NULL) < 0 ||
+	    !(info.flags & CKF_TOKEN_INITIALIZED)) {
+		free(info.uri);
+		if (token_init(m, row->token, row->init_label, w->job->so_pin,
+			       &info) < 0)
+			goto out;
+	}
+	if (!(info.flags & CKF_USER_PIN_INITIALIZED)) {
+		if (batch_worker_new_pin(w, row, &info, pin) < 0 ||
+		    token_init_user_pin(m, &info, w->job->so_pin, *pin) < 0)
+			goto out;
+	} else if (w->job->pin_mailer_fd >= 0 &&
+		   pin_mailer_lookup(w->job->pin_mailer, info.label, info.serial,
+				     pin) < 0) {
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0) {
+		pin_free(*pin);
+		*pin = NULL;
+	}
+	free(info.uri);
 	return rc;
 }
 
@@ -238,6 +329,7 @@ batch_worker_row(struct batch_worker *w, size_t index)
 {
 	const struct manifest_row *row = w->job->rows[index].row;
 	struct token *t = NULL;
+	char *pin = NULL;
 	json_t *end;
 	int rc = -1;
 
@@ -246,10 +338,15 @@ batch_worker_row(struct batch_worker *w, size_t index)
 		err_set(ERR_FAILED, "%s", w->module_error);
 		goto end;
 	}
-	if (token_open(w->module, row->token, w->job->lock_dir, &t) < 0 ||
-	    batch_worker_login(w, row, t) < 0 ||
+	if (row->init_label != NULL && batch_worker_init(w, row, &pin) < 0)
+		goto end;
+	if (token_open(w->module, row->init_label != NULL ? row->init_label :
+		       row->token, w->job->lock_dir, &t) < 0 ||
+	    batch_worker_login(w, row, t, pin) < 0 ||
 	    (batch_worker_resumes(w, index) && batch_worker_repair(t) < 0))
 		goto end;
+	pin_free(pin);
+	pin = NULL;
 	if (batch_worker_roles(w, index, t) < 0) {
 		token_close(t);
 		return -1;
@@ -257,6 +354,7 @@ batch_worker_row(struct batch_worker *w, size_t index)
 	err_clear();
 	rc = 0;
 end:
+	pin_free(pin);
 	token_close(t);
 	end = json_pack("{s:I, s:b, s:s*}", "row", (json_int_t)index, "end", 1,
 			"error", rc < 0 ? err_message() : NULL);

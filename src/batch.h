@@ -34,6 +34,9 @@ struct batch_job {
 	const char *module_path;
 	const char *lock_dir;
 	const char *pin;        /* for rows without a pin_source; may be NULL */
+	const char *so_pin;     /* for rows with an init_label */
+	int pin_mailer_fd;      /* -1: new user PINs come from the PIN sources */
+	const char *pin_mailer; /* its path, to read a PIN back on a rerun */
 	struct ca *ca;
 	X509_STORE *trust;      /* may be NULL */
 	struct journal *journal;        /* may be NULL: nothing to resume */

@@ -17,6 +17,7 @@
 #include "journal.h"
 #include "manifest.h"
 #include "pin.h"
+#include "pin-mailer.h"
 #include "profile.h"
 #include "profile-set.h"
 #include "util.h"
@@ -136,12 +137,12 @@ cmd_batch_check_pin_source(const char *spec)
 static int
 cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 		  struct cmd_batch_profiles *cache, struct batch_row *rows,
-		  bool *need_pin)
+		  bool *need_pin, bool *need_so_pin)
 {
 	const char *dir = cmd_profiles_dir(b->g);
 	size_t i, j;
 
-	*need_pin = false;
+	*need_pin = *need_so_pin = false;
 	for (i = 0; i < m->nrows; i++) {
 		const struct manifest_row *row = &m->rows[i];
 
@@ -157,6 +158,15 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 					  m->column_pin_source);
 		if (row->pin_source == NULL)
 			*need_pin = true;
+		if (row->init_label != NULL)
+			*need_so_pin = true;
+		for (j = 0; row->init_label != NULL && j < i; j++)
+			if (m->rows[j].init_label != NULL &&
+			    strcmp(m->rows[j].init_label, row->init_label) == 0)
+				return err_set(ERR_USAGE, "%s:%zu:%zu: init_label '%s' "
+					       "is on line %zu already", b->manifest_path,
+					       row->line, m->column_init_label,
+					       row->init_label, m->rows[j].line);
 		if (cmd_batch_row_roles(dir, cache, row, &rows[i]) < 0) {
 			if (err_kind() != ERR_USAGE)
 				return -1;
@@ -331,8 +341,9 @@ cmd_batch_run(const struct cmd_batch *b)
 	struct batch_job job;
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
-	char *pin = NULL;
-	bool need_pin = false;
+	char *pin = NULL, *so_pin = NULL;
+	bool need_pin = false, need_so_pin = false;
+	int mailer = -1;
 	json_t *summary;
 	size_t i;
 	int status = EXIT_FAILED;
@@ -348,7 +359,7 @@ cmd_batch_run(const struct cmd_batch *b)
 		status = cmd_fail(g);
 		goto out;
 	}
-	if (cmd_batch_prepare(b, m, &cache, rows, &need_pin) < 0 ||
+	if (cmd_batch_prepare(b, m, &cache, rows, &need_pin, &need_so_pin) < 0 ||
 	    cmd_batch_open_report(b->report_path, &ctx.report) < 0 ||
 	    (b->journal_path != NULL &&
 	     journal_open(b->journal_path, m->digest, &journal) < 0)) {
@@ -358,15 +369,29 @@ cmd_batch_run(const struct cmd_batch *b)
 	if ((status = cmd_ca_open(g, b->ca, &ca)) != 0 ||
 	    (status = cmd_load_trust(g, b->trust_path, &trust)) != 0)
 		goto out;
-	if (need_pin && g->pin_source != NULL &&
-	    cmd_read_pin_source(g->pin_source, "user PIN of the tokens without "
-				"a pin_source", &pin) < 0) {
+	if (need_so_pin && g->so_pin_source == NULL) {
+		status = cmd_usage_error(g, "the manifest has rows to initialise: "
+					 "give the security officer PIN with "
+					 "--so-pin-source");
+		goto out;
+	}
+	if ((b->pin_mailer_path != NULL &&
+	     pin_mailer_open(b->pin_mailer_path, &mailer) < 0) ||
+	    (need_pin && g->pin_source != NULL &&
+	     cmd_read_pin_source(g->pin_source, "user PIN of the tokens without "
+				 "a pin_source", &pin) < 0) ||
+	    (need_so_pin &&
+	     cmd_read_pin_source(g->so_pin_source, "security officer PIN of the "
+				 "tokens to initialise", &so_pin) < 0)) {
 		status = cmd_fail(g);
 		goto out;
 	}
 	job.module_path = cmd_module_path(g);
 	job.lock_dir = cmd_lock_dir();
 	job.pin = pin;
+	job.so_pin = so_pin;
+	job.pin_mailer_fd = mailer;
+	job.pin_mailer = b->pin_mailer_path;
 	job.ca = ca;
 	job.trust = trust;
 	job.journal = journal;
@@ -406,6 +431,9 @@ out:
 		status = cmd_fail(g);
 	}
 	pin_free(pin);
+	pin_free(so_pin);
+	if (mailer >= 0)
+		close(mailer);
 	for (i = 0; rows != NULL && i < m->nrows; i++)
 		free(rows[i].profiles);
 	free(rows);

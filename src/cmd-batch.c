@@ -22,7 +22,7 @@
 #include "profile-set.h"
 #include "util.h"
 
-enum { OPT_JOURNAL = 1600, OPT_REPORT, OPT_TRUST, OPT_JOBS };
+enum { OPT_JOURNAL = 1600, OPT_REPORT, OPT_TRUST, OPT_PIN_MAILER };
 
 struct batch_opts {
 	const struct global_opts *g;
@@ -30,6 +30,7 @@ struct batch_opts {
 	const char *journal;
 	const char *report;
 	const char *trust;
+	const char *pin_mailer;
 	int jobs;
 };
 
@@ -39,6 +40,7 @@ static const struct option batch_long[] = {
 	{ "journal", required_argument, NULL, OPT_JOURNAL },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "trust", required_argument, NULL, OPT_TRUST },
+	{ "pin-mailer", required_argument, NULL, OPT_PIN_MAILER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -64,6 +66,7 @@ cmd_batch_option(void *ctx, int opt, const char *arg)
 	case OPT_JOURNAL: o->journal = arg; return 0;
 	case OPT_REPORT: o->report = arg; return 0;
 	case OPT_TRUST: o->trust = arg; return 0;
+	case OPT_PIN_MAILER: o->pin_mailer = arg; return 0;
 	default: return cmd_usage_error(o->g, "unknown option");
 	}
 }
@@ -100,6 +103,7 @@ cmd_batch(struct global_opts *g, int argc, char **argv)
 	run.report_path = o.report;
 	run.journal_path = o.journal;
 	run.trust_path = o.trust;
+	run.pin_mailer_path = o.pin_mailer;
 	run.jobs = o.jobs;
 	run.ca = &o.ca;
 	status = cmd_batch_run(&run);

@@ -12,6 +12,7 @@ struct cmd_batch {
 	const char *report_path;        /* NULL: none */
 	const char *journal_path;       /* NULL: none */
 	const char *trust_path;         /* NULL: none */
+	const char *pin_mailer_path;    /* NULL: none */
 	const struct cmd_ca *ca;
 	int jobs;
 };

@@ -147,5 +147,6 @@ int cmd_profile(struct global_opts *g, int argc, char **argv);
 int cmd_renew(struct global_opts *g, int argc, char **argv);
 int cmd_remove(struct global_opts *g, int argc, char **argv);
 int cmd_batch(struct global_opts *g, int argc, char **argv);
+int cmd_init_token(struct global_opts *g, int argc, char **argv);
 
 #endif

@@ -8,6 +8,8 @@
 const struct command cmd_table[] = {
 	{ "tokens", "tokens",
 	  "list slots and tokens", cmd_tokens },
+	{ "init-token", "init-token --label LABEL [--pin-mailer FILE]",
+	  "initialise a blank token and set its user PIN", cmd_init_token },
 	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE] [--wait SECONDS]",
 	  "for each role: key, request, CA, check, write back", cmd_enroll },
 	{ "request", "request ROLE --out FILE [--set NAME=VALUE]...",
@@ -20,7 +22,8 @@ const struct command cmd_table[] = {
 	  "new key and certificate for one role; the old pair goes after", cmd_renew },
 	{ "remove", "remove ROLE [--yes] [--retired]",
 	  "delete one role's keys, certificates and waiting request", cmd_remove },
-	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]",
+	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
+	  "        [--pin-mailer FILE]",
 	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch },
 	{ "profile", "profile list | show NAME | lint FILE...",
 	  "the roles and role sets, one profile, the policy check", cmd_profile },

@@ -19,6 +19,7 @@ enum manifest_column {
 	MANIFEST_TOKEN,
 	MANIFEST_ROLES,
 	MANIFEST_PIN_SOURCE,
+	MANIFEST_INIT_LABEL,
 	MANIFEST_VARIABLE,
 };
 
@@ -30,6 +31,7 @@ static const struct {
 	{ "token", MANIFEST_TOKEN, true },
 	{ "roles", MANIFEST_ROLES, true },
 	{ "pin_source", MANIFEST_PIN_SOURCE, false },
+	{ "init_label", MANIFEST_INIT_LABEL, false },
 };
 
 #define MANIFEST_NCOLUMNS (sizeof(manifest_columns) / sizeof(manifest_columns[0]))
@@ -157,6 +159,8 @@ manifest_take_header(struct manifest_reader *r)
 			r->m->column_roles = i + 1;
 		else if (r->kinds[i] == MANIFEST_PIN_SOURCE)
 			r->m->column_pin_source = i + 1;
+		else if (r->kinds[i] == MANIFEST_INIT_LABEL)
+			r->m->column_init_label = i + 1;
 		if (r->kinds[i] != MANIFEST_VARIABLE)
 			continue;
 		free(assignment);
@@ -168,8 +172,9 @@ manifest_take_header(struct manifest_reader *r)
 		sprintf(assignment, "%s=", r->fields[i]);
 		if (vars_set(check, assignment) < 0) {
 			manifest_fail(r, i + 1, "column '%s' is neither token, "
-				      "roles nor pin_source, and not a template "
-				      "variable name (letters, digits and '_')",
+				      "roles, pin_source nor init_label, and not a "
+				      "template variable name (letters, digits "
+				      "and '_')",
 				      r->fields[i]);
 			goto out;
 		}
@@ -233,6 +238,7 @@ manifest_row_clear(struct manifest_row *row)
 		free(row->roles[i]);
 	free(row->roles);
 	free(row->pin_source);
+	free(row->init_label);
 	vars_free(row->vars);
 	memset(row, 0, sizeof(*row));
 }
@@ -272,6 +278,16 @@ manifest_take_row(struct manifest_reader *r)
 			break;
 		case MANIFEST_PIN_SOURCE:
 			if (*cell != '\0' && (row.pin_source = strdup(cell)) == NULL)
+				goto nomem;
+			break;
+		case MANIFEST_INIT_LABEL:
+			if (strlen(cell) > 32) {
+				manifest_fail(r, i + 1, "init_label '%s' is longer "
+					      "than a token label may be (32 bytes)",
+					      cell);
+				goto out;
+			}
+			if (*cell != '\0' && (row.init_label = strdup(cell)) == NULL)
 				goto nomem;
 			break;
 		case MANIFEST_VARIABLE:

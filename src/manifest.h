@@ -1,8 +1,9 @@
 /* manifest.h - the batch manifest: CSV (RFC 4180, read with libcsv) with
  * a header row. Column "token" selects the token (label, serial or
  * pkcs11: URI), column "roles" names its roles and role sets (separated
- * by blanks), optional column "pin_source" gives the row's PIN source;
- * every other column is a template variable of the row.
+ * by blanks), optional column "pin_source" gives the row's PIN source
+ * and optional column "init_label" the label to initialise a blank token
+ * with; every other column is a template variable of the row.
  */
 #ifndef P11E_MANIFEST_H
 #define P11E_MANIFEST_H
@@ -20,14 +21,15 @@ struct manifest_row {
 	char **roles;           /* NULL-terminated, as written */
 	size_t nroles;
 	char *pin_source;       /* NULL: the command's */
+	char *init_label;       /* NULL: the token is initialised already */
 	struct vars *vars;      /* the other columns; an empty cell is unset */
 };
 
 struct manifest {
 	struct manifest_row *rows;
 	size_t nrows;
-	size_t column_token, column_roles, column_pin_source;   /* from 1;
-						 * 0: no such column */
+	size_t column_token, column_roles, column_pin_source,
+	       column_init_label;       /* from 1; 0: no such column */
 	unsigned char digest[32];       /* SHA-256 of the file */
 };
 

@@ -361,48 +361,33 @@ out:
 	return rc;
 }
 
-/* Keep the URI's PIN attributes for the login that follows. */
-static int
-token_keep_uri_pin(struct token *t, P11KitUri *uri)
-{
-	const char *value = p11_kit_uri_get_pin_value(uri);
-	const char *source = p11_kit_uri_get_pin_source(uri);
-
-	if (value != NULL && (t->pin_value = util_strdup(value)) == NULL)
-		return -1;
-	if (source != NULL && (t->pin_source = util_strdup(source)) == NULL)
-		return -1;
-	return 0;
-}
-
 int
-token_open(struct module *m, const char *selector, const char *lock_dir,
-	   struct token **out)
+token_select(struct module *m, const char *selector, struct token_info *out,
+	     char **pin_value, char **pin_source)
 {
 	struct token_info *infos = NULL;
-	struct token *t = NULL;
 	P11KitUri *uri = NULL;
 	bool *chosen = NULL;
 	size_t n = 0, i, matches = 0, pick = 0;
 	char list[2048];
-	CK_RV rv;
+	const char *value, *source;
 	int rc = -1;
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
+	if (pin_value != NULL)
+		*pin_value = NULL;
+	if (pin_source != NULL)
+		*pin_source = NULL;
 	if (token_parse_selector(selector, &uri) < 0 || token_list(m, &infos, &n) < 0)
 		goto out;
 	if (n == 0) {
 		err_set(ERR_FAILED, "no token is present in %s", m->path);
 		goto out;
 	}
-	chosen = calloc(n, sizeof(*chosen));
-	t = calloc(1, sizeof(*t));
-	if (chosen == NULL || t == NULL) {
+	if ((chosen = calloc(n, sizeof(*chosen))) == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
-	t->lock_fd = -1;
-	t->module = m;
 	for (i = 0; i < n; i++) {
 		chosen[i] = token_matches(m, uri, &infos[i]);
 		if (chosen[i]) {
@@ -422,14 +407,54 @@ token_open(struct module *m, const char *selector, const char *lock_dir,
 				selector ? "'" : "", matches, list);
 		goto out;
 	}
-	t->info = infos[pick];
+	value = p11_kit_uri_get_pin_value(uri);
+	source = p11_kit_uri_get_pin_source(uri);
+	if ((pin_value != NULL && value != NULL &&
+	     (*pin_value = util_strdup(value)) == NULL) ||
+	    (pin_source != NULL && source != NULL &&
+	     (*pin_source = util_strdup(source)) == NULL))
+		goto out;
+	*out = infos[pick];
 	infos[pick].uri = NULL;
+	rc = 0;
+out:
+	if (rc < 0 && pin_value != NULL) {
+		free(*pin_value);
+		*pin_value = NULL;
+	}
+	if (rc < 0 && pin_source != NULL) {
+		free(*pin_source);
+		*pin_source = NULL;
+	}
+	free(chosen);
+	token_info_free_array(infos, n);
+	p11_kit_uri_free(uri);
+	return rc;
+}
+
+int
+token_open(struct module *m, const char *selector, const char *lock_dir,
+	   struct token **out)
+{
+	struct token *t = NULL;
+	CK_RV rv;
+	int rc = -1;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	t->lock_fd = -1;
+	t->module = m;
+	if (token_select(m, selector, &t->info, &t->pin_value, &t->pin_source) < 0)
+		goto out;
 	if (!(t->info.flags & CKF_TOKEN_INITIALIZED)) {
 		err_set(ERR_FAILED, "the token in slot %lu is not initialised; "
 			"initialise it first", (unsigned long)t->info.slot);
 		goto out;
 	}
-	if (token_keep_uri_pin(t, uri) < 0 || token_lock(t, lock_dir) < 0)
+	if (token_lock(t, lock_dir) < 0)
 		goto out;
 	rv = m->fn->C_OpenSession(t->info.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 				  NULL, NULL, &t->session);
@@ -443,9 +468,6 @@ token_open(struct module *m, const char *selector, const char *lock_dir,
 	rc = 0;
 out:
 	token_close(t);
-	free(chosen);
-	token_info_free_array(infos, n);
-	p11_kit_uri_free(uri);
 	return rc;
 }
 

@@ -51,6 +51,25 @@ void token_info_free_array(struct token_info *infos, size_t count);
 int token_open(struct module *m, const char *selector, const char *lock_dir,
 	       struct token **out);
 
+/* The token SELECTOR picks (as token_open() picks it, initialised or
+ * not), without opening it; the selector URI's pin-value and pin-source
+ * go to *PIN_VALUE and *PIN_SOURCE when those are not NULL. */
+int token_select(struct module *m, const char *selector, struct token_info *out,
+		 char **pin_value, char **pin_source);
+
+/* Initialise the blank token SELECTOR picks with LABEL and the security
+ * officer PIN SO_PIN; a token already initialised is refused, since
+ * initialising wipes it, and so is LABEL when another token has it. *OUT
+ * is the token as it is afterwards (a module may move it to another
+ * slot). */
+int token_init(struct module *m, const char *selector, const char *label,
+	       const char *so_pin, struct token_info *out);
+
+/* Set the user PIN of the token INFO names, logged in as its security
+ * officer with SO_PIN. */
+int token_init_user_pin(struct module *m, const struct token_info *info,
+			const char *so_pin, const char *user_pin);
+
 /* Log out, close the session, release the lock; NULL is fine. */
 void token_close(struct token *t);
 

@@ -185,7 +185,8 @@ SLOW="exec:$FIXTURES/ca-slow.sh 0.4 $WORK/ca"
 
 # started_lines: how many roles the journal has seen start.
 started_lines() {
-	grep -c '"state":"started"' "$WORK/j8" 2>/dev/null || echo 0
+	_c=$(grep -c '"state":"started"' "$WORK/j8" 2>/dev/null)
+	echo "${_c:-0}"
 }
 
 # run_and_kill K: start the batch, SIGKILL it once the journal shows K
@@ -230,6 +231,46 @@ lines = [json.loads(l) for l in open(sys.argv[1])]
 assert all(r["state"] == "done" for r in lines[:-1]), lines
 assert lines[-1]["summary"]["failed"] == 0, lines[-1]
 ' "$WORK/r8"
+
+# ---- blank tokens initialised in the same run -------------------------------
+
+SO_FILE=$WORK/so.pin
+( umask 077; printf '%s\n' "$SO_PIN" >"$SO_FILE" )
+tokens 1 plain
+blank=$(softhsm2-util --show-slots | awk '
+	/^Slot [0-9]+/ { slot = $2 }
+	/Initialized: *no/ { print slot; exit }')
+printf 'token,init_label,roles,cn\npkcs11:slot-id=%s,card01,tls-client,card01-user\nplain01,,tls-client,plain01-user\n' \
+	"$blank" >"$WORK/init.csv"
+# The first try meets a CA that refuses: card01 is initialised, its role
+# fails, and the PIN is in the mailer only.
+expect_status 3 "a batch that initialises a blank token, its CA refusing" \
+	p11e --so-pin-source "file:$SO_FILE" batch "$WORK/init.csv" \
+	--ca "exec:$FIXTURES/ca-exit.sh 2 not today" --pin-mailer "$WORK/mailer" \
+	--journal "$WORK/jinit" --report "$WORK/rinit"
+expect "the mailer is private (0600)" test "$(stat -c %a "$WORK/mailer")" = 600
+expect_grep "the mailer has card01's PIN" '^"card01","[0-9a-f]+","[0-9]{8}"$' "$WORK/mailer"
+pin=$(sed -n 's/^"card01","[0-9a-f]*","\([0-9]*\)"$/\1/p' "$WORK/mailer")
+cat "$WORK/out" "$WORK/err" "$WORK/jinit" "$WORK/rinit" >"$WORK/everything"
+expect_no_grep "the new PIN is not in the output, journal or report" "$pin" "$WORK/everything"
+expect_status 0 "the rerun with a CA that issues" \
+	p11e --so-pin-source "file:$SO_FILE" batch "$WORK/init.csv" --ca "$CA" \
+	--pin-mailer "$WORK/mailer" --journal "$WORK/jinit" --report "$WORK/rinit"
+expect "the rerun read the PIN back instead of setting a new one" \
+	test "$(grep -c '^"card01"' "$WORK/mailer")" = 1
+expect "the mailer's PIN logs in to card01 and its role is there (pkcs11-tool)" sh -c '
+	pkcs11-tool --module "$1" --token-label card01 --login --pin "$2" \
+		--list-objects 2>/dev/null | grep -q "label: *tls-client"' \
+	- "$SOFTHSM2_MODULE" "$pin"
+objects_of plain01 >"$WORK/plain01"
+expect_grep "the row without init_label used the PIN source" 'label: *tls-client' \
+	"$WORK/plain01"
+cat "$WORK/out" "$WORK/err" "$WORK/jinit" "$WORK/rinit" >"$WORK/everything"
+expect_no_grep "nor in the rerun's output, journal or report" "$pin" "$WORK/everything"
+expect_status 2 "rows to initialise need --so-pin-source" \
+	p11e batch "$WORK/init.csv" --ca "$CA"
+expect_grep "the refusal says so" 'give the security officer PIN with --so-pin-source' \
+	"$WORK/err"
 
 # ---- options --------------------------------------------------------------------
 
