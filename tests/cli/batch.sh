@@ -272,6 +272,21 @@ expect_status 2 "rows to initialise need --so-pin-source" \
 expect_grep "the refusal says so" 'give the security officer PIN with --so-pin-source' \
 	"$WORK/err"
 
+# ---- progress on a terminal ----------------------------------------------------
+
+# script(1) gives the batch a terminal; its stdout and stderr go to the
+# typescript.
+tokens 3 tty
+manifest "$WORK/mtty.csv" 3 tty
+expect "a batch on a terminal" script -qec "\"$P11ENROLL\" --pin-source file:$PIN_FILE \
+	batch $WORK/mtty.csv --ca 'exec:$TESTCA $WORK/ca'" "$WORK/typescript"
+expect_grep "a progress bar with the rows, the rate and the time left" \
+	'\[##########\.{20}\] 1/3 rows, [0-9.]+ rows/s, about [0-9]+m[0-9]{2}s left' \
+	"$WORK/typescript"
+expect_grep "the bar is redrawn in place" "$(printf '\r')\\[" "$WORK/typescript"
+expect_no_grep "no per-row lines on a terminal" '^line [0-9]+, token' "$WORK/typescript"
+expect_grep "the summary follows the bar" 'batch: 3 rows: 3 done' "$WORK/typescript"
+
 # ---- options --------------------------------------------------------------------
 
 expect_status 2 "-j 0 is refused" p11e batch "$WORK/m8.csv" --ca "$CA" -j 0
