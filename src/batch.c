@@ -17,6 +17,7 @@
 
 #include "batch-int.h"
 #include "err.h"
+#include "interrupt.h"
 #include "util.h"
 
 /* ---- the line protocol ---------------------------------------------- */
@@ -111,6 +112,7 @@ struct batch_state {
 	struct batch_child *children;
 	int nchildren;
 	pid_t self;
+	bool forwarded;                 /* a caught signal went to the workers */
 };
 
 static void
@@ -221,7 +223,9 @@ batch_spawn(struct batch_state *s, int n)
 		for (i = 0; i < s->nchildren; i++)
 			if (s->children[i].fd >= 0)
 				close(s->children[i].fd);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* If the batch dies, the worker ends its row as on SIGTERM:
+		 * undone, not cut off in the middle of a token write. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != s->self)
 			_exit(1);
 		batch_worker_main(s->job, s->plan, s->plan_off, sv[1]);
@@ -241,7 +245,9 @@ batch_hand_out(struct batch_state *s, struct batch_child *c)
 	char word[32];
 	size_t index;
 
-	if (s->next == s->nqueue) {
+	/* No new rows once a signal is caught: the rows that run finish
+	 * (or fail and clean up), and a rerun takes the rest. */
+	if (s->next == s->nqueue || interrupt_signal() != 0) {
 		close(c->fd);
 		c->fd = -1;
 		return 0;
@@ -412,11 +418,26 @@ batch_lost(struct batch_state *s, int n)
 			 "unexpectedly (exit %d)", WEXITSTATUS(status));
 	if (batch_row_report(s, c, why) < 0)
 		return -1;
-	if (s->next == s->nqueue)
+	if (s->next == s->nqueue || interrupt_signal() != 0)
 		return 0;
 	if (batch_spawn(s, n) < 0)
 		return -1;
 	return batch_hand_out(s, c);
+}
+
+/* A signal caught by the batch goes to every worker once, so that a
+ * SIGTERM sent to this process alone also ends their rows cleanly. */
+static void
+batch_forward_signal(struct batch_state *s)
+{
+	int i, sig = interrupt_signal();
+
+	if (sig == 0 || s->forwarded)
+		return;
+	s->forwarded = true;
+	for (i = 0; i < s->nchildren; i++)
+		if (s->children[i].fd >= 0 && s->children[i].pid > 0)
+			(void)kill(s->children[i].pid, sig);
 }
 
 /* Until every worker has ended. */
@@ -438,8 +459,10 @@ batch_loop(struct batch_state *s)
 		if (n == 0)
 			return 0;
 		r = poll(pfd, (nfds_t)n, -1);
-		if (r == -1 && errno == EINTR)
+		if (r == -1 && errno == EINTR) {
+			batch_forward_signal(s);
 			continue;
+		}
 		if (r == -1)
 			return err_set(ERR_FAILED, "poll: %s", strerror(errno));
 		for (i = 0; i < n; i++) {
@@ -514,6 +537,12 @@ batch_run(const struct batch_job *job, const struct batch_events *events)
 			goto out;
 	if (batch_loop(&s) < 0)
 		goto out;
+	if (interrupt_check() < 0) {
+		err_append("%s", job->journal != NULL ?
+			   "the journal has every row that ran: run the batch "
+			   "again to go on" : "the rows that ran are reported");
+		goto out;
+	}
 	rc = 0;
 out:
 	batch_state_clear(&s);

@@ -580,11 +580,16 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
 	struct curl_slist *headers = NULL, *more;
 	CURL *curl = NULL;
 	CURLcode code;
-	long ms = (long)cc->timeout_seconds * 1000;
+	const struct ca_http_opts opts = {
+		.redir_protocols = cc->redir_protocols,
+		.max_redirects = CA_CFSSL_MAX_REDIRECTS,
+		.timeout_ms = (long)cc->timeout_seconds * 1000,
+		.max_answer = cc->max_answer,
+		.tls_trust = cc->tls_trust,
+	};
 	int rc = -1;
 
 	*status = 0;
-	body->max = cc->max_answer;
 	if ((curl = curl_easy_init()) == NULL ||
 	    (headers = curl_slist_append(NULL, "Content-Type: "
 					 "application/json")) == NULL ||
@@ -594,30 +599,13 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
 		goto out;
 	}
 	headers = more;
+	if (ca_http_setup(curl, &opts, body, errbuf) < 0)
+		goto out;
 	if (curl_easy_setopt(curl, CURLOPT_URL, cc->endpoint) ||
-	    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") ||
-	    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
-			     cc->redir_protocols) ||
-	    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L) ||
-	    curl_easy_setopt(curl, CURLOPT_MAXREDIRS,
-			     (long)CA_CFSSL_MAX_REDIRECTS) ||
-	    curl_easy_setopt(curl, CURLOPT_POSTREDIR, CURL_REDIR_POST_ALL) ||
-	    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) ||
-	    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ms) ||
-	    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, ms) ||
-	    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-			     (curl_off_t)cc->max_answer) ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ca_http_write) ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body) ||
-	    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) ||
-	    curl_easy_setopt(curl, CURLOPT_USERAGENT, "p11enroll") ||
 	    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) ||
 	    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request) ||
 	    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			     (curl_off_t)strlen(request)) ||
-	    (cc->tls_trust != NULL &&
-	     (curl_easy_setopt(curl, CURLOPT_CAINFO, cc->tls_trust) ||
-	      curl_easy_setopt(curl, CURLOPT_CAPATH, NULL)))) {
+			     (curl_off_t)strlen(request))) {
 		err_set(ERR_FAILED, "cannot set up the HTTP client");
 		goto out;
 	}

@@ -14,6 +14,21 @@ struct ca_http_body {
 	bool overflow;
 };
 
+/* The options both backends set on a transfer. */
+struct ca_http_opts {
+	const char *redir_protocols;    /* where a redirect may go */
+	long max_redirects;
+	long timeout_ms;                /* connect and whole transfer */
+	size_t max_answer;
+	const char *tls_trust;          /* CA file for https, or NULL */
+};
+
+/* Set up CURL for one transfer into BODY, with libcurl's message in ERRBUF
+ * (CURL_ERROR_SIZE bytes). A caught SIGINT/SIGTERM/SIGHUP aborts the
+ * transfer. -1 on a failure, recorded. */
+int ca_http_setup(CURL *curl, const struct ca_http_opts *o,
+		  struct ca_http_body *body, char *errbuf);
+
 /* libcurl's write callback for a body: refuses (and so ends the
  * transfer) past the size limit, setting overflow. */
 size_t ca_http_write(char *ptr, size_t size, size_t nmemb, void *userdata);

@@ -34,6 +34,7 @@
 #include "ca-scep-msg.h"
 #include "csr.h"
 #include "err.h"
+#include "interrupt.h"
 #include "util.h"
 
 /* Between CertPolls while the CA says PENDING. */
@@ -279,6 +280,13 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 	     int64_t deadline, struct ca_http_body *body, long *status)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
+	struct ca_http_opts opts = {
+		/* Never from https down to http. */
+		.redir_protocols = cs->https ? "https" : "http,https",
+		.max_redirects = CA_SCEP_MAX_REDIRECTS,
+		.max_answer = cs->max_answer,
+		.tls_trust = cs->tls_trust,
+	};
 	struct curl_slist *headers = NULL;
 	CURL *curl = NULL;
 	CURLcode code;
@@ -288,7 +296,6 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 
 	*status = 0;
 	ca_scep_body_free(body);
-	body->max = cs->max_answer;
 	if ((left = deadline - util_now_ms()) <= 0) {
 		err_set(ERR_FAILED, "the CA could not be reached within %d "
 			"seconds", cs->timeout_seconds);
@@ -300,27 +307,10 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 	}
 	if (ca_scep_url(cs, curl, operation, message, &url) < 0)
 		goto out;
-	if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") ||
-	    /* Never from https down to http. */
-	    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
-			     cs->https ? "https" : "http,https") ||
-	    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L) ||
-	    curl_easy_setopt(curl, CURLOPT_MAXREDIRS,
-			     (long)CA_SCEP_MAX_REDIRECTS) ||
-	    curl_easy_setopt(curl, CURLOPT_POSTREDIR, CURL_REDIR_POST_ALL) ||
-	    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) ||
-	    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)left) ||
-	    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)left) ||
-	    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-			     (curl_off_t)cs->max_answer) ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ca_http_write) ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body) ||
-	    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) ||
-	    curl_easy_setopt(curl, CURLOPT_USERAGENT, "p11enroll") ||
-	    (cs->tls_trust != NULL &&
-	     (curl_easy_setopt(curl, CURLOPT_CAINFO, cs->tls_trust) ||
-	      curl_easy_setopt(curl, CURLOPT_CAPATH, NULL)))) {
+	opts.timeout_ms = (long)left;
+	if (ca_http_setup(curl, &opts, body, errbuf) < 0)
+		goto out;
+	if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK) {
 		err_set(ERR_FAILED, "cannot set up the HTTP client");
 		goto out;
 	}
@@ -640,7 +630,6 @@ static int
 ca_scep_wait(const struct ca_scep *cs, const struct ca_scep_msg *msg,
 	     int64_t deadline)
 {
-	struct timespec ts;
 	int64_t wait;
 
 	/* A second left over for the poll itself. */
@@ -652,11 +641,7 @@ ca_scep_wait(const struct ca_scep *cs, const struct ca_scep_msg *msg,
 			       "certificate yet (pending) after %d seconds; "
 			       "transactionID %s", cs->timeout_seconds,
 			       ca_scep_msg_transaction_id(msg));
-	ts.tv_sec = (time_t)(wait / 1000);
-	ts.tv_nsec = (long)(wait % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-	return 0;
+	return interrupt_sleep_ms(wait);
 }
 
 static int

@@ -10,6 +10,7 @@
 #include "ca.h"
 #include "ca-backend.h"
 #include "err.h"
+#include "interrupt.h"
 #include "util.h"
 
 struct ca {
@@ -135,7 +136,6 @@ static int
 ca_keep_asking(struct ca *ca, int rc, int64_t deadline, const char *csr_pem,
 	       const char *role, struct ca_reply *reply)
 {
-	struct timespec ts;
 	int64_t delay;
 	char *cookie;
 
@@ -145,10 +145,8 @@ ca_keep_asking(struct ca *ca, int rc, int64_t deadline, const char *csr_pem,
 		/* A CA that wants more time than is left is not asked again. */
 		if (util_now_ms() + delay > deadline)
 			break;
-		ts.tv_sec = (time_t)(delay / 1000);
-		ts.tv_nsec = (long)(delay % 1000) * 1000000L;
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
+		if (interrupt_sleep_ms(delay) < 0)
+			return -1;
 		cookie = reply->cookie;
 		reply->cookie = NULL;
 		ca_reply_clear(reply);

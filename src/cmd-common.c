@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "enroll.h"
 #include "err.h"
+#include "interrupt.h"
 #include "pin.h"
 #include "profile.h"
 #include "util.h"
@@ -261,10 +262,13 @@ cmd_prompt_pin(const char *what, void *ctx)
 	fclose(tty);
 	len = strcspn(buf, "\r\n");
 	buf[len] = '\0';
-	if (len == 0)
-		err_set(ERR_USAGE, "no %s was entered", what);
-	else if ((pin = strdup(buf)) == NULL)
-		err_set(ERR_FAILED, "out of memory");
+	/* Ctrl-C at the prompt ends the run, with the echo back on. */
+	if (interrupt_check() == 0) {
+		if (len == 0)
+			err_set(ERR_USAGE, "no %s was entered", what);
+		else if ((pin = strdup(buf)) == NULL)
+			err_set(ERR_FAILED, "out of memory");
+	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return pin;
 }

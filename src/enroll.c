@@ -11,6 +11,7 @@
 #include "certstore.h"
 #include "enroll.h"
 #include "err.h"
+#include "interrupt.h"
 #include "keygen.h"
 #include "util.h"
 #include "verify.h"
@@ -644,11 +645,12 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 		rc = enroll_resume(t, p, ca, trust, out);
 		goto out;
 	}
-	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+	if (interrupt_check() < 0 || enroll_check_free(t, p) < 0 ||
+	    profile_spec(p, vars, &spec) < 0)
 		goto out;
 	spec.challenge = ca_request_challenge(ca);
 	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
-	    csr_to_pem(n.req, &pem) < 0)
+	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0)
 		goto out;
 	rc = ca_submit(ca, pem, profile_role(p), &reply);
 	if (rc == CA_PENDING) {
@@ -658,7 +660,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 		rc = enroll_awaiting(p, &n.kp, ca, &reply, out);
 		goto out;
 	}
-	if (rc < 0 ||
+	if (rc < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL,
 				trust, &cert) < 0 ||
 	    enroll_write_pending(t, p, &n, cert) < 0 ||

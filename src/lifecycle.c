@@ -9,6 +9,7 @@
 
 #include "certstore.h"
 #include "err.h"
+#include "interrupt.h"
 #include "keygen.h"
 #include "lifecycle.h"
 #include "util.h"
@@ -345,9 +346,10 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	spec.challenge = ca_request_challenge(ca);
 	/* Until the switch, the old objects are not touched: any failure
 	 * before it leaves the role exactly as it was. */
-	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
-	    csr_to_pem(n.req, &pem) < 0 ||
-	    lifecycle_submit(ca, pem, p, &reply) < 0 ||
+	if (interrupt_check() < 0 ||
+	    enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0 ||
+	    lifecycle_submit(ca, pem, p, &reply) < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL, trust,
 				&cert) < 0 ||
 	    enroll_write_pending(t, p, &n, cert) < 0)

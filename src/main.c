@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "interrupt.h"
 
 const struct command cmd_table[] = {
 	{ "tokens", "tokens",
@@ -43,7 +44,12 @@ main(int argc, char **argv)
 	for (i = 0; i < cmd_count; i++) {
 		if (strcmp(cmd_table[i].name, argv[first]) == 0) {
 			g.command = cmd_table[i].name;
-			return cmd_table[i].run(&g, argc - first, argv + first);
+			/* A signal ends the command like a failure; once it
+			 * has cleaned up, the process ends by that signal. */
+			interrupt_catch();
+			status = cmd_table[i].run(&g, argc - first, argv + first);
+			interrupt_reraise();
+			return status;
 		}
 	}
 	return cmd_usage_error(&g, "unknown command '%s'", argv[first]);

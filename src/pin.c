@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "err.h"
+#include "interrupt.h"
 #include "pin.h"
 
 /* Longer than any token's ulMaxPinLen in practice. */
@@ -152,7 +153,7 @@ pin_read_line(int fd, char *buf, size_t *len)
 	*len = 0;
 	for (;;) {
 		got = read(fd, &c, 1);
-		if (got < 0 && errno == EINTR)
+		if (got < 0 && errno == EINTR && interrupt_signal() == 0)
 			continue;
 		if (got < 0)
 			goto out;

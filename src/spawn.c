@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "interrupt.h"
 #include "util.h"
 #include "spawn.h"
 
@@ -365,6 +366,10 @@ spawn_converse(const struct spawn_job *job, struct spawn_state *run)
 	deadline = util_now_ms() + (int64_t)job->timeout_seconds * 1000;
 	spawn_feed(run);
 	while (!run->reaped) {
+		if (interrupt_check() < 0) {
+			err_prefix("%s", job->what);
+			goto out;
+		}
 		left = deadline - util_now_ms();
 		if (left <= 0) {
 			err_set(ERR_FAILED, "%s: %s did not answer within "

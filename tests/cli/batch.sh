@@ -189,11 +189,13 @@ started_lines() {
 	echo "${_c:-0}"
 }
 
-# run_and_kill K: start the batch, SIGKILL it once the journal shows K
-# roles started (a role is then with the slow CA, its key pending).
+# run_and_kill K: start the batch in its own process group, SIGKILL the
+# whole group (the batch and its workers, as a crash of the machine would)
+# once the journal shows K roles started (a role is then with the slow CA,
+# its key pending).
 run_and_kill() {
-	"$P11ENROLL" --pin-source "file:$PIN_FILE" batch "$WORK/m8.csv" --ca "$SLOW" \
-		-j 2 --journal "$WORK/j8" >/dev/null 2>&1 &
+	setsid "$P11ENROLL" --pin-source "file:$PIN_FILE" batch "$WORK/m8.csv" \
+		--ca "$SLOW" -j 2 --journal "$WORK/j8" >/dev/null 2>&1 &
 	_pid=$!
 	_n=0
 	while [ "$(started_lines)" -lt "$1" ] && [ "$_n" -lt 300 ]; do
@@ -201,7 +203,7 @@ run_and_kill() {
 		_n=$((_n + 1))
 	done
 	sleep 0.1
-	kill -9 "$_pid" 2>/dev/null || :
+	kill -9 -- "-$_pid" 2>/dev/null || :
 	wait "$_pid" 2>/dev/null || :
 }
 
