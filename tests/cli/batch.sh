@@ -181,7 +181,8 @@ expect_grep "the certificate carries the value as written" \
 
 tokens 8 kill
 manifest "$WORK/m8.csv" 8 kill
-SLOW="exec:$FIXTURES/ca-slow.sh 0.4 $WORK/ca"
+mkdir "$WORK/at-ca"
+SLOW="exec:$FIXTURES/ca-slow.sh 1.5 $WORK/ca $WORK/at-ca"
 
 # started_lines: how many roles the journal has seen start.
 started_lines() {
@@ -189,22 +190,36 @@ started_lines() {
 	echo "${_c:-0}"
 }
 
+# at_ca: how many requests are with the slow CA now.
+at_ca() {
+	ls "$WORK/at-ca" | grep -c '^at-ca\.' || :
+}
+
 # run_and_kill K: start the batch in its own process group, SIGKILL the
 # whole group (the batch and its workers, as a crash of the machine would)
-# once the journal shows K roles started (a role is then with the slow CA,
-# its key pending).
+# once the journal shows K roles started and both workers have a request
+# with the slow CA (their keys pending). The kill lands while both wait
+# for the CA, never inside the module: SoftHSM writes a new object in
+# several steps, and a kill in between leaves a half-made object that no
+# label marks as ours.
 run_and_kill() {
 	setsid "$P11ENROLL" --pin-source "file:$PIN_FILE" batch "$WORK/m8.csv" \
 		--ca "$SLOW" -j 2 --journal "$WORK/j8" >/dev/null 2>&1 &
 	_pid=$!
 	_n=0
-	while [ "$(started_lines)" -lt "$1" ] && [ "$_n" -lt 300 ]; do
+	while { [ "$(started_lines)" -lt "$1" ] || [ "$(at_ca)" -lt 2 ]; } &&
+		[ "$_n" -lt 600 ]; do
 		sleep 0.05
 		_n=$((_n + 1))
 	done
-	sleep 0.1
 	kill -9 -- "-$_pid" 2>/dev/null || :
 	wait "$_pid" 2>/dev/null || :
+	# The helpers have process groups of their own.
+	for _f in "$WORK"/at-ca/at-ca.*; do
+		[ -e "$_f" ] || continue
+		kill -9 -- "-${_f##*.}" 2>/dev/null || :
+		rm -f "$_f"
+	done
 }
 
 pending_seen=0
