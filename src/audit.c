@@ -320,7 +320,7 @@ audit_key_state(struct audit_ctx *c)
 				 "when the CA asked to wait)");
 	if (strcmp(state, "retired") == 0)
 		return audit_add(c, "key-retired", POLICY_INFO, "kept by renew "
-				 "--keep-old; p11enroll remove --retired deletes it");
+				 "--keep-old; p11enroll remove --only-retired deletes it");
 	if (c->e->has_private && c->e->ncerts == 0)
 		return audit_add(c, "key-orphan", POLICY_WARNING, "a key pair with no "
 				 "certificate");

@@ -12,19 +12,30 @@
 #include "lifecycle.h"
 #include "profile.h"
 
-enum { OPT_YES = 1600, OPT_RETIRED };
+enum { OPT_YES = 1600, OPT_RETIRED, OPT_ONLY_RETIRED };
 
 struct remove_opts {
 	const struct global_opts *g;
 	bool yes;
-	bool retired;
+	enum lifecycle_scope scope;
 };
 
 static const struct option remove_long[] = {
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "retired", no_argument, NULL, OPT_RETIRED },
+	{ "only-retired", no_argument, NULL, OPT_ONLY_RETIRED },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int
+cmd_remove_scope(struct remove_opts *o, enum lifecycle_scope scope)
+{
+	if (o->scope != LIFECYCLE_ROLE && o->scope != scope)
+		return cmd_usage_error(o->g, "--retired and --only-retired "
+				       "exclude each other");
+	o->scope = scope;
+	return 0;
+}
 
 static int
 cmd_remove_option(void *ctx, int opt, const char *arg)
@@ -34,7 +45,8 @@ cmd_remove_option(void *ctx, int opt, const char *arg)
 	switch (opt) {
 	case 'y':
 	case OPT_YES: o->yes = true; return 0;
-	case OPT_RETIRED: o->retired = true; return 0;
+	case OPT_RETIRED: return cmd_remove_scope(o, LIFECYCLE_ROLE_AND_RETIRED);
+	case OPT_ONLY_RETIRED: return cmd_remove_scope(o, LIFECYCLE_RETIRED_ONLY);
 	default: return cmd_usage_error(o->g, "unknown option");
 	}
 }
@@ -125,7 +137,7 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 	if ((status = cmd_remove_label(g, role, label, sizeof(label))) != 0 ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
-	if (lifecycle_remove_plan(t, role, label, o.retired, &objs, &n) < 0) {
+	if (lifecycle_remove_plan(t, role, label, o.scope, &objs, &n) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}

@@ -103,8 +103,11 @@ lifecycle_find_old(struct token *t, const struct profile *p, struct lifecycle_ol
 			profile_role(p), tok, label);
 		goto out;
 	}
-	if (npub && (keygen_public_key(t, o->pub, &key) < 0 ||
-		     EVP_PKEY_eq(key, X509_get0_pubkey(o->x509)) != 1)) {
+	if (npub && keygen_public_key(t, o->pub, &key) < 0) {
+		err_prefix("read the public key of role %s", profile_role(p));
+		goto out;
+	}
+	if (npub && EVP_PKEY_eq(key, X509_get0_pubkey(o->x509)) != 1) {
 		err_set(ERR_FAILED, "role %s on token %s: its certificate does not "
 			"certify its key; see p11enroll status", profile_role(p), tok);
 		goto out;
@@ -248,7 +251,7 @@ lifecycle_drop_old(struct token *t, const struct profile *p,
 		return 0;
 	snprintf(msg, sizeof(msg), "the old objects could not all be deleted (%s); "
 		 "what is left is labelled " ENROLL_RETIRED_PREFIX "%s: delete it with "
-		 "p11enroll remove %s --retired", err_message(), profile_label(p),
+		 "p11enroll remove %s --only-retired", err_message(), profile_label(p),
 		 profile_role(p));
 	err_clear();
 	r->warning = util_strdup(msg);
@@ -280,7 +283,7 @@ lifecycle_switch(struct token *t, const struct profile *p, struct enroll_new *n,
 		lifecycle_restore_old(t, p, o);
 		return -1;
 	}
-	n->made = false;
+	n->tried = n->made = false;
 	n->cert = CK_INVALID_HANDLE;
 	if (keep_old) {
 		r->retired_id = util_hex(o->id, o->id_len);
@@ -361,7 +364,7 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	memset(&r, 0, sizeof(r));
 	rc = 0;
 out:
-	if (n.made) {
+	if (n.tried) {
 		enroll_undo(t, &n, profile_label(p));
 		err_append("the old key and certificate are as they were");
 	}
@@ -506,7 +509,8 @@ lifecycle_sort(struct lifecycle_object *objs, size_t count)
 
 int
 lifecycle_remove_plan(struct token *t, const char *role, const char *label,
-		      bool retired, struct lifecycle_object **out, size_t *count)
+		      enum lifecycle_scope scope, struct lifecycle_object **out,
+		      size_t *count)
 {
 	char name[ENROLL_LABEL_MAX + 64];
 	struct lifecycle_object *objs = NULL;
@@ -523,13 +527,21 @@ lifecycle_remove_plan(struct token *t, const char *role, const char *label,
 		if (lifecycle_find_all(t, name, &h, &n) < 0)
 			goto out;
 		if (lifecycle_states[i].which == LC_NEVER ||
-		    (lifecycle_states[i].which == LC_RETIRED && !retired)) {
+		    (lifecycle_states[i].which == LC_RETIRED &&
+		     scope == LIFECYCLE_ROLE) ||
+		    (lifecycle_states[i].which == LC_ALWAYS &&
+		     scope == LIFECYCLE_RETIRED_ONLY)) {
 			left[lifecycle_states[i].which] += n;
 			continue;
 		}
 		for (j = 0; j < n; j++)
 			if (lifecycle_add(t, h[j], name, &objs, &nobjs) < 0)
 				goto out;
+	}
+	if (nobjs == 0 && scope == LIFECYCLE_RETIRED_ONLY) {
+		err_set(ERR_FAILED, "role %s has no retired objects on token %s",
+			role, token_get_info(t)->label);
+		goto out;
 	}
 	if (nobjs == 0) {
 		err_set(ERR_FAILED, "role %s is not on token %s", role,

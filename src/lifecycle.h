@@ -48,13 +48,19 @@ struct lifecycle_object {
 	char *id_hex;                   /* "" when it has no CKA_ID */
 };
 
-/* The objects of ROLE (labelled LABEL) that remove deletes: every object
- * labelled LABEL or "awaiting:LABEL", and "retired:LABEL" too when
- * RETIRED; never "pending:LABEL" (status --repair owns those). None is
- * an error: "role ROLE is not on token T". */
+/* Which of a role's objects remove deletes. */
+enum lifecycle_scope {
+	LIFECYCLE_ROLE,                 /* LABEL and "awaiting:LABEL" */
+	LIFECYCLE_ROLE_AND_RETIRED,     /* those and "retired:LABEL" */
+	LIFECYCLE_RETIRED_ONLY,         /* "retired:LABEL" alone */
+};
+
+/* The objects of ROLE (labelled LABEL) in SCOPE that remove deletes; never
+ * "pending:LABEL" (status --repair owns those). None is an error: "role
+ * ROLE is not on token T". */
 int lifecycle_remove_plan(struct token *t, const char *role, const char *label,
-			  bool retired, struct lifecycle_object **out,
-			  size_t *count);
+			  enum lifecycle_scope scope,
+			  struct lifecycle_object **out, size_t *count);
 
 /* Delete the COUNT objects of a plan, private keys first; goes on after a
  * failure and reports the first. *REMOVED is how many went. */

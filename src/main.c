@@ -21,7 +21,7 @@ const struct command cmd_table[] = {
 	  "audit the token role by role; repair interrupted runs", cmd_status },
 	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]",
 	  "new key and certificate for one role; the old pair goes after", cmd_renew },
-	{ "remove", "remove ROLE [--yes] [--retired]",
+	{ "remove", "remove ROLE [--yes] [--retired | --only-retired]",
 	  "delete one role's keys, certificates and waiting request", cmd_remove },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
 	  "        [--pin-mailer FILE]",

@@ -470,4 +470,30 @@ expect_status 0 "remove it" p11e --profiles "$WORK/profiles" --token card remove
 	--yes
 expect_grep "three objects" '^removed signer: 3 objects$' "$WORK/out"
 
+# What renew keeps (or could not delete) goes alone with --only-retired,
+# which is what renew's warning and status's finding say to run.
+expect_status 0 "enroll code-signing" p11e --token card enroll code-signing \
+	--ca "$CA" --set name=builder --set org=Example
+expect_status 0 "renew it, keeping the old pair" p11e --token card renew \
+	code-signing --ca "$CA" --keep-old
+p11e --token card status >"$WORK/status" || :
+expect_grep "status points at --only-retired" \
+	'key-retired: .*p11enroll remove --only-retired deletes it' "$WORK/status"
+expect_status 2 "--retired and --only-retired together are refused" \
+	p11e --token card remove code-signing --yes --retired --only-retired
+expect_status 0 "remove --only-retired" \
+	p11e --token card remove code-signing --yes --only-retired
+expect_grep "the three retired objects" '^removed code-signing: 3 objects$' "$WORK/out"
+objects_of card >"$WORK/only-retired"
+if [ "$(role_blocks code-signing "$WORK/only-retired" | wc -l)" -eq 3 ] &&
+	! grep -Eq 'label: +retired:code-signing' "$WORK/only-retired"; then
+	ok "the renewed role stays whole, the retired pair is gone"
+else
+	not_ok "after remove --only-retired"
+fi
+expect_status 1 "remove --only-retired with nothing retired" \
+	p11e --token card remove code-signing --yes --only-retired
+expect_grep "it says so" 'role code-signing has no retired objects on token card' \
+	"$WORK/err"
+
 finish
