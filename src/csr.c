@@ -213,12 +213,11 @@ csr_sign(X509_REQ *req, EVP_PKEY *pub, const struct csr_signer *signer)
 			csr_openssl_reason("encoding failed"));
 		goto out;
 	}
-	if (signer->sign(signer->ctx, md, digest, dlen, &sig, &siglen) < 0) {
-		err_prefix("sign the request");
+	/* The caller says what was being signed. */
+	if (signer->sign(signer->ctx, md, digest, dlen, &sig, &siglen) < 0)
 		goto out;
-	}
 	if (sig == NULL || siglen == 0 || siglen > INT_MAX) {
-		err_set(ERR_FAILED, "sign the request: the signer returned no signature");
+		err_set(ERR_FAILED, "the signer returned no signature");
 		goto out;
 	}
 	if (csr_set_algorithm(req, pub, md) < 0)

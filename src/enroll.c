@@ -121,6 +121,7 @@ enroll_make_request(struct token *t, const struct profile *p,
 	size_t fixed_len = 0;
 	const unsigned char *fixed = profile_key_id(p, &fixed_len);
 
+	n->tried = true;
 	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), temp_label,
 			    fixed, fixed_len, &n->kp) < 0)
 		return err_prefix("generate %s key", keygen_alg_name(profile_key_alg(p)));
@@ -177,11 +178,38 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 	return 0;
 }
 
+/* Destroy every object labelled "pending:LABEL"; *COUNT says how many. */
+static int
+enroll_remove_pending(struct token *t, const char *label, size_t *count)
+{
+	char pending[ENROLL_LABEL_MAX];
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE tmpl[2];
+	CK_OBJECT_HANDLE *found = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	*count = 0;
+	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", label);
+	tmpl[0] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
+	tmpl[1] = (CK_ATTRIBUTE){ CKA_LABEL, pending, strlen(pending) };
+	if (token_find(t, tmpl, 2, &found, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (token_destroy(t, found[i]) < 0)
+			rc = -1;
+	*count = n;
+	free(found);
+	return rc;
+}
+
 void
 enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 {
 	char saved[1024];
 	enum err_kind kind = err_kind();
+
+	size_t stray = 0;
 	int rc = 0;
 
 	snprintf(saved, sizeof(saved), "%s", err_message());
@@ -189,18 +217,22 @@ enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 		rc = -1;
 	if (n->made && keygen_destroy(t, &n->kp) < 0)
 		rc = -1;
+	if (rc == 0 && enroll_remove_pending(t, label, &stray) < 0)
+		rc = -1;
 	if (rc < 0) {
 		err_prefix("%s; the new objects could not all be removed", saved);
 		err_append("run p11enroll status --repair to remove what is left "
 			   "under " ENROLL_PENDING_PREFIX "%s", label);
 	} else {
 		err_set(kind, "%s", saved);
-		err_append(n->cert != CK_INVALID_HANDLE ?
-			   "the new key and certificate were removed" :
-			   "the new key was removed");
+		if (n->cert != CK_INVALID_HANDLE || stray > 0)
+			err_append("the new key and certificate were removed");
+		else if (n->made)
+			err_append("the new key was removed");
 	}
 	n->cert = CK_INVALID_HANDLE;
 	n->made = false;
+	n->tried = false;
 }
 
 int
@@ -370,7 +402,7 @@ enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
 	     enroll_ticket_store(t, p, &w, ca, cookie) < 0) ||
 	    keygen_relabel(t, &n->kp, awaiting) < 0)
 		goto out;
-	n->made = false;
+	n->tried = n->made = false;
 	rc = 0;
 out:
 	if (rc < 0) {
@@ -668,11 +700,11 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 		rc = -1;
 		goto out;
 	}
-	n.made = false;
+	n.tried = n.made = false;
 	n.cert = CK_INVALID_HANDLE;
 	rc = enroll_fill_result(p, &n.kp, cert, out);
 out:
-	if (n.made)
+	if (n.tried)
 		enroll_undo(t, &n, profile_label(p));
 	if (rc < 0)
 		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
@@ -709,7 +741,7 @@ enroll_request(struct token *t, const struct profile *p, const struct vars *vars
 	pem = NULL;
 	rc = 0;
 out:
-	if (n.made)
+	if (n.tried)
 		enroll_undo(t, &n, profile_label(p));
 	if (rc < 0)
 		err_prefix("request %s on token %s", profile_role(p), token_get_info(t)->label);

@@ -76,6 +76,7 @@ int enroll_install(struct token *t, const struct profile *p,
 /* A key pair being made for a role, and its certificate once written. */
 struct enroll_new {
 	struct keypair kp;
+	bool tried;                     /* its generation was asked for */
 	bool made;                      /* the key pair is on the token */
 	CK_OBJECT_HANDLE cert;          /* CK_INVALID_HANDLE until written */
 	EVP_PKEY *pub;                  /* the new public key */
@@ -86,8 +87,9 @@ struct enroll_new {
 void enroll_new_clear(struct enroll_new *n);
 
 /* Generate the role's key pair under TEMP_LABEL and sign a request for
- * SPEC with it; N->made is set as soon as the key pair exists, even when a
- * later step fails, so that the caller can undo it. */
+ * SPEC with it; N->tried is set before the generation is asked for, and
+ * N->made as soon as the key pair exists, even when a later step fails, so
+ * that the caller can undo it. */
 int enroll_make_request(struct token *t, const struct profile *p,
 			const struct csr_spec *spec, const char *temp_label,
 			struct enroll_new *n);
@@ -109,6 +111,9 @@ int enroll_promote(struct token *t, const struct profile *p,
 		   const struct enroll_new *n);
 
 /* Remove N's certificate and key pair from the token after a failure,
+ * and any other object under "pending:LABEL" (a module may fail a write
+ * after doing it, and the handle is lost: with the token locked and the
+ * label found free before the key was made, such objects are this run's),
  * keeping the recorded error and adding what was (or was not) removed. */
 void enroll_undo(struct token *t, struct enroll_new *n, const char *label);
 

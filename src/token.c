@@ -22,6 +22,10 @@ struct module {
 	void *handle;
 	CK_FUNCTION_LIST *fn;
 	bool initialised_here;  /* C_Finalize only what we C_Initialize'd */
+	/* Why the last token_list() could not read a slot ("" when it read
+	 * them all), and how many it could not read. */
+	char unreadable[256];
+	size_t nunreadable;
 };
 
 struct token {
@@ -136,6 +140,8 @@ token_describe(struct module *m, CK_SLOT_ID slot, struct token_info *info)
 	util_p11_string(info->slot_description, si.slotDescription,
 			sizeof(si.slotDescription));
 	info->flags = ti.flags;
+	info->token_info = ti;
+	info->slot_info = si;
 	uri = p11_kit_uri_new();
 	if (uri == NULL) {
 		err_set(ERR_FAILED, "out of memory");
@@ -164,6 +170,8 @@ token_list(struct module *m, struct token_info **out, size_t *count)
 
 	*out = NULL;
 	*count = 0;
+	m->unreadable[0] = '\0';
+	m->nunreadable = 0;
 	rv = m->fn->C_GetSlotList(CK_TRUE, NULL, &n);
 	if (rv != CKR_OK) {
 		err_ckr(rv, "list slots of %s", m->path);
@@ -191,11 +199,14 @@ token_list(struct module *m, struct token_info **out, size_t *count)
 		 * then gives up on it): it may not be the one wanted. Only
 		 * when no token at all can be read is that an error. */
 		if (token_describe(m, slots[i], &infos[filled]) < 0) {
-			unreadable++;
+			if (unreadable++ == 0)
+				snprintf(m->unreadable, sizeof(m->unreadable),
+					 "%s", err_message());
 			continue;
 		}
 		filled++;
 	}
+	m->nunreadable = unreadable;
 	if (filled == 0 && unreadable > 0)
 		goto out;
 	*out = infos;
@@ -270,21 +281,17 @@ out:
 	return rc;
 }
 
-/* Whether the token in INFO (slot SLOT) matches URI. */
+/* Whether the token in INFO matches URI, as listed (not asked again: the
+ * answers cannot differ from the list's, or fail where it did not). */
 static bool
-token_matches(struct module *m, P11KitUri *uri, const struct token_info *info)
+token_matches(P11KitUri *uri, const struct token_info *info)
 {
-	CK_TOKEN_INFO ti;
-	CK_SLOT_INFO si;
 	CK_SLOT_ID want_slot = p11_kit_uri_get_slot_id(uri);
 
 	if (want_slot != (CK_SLOT_ID)-1 && want_slot != info->slot)
 		return false;
-	if (m->fn->C_GetTokenInfo(info->slot, &ti) != CKR_OK ||
-	    m->fn->C_GetSlotInfo(info->slot, &si) != CKR_OK)
-		return false;
-	return p11_kit_uri_match_token_info(uri, &ti) == 1 &&
-	       p11_kit_uri_match_slot_info(uri, &si) == 1;
+	return p11_kit_uri_match_token_info(uri, &info->token_info) == 1 &&
+	       p11_kit_uri_match_slot_info(uri, &info->slot_info) == 1;
 }
 
 /* "LABEL (serial S, URI)" for each candidate, for messages. */
@@ -389,7 +396,7 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		chosen[i] = token_matches(m, uri, &infos[i]);
+		chosen[i] = token_matches(uri, &infos[i]);
 		if (chosen[i]) {
 			matches++;
 			pick = i;
@@ -397,7 +404,14 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	}
 	if (matches != 1) {
 		token_candidates(infos, matches ? chosen : NULL, n, list, sizeof(list));
-		if (matches == 0)
+		if (matches == 0 && m->nunreadable > 0)
+			/* The token wanted may be the one that could not be
+			 * read: say why. */
+			err_set(ERR_FAILED, "no token matches '%s', and %zu slot%s "
+				"could not be read (%s); tokens present:%s",
+				selector ? selector : "", m->nunreadable,
+				m->nunreadable == 1 ? "" : "s", m->unreadable, list);
+		else if (matches == 0)
 			err_set(ERR_FAILED, "no token matches '%s'; tokens present:%s",
 				selector ? selector : "", list);
 		else
@@ -629,12 +643,17 @@ token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		for (i = 0; i < got; i++)
 			found[used++] = batch[i];
 	}
-	*out = found;
-	*count = used;
-	found = NULL;
 	rc = 0;
 out:
-	fn->C_FindObjectsFinal(t->session);
+	/* A search that cannot be ended would block the next one. */
+	rv = fn->C_FindObjectsFinal(t->session);
+	if (rv != CKR_OK && rc == 0)
+		rc = err_ckr(rv, "end a search of objects on token %s", t->info.label);
+	if (rc == 0) {
+		*out = found;
+		*count = used;
+		found = NULL;
+	}
 	free(found);
 	return rc;
 }

@@ -24,6 +24,8 @@ struct token_info {
 	char slot_description[65];
 	CK_FLAGS flags;         /* CK_TOKEN_INFO flags */
 	char *uri;              /* RFC 7512 URI naming this token */
+	CK_TOKEN_INFO token_info;       /* as the module gave them, for */
+	CK_SLOT_INFO slot_info;         /* matching a URI */
 };
 
 /* Load the module at PATH and initialise it. */
