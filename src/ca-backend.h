@@ -40,6 +40,14 @@ struct ca_backend {
 
 /* exec:COMMAND, certmonger's helper protocol (ca-exec.c). */
 extern const struct ca_backend ca_exec_backend;
+
+struct spawn_result;
+
+/* What the helper's exit status and output in RES say, as submit
+ * returns it; the certificate moves from RES to REPLY. DESCRIPTION names
+ * the CA in messages. */
+int ca_exec_parse_answer(const char *description, struct spawn_result *res,
+			 struct ca_reply *reply);
 /* cfssl:URL[#PROFILE], the cfssl signing API (ca-cfssl.c). */
 extern const struct ca_backend ca_cfssl_backend;
 

@@ -432,19 +432,19 @@ static const struct {
 };
 
 static int
-ca_exec_fail_with_line(const struct ca_exec *ce, const char *what,
+ca_exec_fail_with_line(const char *description, const char *what,
 		       const char *line)
 {
 	if (*line == '\0')
 		return err_set(ERR_FAILED, "CA %s: %s (no reason given)",
-			       ce->description, what);
-	return err_set(ERR_FAILED, "CA %s: %s: %s", ce->description, what, line);
+			       description, what);
+	return err_set(ERR_FAILED, "CA %s: %s: %s", description, what, line);
 }
 
 /* A helper that asked to wait: exit 1 prints the cookie, exit 5 a delay
  * in seconds, a newline and the cookie. */
 static int
-ca_exec_wait(const struct ca_exec *ce, const struct spawn_result *res,
+ca_exec_wait(const char *description, const struct spawn_result *res,
 	     int code, struct ca_reply *reply)
 {
 	const char *text = (const char *)res->out.data, *cookie = text;
@@ -454,7 +454,7 @@ ca_exec_wait(const struct ca_exec *ce, const struct spawn_result *res,
 
 	if (memchr(text, '\0', len) != NULL)
 		return err_set(ERR_FAILED, "CA %s: the CA helper asked to wait "
-			       "but its cookie holds a NUL byte", ce->description);
+			       "but its cookie holds a NUL byte", description);
 	if (code == 5) {
 		errno = 0;
 		delay = strtol(text, &end, 10);
@@ -463,7 +463,7 @@ ca_exec_wait(const struct ca_exec *ce, const struct spawn_result *res,
 			return err_set(ERR_FAILED, "CA %s: the CA helper asked to "
 				       "wait (exit 5) but did not begin its answer "
 				       "with a delay in seconds from 0 to %d",
-				       ce->description, CA_MAX_WAIT);
+				       description, CA_MAX_WAIT);
 		cookie = end + strspn(end, "\r\n");
 		len -= (size_t)(cookie - text);
 	}
@@ -472,16 +472,16 @@ ca_exec_wait(const struct ca_exec *ce, const struct spawn_result *res,
 	if (len > CA_EXEC_COOKIE_MAX)
 		return err_set(ERR_FAILED, "CA %s: the CA helper asked to wait "
 			       "with a cookie of more than %d bytes",
-			       ce->description, CA_EXEC_COOKIE_MAX);
+			       description, CA_EXEC_COOKIE_MAX);
 	if ((reply->cookie = ca_exec_join("", cookie, len)) == NULL)
-		return err_set(ERR_FAILED, "CA %s: out of memory", ce->description);
+		return err_set(ERR_FAILED, "CA %s: out of memory", description);
 	reply->retry_seconds = (int)delay;
 	return CA_PENDING;
 }
 
-static int
-ca_exec_verdict(const struct ca_exec *ce, struct spawn_result *res,
-		struct ca_reply *reply)
+int
+ca_exec_parse_answer(const char *description, struct spawn_result *res,
+		     struct ca_reply *reply)
 {
 	char line[CA_EXEC_LINE_MAX + 4], what[64];
 	int code;
@@ -496,19 +496,19 @@ ca_exec_verdict(const struct ca_exec *ce, struct spawn_result *res,
 			return 0;
 		}
 		if (code == 1 || code == 5)
-			return ca_exec_wait(ce, res, code, reply);
+			return ca_exec_wait(description, res, code, reply);
 		for (i = 0; i < sizeof(ca_exec_exits) / sizeof(ca_exec_exits[0]);
 		     i++) {
 			if (ca_exec_exits[i].code != code)
 				continue;
 			if (ca_exec_exits[i].detail == CA_EXEC_NO_DETAIL)
 				return err_set(ERR_FAILED, "CA %s: %s",
-					       ce->description,
+					       description,
 					       ca_exec_exits[i].meaning);
 			spawn_first_line(&res->out, line, sizeof(line));
 			if (*line == '\0')
 				spawn_first_line(&res->err, line, sizeof(line));
-			return ca_exec_fail_with_line(ce,
+			return ca_exec_fail_with_line(description,
 			    ca_exec_exits[i].meaning, line);
 		}
 		snprintf(what, sizeof(what), "the CA helper failed (exit %d)",
@@ -520,7 +520,7 @@ ca_exec_verdict(const struct ca_exec *ce, struct spawn_result *res,
 		snprintf(what, sizeof(what), "the CA helper failed (status %d)",
 			 res->status);
 	spawn_first_line(&res->err, line, sizeof(line));
-	return ca_exec_fail_with_line(ce, what, line);
+	return ca_exec_fail_with_line(description, what, line);
 }
 
 /* ---- submit and poll ------------------------------------------------- */
@@ -550,7 +550,7 @@ ca_exec_ask(const struct ca_exec *ce, const char *operation, const char *cookie,
 	job.max_err = CA_EXEC_STDERR_MAX;
 	if (spawn_run(&job, &res) == -1)
 		goto out;
-	rc = ca_exec_verdict(ce, &res, reply);
+	rc = ca_exec_parse_answer(ce->description, &res, reply);
 out:
 	spawn_result_clear(&res);
 	ca_exec_argv_free(envp);

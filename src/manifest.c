@@ -406,11 +406,10 @@ manifest_free(struct manifest *m)
 }
 
 int
-manifest_load(const char *path, struct manifest **out)
+manifest_parse_data(const char *path, const unsigned char *data, size_t len,
+		    struct manifest **out)
 {
 	struct manifest_reader r;
-	unsigned char *data = NULL;
-	size_t len = 0;
 	int rc = -1;
 
 	*out = NULL;
@@ -418,12 +417,6 @@ manifest_load(const char *path, struct manifest **out)
 	r.path = path;
 	if ((r.m = calloc(1, sizeof(*r.m))) == NULL) {
 		err_set(ERR_FAILED, "%s: out of memory", path);
-		goto out;
-	}
-	if (util_read_file(path, MANIFEST_MAX_BYTES, &data, &len) < 0) {
-		err_prefix("manifest");
-		if (err_kind() != ERR_USAGE)
-			err_set(ERR_USAGE, "%s", err_message());
 		goto out;
 	}
 	if (EVP_Digest(data, len, r.m->digest, NULL, EVP_sha256(), NULL) != 1) {
@@ -443,6 +436,25 @@ manifest_load(const char *path, struct manifest **out)
 out:
 	manifest_reader_clear(&r);
 	manifest_free(r.m);
+	return rc;
+}
+
+int
+manifest_load(const char *path, struct manifest **out)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (util_read_file(path, MANIFEST_MAX_BYTES, &data, &len) < 0) {
+		err_prefix("manifest");
+		if (err_kind() != ERR_USAGE)
+			err_set(ERR_USAGE, "%s", err_message());
+		goto out;
+	}
+	rc = manifest_parse_data(path, data, len, out);
+out:
 	free(data);
 	return rc;
 }

@@ -37,6 +37,10 @@ struct manifest {
  * "PATH:LINE:COLUMN: what is wrong" (COLUMN counts fields from 1). */
 int manifest_load(const char *path, struct manifest **out);
 
+/* manifest_load() of the LEN bytes at DATA, read from PATH. */
+int manifest_parse_data(const char *path, const unsigned char *data,
+			size_t len, struct manifest **out);
+
 /* NULL is fine. */
 void manifest_free(struct manifest *m);
 

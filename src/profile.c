@@ -495,9 +495,7 @@ out:
 	return rc;
 }
 
-/* Parse the open file FP, named PATH, as the profile of ROLE; with LINT,
- * refuse it on an error finding. */
-static int
+int
 profile_parse_stream(FILE *fp, const char *path, const char *role, bool lint,
 		     struct profile **out)
 {

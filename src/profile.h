@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <openssl/asn1.h>
 #include "csr.h"
 #include "keygen.h"
@@ -28,6 +29,11 @@ int profile_parse(const char *dir, const char *role, struct profile **out);
 
 /* profile_load_file() without the policy check. */
 int profile_parse_file(const char *path, struct profile **out);
+
+/* Parse the open file FP, named PATH in messages, as the profile of
+ * ROLE; with LINT, refuse it as profile_load_file() does. */
+int profile_parse_stream(FILE *fp, const char *path, const char *role,
+			 bool lint, struct profile **out);
 
 /* NULL is fine. */
 void profile_free(struct profile *p);
