@@ -13,6 +13,7 @@
 #include "certstore.h"
 #include "enroll.h"
 #include "err.h"
+#include "interrupt.h"
 #include "pin.h"
 #include "pin-mailer.h"
 #include "token.h"
@@ -377,6 +378,10 @@ batch_worker_main(const struct batch_job *job, const enum journal_state *plan,
 		if (*end != '\0' || errno != 0 || index >= job->nrows)
 			break;
 		if (batch_worker_row(&w, index) < 0)
+			break;
+		/* A signal for this worker alone ended its row; the batch
+		 * gives the rows left to a new worker. */
+		if (interrupt_signal() != 0)
 			break;
 	}
 	module_free(w.module);

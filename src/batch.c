@@ -237,12 +237,23 @@ batch_spawn(struct batch_state *s, int n)
 	return 0;
 }
 
+/* Send row INDEX to worker C. */
+static void
+batch_give(struct batch_child *c, size_t index)
+{
+	char word[32];
+
+	c->row = (long)index;
+	snprintf(word, sizeof(word), "%zu", index);
+	/* A worker that is gone shows up as end of file and gives it back. */
+	(void)batch_send_word(c->fd, word);
+}
+
 /* Give worker C the next queued row, or close its socket (it then ends)
  * when none is left. */
 static int
 batch_hand_out(struct batch_state *s, struct batch_child *c)
 {
-	char word[32];
 	size_t index;
 
 	/* No new rows once a signal is caught: the rows that run finish
@@ -255,11 +266,21 @@ batch_hand_out(struct batch_state *s, struct batch_child *c)
 	index = s->queue[s->next++];
 	if (batch_outcome_init(s, index) < 0)
 		return -1;
-	c->row = (long)index;
-	snprintf(word, sizeof(word), "%zu", index);
-	/* A worker that is gone shows up as end of file and gives it back. */
-	(void)batch_send_word(c->fd, word);
+	batch_give(c, index);
 	return 0;
+}
+
+/* Whether worker C's row is as it was handed out: no word of it yet. */
+static bool
+batch_row_untouched(const struct batch_state *s, const struct batch_child *c)
+{
+	const struct batch_outcome *o = &s->outcomes[c->row];
+	size_t k;
+
+	for (k = 0; k < o->nroles; k++)
+		if (o->roles[k].state != JOURNAL_NONE)
+			return false;
+	return o->error == NULL;
 }
 
 /* ---- news from a worker ---------------------------------------------- */
@@ -393,13 +414,14 @@ batch_read(struct batch_state *s, struct batch_child *c, bool *gone)
 	return 0;
 }
 
-/* Worker C ended: reap it; its row, if any, fails and a new worker takes
+/* Worker N ended: reap it; its row, if any, fails and a new worker takes
  * its place while rows are left. */
 static int
 batch_lost(struct batch_state *s, int n)
 {
 	struct batch_child *c = &s->children[n];
 	char why[96];
+	size_t index;
 	int status = 0;
 
 	if (c->fd >= 0)
@@ -407,17 +429,29 @@ batch_lost(struct batch_state *s, int n)
 	c->fd = -1;
 	while (waitpid(c->pid, &status, 0) == -1 && errno == EINTR)
 		;
-	if (c->row < 0)
+	/* A worker stopped by a signal for it alone ends after its row,
+	 * maybe with the next one handed out but not looked at: that row
+	 * goes to the new worker as it is. */
+	if (c->row >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    batch_row_untouched(s, c) && interrupt_signal() == 0) {
+		index = (size_t)c->row;
+		if (batch_spawn(s, n) < 0)
+			return -1;
+		batch_give(c, index);
 		return 0;
-	/* A worker that dies mid-row is replaced while rows are left. */
-	if (WIFSIGNALED(status))
-		snprintf(why, sizeof(why), "the worker for this row was killed "
-			 "by signal %d", WTERMSIG(status));
-	else
-		snprintf(why, sizeof(why), "the worker for this row ended "
-			 "unexpectedly (exit %d)", WEXITSTATUS(status));
-	if (batch_row_report(s, c, why) < 0)
-		return -1;
+	}
+	if (c->row >= 0) {
+		if (WIFSIGNALED(status))
+			snprintf(why, sizeof(why), "the worker for this row was "
+				 "killed by signal %d", WTERMSIG(status));
+		else
+			snprintf(why, sizeof(why), "the worker for this row "
+				 "ended unexpectedly (exit %d)", WEXITSTATUS(status));
+		if (batch_row_report(s, c, why) < 0)
+			return -1;
+	}
+	/* A worker that ends while rows are left (killed mid-row, or
+	 * stopped by a signal sent to it alone) is replaced. */
 	if (s->next == s->nqueue || interrupt_signal() != 0)
 		return 0;
 	if (batch_spawn(s, n) < 0)
