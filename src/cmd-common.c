@@ -245,8 +245,8 @@ cmd_prompt_pin(const char *what, void *ctx)
 			"--pin-source", what);
 		return NULL;
 	}
-	fprintf(tty, "Enter the %s: ", what);
-	fflush(tty);
+	/* Echo off (and type-ahead dropped) before the prompt shows: what is
+	 * typed once the prompt is there is read, and never echoed. */
 	if (tcgetattr(fileno(tty), &saved) == 0) {
 		quiet = saved;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
@@ -254,6 +254,8 @@ cmd_prompt_pin(const char *what, void *ctx)
 	} else {
 		restored = true;
 	}
+	fprintf(tty, "Enter the %s: ", what);
+	fflush(tty);
 	if (fgets(buf, sizeof(buf), tty) == NULL)
 		buf[0] = '\0';
 	if (!restored)

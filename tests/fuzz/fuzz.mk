@@ -30,5 +30,3 @@ EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus \
 	tests/fuzz/fuzz_verify.c tests/fuzz/fuzz_ca_exec.c \
 	tests/fuzz/fuzz_cfssl.c tests/fuzz/fuzz_scep.c
 
-clean-local:
-	rm -rf tests/fuzz/build
