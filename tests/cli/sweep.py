@@ -114,12 +114,6 @@ class Scenario:
             capture_output=True, text=True, timeout=120)
 
 
-def object_files(tokdir):
-    return {n: open(os.path.join(tokdir, n), "rb").read()
-            for n in os.listdir(tokdir)
-            if n.endswith(".object") and n != "token.object"}
-
-
 class Checker:
     def __init__(self, sc):
         self.sc = sc
