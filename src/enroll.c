@@ -183,17 +183,13 @@ static int
 enroll_remove_pending(struct token *t, const char *label, size_t *count)
 {
 	char pending[ENROLL_LABEL_MAX];
-	CK_BBOOL yes = CK_TRUE;
-	CK_ATTRIBUTE tmpl[2];
 	CK_OBJECT_HANDLE *found = NULL;
 	size_t n = 0, i;
 	int rc = 0;
 
 	*count = 0;
 	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", label);
-	tmpl[0] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
-	tmpl[1] = (CK_ATTRIBUTE){ CKA_LABEL, pending, strlen(pending) };
-	if (token_find(t, tmpl, 2, &found, &n) < 0)
+	if (certstore_find_all_label(t, pending, &found, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (token_destroy(t, found[i]) < 0)

@@ -444,18 +444,6 @@ lifecycle_objects_free(struct lifecycle_object *objs, size_t count)
 	free(objs);
 }
 
-/* Every object labelled LABEL. */
-static int
-lifecycle_find_all(struct token *t, const char *label, CK_OBJECT_HANDLE **out,
-		   size_t *count)
-{
-	CK_ATTRIBUTE tmpl[] = {
-		{ CKA_LABEL, (void *)label, strlen(label) },
-	};
-
-	return token_find(t, tmpl, 1, out, count);
-}
-
 /* Append the object H labelled LABEL to *OBJS. */
 static int
 lifecycle_add(struct token *t, CK_OBJECT_HANDLE h, const char *label,
@@ -524,7 +512,7 @@ lifecycle_remove_plan(struct token *t, const char *role, const char *label,
 		snprintf(name, sizeof(name), "%s%s", lifecycle_states[i].prefix, label);
 		free(h);
 		h = NULL;
-		if (lifecycle_find_all(t, name, &h, &n) < 0)
+		if (certstore_find_all_label(t, name, &h, &n) < 0)
 			goto out;
 		if (lifecycle_states[i].which == LC_NEVER ||
 		    (lifecycle_states[i].which == LC_RETIRED &&
