@@ -70,6 +70,13 @@ token_init(struct module *m, const char *selector, const char *label,
 	if (rv != CKR_OK) {
 		err_ckr(rv, "initialise the token in slot %lu",
 			(unsigned long)blank.slot);
+		if (rv == CKR_FUNCTION_NOT_SUPPORTED)
+			err_append("this token cannot be initialised through "
+				   "PKCS#11, as is usual for smart cards: personalise "
+				   "it and set its PINs with the card's own tool "
+				   "(OpenSC's pkcs15-init, or piv-tool or "
+				   "yubico-piv-tool for a PIV card), then enroll "
+				   "its roles; nothing was changed");
 		goto out;
 	}
 	/* SoftHSM, for one, moves the new token to a slot of its own. */

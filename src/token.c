@@ -450,6 +450,14 @@ int
 token_open(struct module *m, const char *selector, const char *lock_dir,
 	   struct token **out)
 {
+	return token_open_mode(m, selector, lock_dir, TOKEN_WRITE, out);
+}
+
+int
+token_open_mode(struct module *m, const char *selector, const char *lock_dir,
+		enum token_mode mode, struct token **out)
+{
+	CK_FLAGS session_flags = CKF_SERIAL_SESSION;
 	struct token *t = NULL;
 	CK_RV rv;
 	int rc = -1;
@@ -468,12 +476,20 @@ token_open(struct module *m, const char *selector, const char *lock_dir,
 			"initialise it first", (unsigned long)t->info.slot);
 		goto out;
 	}
+	if (mode == TOKEN_WRITE && (t->info.flags & CKF_WRITE_PROTECTED)) {
+		err_set(ERR_FAILED, "token %s is write-protected: no key or "
+			"certificate can be written to it, so nothing was tried "
+			"(no login)", t->info.label);
+		goto out;
+	}
 	if (token_lock(t, lock_dir) < 0)
 		goto out;
-	rv = m->fn->C_OpenSession(t->info.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-				  NULL, NULL, &t->session);
+	if (mode == TOKEN_WRITE)
+		session_flags |= CKF_RW_SESSION;
+	rv = m->fn->C_OpenSession(t->info.slot, session_flags, NULL, NULL, &t->session);
 	if (rv != CKR_OK) {
-		err_ckr(rv, "open a read-write session on token %s", t->info.label);
+		err_ckr(rv, "open a %s session on token %s",
+			mode == TOKEN_WRITE ? "read-write" : "read-only", t->info.label);
 		goto out;
 	}
 	t->has_session = true;
@@ -570,6 +586,19 @@ token_login_allowed(struct token *t)
 	return 0;
 }
 
+/* What the token says of the tries left after a wrong PIN. */
+static const char *
+token_tries_left(CK_FLAGS f)
+{
+	if (f & CKF_USER_PIN_LOCKED)
+		return "the PIN is now locked; unlock it with the SO PIN";
+	if (f & CKF_USER_PIN_FINAL_TRY)
+		return "one try is left, which p11enroll will not spend; not retried";
+	if (f & CKF_USER_PIN_COUNT_LOW)
+		return "the token says few tries are left; not retried";
+	return "not retried";
+}
+
 int
 token_login(struct token *t, const char *pin)
 {
@@ -587,8 +616,7 @@ token_login(struct token *t, const char *pin)
 		err_ckr(rv, "log in to token %s", t->info.label);
 		if (rv == CKR_PIN_INCORRECT) {
 			token_refresh(t);
-			err_append("%s", (t->info.flags & CKF_USER_PIN_FINAL_TRY) ?
-				   "one try is left; not retried" : "not retried");
+			err_append("%s", token_tries_left(t->info.flags));
 		}
 		return -1;
 	}

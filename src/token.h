@@ -46,12 +46,23 @@ int token_list(struct module *m, struct token_info **out, size_t *count);
 /* Free what token_list() returned. */
 void token_info_free_array(struct token_info *infos, size_t count);
 
+/* What a command does to the token it opens. */
+enum token_mode {
+	TOKEN_READ,     /* read-only session; a write-protected token is fine */
+	TOKEN_WRITE,    /* read-write session; a write-protected token is refused */
+};
+
 /* Select one token by SELECTOR (an RFC 7512 URI, or a bare label as
  * shorthand for pkcs11:token=LABEL; NULL selects the only token present),
  * take its lock in LOCK_DIR and open a read-write session. Zero or several
  * matches is an error listing the candidates. */
 int token_open(struct module *m, const char *selector, const char *lock_dir,
 	       struct token **out);
+
+/* token_open() for MODE: a write-protected token is refused for
+ * TOKEN_WRITE before any session or login. */
+int token_open_mode(struct module *m, const char *selector, const char *lock_dir,
+		    enum token_mode mode, struct token **out);
 
 /* The token SELECTOR picks (as token_open() picks it, initialised or
  * not), without opening it; the selector URI's pin-value and pin-source
