@@ -283,6 +283,19 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 	X509 *cert = NULL;
 	int k, rc;
 
+	/* A role the token cannot do fails the row before any role starts. */
+	for (k = 0; k < br->nprofiles; k++) {
+		if (states[k] == JOURNAL_DONE ||
+		    enroll_check_supported(t, br->profiles[k]) == 0)
+			continue;
+		err_prefix("enroll %s on token %s", profile_role(br->profiles[k]),
+			   token_get_info(t)->label);
+		err_append("no role of this row was started");
+		if (batch_worker_start(w, index, (size_t)k) < 0)
+			return -1;
+		return batch_worker_say(w, index, (size_t)k, "failed", NULL,
+					err_message()) < 0 ? -1 : 0;
+	}
 	for (k = 0; k < br->nprofiles; k++) {
 		const struct profile *p = br->profiles[k];
 

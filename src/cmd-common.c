@@ -17,6 +17,7 @@
 #include "enroll.h"
 #include "err.h"
 #include "interrupt.h"
+#include "keygen.h"
 #include "pin.h"
 #include "profile.h"
 #include "util.h"
@@ -289,6 +290,31 @@ cmd_read_pin_source(const char *spec, const char *what, char **pin)
 	return rc;
 }
 
+/* Words for a PIN prompt when a wrong PIN was entered before. The
+ * final try and a locked PIN never get this far: the login refuses them. */
+static const char *
+cmd_pin_tries_note(CK_FLAGS f)
+{
+	return (f & CKF_USER_PIN_COUNT_LOW) ?
+	       " (a wrong PIN was entered before: few tries are left)" : "";
+}
+
+const char *
+cmd_pin_state_word(CK_FLAGS f)
+{
+	if (!(f & CKF_TOKEN_INITIALIZED))
+		return "uninitialised";
+	if (!(f & CKF_USER_PIN_INITIALIZED))
+		return "no-user-pin";
+	if (f & CKF_USER_PIN_LOCKED)
+		return "locked";
+	if (f & CKF_USER_PIN_FINAL_TRY)
+		return "final-try";
+	if (f & CKF_USER_PIN_COUNT_LOW)
+		return "count-low";
+	return "ok";
+}
+
 /* The user PIN: --pin-source, else the URI's pin-value or pin-source,
  * else a prompt when on a terminal. */
 static int
@@ -296,12 +322,13 @@ cmd_read_pin(const struct global_opts *g, struct token *t, char **pin)
 {
 	const char *label = token_get_info(t)->label;
 	struct pin_source src = { PIN_PROMPT, NULL };
-	char what[96], spec[4200];
+	char what[160], spec[4200];
 	const char *uri_source = token_uri_pin_source(t);
 	int rc = -1;
 
 	*pin = NULL;
-	snprintf(what, sizeof(what), "user PIN of token %s", label);
+	snprintf(what, sizeof(what), "user PIN of token %s%s", label,
+		 cmd_pin_tries_note(token_get_info(t)->flags));
 	if (g->pin_source == NULL && token_uri_pin_value(t) != NULL) {
 		*pin = strdup(token_uri_pin_value(t));
 		return *pin ? 0 : err_set(ERR_FAILED, "out of memory");
@@ -334,16 +361,19 @@ cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 
 	*m = NULL;
 	*t = NULL;
+	cmd_progress_setup(g);
 	if (module_load(cmd_module_path(g), m) < 0 ||
-	    token_open(*m, g->token, cmd_lock_dir(), t) < 0)
+	    token_open_mode(*m, g->token, cmd_lock_dir(),
+			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0)
 		goto fail;
 	if (!token_needs_login(*t))
 		return 0;
 	if (token_has_pinpad(*t) && g->pin_source == NULL &&
 	    token_uri_pin_value(*t) == NULL && token_uri_pin_source(*t) == NULL) {
 		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "Enter the PIN of token %s on the reader's "
-				"PIN pad.\n", token_get_info(*t)->label);
+			fprintf(stderr, "Enter the user PIN of token %s%s on the "
+				"reader's PIN pad.\n", token_get_info(*t)->label,
+				cmd_pin_tries_note(token_get_info(*t)->flags));
 		if (token_login(*t, NULL) < 0)
 			goto fail;
 		return 0;
@@ -446,6 +476,44 @@ cmd_json_token(const struct token_info *info)
 			 "write_protected", (info->flags & CKF_WRITE_PROTECTED) != 0,
 			 "login_required", (info->flags & CKF_LOGIN_REQUIRED) != 0,
 			 "user_pin", cmd_json_pin_state(info->flags));
+}
+
+/* The algorithms in MASK as a JSON list. */
+static json_t *
+cmd_json_algs(unsigned mask)
+{
+	json_t *list = json_array();
+	const char *name;
+	size_t i;
+
+	for (i = 0; list != NULL && (name = keygen_alg_nth(mask, i)) != NULL; i++)
+		json_array_append_new(list, json_string(name));
+	return list;
+}
+
+json_t *
+cmd_json_key_support(const struct keygen_support *s)
+{
+	if (!s->known)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o}", "generate", cmd_json_algs(s->sign),
+			 "decrypt", cmd_json_algs(s->decrypt),
+			 "derive", cmd_json_algs(s->derive));
+}
+
+void
+cmd_key_support_words(const struct keygen_support *s, char *buf, size_t size)
+{
+	char gen[KEYGEN_NAMES_MAX], dec[KEYGEN_NAMES_MAX], dh[KEYGEN_NAMES_MAX];
+
+	if (!s->known) {
+		snprintf(buf, size, "not listed by the module");
+		return;
+	}
+	keygen_alg_names(s->sign, ", ", gen, sizeof(gen));
+	keygen_alg_names(s->decrypt, ", ", dec, sizeof(dec));
+	keygen_alg_names(s->derive, ", ", dh, sizeof(dh));
+	snprintf(buf, size, "%s; decrypts with %s; ECDH with %s", gen, dec, dh);
 }
 
 int

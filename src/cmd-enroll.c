@@ -48,6 +48,24 @@ cmd_enroll_print_awaiting(const struct enroll_result *r)
 	printf("; enroll %s again with the same --ca to ask it\n", r->role);
 }
 
+/* The first role the token cannot do, with the error recorded, or
+ * NROLES when it can do them all. */
+static int
+cmd_enroll_unsupported(struct token *t, struct profile **profiles, int nroles)
+{
+	int i;
+
+	for (i = 0; i < nroles; i++) {
+		if (enroll_check_supported(t, profiles[i]) < 0) {
+			err_prefix("enroll %s on token %s", profile_role(profiles[i]),
+				   token_get_info(t)->label);
+			err_append("nothing was enrolled");
+			break;
+		}
+	}
+	return i;
+}
+
 static int
 cmd_enroll_option(void *ctx, int opt, const char *arg)
 {
@@ -74,7 +92,7 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
 	json_t *done = json_array(), *waiting = json_array(), *doc;
-	int first = 0, nnamed, nroles = 0, nwaiting = 0, i, rc;
+	int first = 0, nnamed, nroles = 0, nwaiting = 0, refused, i, rc;
 	int status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
@@ -106,10 +124,13 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 		goto out;
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
-	/* Roles are independent and each is all-or-nothing: the first
-	 * failure stops the run, and the roles before it stay enrolled. A
-	 * role whose CA asked to wait is not a failure: its key waits. */
-	for (i = 0; i < nroles; i++) {
+	/* A role the token cannot do stops the run before any role starts;
+	 * after that, roles are independent and each is all-or-nothing: the
+	 * first failure stops the run, and the roles before it stay
+	 * enrolled. A role whose CA asked to wait is not a failure: its key
+	 * waits. */
+	refused = cmd_enroll_unsupported(t, profiles, nroles);
+	for (i = refused < nroles ? refused : 0; refused == nroles && i < nroles; i++) {
 		if ((rc = enroll_role(t, profiles[i], o.vars, ca, trust, &r)) < 0)
 			break;
 		if (rc == ENROLL_AWAITING) {

@@ -11,6 +11,7 @@
 #include "certstore.h"
 #include "cmd.h"
 #include "err.h"
+#include "keygen.h"
 #include "profile.h"
 #include "util.h"
 
@@ -247,11 +248,17 @@ cmd_status_print_detail(const struct audit_row *row, time_t now)
 
 static void
 cmd_status_print(const struct global_opts *g, const struct token_info *info,
-		 const struct audit_row *rows, size_t n, time_t now)
+		 const struct keygen_support *ks, const struct audit_row *rows,
+		 size_t n, time_t now)
 {
+	char keys[3 * KEYGEN_NAMES_MAX + 64];
 	size_t i, j;
 
 	printf("token %s (serial %s, %s)\n", info->label, info->serial, info->uri);
+	cmd_key_support_words(ks, keys, sizeof(keys));
+	printf("user PIN: %s%s\n", cmd_pin_state_word(info->flags),
+	       (info->flags & CKF_PROTECTED_AUTHENTICATION_PATH) ? " (PIN pad)" : "");
+	printf("key algorithms: %s\n", keys);
 	if (n == 0) {
 		printf("no keys or certificates\n");
 		return;
@@ -318,6 +325,7 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 {
 	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false };
 	struct audit_options ao;
+	struct keygen_support ks;
 	struct inventory_entry *inv = NULL;
 	struct audit_row *rows = NULL;
 	struct module *m = NULL;
@@ -333,6 +341,7 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
 	if (o.yes && !o.repair)
 		return cmd_usage_error(g, "--yes goes with --repair");
+	g->read_only = !o.repair;
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		return status;
 	if (certstore_inventory(t, &inv, &n) < 0) {
@@ -346,7 +355,8 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	ao.expiring_days = o.expiring;
 	ao.now = time(NULL);
 	ao.profiles_dir = cmd_profiles_dir(g);
-	if (audit_token(inv, n, &ao, &rows) < 0) {
+	if (audit_token(inv, n, &ao, &rows) < 0 ||
+	    keygen_read_support(token_fn(t), token_get_info(t)->slot, &ks) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
@@ -354,14 +364,16 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 		list = json_array();
 		for (i = 0; list != NULL && i < n; i++)
 			json_array_append_new(list, cmd_status_json_row(&rows[i], ao.now));
-		cmd_json_print(json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "token",
-					 cmd_json_token(token_get_info(t)), "roles", list,
+		cmd_json_print(json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+					 "token", cmd_json_token(token_get_info(t)),
+					 "key_algorithms", cmd_json_key_support(&ks),
+					 "roles", list,
 					 "summary", "roles", (json_int_t)n,
 					 "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
 					 "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
 					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO)));
 	} else {
-		cmd_status_print(g, token_get_info(t), rows, n, ao.now);
+		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now);
 	}
 	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
 out:

@@ -4,22 +4,34 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "keygen.h"
 
-/* The PIN state as a word for the table. */
-static const char *
-cmd_tokens_pin_state(CK_FLAGS f)
+/* One token as JSON, with the key algorithms it can do (null when the
+ * module does not say or cannot be asked). */
+static json_t *
+cmd_tokens_json(struct module *m, const struct token_info *info)
 {
-	if (!(f & CKF_TOKEN_INITIALIZED))
-		return "uninitialised";
-	if (!(f & CKF_USER_PIN_INITIALIZED))
-		return "no-user-pin";
-	if (f & CKF_USER_PIN_LOCKED)
-		return "locked";
-	if (f & CKF_USER_PIN_FINAL_TRY)
-		return "final-try";
-	if (f & CKF_USER_PIN_COUNT_LOW)
-		return "count-low";
-	return "ok";
+	struct keygen_support ks;
+	json_t *doc = cmd_json_token(info);
+
+	if (doc != NULL && keygen_read_support(module_functions(m), info->slot, &ks) == 0)
+		json_object_set_new(doc, "key_algorithms", cmd_json_key_support(&ks));
+	else if (doc != NULL)
+		json_object_set_new(doc, "key_algorithms", json_null());
+	return doc;
+}
+
+/* The key algorithms the token generates, for the table. */
+static void
+cmd_tokens_keys(struct module *m, const struct token_info *info, char *buf,
+		size_t size)
+{
+	struct keygen_support ks;
+
+	if (keygen_read_support(module_functions(m), info->slot, &ks) < 0 || !ks.known)
+		snprintf(buf, size, "?");
+	else
+		keygen_alg_names(ks.sign, ",", buf, size);
 }
 
 static int
@@ -34,6 +46,7 @@ cmd_tokens(struct global_opts *g, int argc, char **argv)
 	struct token_info *infos = NULL;
 	struct module *m = NULL;
 	json_t *list = NULL;
+	char keys[KEYGEN_NAMES_MAX];
 	size_t n = 0, i;
 	int first = 0, status = EXIT_FAILED;
 
@@ -48,19 +61,21 @@ cmd_tokens(struct global_opts *g, int argc, char **argv)
 	if (g->json) {
 		list = json_array();
 		for (i = 0; list != NULL && i < n; i++)
-			json_array_append_new(list, cmd_json_token(&infos[i]));
+			json_array_append_new(list, cmd_tokens_json(m, &infos[i]));
 		cmd_json_print(json_pack("{s:s, s:o}", "module", module_path(m),
 					 "tokens", list));
 	} else if (n == 0) {
 		printf("no token is present in %s\n", module_path(m));
 	} else {
-		printf("%-10s %-20s %-16s %-16s %-13s %s\n", "SLOT", "LABEL", "SERIAL",
-		       "MODEL", "PIN", "URI");
-		for (i = 0; i < n; i++)
-			printf("%-10lu %-20s %-16s %-16s %-13s %s\n",
+		printf("%-10s %-20s %-16s %-16s %-13s %-42s %s\n", "SLOT", "LABEL",
+		       "SERIAL", "MODEL", "PIN", "KEYS", "URI");
+		for (i = 0; i < n; i++) {
+			cmd_tokens_keys(m, &infos[i], keys, sizeof(keys));
+			printf("%-10lu %-20s %-16s %-16s %-13s %-42s %s\n",
 			       (unsigned long)infos[i].slot, infos[i].label,
 			       infos[i].serial, infos[i].model,
-			       cmd_tokens_pin_state(infos[i].flags), infos[i].uri);
+			       cmd_pin_state_word(infos[i].flags), keys, infos[i].uri);
+		}
 	}
 	status = EXIT_DONE;
 out:

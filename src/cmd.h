@@ -31,6 +31,7 @@ struct global_opts {
 	const char *profiles;
 	const char *command;    /* the command's name, for messages */
 	bool json;
+	bool read_only;         /* the command writes nothing to the token */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 };
 
@@ -95,6 +96,21 @@ void cmd_json_print(json_t *doc);
 
 /* A JSON object describing the token (uri, label, serial, model, ...). */
 json_t *cmd_json_token(const struct token_info *info);
+
+/* The user PIN's state as one word: ok, count-low, final-try, locked,
+ * no-user-pin, uninitialised. */
+const char *cmd_pin_state_word(CK_FLAGS flags);
+
+/* Show a spinner with the elapsed time on standard error during long
+ * token operations, when it is a terminal and the command is not quiet. */
+void cmd_progress_setup(const struct global_opts *g);
+
+struct keygen_support;
+
+/* What key algorithms the token can do, as JSON ("generate", "decrypt",
+ * "derive" lists; null when the module does not say) and as words. */
+json_t *cmd_json_key_support(const struct keygen_support *s);
+void cmd_key_support_words(const struct keygen_support *s, char *buf, size_t size);
 
 struct enroll_result;
 struct vars;

@@ -85,6 +85,42 @@ enroll_check_free(struct token *t, const struct profile *p)
 	return 0;
 }
 
+int
+enroll_check_supported(struct token *t, const struct profile *p)
+{
+	struct keygen_support s;
+
+	if (keygen_read_support(token_fn(t), token_get_info(t)->slot, &s) < 0 ||
+	    keygen_check_support(&s, profile_key_alg(p), profile_key_caps(p)) < 0)
+		return err_prefix("role %s", profile_role(p));
+	return 0;
+}
+
+/* What a failed key generation most likely means on a card. */
+static void
+enroll_keygen_hint(const struct profile *p)
+{
+	size_t fixed_len = 0;
+
+	switch (err_last_ckr()) {
+	case CKR_TEMPLATE_INCOMPLETE:
+	case CKR_ATTRIBUTE_VALUE_INVALID:
+		if (profile_key_id(p, &fixed_len) == NULL)
+			err_append("a card with fixed key slots wants the slot's "
+				   "CKA_ID: use a role that fixes [key] id, such "
+				   "as the piv-* roles");
+		else
+			err_append("the card may not have a key slot with this "
+				   "role's CKA_ID");
+		break;
+	case CKR_DEVICE_MEMORY:
+		err_append("the token is full: remove a role it no longer needs");
+		break;
+	default:
+		break;
+	}
+}
+
 /* csr_signer callback: sign with the new on-token key. */
 struct enroll_signer_ctx {
 	struct token *t;
@@ -123,8 +159,10 @@ enroll_make_request(struct token *t, const struct profile *p,
 
 	n->tried = true;
 	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), temp_label,
-			    fixed, fixed_len, &n->kp) < 0)
+			    fixed, fixed_len, &n->kp) < 0) {
+		enroll_keygen_hint(p);
 		return err_prefix("generate %s key", keygen_alg_name(profile_key_alg(p)));
+	}
 	n->made = true;
 	if (keygen_public_key(t, n->kp.pub, &n->pub) < 0)
 		return err_prefix("read the new public key");
@@ -673,8 +711,8 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 		rc = enroll_resume(t, p, ca, trust, out);
 		goto out;
 	}
-	if (interrupt_check() < 0 || enroll_check_free(t, p) < 0 ||
-	    profile_spec(p, vars, &spec) < 0)
+	if (interrupt_check() < 0 || enroll_check_supported(t, p) < 0 ||
+	    enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
 		goto out;
 	spec.challenge = ca_request_challenge(ca);
 	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
@@ -727,7 +765,8 @@ enroll_request(struct token *t, const struct profile *p, const struct vars *vars
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
 	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
-	if (enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+	if (enroll_check_supported(t, p) < 0 || enroll_check_free(t, p) < 0 ||
+	    profile_spec(p, vars, &spec) < 0)
 		goto out;
 	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 ||

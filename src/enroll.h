@@ -49,6 +49,10 @@ int enroll_role(struct token *t, const struct profile *p,
 		const struct vars *vars, struct ca *ca, X509_STORE *trust,
 		struct enroll_result *out);
 
+/* Refuse a role whose key algorithm, size or use the token cannot do,
+ * from its mechanisms, before anything is generated. */
+int enroll_check_supported(struct token *t, const struct profile *p);
+
 /* First half of the offline flow: key and request; the key waits on the
  * token under the awaiting label with its request beside it. */
 int enroll_request(struct token *t, const struct profile *p,

@@ -1,6 +1,7 @@
 /* keygen.c - key pairs generated on the token, and signing with them. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,12 @@ struct keygen_alg_entry {
 	const char *name;
 	CK_KEY_TYPE type;
 	int curve_nid;          /* EC */
-	CK_ULONG bits;          /* RSA */
+	CK_ULONG bits;          /* key size, as mechanism information gives it */
 };
 
 static const struct keygen_alg_entry keygen_algs[] = {
-	{ KEY_EC_P256, "ec-p256", CKK_EC, NID_X9_62_prime256v1, 0 },
-	{ KEY_EC_P384, "ec-p384", CKK_EC, NID_secp384r1, 0 },
+	{ KEY_EC_P256, "ec-p256", CKK_EC, NID_X9_62_prime256v1, 256 },
+	{ KEY_EC_P384, "ec-p384", CKK_EC, NID_secp384r1, 384 },
 	{ KEY_RSA_2048, "rsa-2048", CKK_RSA, NID_undef, 2048 },
 	{ KEY_RSA_3072, "rsa-3072", CKK_RSA, NID_undef, 3072 },
 	{ KEY_RSA_4096, "rsa-4096", CKK_RSA, NID_undef, 4096 },
@@ -67,6 +68,143 @@ keygen_alg_is_ec(enum key_alg alg)
 	return keygen_alg_entry(alg)->type == CKK_EC;
 }
 
+/* The mechanism's information, or false when the token lacks it. */
+static bool
+keygen_mech(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, const CK_MECHANISM_TYPE *list,
+	    CK_ULONG n, CK_MECHANISM_TYPE type, CK_FLAGS need, CK_MECHANISM_INFO *info)
+{
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == type)
+			break;
+	if (i == n || fn->C_GetMechanismInfo(slot, type, info) != CKR_OK)
+		return false;
+	return (info->flags & need) == need;
+}
+
+/* Whether BITS is within the sizes INFO gives; a module that gives no
+ * maximum does not say, and is believed. */
+static bool
+keygen_size_ok(const CK_MECHANISM_INFO *info, CK_ULONG bits)
+{
+	if (info->ulMaxKeySize == 0)
+		return true;
+	return bits >= info->ulMinKeySize && bits <= info->ulMaxKeySize;
+}
+
+/* What one key type needs from the token: generation, signing (every
+ * key signs its own request), and decryption or ECDH for some roles. */
+struct keygen_type_mechs {
+	CK_KEY_TYPE type;
+	CK_MECHANISM_TYPE gen, sign, extra;
+	CK_FLAGS extra_flag;
+};
+
+static const struct keygen_type_mechs keygen_type_mechs[] = {
+	{ CKK_RSA, CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS, CKM_RSA_PKCS, CKF_DECRYPT },
+	{ CKK_EC, CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, CKM_ECDH1_DERIVE, CKF_DERIVE },
+};
+
+int
+keygen_read_support(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct keygen_support *out)
+{
+	CK_MECHANISM_TYPE *list = NULL;
+	CK_MECHANISM_INFO gen, sign, extra;
+	CK_ULONG n = 0;
+	bool can_gen, can_sign, can_extra;
+	size_t i, j;
+	CK_RV rv;
+
+	memset(out, 0, sizeof(*out));
+	rv = fn->C_GetMechanismList(slot, NULL, &n);
+	if (rv == CKR_FUNCTION_NOT_SUPPORTED)
+		return 0;
+	if (rv == CKR_OK && n > 0) {
+		if ((list = calloc(n, sizeof(*list))) == NULL)
+			return err_set(ERR_FAILED, "out of memory");
+		rv = fn->C_GetMechanismList(slot, list, &n);
+	}
+	if (rv != CKR_OK) {
+		free(list);
+		return err_ckr(rv, "read the mechanisms of slot %lu", (unsigned long)slot);
+	}
+	out->known = true;
+	for (i = 0; i < sizeof(keygen_type_mechs) / sizeof(keygen_type_mechs[0]); i++) {
+		const struct keygen_type_mechs *m = &keygen_type_mechs[i];
+
+		can_gen = keygen_mech(fn, slot, list, n, m->gen, CKF_GENERATE_KEY_PAIR, &gen);
+		can_sign = keygen_mech(fn, slot, list, n, m->sign, CKF_SIGN, &sign);
+		can_extra = keygen_mech(fn, slot, list, n, m->extra, m->extra_flag, &extra);
+		for (j = 0; j < sizeof(keygen_algs) / sizeof(keygen_algs[0]); j++) {
+			const struct keygen_alg_entry *e = &keygen_algs[j];
+
+			if (e->type != m->type || !can_gen || !can_sign ||
+			    !keygen_size_ok(&gen, e->bits) ||
+			    !keygen_size_ok(&sign, e->bits))
+				continue;
+			out->sign |= 1u << e->alg;
+			if (can_extra && keygen_size_ok(&extra, e->bits)) {
+				if (m->type == CKK_RSA)
+					out->decrypt |= 1u << e->alg;
+				else
+					out->derive |= 1u << e->alg;
+			}
+		}
+	}
+	free(list);
+	return 0;
+}
+
+const char *
+keygen_alg_nth(unsigned mask, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keygen_algs) / sizeof(keygen_algs[0]); i++)
+		if ((mask & (1u << keygen_algs[i].alg)) && n-- == 0)
+			return keygen_algs[i].name;
+	return NULL;
+}
+
+void
+keygen_alg_names(unsigned mask, const char *sep, char *buf, size_t size)
+{
+	const char *name;
+	size_t i, used = 0;
+
+	snprintf(buf, size, "none");
+	for (i = 0; (name = keygen_alg_nth(mask, i)) != NULL; i++)
+		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
+					 "%s%s", i > 0 ? sep : "", name);
+}
+
+int
+keygen_check_support(const struct keygen_support *s, enum key_alg alg, unsigned caps)
+{
+	const char *name = keygen_alg_name(alg);
+	char offers[KEYGEN_NAMES_MAX];
+	unsigned bit = 1u << alg;
+
+	if (!s->known)
+		return 0;
+	keygen_alg_names(s->sign, ", ", offers, sizeof(offers));
+	if (!(s->sign & bit))
+		return err_set(ERR_FAILED, "the token cannot generate %s keys and "
+			       "sign with them; it offers %s", name, offers);
+	if ((caps & (KEY_CAP_DECRYPT | KEY_CAP_UNWRAP)) && !(s->decrypt & bit)) {
+		keygen_alg_names(s->decrypt, ", ", offers, sizeof(offers));
+		return err_set(ERR_FAILED, "the token cannot decrypt with %s keys; "
+			       "it decrypts with %s", name, offers);
+	}
+	if ((caps & KEY_CAP_DERIVE) && !(s->derive & bit)) {
+		keygen_alg_names(s->derive, ", ", offers, sizeof(offers));
+		return err_set(ERR_FAILED, "the token cannot agree keys (ECDH) with "
+			       "%s keys; it does with %s", name, offers);
+	}
+	return 0;
+}
+
 /* DER of the named curve's OID, as CKA_EC_PARAMS wants it. */
 static int
 keygen_ec_params(int nid, unsigned char **der, int *len)
@@ -108,6 +246,14 @@ keygen_set_id(struct token *t, const struct keypair *kp)
 	    token_set_attr(t, kp->priv, CKA_ID, kp->id, kp->id_len) < 0)
 		return err_prefix("set CKA_ID");
 	return 0;
+}
+
+static const struct keygen_progress *keygen_progress;
+
+void
+keygen_set_progress(const struct keygen_progress *p)
+{
+	keygen_progress = p;
 }
 
 int
@@ -178,8 +324,17 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 		ATTR(pub_tmpl, np, CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent));
 	}
 #undef ATTR
+	if (keygen_progress != NULL) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "generating an %s key on token %s",
+			 e->name, token_get_info(t)->label);
+		keygen_progress->begin(keygen_progress->ctx, what);
+	}
 	rv = token_fn(t)->C_GenerateKeyPair(token_session(t), &mech, pub_tmpl, np,
 					    priv_tmpl, nq, &kp.pub, &kp.priv);
+	if (keygen_progress != NULL)
+		keygen_progress->end(keygen_progress->ctx);
 	if (rv != CKR_OK) {
 		err_ckr(rv, "generate %s key", e->name);
 		goto out;

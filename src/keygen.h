@@ -2,6 +2,7 @@
 #ifndef P11E_KEYGEN_H
 #define P11E_KEYGEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <openssl/evp.h>
 #include "token.h"
@@ -24,6 +25,18 @@ enum key_cap {
 
 #define KEYGEN_ID_MAX 64
 
+/* What a token can do with keys, from its mechanism list and mechanism
+ * information: each mask holds 1 << enum key_alg. */
+struct keygen_support {
+	bool known;             /* false: the module would not say */
+	unsigned sign;          /* generate, and sign a request with */
+	unsigned decrypt;       /* RSA decryption as well */
+	unsigned derive;        /* ECDH as well */
+};
+
+/* Room for every algorithm's name, comma-separated. */
+#define KEYGEN_NAMES_MAX 64
+
 struct keypair {
 	CK_OBJECT_HANDLE pub;
 	CK_OBJECT_HANDLE priv;
@@ -40,6 +53,35 @@ const char *keygen_alg_name(enum key_alg alg);
 
 /* Whether ALG is an EC algorithm. */
 int keygen_alg_is_ec(enum key_alg alg);
+
+/* Read what the token in SLOT can do. A module that does not list its
+ * mechanisms gives known == false, which keygen_check_support() lets
+ * through: the key generation itself then answers. */
+int keygen_read_support(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot,
+			struct keygen_support *out);
+
+/* Whether a key of ALG with capabilities CAPS can be made and used on a
+ * token that can do S; the error lists what it can do. */
+int keygen_check_support(const struct keygen_support *s, enum key_alg alg,
+			 unsigned caps);
+
+/* The algorithms in MASK joined by SEP ("ec-p256, rsa-2048"), or "none". */
+void keygen_alg_names(unsigned mask, const char *sep, char *buf, size_t size);
+
+/* Every algorithm in MASK, for iterating: the name of the Ith, or NULL. */
+const char *keygen_alg_nth(unsigned mask, size_t i);
+
+/* Told when a key generation starts and ends: a card takes seconds for an
+ * RSA key, and the command may show that it is working. The core never
+ * prints; with no hook set nothing is told. */
+struct keygen_progress {
+	void (*begin)(void *ctx, const char *what);
+	void (*end)(void *ctx);
+	void *ctx;
+};
+
+/* Set the hook (NULL: none) for the key generations that follow. */
+void keygen_set_progress(const struct keygen_progress *p);
 
 /* Generate a key pair of ALG on the token under LABEL: private, sensitive,
  * never extractable, with the capabilities CAPS and nothing more, except

@@ -5,8 +5,8 @@ new_token first
 new_token second
 
 expect_status 0 "tokens" "$P11ENROLL" tokens
-expect_grep "first is listed with its URI" \
-	'^[0-9]+ +first +[0-9a-f]+ +SoftHSM v2 +ok +pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=[0-9a-f]+;token=first$' \
+expect_grep "first is listed with its key algorithms and URI" \
+	'^[0-9]+ +first +[0-9a-f]+ +SoftHSM v2 +ok +ec-p256,ec-p384,rsa-2048,rsa-3072,rsa-4096 +pkcs11:model=SoftHSM%20v2;manufacturer=SoftHSM%20project;serial=[0-9a-f]+;token=first$' \
 	"$WORK/out"
 expect_grep "second is listed" ' second ' "$WORK/out"
 
@@ -21,6 +21,11 @@ for t in doc["tokens"]:
         assert t["uri"].startswith("pkcs11:") and "token=" + t["label"] in t["uri"]
         assert t["user_pin"]["initialized"] and not t["user_pin"]["locked"]
         assert t["login_required"] and t["initialized"]
+    # SoftHSM does every algorithm: all five, RSA decryption, EC ECDH.
+    assert t["key_algorithms"] == {
+        "generate": ["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"],
+        "decrypt": ["rsa-2048", "rsa-3072", "rsa-4096"],
+        "derive": ["ec-p256", "ec-p384"]}, t["key_algorithms"]
 ' "$WORK/out"
 
 # The URI printed selects exactly that token.
@@ -31,6 +36,10 @@ print([t["uri"] for t in json.load(open(sys.argv[1]))["tokens"] if t["label"] ==
 expect_status 0 "the listed URI selects the token" \
 	"$P11ENROLL" --pin-source "file:$PIN_FILE" --token "$uri" status
 expect_grep "status names the selected token" '^token second ' "$WORK/out"
+expect_grep "status shows the user PIN's state" '^user PIN: ok$' "$WORK/out"
+expect_grep "status shows the key algorithms" \
+	'^key algorithms: ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096; decrypts with rsa-2048, rsa-3072, rsa-4096; ECDH with ec-p256, ec-p384$' \
+	"$WORK/out"
 
 # A URI with the PIN in pin-source selects and logs in.
 expect_status 0 "URI with pin-source" "$P11ENROLL" \
