@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include "certstore.h"
+#include "enroll.h"
 #include "err.h"
 #include "util.h"
 
@@ -187,13 +188,13 @@ certstore_find_data(struct token *t, const char *label,
 /* The entry for ID in *ENTRIES, appended when new; NULL on failure. */
 static struct inventory_entry *
 certstore_entry_for(struct inventory_entry **entries, size_t *count,
-		    const unsigned char *id, size_t id_len)
+		    const unsigned char *id, size_t id_len, bool pending)
 {
 	struct inventory_entry *grown, *e;
 	size_t i;
 
 	for (i = 0; id_len > 0 && i < *count; i++)
-		if ((*entries)[i].id_len == id_len &&
+		if ((*entries)[i].id_len == id_len && (*entries)[i].pending == pending &&
 		    memcmp((*entries)[i].id, id, id_len) == 0)
 			return &(*entries)[i];
 	grown = realloc(*entries, (*count + 1) * sizeof(**entries));
@@ -208,6 +209,7 @@ certstore_entry_for(struct inventory_entry **entries, size_t *count,
 		return NULL;
 	memcpy(e->id, id, id_len);
 	e->id_len = id_len;
+	e->pending = pending;
 	return e;
 }
 
@@ -283,12 +285,17 @@ certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
 
 	switch (cls) {
 	case CKO_PRIVATE_KEY:
+		/* Two private keys under one id: the group shows the last. */
+		free(e->priv_label);
 		e->has_private = true;
 		e->priv = h;
 		e->priv_label = label;
 		return certstore_key_shape(t, h, e) < 0 ? -1 :
 		       certstore_key_rights(t, h, e);
 	case CKO_PUBLIC_KEY:
+		free(e->pub_label);
+		EVP_PKEY_free(e->key);
+		e->key = NULL;
 		e->has_public = true;
 		e->pub = h;
 		e->pub_label = label;
@@ -326,6 +333,7 @@ certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
 	unsigned char *id = NULL, *label = NULL;
 	size_t n = 0, i, id_len, label_len;
 	struct inventory_entry *e;
+	bool pending;
 	int rc = -1;
 
 	if (token_find(t, tmpl, 1, &handles, &n) < 0)
@@ -334,7 +342,14 @@ certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
 		if (token_get_attr(t, handles[i], CKA_ID, &id, &id_len) < 0 ||
 		    token_get_attr(t, handles[i], CKA_LABEL, &label, &label_len) < 0)
 			goto out;
-		e = certstore_entry_for(entries, count, id ? id : (unsigned char *)"", id_len);
+		/* A pending group stands apart also from a role with its
+		 * CKA_ID: a role with a fixed key slot, renewed on a token
+		 * that keeps both keys, has two groups under one id. */
+		pending = label != NULL && label_len >= strlen(ENROLL_PENDING_PREFIX) &&
+			  memcmp(label, ENROLL_PENDING_PREFIX,
+				 strlen(ENROLL_PENDING_PREFIX)) == 0;
+		e = certstore_entry_for(entries, count, id ? id : (unsigned char *)"",
+					id_len, pending);
 		if (e == NULL) {
 			err_set(ERR_FAILED, "out of memory");
 			goto out;

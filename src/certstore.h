@@ -68,6 +68,7 @@ struct inventory_cert {
 struct inventory_entry {
 	unsigned char *id;
 	size_t id_len;
+	bool pending;           /* the objects' labels start with pending: */
 	char *label;            /* the private key's, else the public key's,
 				 * else the first certificate's (borrowed) */
 	bool has_private, has_public;
@@ -84,8 +85,9 @@ struct inventory_entry {
 	size_t ncerts;
 };
 
-/* Every key and certificate on the token grouped by CKA_ID, in a stable
- * order (by label, then id). */
+/* Every key and certificate on the token grouped by CKA_ID (objects
+ * labelled pending: apart from the others), in a stable order (by label,
+ * then id). */
 int certstore_inventory(struct token *t, struct inventory_entry **out,
 			size_t *count);
 

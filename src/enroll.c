@@ -116,6 +116,12 @@ enroll_keygen_hint(const struct profile *p)
 	case CKR_DEVICE_MEMORY:
 		err_append("the token is full: remove a role it no longer needs");
 		break;
+	case CKR_FUNCTION_NOT_SUPPORTED:
+		err_append("the token's module does not generate keys (OpenSC's "
+			   "PIV driver, for one, leaves that to the card's own "
+			   "tool); use a module that does, such as the card "
+			   "maker's");
+		break;
 	default:
 		break;
 	}
