@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca.h"
@@ -11,6 +12,7 @@
 #include "err.h"
 #include "lifecycle.h"
 #include "profile.h"
+#include "util.h"
 
 enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD };
 
@@ -75,6 +77,28 @@ cmd_renew_profile(const struct global_opts *g, const struct renew_opts *o,
 		csr_spec_clear(&spec);
 	}
 	return 0;
+}
+
+/* --keep-old keeps the old key beside the new one, which a fixed key
+ * slot cannot hold: refused before the token is opened. */
+static int
+cmd_renew_check_keep_old(const struct global_opts *g, const struct renew_opts *o,
+			 const struct profile *p)
+{
+	size_t len = 0;
+	const unsigned char *id = profile_key_id(p, &len);
+	char *hex;
+	int status;
+
+	if (!o->keep_old || id == NULL)
+		return 0;
+	hex = util_hex(id, len);
+	status = cmd_usage_error(g, "--keep-old cannot renew role %s: its profile "
+				 "fixes the key's CKA_ID to %s, and two keys cannot "
+				 "share one fixed slot", profile_role(p),
+				 hex != NULL ? hex : "?");
+	free(hex);
+	return status;
 }
 
 /* The command's JSON document. */
@@ -157,7 +181,8 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 		status = cmd_usage_error(g, "--ca is required");
 		goto out;
 	}
-	if ((status = cmd_renew_profile(g, &o, argv[first], &p)) != 0)
+	if ((status = cmd_renew_profile(g, &o, argv[first], &p)) != 0 ||
+	    (status = cmd_renew_check_keep_old(g, &o, p)) != 0)
 		goto out;
 	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
 	    (status = cmd_load_trust(g, o.trust, &trust)) != 0 ||

@@ -62,6 +62,7 @@ enroll_check_free(struct token *t, const struct profile *p)
 	const unsigned char *fixed;
 	size_t fixed_len = 0;
 	CK_OBJECT_HANDLE *h = NULL;
+	char *hex;
 
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
 		snprintf(label, sizeof(label), "%s%s", states[i].prefix, profile_label(p));
@@ -74,15 +75,19 @@ enroll_check_free(struct token *t, const struct profile *p)
 		}
 	}
 	fixed = profile_key_id(p, &fixed_len);
-	if (fixed != NULL) {
-		if (certstore_find_id(t, CKO_PRIVATE_KEY, fixed, fixed_len, &h, &n) < 0)
-			return -1;
-		free(h);
-		if (n > 0)
-			return err_set(ERR_FAILED, "role %s: its fixed key slot is "
-				       "occupied by another key", profile_role(p));
-	}
-	return 0;
+	if (fixed == NULL)
+		return 0;
+	if (certstore_find_id(t, CKO_PRIVATE_KEY, fixed, fixed_len, &h, &n) < 0)
+		return -1;
+	free(h);
+	if (n == 0)
+		return 0;
+	hex = util_hex(fixed, fixed_len);
+	err_set(ERR_FAILED, "role %s: its fixed key slot ID %s on token %s is "
+		"occupied by another key", profile_role(p), hex != NULL ? hex : "?",
+		token_get_info(t)->label);
+	free(hex);
+	return -1;
 }
 
 int

@@ -29,10 +29,17 @@ lifecycle_renewal_clear(struct lifecycle_renewal *r)
 
 /* The role's current objects, as renew finds them. */
 struct lifecycle_old {
-	CK_OBJECT_HANDLE priv, pub, cert;       /* pub: CK_INVALID_HANDLE if none */
+	CK_OBJECT_HANDLE priv, pub, cert;       /* pub: CK_INVALID_HANDLE if none;
+						 * any: CK_INVALID_HANDLE once the
+						 * token has replaced it */
 	unsigned char *id;
 	size_t id_len;
 	X509 *x509;
+	bool fixed;                     /* the profile fixes the CKA_ID */
+	CK_OBJECT_CLASS replaced;       /* 0, or what the token replaced in the
+					 * fixed slot first: CKO_PRIVATE_KEY
+					 * (at key generation) or
+					 * CKO_CERTIFICATE (at the write) */
 };
 
 static void
@@ -158,6 +165,164 @@ lifecycle_check_leftovers(struct token *t, const struct profile *p)
 	return 0;
 }
 
+/* A fixed slot must hold the role's own key or nothing: a card that
+ * generates into it replaces whatever key is there. */
+static int
+lifecycle_check_slot(struct token *t, const struct profile *p,
+		     const struct lifecycle_old *o)
+{
+	size_t fixed_len = 0, n = 0, i;
+	const unsigned char *fixed = profile_key_id(p, &fixed_len);
+	CK_OBJECT_HANDLE *h = NULL;
+	bool other = false;
+	char *hex;
+
+	if (fixed == NULL)
+		return 0;
+	if (certstore_find_id(t, CKO_PRIVATE_KEY, fixed, fixed_len, &h, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		other = other || h[i] != o->priv;
+	free(h);
+	if (!other)
+		return 0;
+	hex = util_hex(fixed, fixed_len);
+	err_set(ERR_FAILED, "role %s on token %s: its fixed key slot ID %s is "
+		"occupied by another key", profile_role(p), token_get_info(t)->label,
+		hex != NULL ? hex : "?");
+	free(hex);
+	return -1;
+}
+
+/* Whether object H is still among the objects of CLS labelled LABEL. */
+static int
+lifecycle_still_there(struct token *t, CK_OBJECT_CLASS cls, const char *label,
+		      CK_OBJECT_HANDLE h, bool *out)
+{
+	CK_OBJECT_HANDLE *found = NULL;
+	size_t n = 0, i;
+
+	*out = false;
+	if (certstore_find_label(t, cls, label, &found, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		*out = *out || found[i] == h;
+	free(found);
+	return 0;
+}
+
+/* After the new key pair was generated, or its certificate written, with
+ * the fixed CKA_ID: a card replaces what its slot held, where a token
+ * such as SoftHSM keeps it beside the new one. Forget the old objects
+ * that are gone, and record in O what was replaced first. */
+static int
+lifecycle_probe_old(struct token *t, const struct profile *p,
+		    struct lifecycle_old *o)
+{
+	struct {
+		CK_OBJECT_HANDLE *h;
+		CK_OBJECT_CLASS cls;
+	} objs[] = {
+		{ &o->priv, CKO_PRIVATE_KEY },
+		{ &o->cert, CKO_CERTIFICATE },
+		{ &o->pub, CKO_PUBLIC_KEY },
+	};
+	size_t i;
+	bool there;
+
+	for (i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		if (*objs[i].h == CK_INVALID_HANDLE)
+			continue;
+		if (lifecycle_still_there(t, objs[i].cls, profile_label(p),
+					  *objs[i].h, &there) < 0)
+			return -1;
+		if (there)
+			continue;
+		*objs[i].h = CK_INVALID_HANDLE;
+		/* A public key alone is only a copy: the role stands. */
+		if (o->replaced == 0 && objs[i].cls != CKO_PUBLIC_KEY)
+			o->replaced = objs[i].cls;
+	}
+	return 0;
+}
+
+/* Probe the fixed slot after a step that wrote into it and returned
+ * STEP; the step's own error, if any, is kept. */
+static int
+lifecycle_after_write(struct token *t, const struct profile *p,
+		      struct lifecycle_old *o, int step)
+{
+	char saved[1024];
+	enum err_kind kind = err_kind();
+
+	if (!o->fixed)
+		return step;
+	snprintf(saved, sizeof(saved), "%s", err_message());
+	if (lifecycle_probe_old(t, p, o) < 0) {
+		if (step == 0)
+			return err_prefix("look for the old key in its fixed slot");
+		err_set(kind, "%s", saved);
+		err_append("whether the old key is still in its fixed slot could "
+			   "not be told; see p11enroll status");
+		return -1;
+	}
+	if (step < 0)
+		err_set(kind, "%s", saved);
+	return step;
+}
+
+/* Delete old object H; with a fixed slot, one that the token has replaced
+ * already is gone, which is what was wanted. */
+static int
+lifecycle_destroy_old(struct token *t, const struct lifecycle_old *o,
+		      CK_OBJECT_HANDLE h)
+{
+	if (token_destroy(t, h) == 0)
+		return 0;
+	if (o->fixed && err_last_ckr() == CKR_OBJECT_HANDLE_INVALID) {
+		err_clear();
+		return 0;
+	}
+	return -1;
+}
+
+/* After a failed renewal in which the token replaced part of the old
+ * group in its fixed slot: what is left of it (a certificate without its
+ * key, or a key without its certificate) is no role, so it goes too,
+ * keeping the recorded error. */
+static void
+lifecycle_clear_slot(struct token *t, const struct profile *p,
+		     const struct lifecycle_old *o)
+{
+	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
+	char saved[1024], first[1024] = "";
+	enum err_kind kind = err_kind();
+	char *hex = util_hex(o->id, o->id_len);
+	bool key = o->replaced == CKO_PRIVATE_KEY;
+	char replaced[200];
+	size_t i;
+
+	snprintf(saved, sizeof(saved), "%s", err_message());
+	snprintf(replaced, sizeof(replaced), "%s in fixed slot ID %s when %s",
+		 key ? "key" : "certificate", hex != NULL ? hex : "?",
+		 key ? "it generated the new one" : "the new one was written");
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
+		    first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", err_message());
+	err_set(kind, "%s", saved);
+	if (first[0] != '\0')
+		err_append("the card replaced the old %s, and what is left of the "
+			   "old role could not all be removed (%s): run p11enroll "
+			   "remove %s, then enroll it again", replaced, first,
+			   profile_role(p));
+	else
+		err_append("the card replaced the old %s, so the old %s was removed "
+			   "too; enroll %s again", replaced, key ? "certificate" : "key",
+			   profile_role(p));
+	free(hex);
+}
+
 /* What the current certificate asked for, with the role's usages. */
 static int
 lifecycle_spec_of_cert(const struct profile *p, X509 *cert, struct csr_spec *out)
@@ -214,7 +379,8 @@ lifecycle_label_old(struct token *t, const struct lifecycle_old *o, const char *
 }
 
 /* Put the old objects back under the role's label after a failure,
- * keeping the recorded error. */
+ * keeping the recorded error; when the token replaced part of them in
+ * their fixed slot, remove the rest instead. */
 static void
 lifecycle_restore_old(struct token *t, const struct profile *p,
 		      const struct lifecycle_old *o)
@@ -222,6 +388,10 @@ lifecycle_restore_old(struct token *t, const struct profile *p,
 	char saved[1024];
 	enum err_kind kind = err_kind();
 
+	if (o->replaced != 0) {
+		lifecycle_clear_slot(t, p, o);
+		return;
+	}
 	snprintf(saved, sizeof(saved), "%s", err_message());
 	if (lifecycle_label_old(t, o, profile_label(p)) < 0) {
 		err_set(kind, "%s", saved);
@@ -234,24 +404,25 @@ lifecycle_restore_old(struct token *t, const struct profile *p,
 	err_append("the old key and certificate are as they were");
 }
 
-/* Delete the retired old objects; on failure they stay, and R says so. */
+/* Delete the retired old objects, by handle: with a fixed CKA_ID the new
+ * objects share theirs. On failure they stay, and R says so. */
 static int
 lifecycle_drop_old(struct token *t, const struct profile *p,
 		   const struct lifecycle_old *o, struct lifecycle_renewal *r)
 {
 	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
-	char msg[1200];
+	char msg[1200], first[1024] = "";
 	size_t i;
-	int rc = 0;
 
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (h[i] != CK_INVALID_HANDLE && token_destroy(t, h[i]) < 0 && rc == 0)
-			rc = -1;
-	if (rc == 0)
+		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
+		    first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", err_message());
+	if (first[0] == '\0')
 		return 0;
 	snprintf(msg, sizeof(msg), "the old objects could not all be deleted (%s); "
 		 "what is left is labelled " ENROLL_RETIRED_PREFIX "%s: delete it with "
-		 "p11enroll remove %s --only-retired", err_message(), profile_label(p),
+		 "p11enroll remove %s --only-retired", first, profile_label(p),
 		 profile_role(p));
 	err_clear();
 	r->warning = util_strdup(msg);
@@ -332,30 +503,33 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	n.cert = CK_INVALID_HANDLE;
 	memset(&old, 0, sizeof(old));
 	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
-	if (profile_key_id(p, &fixed_len) != NULL) {
-		err_set(ERR_FAILED, "renew %s on token %s: its profile fixes the "
-			"key's CKA_ID, so the new key cannot be made beside the old "
-			"one; remove the role and enroll it again", profile_role(p),
-			token_get_info(t)->label);
+	if (keep_old && profile_key_id(p, &fixed_len) != NULL) {
+		err_set(ERR_USAGE, "renew %s --keep-old: its profile fixes the key's "
+			"CKA_ID, and two keys cannot share one fixed slot",
+			profile_role(p));
 		goto out;
 	}
 	/* These refusals name the role and the token themselves. */
-	if (lifecycle_find_old(t, p, &old) < 0 || lifecycle_check_leftovers(t, p) < 0)
+	if (lifecycle_find_old(t, p, &old) < 0 || lifecycle_check_leftovers(t, p) < 0 ||
+	    lifecycle_check_slot(t, p, &old) < 0)
 		goto out;
 	found = true;
+	old.fixed = profile_key_id(p, &fixed_len) != NULL;
 	if ((vars != NULL ? profile_spec(p, vars, &spec) :
 	     lifecycle_spec_of_cert(p, old.x509, &spec)) < 0)
 		goto out;
 	spec.challenge = ca_request_challenge(ca);
 	/* Until the switch, the old objects are not touched: any failure
-	 * before it leaves the role exactly as it was. */
+	 * before it leaves the role exactly as it was, unless a card replaced
+	 * them in their fixed slot (lifecycle_after_write finds out). */
 	if (interrupt_check() < 0 ||
-	    enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	    lifecycle_after_write(t, p, &old,
+				  enroll_make_request(t, p, &spec, pending, &n)) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0 ||
 	    lifecycle_submit(ca, pem, p, &reply) < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL, trust,
 				&cert) < 0 ||
-	    enroll_write_pending(t, p, &n, cert) < 0)
+	    lifecycle_after_write(t, p, &old, enroll_write_pending(t, p, &n, cert)) < 0)
 		goto out;
 	if (lifecycle_switch(t, p, &n, &old, keep_old, &r) < 0 ||
 	    enroll_fill_result(p, &n.kp, cert, &r.result) < 0)
@@ -366,7 +540,10 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 out:
 	if (n.tried) {
 		enroll_undo(t, &n, profile_label(p));
-		err_append("the old key and certificate are as they were");
+		if (old.replaced != 0)
+			lifecycle_clear_slot(t, p, &old);
+		else
+			err_append("the old key and certificate are as they were");
 	}
 	if (rc < 0 && found)
 		err_prefix("renew %s on token %s", profile_role(p), token_get_info(t)->label);

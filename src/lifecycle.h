@@ -33,9 +33,17 @@ void lifecycle_renewal_clear(struct lifecycle_renewal *r);
  * key usage always come from the profile. Refused, with nothing changed,
  * when the role is not on the token whole (one private key and one
  * certificate labelled LABEL, same CKA_ID), when the role has objects
- * pending or awaiting, or when its profile fixes the CKA_ID. With
- * KEEP_OLD the old objects stay under "retired:LABEL"; else they are
- * deleted once the new ones carry the role's label. */
+ * pending or awaiting, when its profile's fixed CKA_ID is taken by
+ * another private key, and with KEEP_OLD when its profile fixes the
+ * CKA_ID (a usage error). With KEEP_OLD the old objects stay under
+ * "retired:LABEL"; else they are deleted once the new ones carry the
+ * role's label.
+ *
+ * With a fixed CKA_ID the new key pair is made in the old one's slot: a
+ * token that keeps both is renewed as above; a card that replaces the old
+ * key (or the old certificate) there leaves nothing to go back to, so a
+ * failure after that removes the rest of the old group as well, and the
+ * role must be enrolled again. */
 int lifecycle_renew(struct token *t, const struct profile *p,
 		    const struct vars *vars, struct ca *ca, X509_STORE *trust,
 		    bool keep_old, struct lifecycle_renewal *out);

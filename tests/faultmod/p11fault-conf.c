@@ -159,6 +159,15 @@ conf_flag(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
 	return 0;
 }
 
+static int
+conf_fixed_slots(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	(void)line;
+	(void)kind;
+	conf->fixed_slots = 1;
+	return 0;
+}
+
 /* The value of a rule, read as its kind wants. */
 static int
 conf_rule_value(enum fault_kind kind, const char *word, unsigned long *value)
@@ -222,6 +231,7 @@ static const struct conf_directive {
 	{ "flag", 1, conf_flag, 0 },
 	{ "pinpad-pin", 1, conf_pinpad_pin, 0 },
 	{ "trace", 1, conf_trace, 0 },
+	{ "fixed-slots", 0, conf_fixed_slots, 0 },
 };
 
 /* Splits TEXT into at most CONF_WORDS_MAX words before any comment; returns

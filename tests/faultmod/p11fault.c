@@ -33,7 +33,7 @@
 /* The functions that get a wrapper of their own (special behaviour). */
 #define FAULT_CUSTOM(X) \
 	X(C_Initialize) X(C_GetFunctionList) X(C_GetTokenInfo) \
-	X(C_OpenSession) X(C_Login)
+	X(C_OpenSession) X(C_Login) X(C_CreateObject) X(C_GenerateKeyPair)
 
 /* Argument shapes shared by several functions: parameters, then arguments. */
 #define S_NONE (CK_SESSION_HANDLE h), (h)
@@ -61,7 +61,6 @@
 	X(C_GetOperationState, S_OUT) \
 	X(C_SetOperationState, (CK_SESSION_HANDLE h, CK_BYTE_PTR st, CK_ULONG n, CK_OBJECT_HANDLE e, CK_OBJECT_HANDLE a), (h, st, n, e, a)) \
 	X(C_Logout, S_NONE) \
-	X(C_CreateObject, (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR o), (h, t, n, o)) \
 	X(C_CopyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR c), (h, o, t, n, c)) \
 	X(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), (h, o)) \
 	X(C_GetObjectSize, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR n), (h, o, n)) \
@@ -100,7 +99,6 @@
 	X(C_SignEncryptUpdate, S_INOUT) \
 	X(C_DecryptVerifyUpdate, S_INOUT) \
 	X(C_GenerateKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k), (h, m, t, n, k)) \
-	X(C_GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pt, CK_ULONG pn, CK_ATTRIBUTE_PTR st, CK_ULONG sn, CK_OBJECT_HANDLE_PTR pk, CK_OBJECT_HANDLE_PTR sk), (h, m, pt, pn, st, sn, pk, sk)) \
 	X(C_WrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE w, CK_OBJECT_HANDLE k, CK_BYTE_PTR out, CK_ULONG_PTR out_len), (h, m, w, k, out, out_len)) \
 	X(C_UnwrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE u, CK_BYTE_PTR in, CK_ULONG in_len, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k), (h, m, u, in, in_len, t, n, k)) \
 	X(C_DeriveKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k), (h, m, b, t, n, k)) \
@@ -377,6 +375,71 @@ fault_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_UL
 	return fault_leave(&call);
 }
 
+/* With fixed-slots, a card's key slots: an object of one of the NCLS
+ * classes CLS with the CKA_ID that TMPL names is replaced by the new one,
+ * so it goes first. */
+static void
+fault_clear_slot(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		 const CK_OBJECT_CLASS *cls, size_t ncls)
+{
+	CK_OBJECT_HANDLE found[16];
+	CK_ATTRIBUTE find[2];
+	const CK_ATTRIBUTE *id = NULL;
+	CK_ULONG i, count;
+	size_t c;
+
+	for (i = 0; i < n; i++)
+		if (tmpl[i].type == CKA_ID)
+			id = &tmpl[i];
+	if (!fault.conf.fixed_slots || id == NULL)
+		return;
+	for (c = 0; c < ncls; c++) {
+		find[0] = (CK_ATTRIBUTE){ CKA_CLASS, (void *)&cls[c], sizeof(cls[c]) };
+		find[1] = (CK_ATTRIBUTE){ CKA_ID, id->pValue, id->ulValueLen };
+		count = 0;
+		if (fault.real->C_FindObjectsInit(h, find, 2) != CKR_OK)
+			continue;
+		if (fault.real->C_FindObjects(h, found, 16, &count) != CKR_OK)
+			count = 0;
+		fault.real->C_FindObjectsFinal(h);
+		for (i = 0; i < count; i++)
+			fault.real->C_DestroyObject(h, found[i]);
+	}
+}
+
+static CK_RV
+fault_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pt,
+			CK_ULONG pn, CK_ATTRIBUTE_PTR st, CK_ULONG sn,
+			CK_OBJECT_HANDLE_PTR pk, CK_OBJECT_HANDLE_PTR sk)
+{
+	static const CK_OBJECT_CLASS keys[] = { CKO_PRIVATE_KEY, CKO_PUBLIC_KEY };
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_GenerateKeyPair)) {
+		fault_clear_slot(h, st, sn, keys, 2);
+		call.rv = fault.real->C_GenerateKeyPair(h, m, pt, pn, st, sn, pk, sk);
+	}
+	return fault_leave(&call);
+}
+
+static CK_RV
+fault_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+		     CK_OBJECT_HANDLE_PTR o)
+{
+	static const CK_OBJECT_CLASS certs[] = { CKO_CERTIFICATE };
+	struct fault_call call;
+	CK_ULONG i;
+
+	if (fault_enter(&call, FAULT_FN_C_CreateObject)) {
+		for (i = 0; i < n; i++)
+			if (t[i].type == CKA_CLASS && t[i].ulValueLen == sizeof(CK_OBJECT_CLASS) &&
+			    *(CK_OBJECT_CLASS *)t[i].pValue == CKO_CERTIFICATE)
+				fault_clear_slot(h, t, n, certs, 1);
+		call.rv = fault.real->C_CreateObject(h, t, n, o);
+	}
+	return fault_leave(&call);
+}
+
 #define FAULT_ENTRY(name, ...) .name = fault_##name,
 
 static CK_FUNCTION_LIST fault_functions = {
@@ -386,6 +449,8 @@ static CK_FUNCTION_LIST fault_functions = {
 	.C_GetTokenInfo = fault_C_GetTokenInfo,
 	.C_OpenSession = fault_C_OpenSession,
 	.C_Login = fault_C_Login,
+	.C_CreateObject = fault_C_CreateObject,
+	.C_GenerateKeyPair = fault_C_GenerateKeyPair,
 	FAULT_GENERIC(FAULT_ENTRY)
 };
 

@@ -38,6 +38,9 @@ struct fault_conf {
 	CK_FLAGS flags;                   /* ORed into every token's flags */
 	char pinpad_pin[FAULT_PIN_MAX];
 	int trace_fd;                     /* -1 = no trace */
+	int fixed_slots;                  /* a new key pair or certificate with
+					   * a CKA_ID replaces the objects that
+					   * have it, as on a PIV card */
 };
 
 /* Only C_GetFunctionList leaves the module. */
