@@ -68,18 +68,27 @@ keygen_alg_is_ec(enum key_alg alg)
 	return keygen_alg_entry(alg)->type == CKK_EC;
 }
 
-/* The mechanism's information, or false when the token lacks it. */
-static bool
+/* Whether the token in SLOT has mechanism TYPE (in LIST) with the flags
+ * NEED: 1 and its information in *INFO, 0 when it lacks either, -1 when
+ * the token could not be asked. */
+static int
 keygen_mech(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, const CK_MECHANISM_TYPE *list,
 	    CK_ULONG n, CK_MECHANISM_TYPE type, CK_FLAGS need, CK_MECHANISM_INFO *info)
 {
 	CK_ULONG i;
+	CK_RV rv;
 
 	for (i = 0; i < n; i++)
 		if (list[i] == type)
 			break;
-	if (i == n || fn->C_GetMechanismInfo(slot, type, info) != CKR_OK)
-		return false;
+	if (i == n)
+		return 0;
+	rv = fn->C_GetMechanismInfo(slot, type, info);
+	if (rv == CKR_MECHANISM_INVALID)
+		return 0;
+	if (rv != CKR_OK)
+		return err_ckr(rv, "read mechanism 0x%lx of slot %lu",
+			       (unsigned long)type, (unsigned long)slot);
 	return (info->flags & need) == need;
 }
 
@@ -112,7 +121,7 @@ keygen_read_support(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct keygen_support
 	CK_MECHANISM_TYPE *list = NULL;
 	CK_MECHANISM_INFO gen, sign, extra;
 	CK_ULONG n = 0;
-	bool can_gen, can_sign, can_extra;
+	int can_gen, can_sign, can_extra;
 	size_t i, j;
 	CK_RV rv;
 
@@ -136,6 +145,10 @@ keygen_read_support(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct keygen_support
 		can_gen = keygen_mech(fn, slot, list, n, m->gen, CKF_GENERATE_KEY_PAIR, &gen);
 		can_sign = keygen_mech(fn, slot, list, n, m->sign, CKF_SIGN, &sign);
 		can_extra = keygen_mech(fn, slot, list, n, m->extra, m->extra_flag, &extra);
+		if (can_gen < 0 || can_sign < 0 || can_extra < 0) {
+			free(list);
+			return -1;
+		}
 		for (j = 0; j < sizeof(keygen_algs) / sizeof(keygen_algs[0]); j++) {
 			const struct keygen_alg_entry *e = &keygen_algs[j];
 
