@@ -198,14 +198,14 @@ expect_grep "the old pair is as it was" 'the old key and certificate are as they
 expect_unchanged "renew piv-sign whose CA certifies another key" card
 
 # ---- a card that replaces the key in its slot ----
-# The fault module's fixed-slots does what a PIV card does: a key pair
+# The fault module's card mode does what a PIV card does: a key pair
 # generated with a CKA_ID replaces the keys with that CKA_ID, a
 # certificate written with one replaces the certificates with it.
 : "${P11FAULT_MODULE:?the fault module is built by make check}"
-printf 'fixed-slots\n' >"$WORK/fixed-slots.conf"
+printf 'card\n' >"$WORK/card.conf"
 on_card() {
 	P11ENROLL_MODULE=$P11FAULT_MODULE P11FAULT_TARGET=$SOFTHSM2_MODULE \
-		P11FAULT_CONF=$WORK/fixed-slots.conf p11e --token card "$@"
+		P11FAULT_CONF=$WORK/card.conf p11e --token card "$@"
 }
 
 save_cert piv-auth "$WORK/old-auth"

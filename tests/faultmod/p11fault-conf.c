@@ -16,7 +16,10 @@
 
 #include "p11fault.h"
 
-#define CONF_WORDS_MAX 4
+/* "card-ids" and its list is the longest line. */
+#define CONF_WORDS_MAX (1 + FAULT_CARD_IDS_MAX)
+/* A directive that takes a list of one or more words. */
+#define CONF_LIST (-1)
 #define CONF_LINE_MAX 4096
 
 struct conf_name {
@@ -47,6 +50,7 @@ static const struct conf_name conf_ckrs[] = {
 	CONF_CKR(CKR_USER_NOT_LOGGED_IN), CONF_CKR(CKR_USER_PIN_NOT_INITIALIZED),
 	CONF_CKR(CKR_BUFFER_TOO_SMALL), CONF_CKR(CKR_CRYPTOKI_NOT_INITIALIZED),
 	CONF_CKR(CKR_CRYPTOKI_ALREADY_INITIALIZED),
+	CONF_CKR(CKR_ATTRIBUTE_READ_ONLY), CONF_CKR(CKR_CURVE_NOT_SUPPORTED),
 };
 
 static const struct conf_name conf_signals[] = {
@@ -70,6 +74,8 @@ struct conf_line {
 	char *words[CONF_WORDS_MAX];
 	char why[256];
 	int pinpad_line;       /* the line of "flag pin-pad", or 0 */
+	int card_line;         /* the first card-ids, card-state or card-tries line, or 0 */
+	const char *card_what; /* which of them */
 	int number;
 };
 
@@ -160,11 +166,148 @@ conf_flag(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
 }
 
 static int
-conf_fixed_slots(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+conf_card(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
 {
-	(void)line;
-	(void)kind;
-	conf->fixed_slots = 1;
+	conf->card = 1;
+	return 0;
+}
+
+/* Remembers the first line that only means something in card mode. */
+static void
+conf_card_option(struct conf_line *line)
+{
+	if (line->card_line != 0)
+		return;
+	line->card_line = line->number;
+	line->card_what = line->words[0];
+}
+
+static int
+conf_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One CKA_ID in hex, as pkcs11-tool's --id takes it: "01", "9a0f". */
+static int
+conf_card_id(const char *hex, struct fault_card_id *id)
+{
+	size_t i, len = strlen(hex);
+	int hi, lo;
+
+	if (len == 0 || len % 2 != 0 || len / 2 > FAULT_CARD_ID_MAX)
+		return -1;
+	for (i = 0; i < len; i += 2) {
+		hi = conf_hex_digit(hex[i]);
+		lo = conf_hex_digit(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		id->bytes[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	id->len = len / 2;
+	return 0;
+}
+
+static int
+conf_card_ids(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	size_t i;
+
+	if (conf->n_card_ids != 0) {
+		snprintf(line->why, sizeof(line->why), "a second card-ids line");
+		return -1;
+	}
+	conf_card_option(line);
+	for (i = 1; i < CONF_WORDS_MAX && line->words[i] != NULL; i++) {
+		if (conf_card_id(line->words[i], &conf->card_ids[i - 1]) < 0) {
+			snprintf(line->why, sizeof(line->why),
+				 "bad key slot ID '%.40s' (1 to %d bytes in hex)",
+				 line->words[i], FAULT_CARD_ID_MAX);
+			return -1;
+		}
+	}
+	conf->n_card_ids = i - 1;
+	return 0;
+}
+
+static int
+conf_card_state(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	conf_card_option(line);
+	return conf_copy(conf->card_state, sizeof(conf->card_state), line->words[1], line);
+}
+
+static int
+conf_card_tries(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	conf_card_option(line);
+	if (conf_number(line->words[1], 10, &conf->card_tries) < 0 || conf->card_tries == 0) {
+		snprintf(line->why, sizeof(line->why), "bad number of tries '%s' (1 or more)",
+			 line->words[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_card_objects(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	if (conf_number(line->words[1], 10, &conf->card_objects) < 0 ||
+	    conf->card_objects == FAULT_NO_LIMIT) {
+		snprintf(line->why, sizeof(line->why), "bad number of objects '%s'",
+			 line->words[1]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_card_keygen_delay(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	if (conf_number(line->words[1], 10, &conf->card_keygen_delay) < 0) {
+		snprintf(line->why, sizeof(line->why), "bad delay in milliseconds '%s'",
+			 line->words[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* What card mode needs that no line said: PIV's four key slots, three
+ * tries, and a state file beside the configuration. */
+static int
+conf_card_defaults(struct fault_conf *conf, const char *path, struct conf_line *line)
+{
+	static const unsigned char piv[] = { 0x01, 0x02, 0x03, 0x04 };
+	size_t i;
+
+	if (!conf->card && line->card_line != 0) {
+		line->number = line->card_line;
+		snprintf(line->why, sizeof(line->why), "%s needs a card line", line->card_what);
+		return -1;
+	}
+	if (!conf->card)
+		return 0;
+	if (conf->n_card_ids == 0) {
+		for (i = 0; i < sizeof(piv); i++) {
+			conf->card_ids[i].bytes[0] = piv[i];
+			conf->card_ids[i].len = 1;
+		}
+		conf->n_card_ids = sizeof(piv);
+	}
+	if (conf->card_tries == 0)
+		conf->card_tries = FAULT_CARD_TRIES;
+	if (conf->card_state[0] == '\0' &&
+	    (size_t)snprintf(conf->card_state, sizeof(conf->card_state), "%s.state", path) >=
+	    sizeof(conf->card_state)) {
+		snprintf(line->why, sizeof(line->why), "the path is too long for a state file");
+		return -1;
+	}
 	return 0;
 }
 
@@ -231,7 +374,12 @@ static const struct conf_directive {
 	{ "flag", 1, conf_flag, 0 },
 	{ "pinpad-pin", 1, conf_pinpad_pin, 0 },
 	{ "trace", 1, conf_trace, 0 },
-	{ "fixed-slots", 0, conf_fixed_slots, 0 },
+	{ "card", 0, conf_card, 0 },
+	{ "card-ids", CONF_LIST, conf_card_ids, 0 },
+	{ "card-state", 1, conf_card_state, 0 },
+	{ "card-tries", 1, conf_card_tries, 0 },
+	{ "card-objects", 1, conf_card_objects, 0 },
+	{ "card-keygen-delay", 1, conf_card_keygen_delay, 0 },
 };
 
 /* Splits TEXT into at most CONF_WORDS_MAX words before any comment; returns
@@ -257,8 +405,10 @@ conf_parse_line(struct fault_conf *conf, struct conf_line *line, char *text)
 	char **words = line->words;
 	const struct conf_directive *d = NULL;
 	size_t i;
-	int n = conf_split(text, words);
+	int n;
 
+	memset(line->words, 0, sizeof(line->words));
+	n = conf_split(text, words);
 	if (n == 0)
 		return 0;
 	for (i = 0; n > 0 && i < CONF_COUNT(conf_directives); i++)
@@ -272,7 +422,11 @@ conf_parse_line(struct fault_conf *conf, struct conf_line *line, char *text)
 		snprintf(line->why, sizeof(line->why), "unknown directive '%s'", words[0]);
 		return -1;
 	}
-	if (n - 1 != d->n_args) {
+	if (d->n_args == CONF_LIST && n == 1) {
+		snprintf(line->why, sizeof(line->why), "%s takes at least 1 argument", d->name);
+		return -1;
+	}
+	if (d->n_args != CONF_LIST && n - 1 != d->n_args) {
 		snprintf(line->why, sizeof(line->why), "%s takes %d argument%s, not %d",
 			 d->name, d->n_args, d->n_args == 1 ? "" : "s", n - 1);
 		return -1;
@@ -311,6 +465,8 @@ fault_conf_read(const char *path, struct fault_conf *conf, char *error, size_t e
 		snprintf(line.why, sizeof(line.why), "flag pin-pad needs a pinpad-pin line");
 		goto out;
 	}
+	if (conf_card_defaults(conf, path, &line) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0 && line.why[0] != '\0')

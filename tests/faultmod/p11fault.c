@@ -33,7 +33,8 @@
 /* The functions that get a wrapper of their own (special behaviour). */
 #define FAULT_CUSTOM(X) \
 	X(C_Initialize) X(C_GetFunctionList) X(C_GetTokenInfo) \
-	X(C_OpenSession) X(C_Login) X(C_CreateObject) X(C_GenerateKeyPair)
+	X(C_OpenSession) X(C_Login) X(C_GetMechanismList) X(C_GetMechanismInfo) \
+	X(C_InitToken) X(C_CreateObject) X(C_SetAttributeValue) X(C_GenerateKeyPair)
 
 /* Argument shapes shared by several functions: parameters, then arguments. */
 #define S_NONE (CK_SESSION_HANDLE h), (h)
@@ -50,9 +51,6 @@
 	X(C_GetInfo, (CK_INFO_PTR i), (i)) \
 	X(C_GetSlotList, (CK_BBOOL p, CK_SLOT_ID_PTR l, CK_ULONG_PTR n), (p, l, n)) \
 	X(C_GetSlotInfo, (CK_SLOT_ID s, CK_SLOT_INFO_PTR i), (s, i)) \
-	X(C_GetMechanismList, (CK_SLOT_ID s, CK_MECHANISM_TYPE_PTR l, CK_ULONG_PTR n), (s, l, n)) \
-	X(C_GetMechanismInfo, (CK_SLOT_ID s, CK_MECHANISM_TYPE t, CK_MECHANISM_INFO_PTR i), (s, t, i)) \
-	X(C_InitToken, (CK_SLOT_ID s, CK_UTF8CHAR_PTR p, CK_ULONG n, CK_UTF8CHAR_PTR l), (s, p, n, l)) \
 	X(C_InitPIN, (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR p, CK_ULONG n), (h, p, n)) \
 	X(C_SetPIN, (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR o, CK_ULONG on, CK_UTF8CHAR_PTR p, CK_ULONG n), (h, o, on, p, n)) \
 	X(C_CloseSession, S_NONE) \
@@ -65,7 +63,6 @@
 	X(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), (h, o)) \
 	X(C_GetObjectSize, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR n), (h, o, n)) \
 	X(C_GetAttributeValue, S_ATTRS) \
-	X(C_SetAttributeValue, S_ATTRS) \
 	X(C_FindObjectsInit, (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n), (h, t, n)) \
 	X(C_FindObjects, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR o, CK_ULONG m, CK_ULONG_PTR n), (h, o, m, n)) \
 	X(C_FindObjectsFinal, S_NONE) \
@@ -149,7 +146,7 @@ static struct {
 } fault = {
 	.once = PTHREAD_ONCE_INIT,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.conf = { .trace_fd = -1 },
+	.conf = { .trace_fd = -1, .card_objects = FAULT_NO_LIMIT },
 };
 
 static CK_FUNCTION_LIST fault_functions;
@@ -334,6 +331,11 @@ fault_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 
 	if (fault_enter(&call, FAULT_FN_C_GetTokenInfo)) {
 		call.rv = fault.real->C_GetTokenInfo(slot, info);
+		if (call.rv == CKR_OK && fault.conf.card)
+			info->flags = (info->flags & ~(CKF_USER_PIN_COUNT_LOW |
+						       CKF_USER_PIN_FINAL_TRY |
+						       CKF_USER_PIN_LOCKED)) |
+				      card_pin_flags(&fault.conf);
 		if (call.rv == CKR_OK)
 			info->flags |= fault.conf.flags;
 	}
@@ -359,84 +361,106 @@ fault_C_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY 
  * configured one, and a PIN from the application is refused so that a test
  * proves none was sent. */
 static CK_RV
+fault_login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG pin_len)
+{
+	const char *pad = fault.conf.pinpad_pin;
+
+	if (!(fault.conf.flags & CKF_PROTECTED_AUTHENTICATION_PATH))
+		return fault.real->C_Login(h, user, pin, pin_len);
+	if (pin != NULL)
+		return CKR_ARGUMENTS_BAD;
+	return fault.real->C_Login(h, user, (CK_UTF8CHAR_PTR)pad, strlen(pad));
+}
+
+/* A card counts wrong user PINs, also those from its PIN pad, and once
+ * locked answers without asking the target. */
+static CK_RV
 fault_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG pin_len)
 {
 	struct fault_call call;
-	const char *pad = fault.conf.pinpad_pin;
+	int card = fault.conf.card && user == CKU_USER;
 
 	if (fault_enter(&call, FAULT_FN_C_Login)) {
-		if (!(fault.conf.flags & CKF_PROTECTED_AUTHENTICATION_PATH))
-			call.rv = fault.real->C_Login(h, user, pin, pin_len);
-		else if (pin != NULL)
-			call.rv = CKR_ARGUMENTS_BAD;
-		else
-			call.rv = fault.real->C_Login(h, user, (CK_UTF8CHAR_PTR)pad, strlen(pad));
+		call.rv = card ? card_login_check(&fault.conf) : CKR_OK;
+		if (call.rv == CKR_OK)
+			call.rv = fault_login(h, user, pin, pin_len);
+		if (card && call.rv != CKR_PIN_LOCKED)
+			call.rv = card_login_done(&fault.conf, call.rv);
 	}
 	return fault_leave(&call);
-}
-
-/* With fixed-slots, a card's key slots: an object of one of the NCLS
- * classes CLS with the CKA_ID that TMPL names is replaced by the new one,
- * so it goes first. */
-static void
-fault_clear_slot(CK_SESSION_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-		 const CK_OBJECT_CLASS *cls, size_t ncls)
-{
-	CK_OBJECT_HANDLE found[16];
-	CK_ATTRIBUTE find[2];
-	const CK_ATTRIBUTE *id = NULL;
-	CK_ULONG i, count;
-	size_t c;
-
-	for (i = 0; i < n; i++)
-		if (tmpl[i].type == CKA_ID)
-			id = &tmpl[i];
-	if (!fault.conf.fixed_slots || id == NULL)
-		return;
-	for (c = 0; c < ncls; c++) {
-		find[0] = (CK_ATTRIBUTE){ CKA_CLASS, (void *)&cls[c], sizeof(cls[c]) };
-		find[1] = (CK_ATTRIBUTE){ CKA_ID, id->pValue, id->ulValueLen };
-		count = 0;
-		if (fault.real->C_FindObjectsInit(h, find, 2) != CKR_OK)
-			continue;
-		if (fault.real->C_FindObjects(h, found, 16, &count) != CKR_OK)
-			count = 0;
-		fault.real->C_FindObjectsFinal(h);
-		for (i = 0; i < count; i++)
-			fault.real->C_DestroyObject(h, found[i]);
-	}
 }
 
 static CK_RV
-fault_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pt,
-			CK_ULONG pn, CK_ATTRIBUTE_PTR st, CK_ULONG sn,
-			CK_OBJECT_HANDLE_PTR pk, CK_OBJECT_HANDLE_PTR sk)
+fault_C_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count)
 {
-	static const CK_OBJECT_CLASS keys[] = { CKO_PRIVATE_KEY, CKO_PUBLIC_KEY };
 	struct fault_call call;
 
-	if (fault_enter(&call, FAULT_FN_C_GenerateKeyPair)) {
-		fault_clear_slot(h, st, sn, keys, 2);
-		call.rv = fault.real->C_GenerateKeyPair(h, m, pt, pn, st, sn, pk, sk);
-	}
+	if (fault_enter(&call, FAULT_FN_C_GetMechanismList))
+		call.rv = fault.conf.card ? card_get_mechanism_list(fault.real, slot, list, count) :
+			  fault.real->C_GetMechanismList(slot, list, count);
 	return fault_leave(&call);
 }
 
+static CK_RV
+fault_C_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_GetMechanismInfo))
+		call.rv = fault.conf.card ? card_get_mechanism_info(fault.real, slot, type, info) :
+			  fault.real->C_GetMechanismInfo(slot, type, info);
+	return fault_leave(&call);
+}
+
+/* A card is personalised by its own tools, never through PKCS#11. */
+static CK_RV
+fault_C_InitToken(CK_SLOT_ID slot, CK_UTF8CHAR_PTR so_pin, CK_ULONG so_pin_len,
+		  CK_UTF8CHAR_PTR label)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_InitToken))
+		call.rv = fault.conf.card ? CKR_FUNCTION_NOT_SUPPORTED :
+			  fault.real->C_InitToken(slot, so_pin, so_pin_len, label);
+	return fault_leave(&call);
+}
+
+/* card-objects applies with or without card mode; card_create_object
+ * checks card mode itself. */
 static CK_RV
 fault_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n,
-		     CK_OBJECT_HANDLE_PTR o)
+		     CK_OBJECT_HANDLE_PTR object)
 {
-	static const CK_OBJECT_CLASS certs[] = { CKO_CERTIFICATE };
 	struct fault_call call;
-	CK_ULONG i;
 
-	if (fault_enter(&call, FAULT_FN_C_CreateObject)) {
-		for (i = 0; i < n; i++)
-			if (t[i].type == CKA_CLASS && t[i].ulValueLen == sizeof(CK_OBJECT_CLASS) &&
-			    *(CK_OBJECT_CLASS *)t[i].pValue == CKO_CERTIFICATE)
-				fault_clear_slot(h, t, n, certs, 1);
-		call.rv = fault.real->C_CreateObject(h, t, n, o);
-	}
+	if (fault_enter(&call, FAULT_FN_C_CreateObject))
+		call.rv = card_create_object(fault.real, &fault.conf, h, t, n, object);
+	return fault_leave(&call);
+}
+
+static CK_RV
+fault_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
+			  CK_ULONG n)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_SetAttributeValue))
+		call.rv = fault.conf.card ? card_set_attribute_value(fault.real, h, o, t, n) :
+			  fault.real->C_SetAttributeValue(h, o, t, n);
+	return fault_leave(&call);
+}
+
+/* card-objects and card-keygen-delay apply with or without card mode. */
+static CK_RV
+fault_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
+			CK_ULONG pub_n, CK_ATTRIBUTE_PTR priv, CK_ULONG priv_n,
+			CK_OBJECT_HANDLE_PTR pub_key, CK_OBJECT_HANDLE_PTR priv_key)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_GenerateKeyPair))
+		call.rv = card_generate_key_pair(fault.real, &fault.conf, h, m, pub, pub_n,
+						 priv, priv_n, pub_key, priv_key);
 	return fault_leave(&call);
 }
 
@@ -449,7 +473,11 @@ static CK_FUNCTION_LIST fault_functions = {
 	.C_GetTokenInfo = fault_C_GetTokenInfo,
 	.C_OpenSession = fault_C_OpenSession,
 	.C_Login = fault_C_Login,
+	.C_GetMechanismList = fault_C_GetMechanismList,
+	.C_GetMechanismInfo = fault_C_GetMechanismInfo,
+	.C_InitToken = fault_C_InitToken,
 	.C_CreateObject = fault_C_CreateObject,
+	.C_SetAttributeValue = fault_C_SetAttributeValue,
 	.C_GenerateKeyPair = fault_C_GenerateKeyPair,
 	FAULT_GENERIC(FAULT_ENTRY)
 };

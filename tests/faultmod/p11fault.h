@@ -11,6 +11,11 @@
 #define FAULT_PATH_MAX 1024
 #define FAULT_PIN_MAX 256
 #define FAULT_ERROR_MAX 1200
+#define FAULT_CARD_IDS_MAX 16
+#define FAULT_CARD_ID_MAX 64
+#define FAULT_CARD_TRIES 3
+/* card-objects unset: no limit. */
+#define FAULT_NO_LIMIT ((unsigned long)-1)
 
 /* A rule's call number that matches every call ("*"). */
 #define FAULT_EVERY 0UL
@@ -29,6 +34,12 @@ struct fault_rule {
 	unsigned long value;   /* a CKR, milliseconds or a signal number */
 };
 
+/* A key slot of the card: a CKA_ID value. */
+struct fault_card_id {
+	unsigned char bytes[FAULT_CARD_ID_MAX];
+	size_t len;
+};
+
 /* Fixed-size on purpose: the module allocates nothing, so nothing can leak
  * into a sanitizer's report when the module is unloaded. */
 struct fault_conf {
@@ -38,9 +49,13 @@ struct fault_conf {
 	CK_FLAGS flags;                   /* ORed into every token's flags */
 	char pinpad_pin[FAULT_PIN_MAX];
 	int trace_fd;                     /* -1 = no trace */
-	int fixed_slots;                  /* a new key pair or certificate with
-					   * a CKA_ID replaces the objects that
-					   * have it, as on a PIV card */
+	int card;                         /* card mode (the "card" directive) */
+	struct fault_card_id card_ids[FAULT_CARD_IDS_MAX];
+	size_t n_card_ids;
+	char card_state[FAULT_PATH_MAX];  /* the wrong-try count's file */
+	unsigned long card_tries;         /* wrong tries before the PIN locks */
+	unsigned long card_objects;       /* object limit, or FAULT_NO_LIMIT */
+	unsigned long card_keygen_delay;  /* ms before every RSA key generation */
 };
 
 /* Only C_GetFunctionList leaves the module. */
@@ -50,8 +65,33 @@ struct fault_conf {
 FAULT_INTERNAL int fault_fn_lookup(const char *name);
 
 /* Reads the configuration file PATH into CONF (already initialised, with
- * trace_fd -1). On error returns -1 with one line "p11fault: PATH:LINE: why"
+ * trace_fd -1, card_objects FAULT_NO_LIMIT). On error returns -1 with one line "p11fault: PATH:LINE: why"
  * in ERROR. */
 FAULT_INTERNAL int fault_conf_read(const char *path, struct fault_conf *conf, char *error, size_t error_len);
+
+/* Card mode (p11fault-card.c). Each function is called in place of the
+ * target's function of the same name once the rules let the call through;
+ * REAL is the target. */
+FAULT_INTERNAL CK_RV card_get_mechanism_list(CK_FUNCTION_LIST *real, CK_SLOT_ID slot,
+					     CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count);
+FAULT_INTERNAL CK_RV card_get_mechanism_info(CK_FUNCTION_LIST *real, CK_SLOT_ID slot,
+					     CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info);
+FAULT_INTERNAL CK_RV card_generate_key_pair(CK_FUNCTION_LIST *real, const struct fault_conf *conf,
+					    CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+					    CK_ATTRIBUTE_PTR pub, CK_ULONG pub_n,
+					    CK_ATTRIBUTE_PTR priv, CK_ULONG priv_n,
+					    CK_OBJECT_HANDLE_PTR pub_key, CK_OBJECT_HANDLE_PTR priv_key);
+FAULT_INTERNAL CK_RV card_create_object(CK_FUNCTION_LIST *real, const struct fault_conf *conf,
+					CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+					CK_OBJECT_HANDLE_PTR object);
+FAULT_INTERNAL CK_RV card_set_attribute_value(CK_FUNCTION_LIST *real, CK_SESSION_HANDLE h,
+					      CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n);
+/* The PIN flags C_GetTokenInfo shows instead of the target's. */
+FAULT_INTERNAL CK_FLAGS card_pin_flags(const struct fault_conf *conf);
+/* Before a user login: CKR_OK to forward it, or the answer (CKR_PIN_LOCKED). */
+FAULT_INTERNAL CK_RV card_login_check(const struct fault_conf *conf);
+/* After a forwarded user login that answered RV: counts a wrong try or
+ * clears the count; returns the answer to give. */
+FAULT_INTERNAL CK_RV card_login_done(const struct fault_conf *conf, CK_RV rv);
 
 #endif
