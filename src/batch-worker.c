@@ -284,10 +284,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 	int k, rc;
 
 	/* A role the token cannot do fails the row before any role starts. */
-	for (k = 0; k < br->nprofiles; k++) {
-		if (states[k] == JOURNAL_DONE ||
-		    enroll_check_supported(t, br->profiles[k]) == 0)
-			continue;
+	if (enroll_check_supported(t, br->profiles, br->nprofiles, &k) < 0) {
 		err_prefix("enroll %s on token %s", profile_role(br->profiles[k]),
 			   token_get_info(t)->label);
 		err_append("no role of this row was started");

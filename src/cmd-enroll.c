@@ -53,17 +53,14 @@ cmd_enroll_print_awaiting(const struct enroll_result *r)
 static int
 cmd_enroll_unsupported(struct token *t, struct profile **profiles, int nroles)
 {
-	int i;
+	int refused;
 
-	for (i = 0; i < nroles; i++) {
-		if (enroll_check_supported(t, profiles[i]) < 0) {
-			err_prefix("enroll %s on token %s", profile_role(profiles[i]),
-				   token_get_info(t)->label);
-			err_append("nothing was enrolled");
-			break;
-		}
-	}
-	return i;
+	if (enroll_check_supported(t, profiles, nroles, &refused) == 0)
+		return nroles;
+	err_prefix("enroll %s on token %s", profile_role(profiles[refused]),
+		   token_get_info(t)->label);
+	err_append("nothing was enrolled");
+	return refused;
 }
 
 static int

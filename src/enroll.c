@@ -90,15 +90,41 @@ enroll_check_free(struct token *t, const struct profile *p)
 	return -1;
 }
 
+/* Whether the token that can do S can do role P. */
+static int
+enroll_check_role(const struct keygen_support *s, const struct profile *p)
+{
+	if (keygen_check_support(s, profile_key_alg(p), profile_key_caps(p)) < 0)
+		return err_prefix("role %s", profile_role(p));
+	return 0;
+}
+
 int
-enroll_check_supported(struct token *t, const struct profile *p)
+enroll_check_supported(struct token *t, struct profile *const *profiles, int n,
+		       int *refused)
+{
+	struct keygen_support s;
+	int i;
+
+	*refused = 0;
+	if (keygen_read_support(token_fn(t), token_get_info(t)->slot, &s) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		*refused = i;
+		if (enroll_check_role(&s, profiles[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+enroll_check_supported_one(struct token *t, const struct profile *p)
 {
 	struct keygen_support s;
 
-	if (keygen_read_support(token_fn(t), token_get_info(t)->slot, &s) < 0 ||
-	    keygen_check_support(&s, profile_key_alg(p), profile_key_caps(p)) < 0)
-		return err_prefix("role %s", profile_role(p));
-	return 0;
+	if (keygen_read_support(token_fn(t), token_get_info(t)->slot, &s) < 0)
+		return -1;
+	return enroll_check_role(&s, p);
 }
 
 /* What a failed key generation most likely means on a card. */
@@ -722,8 +748,8 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 		rc = enroll_resume(t, p, ca, trust, out);
 		goto out;
 	}
-	if (interrupt_check() < 0 || enroll_check_supported(t, p) < 0 ||
-	    enroll_check_free(t, p) < 0 || profile_spec(p, vars, &spec) < 0)
+	if (interrupt_check() < 0 || enroll_check_free(t, p) < 0 ||
+	    profile_spec(p, vars, &spec) < 0)
 		goto out;
 	spec.challenge = ca_request_challenge(ca);
 	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
@@ -776,7 +802,7 @@ enroll_request(struct token *t, const struct profile *p, const struct vars *vars
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
 	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
-	if (enroll_check_supported(t, p) < 0 || enroll_check_free(t, p) < 0 ||
+	if (enroll_check_supported_one(t, p) < 0 || enroll_check_free(t, p) < 0 ||
 	    profile_spec(p, vars, &spec) < 0)
 		goto out;
 	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||

@@ -49,9 +49,16 @@ int enroll_role(struct token *t, const struct profile *p,
 		const struct vars *vars, struct ca *ca, X509_STORE *trust,
 		struct enroll_result *out);
 
-/* Refuse a role whose key algorithm, size or use the token cannot do,
- * from its mechanisms, before anything is generated. */
-int enroll_check_supported(struct token *t, const struct profile *p);
+/* Refuse the first of the N roles PROFILES whose key algorithm, size or
+ * use the token cannot do, from its mechanisms read once, before anything
+ * is generated; *REFUSED is its index. enroll_role() leaves this to its
+ * caller, which checks every role of a run before the first starts;
+ * enroll_request() and lifecycle_renew() check their role themselves. */
+int enroll_check_supported(struct token *t, struct profile *const *profiles, int n,
+			   int *refused);
+
+/* The same for the one role P. */
+int enroll_check_supported_one(struct token *t, const struct profile *p);
 
 /* First half of the offline flow: key and request; the key waits on the
  * token under the awaiting label with its request beside it. */

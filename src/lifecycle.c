@@ -514,7 +514,7 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	    lifecycle_check_slot(t, p, &old) < 0)
 		goto out;
 	found = true;
-	if (enroll_check_supported(t, p) < 0)
+	if (enroll_check_supported_one(t, p) < 0)
 		goto out;
 	old.fixed = profile_key_id(p, &fixed_len) != NULL;
 	if ((vars != NULL ? profile_spec(p, vars, &spec) :

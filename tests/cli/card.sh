@@ -86,6 +86,24 @@ expect "no key generation was tried ($(calls C_GenerateKeyPair))" \
 expect_unchanged "the refused pair of roles" card
 
 card
+printf 'token,roles,name,upn,email\ncard,piv-auth piv-km-3072,Alice,alice@example.org,alice@example.org\n' \
+	>"$WORK/manifest.csv"
+expect_status 3 "a batch row with a role the card cannot do fails" p11e batch \
+	"$WORK/manifest.csv" --ca "$CA" --report "$WORK/report"
+expect "the row failed at the RSA-3072 role before piv-auth started" "$PYTHON" -c '
+import json, sys
+row = json.loads(open(sys.argv[1]).readline())
+assert row["state"] == "failed", row
+states = {r["role"]: r["state"] for r in row["roles"]}
+assert states.get("piv-km-3072") == "failed" and states.get("piv-auth") != "done", row
+assert "cannot generate rsa-3072 keys" in json.dumps(row), row
+assert "no role of this row was started" in json.dumps(row), row
+' "$WORK/report"
+expect "no key generation was tried ($(calls C_GenerateKeyPair))" \
+	test "$(calls C_GenerateKeyPair)" = 0
+expect_unchanged "the refused batch row" card
+
+card
 expect_status 1 "an ECDH role is refused on a card without ECDH" p11e --token card \
 	enroll user-encrypt-ec --ca "$CA" $USER_VARS
 expect_grep "the refusal says the card cannot agree keys" \
