@@ -35,6 +35,10 @@ export P11ENROLL_MODULE="$SOFTHSM2_MODULE"
 export P11ENROLL_PROFILES="$top_srcdir/profiles"
 export P11ENROLL_LOCK_DIR="$WORK"
 
+# p11enroll itself, also in the valgrind pass: for a run that only
+# proves what a module beneath it does.
+P11ENROLL_NATIVE=$P11ENROLL
+
 # The valgrind pass (configure --enable-valgrind): every run of p11enroll
 # goes through memcheck, with one report per process in NAME.valgrind
 # beside the scenario's log; finish fails the scenario on any report with
