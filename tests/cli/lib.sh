@@ -147,6 +147,25 @@ objects_of() {
 	p11tool_on "$1" --list-objects
 }
 
+# role_blocks LABEL LISTING: every object of LISTING (objects_of's
+# output) labelled exactly LABEL, one per line (the lines
+# of an object joined), sorted: the listing's order is the module's.
+role_blocks() {
+	awk -v label="$1" '
+		function flush() { if (keep) print blk; blk = ""; keep = 0 }
+		/^[^ ]/ { flush(); blk = $0; next }
+		{
+			blk = blk " | " $0
+			if ($0 ~ /^  label:/) {
+				l = $0
+				sub(/^  label: +/, "", l)
+				if (l == label) keep = 1
+			}
+		}
+		END { flush() }
+	' "$2" | sort
+}
+
 # expect_unchanged WHAT TOKEN: TOKEN's objects are exactly those listed in
 # $WORK/before (objects_of TOKEN >"$WORK/before" takes that snapshot).
 expect_unchanged() {

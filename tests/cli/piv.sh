@@ -8,24 +8,6 @@ new_ca
 CA="exec:$TESTCA $WORK/ca"
 USER_VARS="--set name=Alice --set upn=alice@example.org --set email=alice@example.org"
 
-# Every object of LISTING labelled exactly LABEL, one per line (the lines
-# of an object joined), sorted: the listing's order is the module's.
-role_blocks() {
-	awk -v label="$1" '
-		function flush() { if (keep) print blk; blk = ""; keep = 0 }
-		/^[^ ]/ { flush(); blk = $0; next }
-		{
-			blk = blk " | " $0
-			if ($0 ~ /^  label:/) {
-				l = $0
-				sub(/^  label: +/, "", l)
-				if (l == label) keep = 1
-			}
-		}
-		END { flush() }
-	' "$2" | sort
-}
-
 # How many objects of TYPE ("Private Key", ...) in LISTING have CKA_ID ID,
 # whatever their label.
 count_id() {

@@ -12,24 +12,6 @@ expect_status 0 "enroll the smartcard-user set" \
 	--set "name=Alice Example" --set upn=alice@example.org \
 	--set email=alice@example.org
 
-# Every object of LISTING labelled exactly LABEL, one per line (the lines
-# of an object joined), sorted: the listing's order is the module's.
-role_blocks() {
-	awk -v label="$1" '
-		function flush() { if (keep) print blk; blk = ""; keep = 0 }
-		/^[^ ]/ { flush(); blk = $0; next }
-		{
-			blk = blk " | " $0
-			if ($0 ~ /^  label:/) {
-				l = $0
-				sub(/^  label: +/, "", l)
-				if (l == label) keep = 1
-			}
-		}
-		END { flush() }
-	' "$2" | sort
-}
-
 # The ID of the object of TYPE ("Private Key", ...) labelled LABEL.
 id_of() {
 	role_blocks "$2" "$3" | grep "^$1 Object" | sed -n 's/.*|   ID: *\([0-9a-f]*\).*/\1/p'
