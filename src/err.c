@@ -23,6 +23,7 @@ err_set(enum err_kind kind, const char *fmt, ...)
 	vsnprintf(err_buffer, sizeof(err_buffer), fmt, ap);
 	va_end(ap);
 	err_current_kind = kind;
+	err_current_ckr = CKR_OK;
 	return -1;
 }
 
@@ -35,9 +36,9 @@ err_ckr(CK_RV rv, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	err_set(ERR_FAILED, "%s: %s (%s)", what, ckr_name(rv), ckr_sentence(rv));
 	err_current_ckr = rv;
-	return err_set(ERR_FAILED, "%s: %s (%s)", what, ckr_name(rv),
-		       ckr_sentence(rv));
+	return -1;
 }
 
 int

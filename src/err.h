@@ -38,7 +38,9 @@ enum err_kind err_kind(void);
 /* The recorded message, or "" when nothing was recorded. */
 const char *err_message(void);
 
-/* The CKR of the last err_ckr() since err_clear(), or CKR_OK. */
+/* The CKR of the recorded error when err_ckr() recorded it (a prefix or
+ * an addition keeps it), or CKR_OK: a later err_set() or err_clear()
+ * forgets it, so that a hint never answers an earlier failure. */
 CK_RV err_last_ckr(void);
 
 #endif

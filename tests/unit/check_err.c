@@ -1,0 +1,70 @@
+/* check_err.c - the error context: messages, kinds and the recorded CKR. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+#include "err.h"
+
+START_TEST(test_ckr_message)
+{
+	err_clear();
+	ck_assert_int_eq(err_ckr(CKR_DEVICE_MEMORY, "generate %s key", "rsa-2048"), -1);
+	ck_assert_int_eq(err_kind(), ERR_FAILED);
+	ck_assert_str_eq(err_message(),
+			 "generate rsa-2048 key: CKR_DEVICE_MEMORY "
+			 "(the token is full)");
+	ck_assert_uint_eq(err_last_ckr(), CKR_DEVICE_MEMORY);
+}
+END_TEST
+
+START_TEST(test_context_keeps_ckr)
+{
+	err_clear();
+	err_ckr(CKR_TEMPLATE_INCOMPLETE, "generate ec-p256 key");
+	err_prefix("role %s", "piv-auth");
+	err_append("a hint");
+	ck_assert_uint_eq(err_last_ckr(), CKR_TEMPLATE_INCOMPLETE);
+	ck_assert_str_eq(err_message(),
+			 "role piv-auth: generate ec-p256 key: "
+			 "CKR_TEMPLATE_INCOMPLETE (the token needs more attributes "
+			 "for this object); a hint");
+}
+END_TEST
+
+/* A later error that came from no PKCS#11 call has no CKR: a hint chosen
+ * by the code must not answer the failure before it. */
+START_TEST(test_later_error_forgets_ckr)
+{
+	err_clear();
+	err_ckr(CKR_DEVICE_MEMORY, "write the certificate");
+	err_set(ERR_FAILED, "read the public key: not an EC point");
+	ck_assert_uint_eq(err_last_ckr(), CKR_OK);
+	ck_assert_str_eq(err_message(), "read the public key: not an EC point");
+
+	err_ckr(CKR_PIN_INCORRECT, "log in");
+	err_clear();
+	ck_assert_uint_eq(err_last_ckr(), CKR_OK);
+	ck_assert_int_eq(err_kind(), ERR_NONE);
+	ck_assert_str_eq(err_message(), "");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("err");
+	TCase *tc = tcase_create("context");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_ckr_message);
+	tcase_add_test(tc, test_context_keeps_ckr);
+	tcase_add_test(tc, test_later_error_forgets_ckr);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
