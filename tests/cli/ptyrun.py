@@ -1,15 +1,37 @@
 """ptyrun.py - run a command on a new pseudo-terminal, as a user at a
 terminal would: standard input, output and error are the terminal, which
 is also the command's controlling terminal. Everything it writes to the
-terminal is copied, byte for byte, to the file named first; the exit
-status is the command's (128 + N for a signal N). With --answer, TEXT
-and a newline are typed once the output shows PROMPT.
+terminal is copied, byte for byte, to the file named first, and what
+the terminal then shows, line by line, to that name with ".screen"
+added: a carriage return goes back to the start of the line, ESC [ K
+erases the rest of it, and what follows overwrites what was there. The
+exit status is the command's (128 + N for a signal N). With --answer,
+TEXT and a newline are typed once the output shows PROMPT.
 
     python3 ptyrun.py [--answer PROMPT TEXT] OUTFILE COMMAND [ARG...]
 """
 import os
 import pty
 import sys
+
+
+def screen(data):
+    """The lines a terminal shows after DATA."""
+    lines = []
+    for raw in data.split(b"\n"):
+        line, col, i = bytearray(), 0, 0
+        while i < len(raw):
+            if raw[i:i + 1] == b"\r":
+                col = 0
+            elif raw[i:i + 3] == b"\033[K":
+                del line[col:]
+                i += 2
+            else:
+                line[col:col + 1] = raw[i:i + 1]
+                col += 1
+            i += 1
+        lines.append(bytes(line))
+    return b"\n".join(lines)
 
 
 def main():
@@ -19,6 +41,7 @@ def main():
         prompt, answer, args = args[1].encode(), args[2].encode() + b"\n", args[3:]
     out_path, argv = args[0], args[1:]
     seen = b""
+    written = []
     pid, fd = pty.fork()
     if pid == 0:
         try:
@@ -34,11 +57,14 @@ def main():
             if not data:
                 break
             out.write(data)
+            written.append(data)
             if prompt is not None:
                 seen += data
                 if prompt in seen:
                     os.write(fd, answer)
                     prompt = None
+    with open(out_path + ".screen", "wb") as out:
+        out.write(screen(b"".join(written)))
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
