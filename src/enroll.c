@@ -277,13 +277,11 @@ enroll_remove_pending(struct token *t, const char *label, size_t *count)
 void
 enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 {
-	char saved[1024];
-	enum err_kind kind = err_kind();
-
+	struct err_saved saved;
 	size_t stray = 0;
 	int rc = 0;
 
-	snprintf(saved, sizeof(saved), "%s", err_message());
+	err_save(&saved);
 	if (n->cert != CK_INVALID_HANDLE && token_destroy(t, n->cert) < 0)
 		rc = -1;
 	if (n->made && keygen_destroy(t, &n->kp) < 0)
@@ -291,11 +289,11 @@ enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 	if (rc == 0 && enroll_remove_pending(t, label, &stray) < 0)
 		rc = -1;
 	if (rc < 0) {
-		err_prefix("%s; the new objects could not all be removed", saved);
+		err_prefix("%s; the new objects could not all be removed", saved.message);
 		err_append("run p11enroll status --repair to remove what is left "
 			   "under " ENROLL_PENDING_PREFIX "%s", label);
 	} else {
-		err_set(kind, "%s", saved);
+		err_restore(&saved);
 		if (n->cert != CK_INVALID_HANDLE || stray > 0)
 			err_append("the new key and certificate were removed");
 		else if (n->made)
@@ -604,9 +602,9 @@ static int
 enroll_install_write(struct token *t, const struct profile *p,
 		     const struct keypair *kp, X509 *cert)
 {
-	char awaiting[ENROLL_LABEL_MAX], saved[1024];
+	char awaiting[ENROLL_LABEL_MAX];
+	struct err_saved saved;
 	struct enroll_new n;
-	enum err_kind kind;
 	bool undone;
 
 	memset(&n, 0, sizeof(n));
@@ -616,11 +614,10 @@ enroll_install_write(struct token *t, const struct profile *p,
 		return -1;
 	if (enroll_promote(t, p, &n) == 0)
 		return 0;
-	kind = err_kind();
-	snprintf(saved, sizeof(saved), "%s", err_message());
+	err_save(&saved);
 	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
 	undone = keygen_relabel(t, kp, awaiting) == 0 && token_destroy(t, n.cert) == 0;
-	err_set(kind, "%s", saved);
+	err_restore(&saved);
 	if (!undone)
 		err_append("it could not be undone: run p11enroll status --repair");
 	return -1;

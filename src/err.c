@@ -8,8 +8,6 @@
 #include "ckr.h"
 #include "err.h"
 
-#define ERR_MESSAGE_MAX 1024
-
 static _Thread_local enum err_kind err_current_kind;
 static _Thread_local char err_buffer[ERR_MESSAGE_MAX];
 static _Thread_local CK_RV err_current_ckr;
@@ -72,6 +70,23 @@ err_append(const char *fmt, ...)
 	}
 	if (err_current_kind == ERR_NONE)
 		err_current_kind = ERR_FAILED;
+	return -1;
+}
+
+void
+err_save(struct err_saved *s)
+{
+	s->kind = err_current_kind;
+	s->ckr = err_current_ckr;
+	snprintf(s->message, sizeof(s->message), "%s", err_buffer);
+}
+
+int
+err_restore(const struct err_saved *s)
+{
+	snprintf(err_buffer, sizeof(err_buffer), "%s", s->message);
+	err_current_kind = s->kind;
+	err_current_ckr = s->ckr;
 	return -1;
 }
 

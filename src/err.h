@@ -15,6 +15,15 @@ enum err_kind {
 	ERR_USAGE,      /* bad input: options, profile, role, PIN source (exit 2) */
 };
 
+#define ERR_MESSAGE_MAX 1024
+
+/* A recorded error, kept aside while clean-up that may fail runs. */
+struct err_saved {
+	enum err_kind kind;
+	CK_RV ckr;
+	char message[ERR_MESSAGE_MAX];
+};
+
 /* Record an error of KIND with a printf-style message; returns -1. */
 int err_set(enum err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -28,6 +37,12 @@ int err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Add "; TEXT" after the recorded message; returns -1. */
 int err_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Keep the recorded error (kind, message and CKR) in *S. */
+void err_save(struct err_saved *s);
+
+/* Record the error in S again, as it was; returns -1. */
+int err_restore(const struct err_saved *s);
 
 /* Forget the recorded error. */
 void err_clear(void);

@@ -252,22 +252,21 @@ static int
 lifecycle_after_write(struct token *t, const struct profile *p,
 		      struct lifecycle_old *o, int step)
 {
-	char saved[1024];
-	enum err_kind kind = err_kind();
+	struct err_saved saved;
 
 	if (!o->fixed)
 		return step;
-	snprintf(saved, sizeof(saved), "%s", err_message());
+	err_save(&saved);
 	if (lifecycle_probe_old(t, p, o) < 0) {
 		if (step == 0)
 			return err_prefix("look for the old key in its fixed slot");
-		err_set(kind, "%s", saved);
+		err_restore(&saved);
 		err_append("whether the old key is still in its fixed slot could "
 			   "not be told; see p11enroll status");
 		return -1;
 	}
 	if (step < 0)
-		err_set(kind, "%s", saved);
+		err_restore(&saved);
 	return step;
 }
 
@@ -295,14 +294,14 @@ lifecycle_clear_slot(struct token *t, const struct profile *p,
 		     const struct lifecycle_old *o)
 {
 	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
-	char saved[1024], first[1024] = "";
-	enum err_kind kind = err_kind();
+	char first[ERR_MESSAGE_MAX] = "";
+	struct err_saved saved;
 	char *hex = util_hex(o->id, o->id_len);
 	bool key = o->replaced == CKO_PRIVATE_KEY;
 	char replaced[200];
 	size_t i;
 
-	snprintf(saved, sizeof(saved), "%s", err_message());
+	err_save(&saved);
 	snprintf(replaced, sizeof(replaced), "%s in fixed slot ID %s when %s",
 		 key ? "key" : "certificate", hex != NULL ? hex : "?",
 		 key ? "it generated the new one" : "the new one was written");
@@ -310,7 +309,7 @@ lifecycle_clear_slot(struct token *t, const struct profile *p,
 		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
 		    first[0] == '\0')
 			snprintf(first, sizeof(first), "%s", err_message());
-	err_set(kind, "%s", saved);
+	err_restore(&saved);
 	if (first[0] != '\0')
 		err_append("the card replaced the old %s, and what is left of the "
 			   "old role could not all be removed (%s): run p11enroll "
@@ -385,22 +384,21 @@ static void
 lifecycle_restore_old(struct token *t, const struct profile *p,
 		      const struct lifecycle_old *o)
 {
-	char saved[1024];
-	enum err_kind kind = err_kind();
+	struct err_saved saved;
 
 	if (o->replaced != 0) {
 		lifecycle_clear_slot(t, p, o);
 		return;
 	}
-	snprintf(saved, sizeof(saved), "%s", err_message());
+	err_save(&saved);
 	if (lifecycle_label_old(t, o, profile_label(p)) < 0) {
-		err_set(kind, "%s", saved);
+		err_restore(&saved);
 		err_append("the old objects could not be given their label %s back "
 			   "and are labelled " ENROLL_RETIRED_PREFIX "%s", profile_label(p),
 			   profile_label(p));
 		return;
 	}
-	err_set(kind, "%s", saved);
+	err_restore(&saved);
 	err_append("the old key and certificate are as they were");
 }
 

@@ -50,6 +50,31 @@ START_TEST(test_later_error_forgets_ckr)
 }
 END_TEST
 
+/* Clean-up that fails in between leaves the first error as it was. */
+START_TEST(test_save_restore)
+{
+	struct err_saved saved;
+
+	err_clear();
+	err_ckr(CKR_DEVICE_MEMORY, "write the certificate");
+	err_save(&saved);
+	err_ckr(CKR_OBJECT_HANDLE_INVALID, "delete object 7");
+	ck_assert_int_eq(err_restore(&saved), -1);
+	ck_assert_int_eq(err_kind(), ERR_FAILED);
+	ck_assert_uint_eq(err_last_ckr(), CKR_DEVICE_MEMORY);
+	ck_assert_str_eq(err_message(), "write the certificate: "
+			 "CKR_DEVICE_MEMORY (the token is full)");
+
+	err_set(ERR_USAGE, "no such role");
+	err_save(&saved);
+	err_ckr(CKR_GENERAL_ERROR, "delete object 8");
+	err_restore(&saved);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	ck_assert_uint_eq(err_last_ckr(), CKR_OK);
+	ck_assert_str_eq(err_message(), "no such role");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -61,6 +86,7 @@ main(void)
 	tcase_add_test(tc, test_ckr_message);
 	tcase_add_test(tc, test_context_keeps_ckr);
 	tcase_add_test(tc, test_later_error_forgets_ckr);
+	tcase_add_test(tc, test_save_restore);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
