@@ -40,8 +40,7 @@ def main():
     if args[0] == "--answer":
         prompt, answer, args = args[1].encode(), args[2].encode() + b"\n", args[3:]
     out_path, argv = args[0], args[1:]
-    seen = b""
-    written = []
+    shown = b""
     pid, fd = pty.fork()
     if pid == 0:
         try:
@@ -57,14 +56,12 @@ def main():
             if not data:
                 break
             out.write(data)
-            written.append(data)
-            if prompt is not None:
-                seen += data
-                if prompt in seen:
-                    os.write(fd, answer)
-                    prompt = None
+            shown += data
+            if prompt is not None and prompt in shown:
+                os.write(fd, answer)
+                prompt = None
     with open(out_path + ".screen", "wb") as out:
-        out.write(screen(b"".join(written)))
+        out.write(screen(shown))
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
