@@ -53,9 +53,9 @@ enum err_kind err_kind(void);
 /* The recorded message, or "" when nothing was recorded. */
 const char *err_message(void);
 
-/* The CKR of the recorded error when err_ckr() recorded it (a prefix or
- * an addition keeps it), or CKR_OK: a later err_set() or err_clear()
- * forgets it, so that a hint never answers an earlier failure. */
+/* The CKR of the recorded error when err_ckr() recorded it (a prefix, an
+ * addition or err_restore() keeps it), or CKR_OK: a later err_set() or
+ * err_clear() forgets it, so that a hint never answers an earlier failure. */
 CK_RV err_last_ckr(void);
 
 #endif
