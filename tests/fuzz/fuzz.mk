@@ -10,8 +10,8 @@ FUZZ_LIBS = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(INIH_LIBS) $(JANSSON_LIBS) \
 	$(CURL_LIBS) $(CSV_LIBS) $(LIBS)
 FUZZ_ENV = FUZZ_CC='$(FUZZ_CC)' FUZZ_TIME='$(FUZZ_TIME)' \
 	FUZZ_HARNESSES='$(FUZZ_HARNESSES)' \
-	FUZZ_SOURCES='$(src_libp11enroll_a_SOURCES)' \
-	FUZZ_CPPFLAGS='-I$(top_builddir) -I$(top_srcdir)/src $(DEFS)' \
+	FUZZ_SOURCES='$(src_common_libcommon_a_SOURCES) $(src_lib_libp11enroll_a_SOURCES)' \
+	FUZZ_CPPFLAGS='-I$(top_builddir) $(LIB_CPPFLAGS) $(DEFS)' \
 	FUZZ_PROFILES_DIR='$(pkgdatadir)/profiles' \
 	FUZZ_PKG_CFLAGS='$(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(INIH_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)' \
 	FUZZ_LIBS='$(FUZZ_LIBS)' srcdir='$(srcdir)'

@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 
 #include "err.h"
+#include "policy.h"
 #include "profile.h"
 #include "template.h"
 
@@ -69,7 +70,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lint = data[0] & 1;
 	if ((fp = fmemopen((void *)(data + 1), size - 1, "r")) == NULL)
 		return 0;
-	if (profile_parse_stream(fp, "fuzz.profile", "fuzz", lint, &p) == 0)
+	if (profile_parse_stream(fp, "fuzz.profile", "fuzz", &p) == 0 &&
+	    (!lint || policy_check(p) == 0))
 		fuzz_profile_use(p);
 	profile_free(p);
 	fclose(fp);

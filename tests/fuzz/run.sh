@@ -11,7 +11,7 @@ mkdir -p "$out/obj" || exit 1
 
 cflags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
 $FUZZ_CPPFLAGS -DPROFILES_DIR=\"$FUZZ_PROFILES_DIR\" $FUZZ_PKG_CFLAGS"
-headers=$(ls "$srcdir"/src/*.h) || exit 1
+headers=$(ls "$srcdir"/src/*/*.h) || exit 1
 
 # $1 is newer than $2, or than any header of the core.
 newer() {

@@ -12,6 +12,7 @@
 #include "csr.h"
 #include "err.h"
 #include "keygen.h"
+#include "keysign.h"
 #include "softhsm.h"
 #include "../unit/testkeys.h"
 #include "token.h"
@@ -160,7 +161,7 @@ token_sign(void *ctx, const EVP_MD *md, const unsigned char *digest, size_t dlen
 {
 	struct sign_ctx *c = ctx;
 
-	return keygen_sign_digest(c->t, c->kp, md, digest, dlen, sig, siglen);
+	return keysign_digest(c->t, c->kp, md, digest, dlen, sig, siglen);
 }
 
 static const enum key_alg csr_algs[] = { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048 };

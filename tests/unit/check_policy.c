@@ -13,6 +13,7 @@
 #include "err.h"
 #include "policy.h"
 #include "profile.h"
+#include "profile-load.h"
 #include "testfiles.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

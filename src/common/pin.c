@@ -1,0 +1,272 @@
+/* pin.c - where a PIN comes from.
+ *
+ * Every buffer that has held a PIN is wiped before it is freed or goes out
+ * of scope. Messages name the source (path, variable, descriptor) and
+ * never its content.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "err.h"
+#include "interrupt.h"
+#include "pin.h"
+#include "util.h"
+
+/* Longer than any token's ulMaxPinLen in practice. */
+#define PIN_MAX 256
+
+static const struct {
+	const char *prefix;
+	enum pin_source_kind kind;
+} pin_prefixes[] = {
+	{ "file:", PIN_FILE },
+	{ "env:", PIN_ENV },
+	{ "fd:", PIN_FD },
+};
+
+
+/* N of "fd:N": a non-negative decimal that fits an int. */
+static int
+pin_parse_fd(const char *s, int *out)
+{
+	long n = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (*s - '0');
+		if (n > INT_MAX)
+			return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+int
+pin_source_parse(const char *spec, struct pin_source *out)
+{
+	const char *arg = NULL;
+	size_t i;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(spec, "prompt") == 0) {
+		out->kind = PIN_PROMPT;
+		return 0;
+	}
+	for (i = 0; i < NELEM(pin_prefixes); i++) {
+		if (strncmp(spec, pin_prefixes[i].prefix,
+		    strlen(pin_prefixes[i].prefix)) == 0) {
+			arg = spec + strlen(pin_prefixes[i].prefix);
+			break;
+		}
+	}
+	/* Without a known prefix the text may be the PIN itself, typed
+	 * where its source belongs: keep it out of the message. */
+	if (arg == NULL)
+		return err_set(ERR_USAGE, "bad PIN source (expected file:PATH, "
+			       "env:VAR, fd:N or prompt)");
+	if (*arg == '\0')
+		return err_set(ERR_USAGE, "bad PIN source '%s': nothing after "
+			       "'%s'", spec, pin_prefixes[i].prefix);
+	if (pin_prefixes[i].kind == PIN_FD && pin_parse_fd(arg, &fd) < 0)
+		return err_set(ERR_USAGE, "bad PIN source '%s': N must be a "
+			       "non-negative decimal file descriptor", spec);
+	if (pin_prefixes[i].kind == PIN_ENV && strchr(arg, '=') != NULL)
+		return err_set(ERR_USAGE, "bad PIN source '%s': '=' in a "
+			       "variable name", spec);
+	if ((out->arg = strdup(arg)) == NULL)
+		return err_set(ERR_FAILED, "out of memory");
+	out->kind = pin_prefixes[i].kind;
+	return 0;
+}
+
+void
+pin_source_clear(struct pin_source *src)
+{
+	if (src == NULL)
+		return;
+	free(src->arg);
+	memset(src, 0, sizeof(*src));
+}
+
+void
+pin_free(char *pin)
+{
+	if (pin == NULL)
+		return;
+	OPENSSL_cleanse(pin, strlen(pin));
+	free(pin);
+}
+
+/* A malloc'ed copy of the LEN bytes of PIN, refusing an empty PIN, an
+ * overlong one and one with a NUL byte (which would cut it short). FROM
+ * says where it came from. */
+static int
+pin_copy(const char *pin, size_t len, const char *what, const char *from,
+	 char **out)
+{
+	char *copy;
+
+	*out = NULL;
+	if (len == 0)
+		return err_set(ERR_USAGE, "%s from %s is empty", what, from);
+	if (len > PIN_MAX)
+		return err_set(ERR_USAGE, "%s from %s is longer than %d bytes",
+			       what, from, PIN_MAX);
+	if (memchr(pin, '\0', len) != NULL)
+		return err_set(ERR_USAGE, "%s from %s contains a NUL byte",
+			       what, from);
+	if ((copy = malloc(len + 1)) == NULL)
+		return err_set(ERR_FAILED, "out of memory");
+	memcpy(copy, pin, len);
+	copy[len] = '\0';
+	*out = copy;
+	return 0;
+}
+
+/* Read one line from FD into BUF (PIN_MAX + 1 bytes), without its line
+ * end, one byte at a time so that nothing after the line is consumed (the
+ * descriptor may carry more). *LEN is PIN_MAX + 1 when the line is longer
+ * than PIN_MAX. */
+static int
+pin_read_line(int fd, char *buf, size_t *len)
+{
+	bool too_long = false;
+	size_t n = 0;
+	ssize_t got;
+	char c = 0;
+	int rc = -1;
+
+	*len = 0;
+	for (;;) {
+		got = read(fd, &c, 1);
+		if (got < 0 && errno == EINTR && interrupt_signal() == 0)
+			continue;
+		if (got < 0)
+			goto out;
+		if (got == 0 || c == '\n')
+			break;
+		if (n == PIN_MAX + 1) {
+			too_long = true;
+			break;
+		}
+		buf[n++] = c;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	*len = too_long || n > PIN_MAX ? PIN_MAX + 1 : n;
+	rc = 0;
+out:
+	OPENSSL_cleanse(&c, sizeof(c));
+	return rc;
+}
+
+static int
+pin_read_fd(int fd, const char *what, const char *from, char **out)
+{
+	char buf[PIN_MAX + 1];
+	size_t len = 0;
+	int rc = -1;
+
+	if (pin_read_line(fd, buf, &len) < 0) {
+		err_set(ERR_USAGE, "cannot read %s from %s: %s", what, from,
+			strerror(errno));
+		goto out;
+	}
+	rc = pin_copy(buf, len, what, from, out);
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+static int
+pin_read_file(const char *path, const char *what, char **out)
+{
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		err_set(ERR_USAGE, "cannot read %s from %s: %s", what, path,
+			strerror(errno));
+		goto out;
+	}
+	rc = pin_read_fd(fd, what, path, out);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int
+pin_read_env(const char *name, const char *what, char **out)
+{
+	const char *value = getenv(name);
+	char from[128];
+
+	snprintf(from, sizeof(from), "environment variable %s", name);
+	if (value == NULL)
+		return err_set(ERR_USAGE, "cannot read %s: %s is not set", what,
+			       from);
+	return pin_copy(value, strlen(value), what, from, out);
+}
+
+static int
+pin_read_prompt(const char *what, pin_prompt_fn prompt, void *ctx,
+		char **out)
+{
+	char *pin = NULL;
+	int rc = -1;
+
+	if (prompt == NULL) {
+		err_set(ERR_USAGE, "cannot prompt for %s: not on a terminal; use "
+			"--pin-source", what);
+		goto out;
+	}
+	err_clear();
+	if ((pin = prompt(what, ctx)) == NULL) {
+		if (err_kind() == ERR_NONE)
+			err_set(ERR_FAILED, "no %s was entered", what);
+		goto out;
+	}
+	rc = pin_copy(pin, strlen(pin), what, "the prompt", out);
+out:
+	pin_free(pin);
+	return rc;
+}
+
+int
+pin_source_read(const struct pin_source *src, const char *what,
+		pin_prompt_fn prompt, void *prompt_ctx, char **out)
+{
+	char from[32];
+	int fd;
+
+	*out = NULL;
+	switch (src->kind) {
+	case PIN_FILE:
+		return pin_read_file(src->arg, what, out);
+	case PIN_ENV:
+		return pin_read_env(src->arg, what, out);
+	case PIN_FD:
+		if (pin_parse_fd(src->arg, &fd) < 0)
+			return err_set(ERR_USAGE, "bad PIN source 'fd:%s'",
+				       src->arg);
+		snprintf(from, sizeof(from), "fd %d", fd);
+		return pin_read_fd(fd, what, from, out);
+	case PIN_PROMPT:
+		return pin_read_prompt(what, prompt, prompt_ctx, out);
+	}
+	return err_set(ERR_FAILED, "unknown PIN source kind %d", (int)src->kind);
+}

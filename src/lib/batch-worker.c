@@ -1,0 +1,401 @@
+/* batch-worker.c - the worker side of a batch: one token at a time. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "batch-msg.h"
+#include "batch-worker.h"
+#include "certstore.h"
+#include "enroll.h"
+#include "err.h"
+#include "interrupt.h"
+#include "pin.h"
+#include "pin-mailer.h"
+#include "token.h"
+
+struct batch_worker {
+	const struct batch_job *job;
+	const enum journal_state *plan;
+	const size_t *plan_off;
+	int fd;
+	struct module *module;          /* NULL when it could not be loaded */
+	char *module_error;
+};
+
+/* ---- the PIN ---------------------------------------------------------- */
+
+/* The user PIN for ROW's token T: the row's pin_source, else the batch's
+ * PIN, else the token URI's pin-value or pin-source. */
+static int
+batch_worker_pin(const struct batch_worker *w, const struct manifest_row *row,
+		 struct token *t, char **pin)
+{
+	const char *label = token_get_info(t)->label;
+	const char *spec = row->pin_source;
+	struct pin_source src = { PIN_PROMPT, NULL };
+	char what[96], uri_spec[4200];
+	int rc = -1;
+
+	*pin = NULL;
+	snprintf(what, sizeof(what), "user PIN of token %s", label);
+	if (spec == NULL && w->job->pin != NULL) {
+		*pin = strdup(w->job->pin);
+		return *pin != NULL ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
+	if (spec == NULL && token_uri_pin_value(t) != NULL) {
+		*pin = strdup(token_uri_pin_value(t));
+		return *pin != NULL ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
+	if (spec == NULL && token_uri_pin_source(t) != NULL) {
+		snprintf(uri_spec, sizeof(uri_spec), "%s%s",
+			 strncmp(token_uri_pin_source(t), "file:", 5) == 0 ?
+			 "" : "file:", token_uri_pin_source(t));
+		spec = uri_spec;
+	}
+	if (spec == NULL)
+		return err_set(ERR_USAGE, "token %s needs a PIN: give --pin-source "
+			       "or a pin_source column", label);
+	if (pin_source_parse(spec, &src) < 0)
+		goto out;
+	rc = pin_source_read(&src, what, NULL, NULL, pin);
+out:
+	pin_source_clear(&src);
+	return rc;
+}
+
+/* Log in to ROW's token T with KNOWN (the PIN this run set, or read from
+ * the mailer), else as batch_worker_pin() says. */
+static int
+batch_worker_login(const struct batch_worker *w, const struct manifest_row *row,
+		   struct token *t, const char *known)
+{
+	char *pin = NULL;
+	int rc;
+
+	if (!token_needs_login(t))
+		return 0;
+	if (known != NULL)
+		return token_login(t, known);
+	if (batch_worker_pin(w, row, t, &pin) < 0)
+		return -1;
+	rc = token_login(t, pin);
+	pin_free(pin);
+	return rc;
+}
+
+/* The new user PIN of ROW's blank token INFO: at random into the mailer
+ * (synced first), else from the row's PIN source or the batch's PIN. */
+static int
+batch_worker_new_pin(const struct batch_worker *w, const struct manifest_row *row,
+		     const struct token_info *info, char **pin)
+{
+	struct pin_source src = { PIN_PROMPT, NULL };
+	char what[96];
+	int rc = -1;
+
+	*pin = NULL;
+	if (w->job->pin_mailer_fd >= 0) {
+		if (pin_generate(PIN_MAILER_DIGITS, pin) < 0 ||
+		    pin_mailer_write(w->job->pin_mailer_fd, info->label,
+				     info->serial, *pin) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if (row->pin_source == NULL) {
+		if (w->job->pin == NULL) {
+			err_set(ERR_USAGE, "no user PIN for the new token %s: give "
+				"--pin-mailer, --pin-source or a pin_source column",
+				info->label);
+			goto out;
+		}
+		if ((*pin = strdup(w->job->pin)) == NULL) {
+			err_set(ERR_FAILED, "out of memory");
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	snprintf(what, sizeof(what), "user PIN of token %s", info->label);
+	if (pin_source_parse(row->pin_source, &src) < 0 ||
+	    pin_source_read(&src, what, NULL, NULL, pin) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		pin_free(*pin);
+		*pin = NULL;
+	}
+	pin_source_clear(&src);
+	return rc;
+}
+
+/* A row with an init_label: its token initialised (now, or by an earlier
+ * run: it then has the label) with a user PIN. *PIN is that PIN when this
+ * run knows it: set now, or read back from the mailer. */
+static int
+batch_worker_init(const struct batch_worker *w, const struct manifest_row *row,
+		  char **pin)
+{
+	struct module *m = w->module;
+	struct token_info info;
+	int rc = -1;
+
+	*pin = NULL;
+	memset(&info, 0, sizeof(info));
+	if (token_select(m, row->init_label, &info, NULL, NULL) < 0 ||
+	    !(info.flags & CKF_TOKEN_INITIALIZED)) {
+		free(info.uri);
+		if (token_init(m, row->token, row->init_label, w->job->so_pin,
+			       &info) < 0)
+			goto out;
+	}
+	if (!(info.flags & CKF_USER_PIN_INITIALIZED)) {
+		if (batch_worker_new_pin(w, row, &info, pin) < 0 ||
+		    token_init_user_pin(m, &info, w->job->so_pin, *pin) < 0)
+			goto out;
+	} else if (w->job->pin_mailer_fd >= 0 &&
+		   pin_mailer_lookup(w->job->pin_mailer, info.label, info.serial,
+				     pin) < 0) {
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0) {
+		pin_free(*pin);
+		*pin = NULL;
+	}
+	free(info.uri);
+	return rc;
+}
+
+/* ---- resuming ---------------------------------------------------------- */
+
+/* Finish or remove what a dead run left pending on T, as status --repair
+ * does; the token's lock says no live run owns it. */
+static int
+batch_worker_repair(struct token *t)
+{
+	struct inventory_entry *inv = NULL;
+	struct audit_repair *plan = NULL;
+	size_t n = 0, count = 0;
+	int rc = -1;
+
+	if (certstore_inventory(t, &inv, &n) < 0 ||
+	    audit_repair_plan(inv, n, &plan, &count) < 0 ||
+	    audit_repair_apply(t, inv, plan, count) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		err_prefix("repair what an interrupted batch left on token %s",
+			   token_get_info(t)->label);
+	audit_repair_free(plan, count);
+	certstore_inventory_free(inv, n);
+	return rc;
+}
+
+/* Whether role P is complete on T (its key pair and certificate under
+ * its label, one CKA_ID); *CERT gets the certificate then. */
+static bool
+batch_worker_complete(struct token *t, const struct profile *p, X509 **cert)
+{
+	CK_OBJECT_HANDLE *priv = NULL, *crt = NULL;
+	unsigned char *kid = NULL, *cid = NULL;
+	size_t npriv = 0, ncrt = 0, klen = 0, clen = 0;
+	bool complete = false;
+
+	*cert = NULL;
+	if (certstore_find_label(t, CKO_PRIVATE_KEY, profile_label(p), &priv,
+				 &npriv) < 0 ||
+	    certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &crt,
+				 &ncrt) < 0 ||
+	    npriv != 1 || ncrt != 1 ||
+	    token_get_attr(t, priv[0], CKA_ID, &kid, &klen) < 0 ||
+	    token_get_attr(t, crt[0], CKA_ID, &cid, &clen) < 0)
+		goto out;
+	if (klen != clen || (klen > 0 && memcmp(kid, cid, klen) != 0))
+		goto out;
+	complete = certstore_read_cert(t, crt[0], cert) == 0;
+out:
+	err_clear();
+	free(priv);
+	free(crt);
+	free(kid);
+	free(cid);
+	return complete;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+static int
+batch_worker_say(const struct batch_worker *w, size_t row, size_t role,
+		 const char *state, X509 *cert, const char *error)
+{
+	char not_after[32] = "", *sha256 = NULL, *serial = NULL;
+	json_t *doc;
+	int rc;
+
+	if (cert != NULL) {
+		certstore_cert_ids(cert, &sha256, &serial);
+		certstore_time_string(X509_get0_notAfter(cert), not_after,
+				      sizeof(not_after));
+	}
+	doc = json_pack("{s:I, s:I, s:s, s:s*, s:s*, s:s*, s:s*}", "row",
+			(json_int_t)row, "role", (json_int_t)role, "state", state,
+			"serial", serial, "sha256", sha256, "not_after",
+			cert != NULL ? not_after : NULL, "error", error);
+	rc = batch_send_json(w->fd, doc);
+	free(sha256);
+	free(serial);
+	return rc;
+}
+
+/* Tell the parent ROLE is about to start and wait until the journal has
+ * it. */
+static int
+batch_worker_start(const struct batch_worker *w, size_t row, size_t role)
+{
+	char line[16];
+
+	if (batch_worker_say(w, row, role, "started", NULL, NULL) < 0 ||
+	    batch_read_line(w->fd, line, sizeof(line)) != 1 ||
+	    strcmp(line, "ack") != 0)
+		return err_set(ERR_FAILED, "the batch stopped");
+	return 0;
+}
+
+/* ---- one row ----------------------------------------------------------- */
+
+/* The roles of row INDEX on its token T, in order; the first failure ends
+ * the row. -1 only when the parent is gone. */
+static int
+batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
+{
+	const struct batch_row *br = &w->job->rows[index];
+	const enum journal_state *states = w->plan + w->plan_off[index];
+	struct enroll_result r;
+	X509 *cert = NULL;
+	int k, rc;
+
+	/* A role the token cannot do fails the row before any role starts. */
+	if (enroll_check_supported(t, br->profiles, br->nprofiles, &k) < 0) {
+		err_prefix("enroll %s on token %s", profile_role(br->profiles[k]),
+			   token_get_info(t)->label);
+		err_append("no role of this row was started");
+		if (batch_worker_start(w, index, (size_t)k) < 0)
+			return -1;
+		return batch_worker_say(w, index, (size_t)k, "failed", NULL,
+					err_message()) < 0 ? -1 : 0;
+	}
+	for (k = 0; k < br->nprofiles; k++) {
+		const struct profile *p = br->profiles[k];
+
+		if (states[k] == JOURNAL_DONE)
+			continue;
+		/* Started by a run that died: finished on the token? */
+		if (states[k] == JOURNAL_STARTED &&
+		    batch_worker_complete(t, p, &cert)) {
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+			X509_free(cert);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
+		if (batch_worker_start(w, index, (size_t)k) < 0)
+			return -1;
+		memset(&r, 0, sizeof(r));
+		rc = enroll_role(t, p, br->row->vars, w->job->ca, w->job->trust, &r);
+		if (rc < 0)
+			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
+						err_message()) < 0 ? -1 : 0;
+		rc = batch_worker_say(w, index, (size_t)k, rc == ENROLL_AWAITING ?
+				      "awaiting" : "done", r.cert, NULL);
+		enroll_result_clear(&r);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool
+batch_worker_resumes(const struct batch_worker *w, size_t index)
+{
+	const enum journal_state *states = w->plan + w->plan_off[index];
+	int k;
+
+	for (k = 0; k < w->job->rows[index].nprofiles; k++)
+		if (states[k] == JOURNAL_STARTED)
+			return true;
+	return false;
+}
+
+static int
+batch_worker_row(struct batch_worker *w, size_t index)
+{
+	const struct manifest_row *row = w->job->rows[index].row;
+	struct token *t = NULL;
+	char *pin = NULL;
+	json_t *end;
+	int rc = -1;
+
+	err_clear();
+	if (w->module == NULL) {
+		err_set(ERR_FAILED, "%s", w->module_error);
+		goto end;
+	}
+	if (row->init_label != NULL && batch_worker_init(w, row, &pin) < 0)
+		goto end;
+	if (token_open(w->module, row->init_label != NULL ? row->init_label :
+		       row->token, w->job->lock_dir, &t) < 0 ||
+	    batch_worker_login(w, row, t, pin) < 0 ||
+	    (batch_worker_resumes(w, index) && batch_worker_repair(t) < 0))
+		goto end;
+	pin_free(pin);
+	pin = NULL;
+	if (batch_worker_roles(w, index, t) < 0) {
+		token_close(t);
+		return -1;
+	}
+	err_clear();
+	rc = 0;
+end:
+	pin_free(pin);
+	token_close(t);
+	end = json_pack("{s:I, s:b, s:s*}", "row", (json_int_t)index, "end", 1,
+			"error", rc < 0 ? err_message() : NULL);
+	return batch_send_json(w->fd, end);
+}
+
+void
+batch_worker_main(const struct batch_job *job, const enum journal_state *plan,
+		  const size_t *plan_off, int fd)
+{
+	struct batch_worker w = { job, plan, plan_off, fd, NULL, NULL };
+	char line[32], *end;
+	unsigned long index;
+
+	if (module_load(job->module_path, &w.module) < 0)
+		w.module_error = strdup(err_message());
+	while (batch_read_line(fd, line, sizeof(line)) == 1) {
+		errno = 0;
+		index = strtoul(line, &end, 10);
+		if (*end != '\0' || errno != 0 || index >= job->nrows)
+			break;
+		if (batch_worker_row(&w, index) < 0)
+			break;
+		/* A signal for this worker alone ended its row; the batch
+		 * gives the rows left to a new worker. */
+		if (interrupt_signal() != 0)
+			break;
+	}
+	module_free(w.module);
+	free(w.module_error);
+	_exit(0);
+}

@@ -1,0 +1,675 @@
+/* ca-cfssl.c - cfssl:URL[#PROFILE], a CA reached through the cfssl API.
+ *
+ * One submission is one POST of {"certificate_request": PEM, "profile":
+ * PROFILE} to URL/api/v1/cfssl/sign; PROFILE is sent only when the spec
+ * names one, so that the server's default profile applies otherwise.
+ * With an authentication key, the same request goes to
+ * URL/api/v1/cfssl/authsign wrapped as {"token", "request"}: both are
+ * base64, the token being HMAC-SHA-256 over the request's exact bytes
+ * with the key that cfssl's auth_keys hold in hex (cfssl's "standard"
+ * provider). The server answers {"success", "result": {"certificate"},
+ * "errors": [{"code", "message"}], "messages"}.
+ *
+ * cfssl decides the certificate's key usages from its profile, not from
+ * the request, so what comes back goes through enroll's certificate
+ * checks like every other answer.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "ca-backend.h"
+#include "ca-http.h"
+#include "err.h"
+#include "util.h"
+
+#define CA_CFSSL_API_PATH "/api/v1/cfssl/"
+/* Longest reason or body line quoted back in a message. */
+#define CA_CFSSL_LINE_MAX 200
+/* Longest profile name accepted after '#'. */
+#define CA_CFSSL_PROFILE_MAX 128
+#define CA_CFSSL_MAX_REDIRECTS 5
+
+struct ca_cfssl {
+	char *description;      /* "cfssl:URL[#PROFILE]", any password left out */
+	char *endpoint;         /* the sign or authsign URL */
+	char *profile;          /* NULL: the server's default profile */
+	unsigned char *key;     /* authsign HMAC key (secret), or NULL */
+	size_t key_len;
+	char *tls_trust;        /* PEM file for https, or NULL: system store */
+	const char *redir_protocols;
+	int timeout_seconds;
+	size_t max_answer;
+};
+
+/* ---- open ------------------------------------------------------------ */
+
+/* Redirects stay on the scheme they start from: an https CA never sends
+ * the request on in clear text. */
+static const struct {
+	const char *scheme;
+	const char *redir_protocols;
+} ca_cfssl_schemes[] = {
+	{ "http", "http" },
+	{ "https", "https" },
+};
+
+#define CA_CFSSL_NSCHEMES \
+	(sizeof(ca_cfssl_schemes) / sizeof(ca_cfssl_schemes[0]))
+
+static void
+ca_cfssl_free(void *state)
+{
+	struct ca_cfssl *cc = state;
+
+	if (cc == NULL)
+		return;
+	if (cc->key != NULL) {
+		OPENSSL_cleanse(cc->key, cc->key_len);
+		free(cc->key);
+	}
+	free(cc->description);
+	free(cc->endpoint);
+	free(cc->profile);
+	free(cc->tls_trust);
+	free(cc);
+}
+
+/* A followed by B and C, in new memory; NULL when out of memory. */
+static char *
+ca_cfssl_concat(const char *a, const char *b, const char *c)
+{
+	size_t size = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *s;
+
+	if ((s = malloc(size)) == NULL)
+		return NULL;
+	snprintf(s, size, "%s%s%s", a, b, c);
+	return s;
+}
+
+/* PROFILE as written after '#': printable and without blanks, since it
+ * is a key in the server's configuration. Added to CC's description. */
+static int
+ca_cfssl_profile_set(struct ca_cfssl *cc, const char *profile)
+{
+	size_t i, len = strlen(profile);
+	char *with;
+
+	if (len == 0)
+		return err_set(ERR_USAGE, "CA %s: no profile name after '#'",
+			       cc->description);
+	if (len > CA_CFSSL_PROFILE_MAX)
+		return err_set(ERR_USAGE, "CA %s: the profile name is longer "
+			       "than %d characters", cc->description,
+			       CA_CFSSL_PROFILE_MAX);
+	for (i = 0; i < len; i++) {
+		if (!isgraph((unsigned char)profile[i]))
+			return err_set(ERR_USAGE, "CA %s: the profile name "
+				       "contains a blank or control character",
+				       cc->description);
+	}
+	if ((cc->profile = util_strdup(profile)) == NULL ||
+	    (with = ca_cfssl_concat(cc->description, "#", profile)) == NULL)
+		return err_set(ERR_FAILED, "CA %s: out of memory",
+			       cc->description);
+	free(cc->description);
+	cc->description = with;
+	return 0;
+}
+
+/* Set URL's path to its own, without trailing slashes, followed by
+ * /api/v1/cfssl/ENDPOINT. */
+static int
+ca_cfssl_set_endpoint(CURLU *url, const char *endpoint)
+{
+	char *path = NULL, *joined = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (curl_url_get(url, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto out;
+	len = strlen(path);
+	while (len > 0 && path[len - 1] == '/')
+		path[--len] = '\0';
+	if ((joined = ca_cfssl_concat(path, CA_CFSSL_API_PATH, endpoint)) ==
+	    NULL)
+		goto out;
+	if (curl_url_set(url, CURLUPART_PATH, joined, 0) != CURLUE_OK)
+		goto out;
+	rc = 0;
+out:
+	free(joined);
+	curl_free(path);
+	return rc;
+}
+
+/* Fill CC's endpoint, description and redirect rule from TEXT, the URL
+ * part of SPEC; AUTH picks authsign over sign. */
+static int
+ca_cfssl_parse_url(struct ca_cfssl *cc, const char *spec, const char *text,
+		   bool auth)
+{
+	char *scheme = NULL, *shown = NULL;
+	CURLU *url = NULL;
+	CURLUcode uc;
+	size_t i;
+	int rc = -1;
+
+	if (*text == '\0') {
+		err_set(ERR_USAGE, "CA cfssl:%s: no URL given "
+			"(cfssl:https://HOST:PORT[#PROFILE])", spec);
+		goto out;
+	}
+	if ((url = curl_url()) == NULL)
+		goto nomem;
+	if ((uc = curl_url_set(url, CURLUPART_URL, text,
+			       CURLU_NON_SUPPORT_SCHEME)) != CURLUE_OK ||
+	    (uc = curl_url_get(url, CURLUPART_SCHEME, &scheme, 0)) !=
+	    CURLUE_OK) {
+		err_set(ERR_USAGE, "CA cfssl:%s: not a usable URL (%s); it must "
+			"start with http:// or https://", spec,
+			curl_url_strerror(uc));
+		goto out;
+	}
+	for (i = 0; i < CA_CFSSL_NSCHEMES; i++) {
+		if (strcmp(scheme, ca_cfssl_schemes[i].scheme) == 0)
+			break;
+	}
+	if (i == CA_CFSSL_NSCHEMES) {
+		err_set(ERR_USAGE, "CA cfssl:%s: the URL must be http or https, "
+			"not %s", spec, scheme);
+		goto out;
+	}
+	cc->redir_protocols = ca_cfssl_schemes[i].redir_protocols;
+	if (curl_url_set(url, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(url, CURLUPART_URL, &shown, 0) != CURLUE_OK)
+		goto nomem;
+	if ((cc->description = ca_cfssl_concat("cfssl:", shown, "")) == NULL)
+		goto nomem;
+	/* The endpoint from the URL as given: it may need its password. */
+	if (curl_url_set(url, CURLUPART_URL, text,
+			 CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    ca_cfssl_set_endpoint(url, auth ? "authsign" : "sign") < 0 ||
+	    curl_url_get(url, CURLUPART_URL, &cc->endpoint, 0) != CURLUE_OK)
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	err_set(ERR_FAILED, "CA cfssl:%s: out of memory", spec);
+out:
+	curl_free(shown);
+	curl_free(scheme);
+	curl_url_cleanup(url);
+	return rc;
+}
+
+/* The key as cfssl's auth_keys hold it: hex, surrounding blanks ignored. */
+static int
+ca_cfssl_key_parse(struct ca_cfssl *cc, const char *text)
+{
+	unsigned char *key = NULL;
+	char *hex = NULL;
+	size_t start = 0, end = strlen(text), size = 0, len = 0;
+	int rc = -1;
+
+	while (start < end && isspace((unsigned char)text[start]))
+		start++;
+	while (end > start && isspace((unsigned char)text[end - 1]))
+		end--;
+	if (start == end) {
+		err_set(ERR_USAGE, "CA %s: the authentication key is empty",
+			cc->description);
+		goto out;
+	}
+	size = (end - start) / 2 + 1;
+	if ((hex = malloc(end - start + 1)) == NULL ||
+	    (key = malloc(size)) == NULL) {
+		err_set(ERR_FAILED, "CA %s: out of memory", cc->description);
+		goto out;
+	}
+	memcpy(hex, text + start, end - start);
+	hex[end - start] = '\0';
+	if (OPENSSL_hexstr2buf_ex(key, size, &len, hex, '\0') != 1 ||
+	    len == 0) {
+		ERR_clear_error();
+		err_set(ERR_USAGE, "CA %s: the authentication key is not hex "
+			"(write it as cfssl's auth_keys hold it)",
+			cc->description);
+		goto out;
+	}
+	cc->key = key;
+	cc->key_len = len;
+	key = NULL;
+	rc = 0;
+out:
+	if (key != NULL) {
+		OPENSSL_cleanse(key, size);
+		free(key);
+	}
+	if (hex != NULL) {
+		OPENSSL_cleanse(hex, end - start);
+		free(hex);
+	}
+	return rc;
+}
+
+static int
+ca_cfssl_open(const char *rest, const struct ca_options *opts, void **state)
+{
+	struct ca_cfssl *cc = NULL;
+	const char *hash;
+	char *url = NULL;
+	int rc = -1;
+
+	*state = NULL;
+	if ((cc = calloc(1, sizeof(*cc))) == NULL ||
+	    (url = util_strdup(rest)) == NULL) {
+		err_set(ERR_FAILED, "CA cfssl:%s: out of memory", rest);
+		goto out;
+	}
+	cc->timeout_seconds = opts->timeout_seconds;
+	cc->max_answer = opts->max_answer;
+	/* The first '#' ends the URL: a URL has no other one. */
+	if ((hash = strchr(rest, '#')) != NULL)
+		url[hash - rest] = '\0';
+	if (ca_cfssl_parse_url(cc, rest, url, opts->auth_key != NULL) < 0 ||
+	    (hash != NULL && ca_cfssl_profile_set(cc, hash + 1) < 0) ||
+	    (opts->auth_key != NULL &&
+	     ca_cfssl_key_parse(cc, opts->auth_key) < 0))
+		goto out;
+	if (opts->tls_trust != NULL &&
+	    (cc->tls_trust = util_strdup(opts->tls_trust)) == NULL) {
+		err_prefix("CA %s", cc->description);
+		goto out;
+	}
+	*state = cc;
+	cc = NULL;
+	rc = 0;
+out:
+	free(url);
+	ca_cfssl_free(cc);
+	return rc;
+}
+
+static const char *
+ca_cfssl_describe(const void *state)
+{
+	const struct ca_cfssl *cc = state;
+
+	return cc->description;
+}
+
+/* ---- the request ------------------------------------------------------ */
+
+/* Base64 of LEN bytes, without line breaks, in new memory. */
+static char *
+ca_cfssl_base64(const unsigned char *data, size_t len)
+{
+	char *out;
+
+	if (len > (size_t)(INT32_MAX / 4 * 3))
+		return NULL;
+	if ((out = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
+}
+
+int
+ca_cfssl_token(const unsigned char *key, size_t key_len,
+	       const unsigned char *request, size_t request_len, char **out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (key_len > INT32_MAX ||
+	    HMAC(EVP_sha256(), key, (int)key_len, request, request_len, mac,
+		 &mac_len) == NULL) {
+		ERR_clear_error();
+		err_set(ERR_FAILED, "cannot compute the authentication token");
+		goto out;
+	}
+	if ((*out = ca_cfssl_base64(mac, mac_len)) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
+/* OBJ as compact JSON text in new memory. */
+static char *
+ca_cfssl_dump(const json_t *obj)
+{
+	return json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+int
+ca_cfssl_request_body(const char *csr_pem, const char *profile,
+		      const unsigned char *key, size_t key_len, char **out)
+{
+	json_t *sign = NULL, *wrapped = NULL;
+	char *request = NULL, *token = NULL, *encoded = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if ((sign = json_pack("{s:s}", "certificate_request", csr_pem)) ==
+	    NULL ||
+	    (profile != NULL &&
+	     json_object_set_new(sign, "profile", json_string(profile)) < 0) ||
+	    (request = ca_cfssl_dump(sign)) == NULL)
+		goto nomem;
+	if (key == NULL) {
+		*out = request;
+		request = NULL;
+		rc = 0;
+		goto out;
+	}
+	/* The token covers exactly the bytes sent as "request". */
+	if (ca_cfssl_token(key, key_len, (const unsigned char *)request,
+			   strlen(request), &token) < 0)
+		goto out;
+	if ((encoded = ca_cfssl_base64((const unsigned char *)request,
+				       strlen(request))) == NULL ||
+	    (wrapped = json_pack("{s:s, s:s}", "token", token, "request",
+				 encoded)) == NULL ||
+	    (*out = ca_cfssl_dump(wrapped)) == NULL)
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	err_set(ERR_FAILED, "cannot build the request: out of memory");
+out:
+	json_decref(sign);
+	json_decref(wrapped);
+	free(request);
+	free(token);
+	free(encoded);
+	return rc;
+}
+
+/* ---- the answer --------------------------------------------------------- */
+
+/* The first line of the LEN bytes at TEXT, safe to print: control and
+ * non-ASCII bytes become '?', and a cut line ends in "...". */
+static void
+ca_cfssl_sanitise(const char *text, size_t len, char *line, size_t size)
+{
+	size_t i = 0, n = 0;
+	unsigned char c;
+
+	while (i < len && isspace((unsigned char)text[i]))
+		i++;
+	for (; i < len && text[i] != '\n' && text[i] != '\r' && n + 4 < size;
+	     i++) {
+		c = (unsigned char)text[i];
+		line[n++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	while (n > 0 && line[n - 1] == ' ')
+		n--;
+	if (i < len && text[i] != '\n' && text[i] != '\r') {
+		memcpy(line + n, "...", 3);
+		n += 3;
+	}
+	line[n] = '\0';
+}
+
+/* The answer as a JSON object, or a "malformed" error. */
+static int
+ca_cfssl_load(const unsigned char *body, size_t len, json_t **out)
+{
+	char line[CA_CFSSL_LINE_MAX + 4];
+	json_error_t error;
+	json_t *root;
+
+	*out = NULL;
+	root = json_loadb((const char *)body, len,
+			  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
+	if (root == NULL) {
+		ca_cfssl_sanitise(error.text, strlen(error.text), line,
+				  sizeof(line));
+		return err_set(ERR_FAILED, "the CA's answer is malformed: not "
+			       "JSON (%s)", line);
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return err_set(ERR_FAILED, "the CA's answer is malformed: not a "
+			       "JSON object");
+	}
+	*out = root;
+	return 0;
+}
+
+/* The first error's message in ROOT, made safe to print; false when the
+ * CA gave none. */
+static bool
+ca_cfssl_reason(const json_t *root, char *line, size_t size)
+{
+	const json_t *first, *message, *code;
+
+	*line = '\0';
+	first = json_array_get(json_object_get(root, "errors"), 0);
+	message = json_object_get(first, "message");
+	code = json_object_get(first, "code");
+	if (json_is_string(message))
+		ca_cfssl_sanitise(json_string_value(message),
+				  json_string_length(message), line, size);
+	if (*line == '\0' && json_is_integer(code))
+		snprintf(line, size, "cfssl error %" JSON_INTEGER_FORMAT,
+			 json_integer_value(code));
+	return *line != '\0';
+}
+
+static int
+ca_cfssl_rejected(const json_t *root)
+{
+	char line[CA_CFSSL_LINE_MAX + 4];
+
+	if (ca_cfssl_reason(root, line, sizeof(line)))
+		return err_set(ERR_FAILED, "the CA rejected the request: %s",
+			       line);
+	return err_set(ERR_FAILED, "the CA rejected the request (no reason "
+		       "given)");
+}
+
+int
+ca_cfssl_parse_answer(const unsigned char *body, size_t len, char **pem,
+		      size_t *pem_len)
+{
+	const json_t *success, *result, *cert;
+	json_t *root = NULL;
+	size_t n;
+	int rc = -1;
+
+	*pem = NULL;
+	*pem_len = 0;
+	if (ca_cfssl_load(body, len, &root) < 0)
+		goto out;
+	success = json_object_get(root, "success");
+	if (!json_is_boolean(success)) {
+		err_set(ERR_FAILED, "the CA's answer is malformed: no \"success\" "
+			"true or false");
+		goto out;
+	}
+	if (json_is_false(success)) {
+		ca_cfssl_rejected(root);
+		goto out;
+	}
+	result = json_object_get(root, "result");
+	if (!json_is_object(result)) {
+		err_set(ERR_FAILED, "the CA's answer is malformed: \"success\" "
+			"without a \"result\" object");
+		goto out;
+	}
+	cert = json_object_get(result, "certificate");
+	if (!json_is_string(cert) || (n = json_string_length(cert)) == 0) {
+		err_set(ERR_FAILED, "the CA's answer is malformed: the result "
+			"has no certificate");
+		goto out;
+	}
+	if ((*pem = malloc(n + 1)) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	/* No NUL inside: jansson refuses \u0000 unless asked to allow it. */
+	memcpy(*pem, json_string_value(cert), n + 1);
+	*pem_len = n;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* An answer with a status other than 2xx. cfssl says why in its usual
+ * JSON: a 4xx with a reason is a refusal of this request, anything else
+ * is the server's trouble. */
+static int
+ca_cfssl_http_failed(long status, const struct ca_http_body *body)
+{
+	char line[CA_CFSSL_LINE_MAX + 4];
+	json_t *root = NULL;
+	bool reason = false;
+	int rc;
+
+	root = json_loadb((const char *)body->data, body->len,
+			  JSON_REJECT_DUPLICATES, NULL);
+	if (json_is_object(root))
+		reason = ca_cfssl_reason(root, line, sizeof(line));
+	if (reason && status >= 400 && status < 500)
+		rc = err_set(ERR_FAILED, "the CA rejected the request: %s "
+			     "(HTTP %ld)", line, status);
+	else {
+		if (!reason)
+			ca_cfssl_sanitise((const char *)body->data, body->len,
+					  line, sizeof(line));
+		rc = err_set(ERR_FAILED, "the CA answered HTTP %ld: %s", status,
+			     *line != '\0' ? line : "(no reason given)");
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+
+
+/* POST REQUEST to the endpoint; *STATUS is the HTTP status. */
+static int
+ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
+	      struct ca_http_body *body, long *status)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL, *more;
+	CURL *curl = NULL;
+	CURLcode code;
+	const struct ca_http_opts opts = {
+		.redir_protocols = cc->redir_protocols,
+		.max_redirects = CA_CFSSL_MAX_REDIRECTS,
+		.timeout_ms = (long)cc->timeout_seconds * 1000,
+		.max_answer = cc->max_answer,
+		.tls_trust = cc->tls_trust,
+	};
+	int rc = -1;
+
+	*status = 0;
+	if ((curl = curl_easy_init()) == NULL ||
+	    (headers = curl_slist_append(NULL, "Content-Type: "
+					 "application/json")) == NULL ||
+	    /* No "100-continue" round trip before the body. */
+	    (more = curl_slist_append(headers, "Expect:")) == NULL) {
+		err_set(ERR_FAILED, "cannot start an HTTP client");
+		goto out;
+	}
+	headers = more;
+	if (ca_http_setup(curl, &opts, body, errbuf) < 0)
+		goto out;
+	if (curl_easy_setopt(curl, CURLOPT_URL, cc->endpoint) ||
+	    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) ||
+	    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request) ||
+	    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			     (curl_off_t)strlen(request))) {
+		err_set(ERR_FAILED, "cannot set up the HTTP client");
+		goto out;
+	}
+	code = curl_easy_perform(curl);
+	if (body->overflow || code == CURLE_FILESIZE_EXCEEDED) {
+		err_set(ERR_FAILED, "the CA's answer is larger than %zu bytes",
+			cc->max_answer);
+		goto out;
+	}
+	if (code != CURLE_OK) {
+		ca_http_curl_failed(code, errbuf);
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	rc = 0;
+out:
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return rc;
+}
+
+/* ---- submit ------------------------------------------------------------- */
+
+static int
+ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
+		struct ca_reply *reply)
+{
+	const struct ca_cfssl *cc = state;
+	struct ca_http_body body = { 0 };
+	char *request = NULL, *pem = NULL;
+	size_t pem_len = 0;
+	long status = 0;
+	int rc = -1;
+
+	/* ROLE is not sent: the CA's profile is the one named in the spec. */
+	(void)role;
+	if (ca_cfssl_request_body(csr_pem, cc->profile, cc->key, cc->key_len,
+				  &request) < 0 ||
+	    ca_cfssl_post(cc, request, &body, &status) < 0)
+		goto out;
+	if (status < 200 || status > 299) {
+		ca_cfssl_http_failed(status, &body);
+		goto out;
+	}
+	if (ca_cfssl_parse_answer(body.data != NULL ? body.data :
+				  (const unsigned char *)"", body.len, &pem,
+				  &pem_len) < 0)
+		goto out;
+	reply->answer = (unsigned char *)pem;
+	reply->len = pem_len;
+	pem = NULL;
+	rc = 0;
+out:
+	if (rc < 0)
+		err_prefix("CA %s", cc->description);
+	free(request);
+	free(pem);
+	free(body.data);
+	return rc;
+}
+
+const struct ca_backend ca_cfssl_backend = {
+	.scheme = "cfssl",
+	.open = ca_cfssl_open,
+	.submit = ca_cfssl_submit,
+	.describe = ca_cfssl_describe,
+	.free = ca_cfssl_free,
+};

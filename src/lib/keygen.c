@@ -1,0 +1,351 @@
+/* keygen.c - key pairs generated on the token: generation, narrowing,
+ * labels, and the public half for OpenSSL. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "keygen.h"
+#include "util.h"
+
+/* DER of the named curve's OID, as CKA_EC_PARAMS wants it. */
+static int
+keygen_ec_params(int nid, unsigned char **der, int *len)
+{
+	*der = NULL;
+	*len = i2d_ASN1_OBJECT(OBJ_nid2obj(nid), der);
+	if (*len <= 0)
+		return err_set(ERR_FAILED, "cannot encode curve %s", OBJ_nid2sn(nid));
+	return 0;
+}
+
+int
+keygen_id_of(EVP_PKEY *key, unsigned char *out, size_t *len)
+{
+	const unsigned char *bits = NULL;
+	X509_PUBKEY *xpk = NULL;
+	int bits_len = 0, rc = -1;
+	unsigned int dlen = 0;
+
+	*len = 0;
+	if (!X509_PUBKEY_set(&xpk, key) ||
+	    !X509_PUBKEY_get0_param(NULL, &bits, &bits_len, NULL, xpk) ||
+	    !EVP_Digest(bits, (size_t)bits_len, out, &dlen, EVP_sha1(), NULL)) {
+		err_set(ERR_FAILED, "cannot compute the key identifier");
+		goto out;
+	}
+	*len = dlen;
+	rc = 0;
+out:
+	X509_PUBKEY_free(xpk);
+	return rc;
+}
+
+/* Set CKA_ID on both halves. */
+static int
+keygen_set_id(struct token *t, const struct keypair *kp)
+{
+	if (token_set_attr(t, kp->pub, CKA_ID, kp->id, kp->id_len) < 0 ||
+	    token_set_attr(t, kp->priv, CKA_ID, kp->id, kp->id_len) < 0)
+		return err_prefix("set CKA_ID");
+	return 0;
+}
+
+static const struct keygen_progress *keygen_progress;
+
+void
+keygen_set_progress(const struct keygen_progress *p)
+{
+	keygen_progress = p;
+}
+
+int
+keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
+		const char *label, const unsigned char *fixed_id,
+		size_t fixed_id_len, struct keypair *out)
+{
+	const struct keyalg_info *e = keyalg_info(alg);
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	static CK_BYTE exponent[] = { 0x01, 0x00, 0x01 };
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	CK_BBOOL sign = CK_TRUE;        /* every key signs its own request */
+	CK_BBOOL decrypt = (caps & KEY_CAP_DECRYPT) ? CK_TRUE : CK_FALSE;
+	CK_BBOOL unwrap = (caps & KEY_CAP_UNWRAP) ? CK_TRUE : CK_FALSE;
+	CK_BBOOL derive = (caps & KEY_CAP_DERIVE) ? CK_TRUE : CK_FALSE;
+	CK_ULONG bits = e->bits;
+	CK_ATTRIBUTE pub_tmpl[12], priv_tmpl[14];
+	CK_ULONG np = 0, nq = 0;
+	unsigned char *ec_params = NULL;
+	int ec_params_len = 0;
+	struct keypair kp;
+	EVP_PKEY *key = NULL;
+	bool made = false;
+	CK_RV rv;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&kp, 0, sizeof(kp));
+	kp.alg = alg;
+	if (fixed_id_len > sizeof(kp.id)) {
+		err_set(ERR_USAGE, "fixed key id is longer than %zu bytes", sizeof(kp.id));
+		goto out;
+	}
+	if (e->ec && (caps & (KEY_CAP_DECRYPT | KEY_CAP_UNWRAP))) {
+		err_set(ERR_USAGE, "an EC key cannot decrypt or unwrap");
+		goto out;
+	}
+#define ATTR(tmpl, n, type, ptr, len) \
+	(tmpl)[(n)++] = (CK_ATTRIBUTE){ (type), (void *)(ptr), (len) }
+	ATTR(pub_tmpl, np, CKA_TOKEN, &yes, sizeof(yes));
+	ATTR(pub_tmpl, np, CKA_PRIVATE, &no, sizeof(no));
+	ATTR(pub_tmpl, np, CKA_LABEL, label, strlen(label));
+	ATTR(pub_tmpl, np, CKA_VERIFY, &sign, sizeof(sign));
+	ATTR(pub_tmpl, np, CKA_ENCRYPT, &decrypt, sizeof(decrypt));
+	ATTR(pub_tmpl, np, CKA_WRAP, &unwrap, sizeof(unwrap));
+	ATTR(priv_tmpl, nq, CKA_TOKEN, &yes, sizeof(yes));
+	ATTR(priv_tmpl, nq, CKA_PRIVATE, &yes, sizeof(yes));
+	ATTR(priv_tmpl, nq, CKA_SENSITIVE, &yes, sizeof(yes));
+	ATTR(priv_tmpl, nq, CKA_EXTRACTABLE, &no, sizeof(no));
+	ATTR(priv_tmpl, nq, CKA_LABEL, label, strlen(label));
+	ATTR(priv_tmpl, nq, CKA_SIGN, &sign, sizeof(sign));
+	ATTR(priv_tmpl, nq, CKA_SIGN_RECOVER, &no, sizeof(no));
+	ATTR(priv_tmpl, nq, CKA_DECRYPT, &decrypt, sizeof(decrypt));
+	ATTR(priv_tmpl, nq, CKA_UNWRAP, &unwrap, sizeof(unwrap));
+	ATTR(priv_tmpl, nq, CKA_DERIVE, &derive, sizeof(derive));
+	if (fixed_id != NULL) {
+		ATTR(pub_tmpl, np, CKA_ID, fixed_id, fixed_id_len);
+		ATTR(priv_tmpl, nq, CKA_ID, fixed_id, fixed_id_len);
+	}
+	if (e->ec) {
+		if (keygen_ec_params(e->curve_nid, &ec_params, &ec_params_len) < 0)
+			goto out;
+		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
+		ATTR(pub_tmpl, np, CKA_EC_PARAMS, ec_params, (CK_ULONG)ec_params_len);
+	} else {
+		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		ATTR(pub_tmpl, np, CKA_MODULUS_BITS, &bits, sizeof(bits));
+		ATTR(pub_tmpl, np, CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent));
+	}
+#undef ATTR
+	if (keygen_progress != NULL) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "generating an %s key on token %s",
+			 e->name, token_get_info(t)->label);
+		keygen_progress->begin(keygen_progress->ctx, what);
+	}
+	rv = token_fn(t)->C_GenerateKeyPair(token_session(t), &mech, pub_tmpl, np,
+					    priv_tmpl, nq, &kp.pub, &kp.priv);
+	if (keygen_progress != NULL)
+		keygen_progress->end(keygen_progress->ctx);
+	if (rv != CKR_OK) {
+		err_ckr(rv, "generate %s key", e->name);
+		goto out;
+	}
+	made = true;
+	if (fixed_id != NULL) {
+		memcpy(kp.id, fixed_id, fixed_id_len);
+		kp.id_len = fixed_id_len;
+	} else {
+		if (keygen_public_key(t, kp.pub, &key) < 0 ||
+		    keygen_id_of(key, kp.id, &kp.id_len) < 0 ||
+		    keygen_set_id(t, &kp) < 0)
+			goto out;
+	}
+	*out = kp;
+	made = false;
+	rc = 0;
+out:
+	if (made)
+		keygen_destroy(t, &kp);
+	EVP_PKEY_free(key);
+	OPENSSL_free(ec_params);
+	return rc;
+}
+
+int
+keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps)
+{
+	CK_BBOOL no = CK_FALSE;
+
+	if (caps & KEY_CAP_SIGN)
+		return 0;
+	if (token_set_attr(t, kp->priv, CKA_SIGN, &no, sizeof(no)) < 0 ||
+	    token_set_attr(t, kp->pub, CKA_VERIFY, &no, sizeof(no)) < 0)
+		return err_prefix("take the signing right away from a key whose "
+				  "role does not sign (the token refused)");
+	return 0;
+}
+
+/* The EC point from CKA_EC_POINT: DER OCTET STRING per the standard, raw
+ * from some modules. */
+static int
+keygen_ec_point(const unsigned char *v, size_t len, ASN1_OCTET_STRING **out)
+{
+	const unsigned char *p = v;
+	ASN1_OCTET_STRING *os;
+
+	os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)len);
+	if (os != NULL && p == v + len) {
+		*out = os;
+		return 0;
+	}
+	ASN1_OCTET_STRING_free(os);
+	os = ASN1_OCTET_STRING_new();
+	if (os == NULL || !ASN1_OCTET_STRING_set(os, v, (int)len)) {
+		ASN1_OCTET_STRING_free(os);
+		return err_set(ERR_FAILED, "out of memory");
+	}
+	*out = os;
+	return 0;
+}
+
+/* Public parameters of an EC key object into BLD. */
+static int
+keygen_ec_public(struct token *t, CK_OBJECT_HANDLE h, OSSL_PARAM_BLD *bld,
+		 unsigned char **keep_point)
+{
+	unsigned char *params = NULL, *point = NULL;
+	size_t params_len = 0, point_len = 0;
+	ASN1_OCTET_STRING *os = NULL;
+	ASN1_OBJECT *oid = NULL;
+	const unsigned char *p;
+	int nid, rc = -1;
+
+	if (token_get_attr(t, h, CKA_EC_PARAMS, &params, &params_len) < 0 ||
+	    token_get_attr(t, h, CKA_EC_POINT, &point, &point_len) < 0)
+		goto out;
+	p = params;
+	if (params == NULL || point == NULL ||
+	    (oid = d2i_ASN1_OBJECT(NULL, &p, (long)params_len)) == NULL ||
+	    (nid = OBJ_obj2nid(oid)) == NID_undef) {
+		err_set(ERR_FAILED, "the EC public key uses an unknown curve");
+		goto out;
+	}
+	if (keygen_ec_point(point, point_len, &os) < 0)
+		goto out;
+	*keep_point = OPENSSL_memdup(os->data, (size_t)os->length);
+	if (*keep_point == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					     OBJ_nid2sn(nid), 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+					      *keep_point, (size_t)os->length)) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(oid);
+	free(params);
+	free(point);
+	return rc;
+}
+
+/* Public parameters of an RSA key object into BLD. */
+static int
+keygen_rsa_public(struct token *t, CK_OBJECT_HANDLE h, OSSL_PARAM_BLD *bld,
+		  BIGNUM **n, BIGNUM **e)
+{
+	unsigned char *mod = NULL, *exp = NULL;
+	size_t mod_len = 0, exp_len = 0;
+	int rc = -1;
+
+	if (token_get_attr(t, h, CKA_MODULUS, &mod, &mod_len) < 0 ||
+	    token_get_attr(t, h, CKA_PUBLIC_EXPONENT, &exp, &exp_len) < 0)
+		goto out;
+	if (mod == NULL || exp == NULL) {
+		err_set(ERR_FAILED, "the RSA public key has no modulus or exponent");
+		goto out;
+	}
+	*n = BN_bin2bn(mod, (int)mod_len, NULL);
+	*e = BN_bin2bn(exp, (int)exp_len, NULL);
+	if (*n == NULL || *e == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, *n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, *e)) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(mod);
+	free(exp);
+	return rc;
+}
+
+int
+keygen_public_key(struct token *t, CK_OBJECT_HANDLE pub, EVP_PKEY **out)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *key = NULL;
+	unsigned char *point = NULL;
+	BIGNUM *n = NULL, *e = NULL;
+	CK_ULONG type = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (token_get_ulong(t, pub, CKA_KEY_TYPE, &type) < 0)
+		goto out;
+	bld = OSSL_PARAM_BLD_new();
+	if (bld == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	if (type == CKK_EC) {
+		if (keygen_ec_public(t, pub, bld, &point) < 0)
+			goto out;
+	} else if (type == CKK_RSA) {
+		if (keygen_rsa_public(t, pub, bld, &n, &e) < 0)
+			goto out;
+	} else {
+		err_set(ERR_FAILED, "key type 0x%lx is not supported", (unsigned long)type);
+		goto out;
+	}
+	params = OSSL_PARAM_BLD_to_param(bld);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, type == CKK_EC ? "EC" : "RSA", NULL);
+	if (params == NULL || ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+		err_set(ERR_FAILED, "the token's public key is not a valid %s key",
+			type == CKK_EC ? "EC" : "RSA");
+		goto out;
+	}
+	*out = key;
+	key = NULL;
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	OPENSSL_free(point);
+	BN_free(n);
+	BN_free(e);
+	return rc;
+}
+
+int
+keygen_relabel(struct token *t, const struct keypair *kp, const char *label)
+{
+	if (token_set_attr(t, kp->priv, CKA_LABEL, label, strlen(label)) < 0 ||
+	    token_set_attr(t, kp->pub, CKA_LABEL, label, strlen(label)) < 0)
+		return err_prefix("label the key pair '%s'", label);
+	return 0;
+}
+
+int
+keygen_destroy(struct token *t, const struct keypair *kp)
+{
+	int rc_priv = token_destroy(t, kp->priv);
+	int rc_pub = token_destroy(t, kp->pub);
+
+	return rc_priv < 0 || rc_pub < 0 ? -1 : 0;
+}

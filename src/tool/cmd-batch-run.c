@@ -1,0 +1,447 @@
+/* cmd-batch-run.c - a batch from manifest to report. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "cmd-batch.h"
+#include "err.h"
+#include "journal.h"
+#include "manifest.h"
+#include "pin.h"
+#include "pin-mailer.h"
+#include "profile.h"
+#include "profile-load.h"
+#include "profile-set.h"
+#include "util.h"
+
+/* Profiles are loaded once per role name, whatever the number of rows. */
+struct cmd_batch_profiles {
+	char **names;
+	struct profile **profiles;
+	size_t count;
+};
+
+/* What the run keeps while rows end. */
+struct cmd_batch_ctx {
+	const struct global_opts *g;
+	FILE *report;
+	bool bar;               /* a progress bar on the terminal */
+	size_t total, ended, done, failed, awaiting, earlier;
+	int64_t start_ms;
+};
+
+/* ---- checking the manifest ---------------------------------------------- */
+
+static void
+cmd_batch_profiles_free(struct cmd_batch_profiles *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->count; i++) {
+		free(c->names[i]);
+		profile_free(c->profiles[i]);
+	}
+	free(c->names);
+	free(c->profiles);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The profile of role NAME, loaded on first use. */
+static struct profile *
+cmd_batch_profile(struct cmd_batch_profiles *c, const char *dir, const char *name)
+{
+	struct profile *p = NULL, **grown_p;
+	char **grown_n;
+	size_t i;
+
+	for (i = 0; i < c->count; i++)
+		if (strcmp(c->names[i], name) == 0)
+			return c->profiles[i];
+	if (profile_load(dir, name, &p) < 0)
+		return NULL;
+	grown_n = realloc(c->names, (c->count + 1) * sizeof(*grown_n));
+	if (grown_n != NULL)
+		c->names = grown_n;
+	grown_p = realloc(c->profiles, (c->count + 1) * sizeof(*grown_p));
+	if (grown_p != NULL)
+		c->profiles = grown_p;
+	if (grown_n == NULL || grown_p == NULL ||
+	    (c->names[c->count] = strdup(name)) == NULL) {
+		profile_free(p);
+		err_set(ERR_FAILED, "out of memory");
+		return NULL;
+	}
+	c->profiles[c->count++] = p;
+	return p;
+}
+
+/* ROW's roles, sets expanded, each with its templates filled from the
+ * row's variables. */
+static int
+cmd_batch_row_roles(const char *dir, struct cmd_batch_profiles *cache,
+		    const struct manifest_row *row, struct batch_row *out)
+{
+	struct csr_spec spec;
+	char **names = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	out->row = row;
+	if (profile_expand_roles(dir, row->roles, row->nroles, &names, &n) < 0)
+		goto out;
+	if ((out->profiles = calloc(n, sizeof(*out->profiles))) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((out->profiles[i] = cmd_batch_profile(cache, dir, names[i])) == NULL ||
+		    profile_spec(out->profiles[i], row->vars, &spec) < 0)
+			goto out;
+		csr_spec_clear(&spec);
+		out->nprofiles++;
+	}
+	rc = 0;
+out:
+	profile_names_free(names, n);
+	return rc;
+}
+
+/* A row's pin_source must be readable by a worker on its own. */
+static int
+cmd_batch_check_pin_source(const char *spec)
+{
+	struct pin_source src;
+	int ok;
+
+	if (pin_source_parse(spec, &src) < 0)
+		return -1;
+	ok = src.kind == PIN_FILE || src.kind == PIN_ENV;
+	pin_source_clear(&src);
+	if (!ok)
+		return err_set(ERR_USAGE, "pin_source: a row's PIN comes from "
+			       "file:PATH or env:VAR (a prompt or a descriptor "
+			       "serves the whole batch as --pin-source)");
+	return 0;
+}
+
+/* Every row checked and its roles loaded; any error names the manifest's
+ * line (and column where there is one), and nothing has been touched. */
+static int
+cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
+		  struct cmd_batch_profiles *cache, struct batch_row *rows,
+		  bool *need_pin, bool *need_so_pin)
+{
+	const char *dir = cmd_profiles_dir(b->g);
+	size_t i, j;
+
+	*need_pin = *need_so_pin = false;
+	for (i = 0; i < m->nrows; i++) {
+		const struct manifest_row *row = &m->rows[i];
+
+		for (j = 0; j < i; j++)
+			if (strcmp(m->rows[j].token, row->token) == 0)
+				return err_set(ERR_USAGE, "%s:%zu:%zu: token '%s' "
+					       "is on line %zu already", b->manifest_path,
+					       row->line, m->column_token, row->token,
+					       m->rows[j].line);
+		if (row->pin_source != NULL &&
+		    cmd_batch_check_pin_source(row->pin_source) < 0)
+			return err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
+					  m->column_pin_source);
+		if (row->pin_source == NULL)
+			*need_pin = true;
+		if (row->init_label != NULL)
+			*need_so_pin = true;
+		for (j = 0; row->init_label != NULL && j < i; j++)
+			if (m->rows[j].init_label != NULL &&
+			    strcmp(m->rows[j].init_label, row->init_label) == 0)
+				return err_set(ERR_USAGE, "%s:%zu:%zu: init_label '%s' "
+					       "is on line %zu already", b->manifest_path,
+					       row->line, m->column_init_label,
+					       row->init_label, m->rows[j].line);
+		if (cmd_batch_row_roles(dir, cache, row, &rows[i]) < 0) {
+			if (err_kind() != ERR_USAGE)
+				return -1;
+			return err_prefix("%s:%zu", b->manifest_path, row->line);
+		}
+	}
+	return 0;
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+static const char *
+cmd_batch_row_state(const struct batch_outcome *o)
+{
+	if (o->failed)
+		return "failed";
+	if (o->awaiting)
+		return "awaiting";
+	return "done";
+}
+
+static json_t *
+cmd_batch_row_json(const struct batch_outcome *o)
+{
+	json_t *roles = json_array(), *doc;
+	size_t k;
+
+	for (k = 0; roles != NULL && k < o->nroles; k++) {
+		const struct batch_role_outcome *r = &o->roles[k];
+
+		json_array_append_new(roles, json_pack(
+		    "{s:s, s:s, s:b, s:s*, s:s*, s:s*, s:s*}", "role", r->role,
+		    "state", r->state == JOURNAL_NONE ? "not-tried" :
+		    journal_state_name(r->state), "earlier", r->earlier,
+		    "serial", r->cert.serial, "sha256", r->cert.sha256,
+		    "not_after", r->cert.not_after, "error", r->error));
+	}
+	doc = json_pack("{s:I, s:s, s:s, s:o, s:s*}", "line",
+			(json_int_t)o->row->row->line, "token", o->row->row->token,
+			"state", cmd_batch_row_state(o), "roles", roles,
+			"error", o->error);
+	return doc;
+}
+
+/* The first error of the row: its own, else its failed role's. */
+static const char *
+cmd_batch_row_error(const struct batch_outcome *o)
+{
+	size_t k;
+
+	if (o->error != NULL)
+		return o->error;
+	for (k = 0; k < o->nroles; k++)
+		if (o->roles[k].error != NULL)
+			return o->roles[k].error;
+	return "";
+}
+
+/* "12/200 rows, 3.1 rows/s, about 1m02s left" */
+static void
+cmd_batch_progress_text(const struct cmd_batch_ctx *c, char *buf, size_t size)
+{
+	double secs = (double)(util_now_ms() - c->start_ms) / 1000.0;
+	double rate = secs > 0 ? (double)c->ended / secs : 0;
+	long left = rate > 0 ? (long)((double)(c->total - c->ended) / rate) : -1;
+
+	if (left >= 0)
+		snprintf(buf, size, "%zu/%zu rows, %.1f rows/s, about %ldm%02lds left",
+			 c->ended, c->total, rate, left / 60, left % 60);
+	else
+		snprintf(buf, size, "%zu/%zu rows", c->ended, c->total);
+}
+
+static void
+cmd_batch_bar(const struct cmd_batch_ctx *c)
+{
+	char text[128], bar[31];
+	size_t filled = c->total ? c->ended * 30 / c->total : 30;
+
+	memset(bar, '#', filled);
+	memset(bar + filled, '.', 30 - filled);
+	bar[30] = '\0';
+	cmd_batch_progress_text(c, text, sizeof(text));
+	fprintf(stderr, "\r[%s] %s\033[K", bar, text);
+	fflush(stderr);
+}
+
+static void
+cmd_batch_row_done(void *ctx, const struct batch_outcome *o)
+{
+	struct cmd_batch_ctx *c = ctx;
+	const struct manifest_row *row = o->row->row;
+	char text[128];
+	bool earlier = o->nroles > 0 && o->roles[0].earlier;
+	json_t *doc;
+
+	c->ended++;
+	if (o->failed)
+		c->failed++;
+	else if (o->awaiting)
+		c->awaiting++;
+	else if (earlier)
+		c->earlier++;
+	else
+		c->done++;
+	if (c->report != NULL && (doc = cmd_batch_row_json(o)) != NULL) {
+		json_dumpf(doc, c->report, JSON_COMPACT);
+		fputc('\n', c->report);
+		fflush(c->report);
+		json_decref(doc);
+	}
+	if (c->g->verbosity < 0 || c->g->json)
+		return;
+	if (c->bar) {
+		if (o->failed)
+			fprintf(stderr, "\rline %zu, token %s: failed: %s\033[K\n",
+				row->line, row->token, cmd_batch_row_error(o));
+		cmd_batch_bar(c);
+		return;
+	}
+	cmd_batch_progress_text(c, text, sizeof(text));
+	if (o->failed)
+		printf("line %zu, token %s: failed: %s [%s]\n", row->line,
+		       row->token, cmd_batch_row_error(o), text);
+	else
+		printf("line %zu, token %s: %s [%s]\n", row->line, row->token,
+		       earlier ? "done earlier" : o->awaiting ? "awaiting a CA" :
+		       "done", text);
+	fflush(stdout);
+}
+
+static json_t *
+cmd_batch_summary(const struct cmd_batch_ctx *c)
+{
+	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "summary",
+			 "rows", (json_int_t)c->total, "done", (json_int_t)c->done,
+			 "earlier", (json_int_t)c->earlier,
+			 "failed", (json_int_t)c->failed,
+			 "awaiting", (json_int_t)c->awaiting,
+			 "milliseconds", (json_int_t)(util_now_ms() - c->start_ms));
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+static int
+cmd_batch_open_report(const char *path, FILE **out)
+{
+	int fd;
+
+	*out = NULL;
+	if (path == NULL)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || (*out = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return err_set(ERR_USAGE, "--report %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+int
+cmd_batch_run(const struct cmd_batch *b)
+{
+	const struct global_opts *g = b->g;
+	struct cmd_batch_profiles cache = { NULL, NULL, 0 };
+	struct cmd_batch_ctx ctx;
+	struct batch_events events = { cmd_batch_row_done, &ctx };
+	struct batch_row *rows = NULL;
+	struct manifest *m = NULL;
+	struct journal *journal = NULL;
+	struct batch_job job;
+	struct ca *ca = NULL;
+	X509_STORE *trust = NULL;
+	char *pin = NULL, *so_pin = NULL;
+	bool need_pin = false, need_so_pin = false;
+	int mailer = -1;
+	json_t *summary;
+	size_t i;
+	int status = EXIT_FAILED;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&job, 0, sizeof(job));
+	if (manifest_load(b->manifest_path, &m) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if ((rows = calloc(m->nrows, sizeof(*rows))) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (cmd_batch_prepare(b, m, &cache, rows, &need_pin, &need_so_pin) < 0 ||
+	    cmd_batch_open_report(b->report_path, &ctx.report) < 0 ||
+	    (b->journal_path != NULL &&
+	     journal_open(b->journal_path, m->digest, &journal) < 0)) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if ((status = cmd_ca_open(g, b->ca, &ca)) != 0 ||
+	    (status = cmd_load_trust(g, b->trust_path, &trust)) != 0)
+		goto out;
+	if (need_so_pin && g->so_pin_source == NULL) {
+		status = cmd_usage_error(g, "the manifest has rows to initialise: "
+					 "give the security officer PIN with "
+					 "--so-pin-source");
+		goto out;
+	}
+	if ((b->pin_mailer_path != NULL &&
+	     pin_mailer_open(b->pin_mailer_path, &mailer) < 0) ||
+	    (need_pin && g->pin_source != NULL &&
+	     cmd_read_pin_source(g->pin_source, "user PIN of the tokens without "
+				 "a pin_source", &pin) < 0) ||
+	    (need_so_pin &&
+	     cmd_read_pin_source(g->so_pin_source, "security officer PIN of the "
+				 "tokens to initialise", &so_pin) < 0)) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	job.module_path = cmd_module_path(g);
+	job.lock_dir = cmd_lock_dir();
+	job.pin = pin;
+	job.so_pin = so_pin;
+	job.pin_mailer_fd = mailer;
+	job.pin_mailer = b->pin_mailer_path;
+	job.ca = ca;
+	job.trust = trust;
+	job.journal = journal;
+	job.jobs = b->jobs;
+	job.rows = rows;
+	job.nrows = m->nrows;
+	ctx.g = g;
+	ctx.total = m->nrows;
+	ctx.bar = !g->json && g->verbosity >= 0 && isatty(STDERR_FILENO);
+	ctx.start_ms = util_now_ms();
+	if (batch_run(&job, &events) < 0) {
+		if (ctx.bar)
+			fputc('\n', stderr);
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (ctx.bar)
+		fputc('\n', stderr);
+	summary = cmd_batch_summary(&ctx);
+	if (ctx.report != NULL && summary != NULL) {
+		json_dumpf(summary, ctx.report, JSON_COMPACT);
+		fputc('\n', ctx.report);
+	}
+	if (g->json)
+		cmd_json_print(json_incref(summary));
+	else if (g->verbosity >= 0)
+		printf("batch: %zu rows: %zu done, %zu done earlier, %zu failed, "
+		       "%zu awaiting a CA, in %.1f s\n", ctx.total, ctx.done,
+		       ctx.earlier, ctx.failed, ctx.awaiting,
+		       (double)(util_now_ms() - ctx.start_ms) / 1000.0);
+	json_decref(summary);
+	status = ctx.failed > 0 ? EXIT_BATCH_PARTIAL :
+		 ctx.awaiting > 0 ? EXIT_AWAITING : EXIT_DONE;
+out:
+	if (ctx.report != NULL && fclose(ctx.report) != 0 && status == EXIT_DONE) {
+		err_set(ERR_FAILED, "--report %s: %s", b->report_path, strerror(errno));
+		status = cmd_fail(g);
+	}
+	pin_free(pin);
+	pin_free(so_pin);
+	if (mailer >= 0)
+		close(mailer);
+	for (i = 0; rows != NULL && i < m->nrows; i++)
+		free(rows[i].profiles);
+	free(rows);
+	cmd_batch_profiles_free(&cache);
+	journal_free(journal);
+	X509_STORE_free(trust);
+	ca_free(ca);
+	manifest_free(m);
+	return status;
+}

@@ -1,0 +1,204 @@
+/* cmd-renew.c - renew ROLE --ca CA: a new key pair and certificate for one
+ * role; the old ones go only once the new ones are in. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca.h"
+#include "cmd-ca.h"
+#include "cmd.h"
+#include "err.h"
+#include "lifecycle.h"
+#include "profile.h"
+#include "profile-load.h"
+#include "util.h"
+
+enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD };
+
+struct renew_opts {
+	const struct global_opts *g;
+	struct cmd_ca ca;
+	const char *trust;
+	struct vars *vars;
+	bool any_set;
+	bool keep_old;
+};
+
+static const struct option renew_long[] = {
+	CMD_CA_LONG_OPTIONS,
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "trust", required_argument, NULL, OPT_TRUST },
+	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_renew_option(void *ctx, int opt, const char *arg)
+{
+	struct renew_opts *o = ctx;
+	int rc = cmd_ca_option(o->g, &o->ca, opt, arg);
+
+	if (rc >= 0)
+		return rc;
+	switch (opt) {
+	case OPT_SET:
+		o->any_set = true;
+		return cmd_set_var(o->g, o->vars, arg);
+	case OPT_TRUST: o->trust = arg; return 0;
+	case OPT_KEEP_OLD: o->keep_old = true; return 0;
+	default: return cmd_usage_error(o->g, "unknown option");
+	}
+}
+
+/* The profile of ROLE, refusing a role set; with --set, its templates
+ * are filled now, before the token is touched. */
+static int
+cmd_renew_profile(const struct global_opts *g, const struct renew_opts *o,
+		  const char *role, struct profile **out)
+{
+	enum profile_kind kind = PROFILE_KIND_ROLE;
+	struct csr_spec spec;
+
+	*out = NULL;
+	if (profile_find(cmd_profiles_dir(g), role, &kind) < 0)
+		return cmd_fail(g);
+	if (kind == PROFILE_KIND_SET)
+		return cmd_usage_error(g, "%s is a role set; renew takes one role",
+				       role);
+	if (profile_load(cmd_profiles_dir(g), role, out) < 0)
+		return cmd_fail(g);
+	if (o->any_set) {
+		if (profile_spec(*out, o->vars, &spec) < 0) {
+			profile_free(*out);
+			*out = NULL;
+			return cmd_fail(g);
+		}
+		csr_spec_clear(&spec);
+	}
+	return 0;
+}
+
+/* --keep-old keeps the old key beside the new one, which a fixed key
+ * slot cannot hold: refused before the token is opened. */
+static int
+cmd_renew_check_keep_old(const struct global_opts *g, const struct renew_opts *o,
+			 const struct profile *p)
+{
+	size_t len = 0;
+	const unsigned char *id = profile_key_id(p, &len);
+	char *hex;
+	int status;
+
+	if (!o->keep_old || id == NULL)
+		return 0;
+	hex = util_hex(id, len);
+	status = cmd_usage_error(g, "--keep-old cannot renew role %s: its profile "
+				 "fixes the key's CKA_ID to %s, and two keys cannot "
+				 "share one fixed slot", profile_role(p),
+				 hex != NULL ? hex : "?");
+	free(hex);
+	return status;
+}
+
+/* The command's JSON document. */
+static json_t *
+cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
+	       bool done)
+{
+	json_t *renewed = json_array(), *retired = json_null();
+
+	if (done) {
+		json_array_append_new(renewed, cmd_json_result(&r->result));
+		if (r->retired_id != NULL) {
+			json_decref(retired);
+			retired = json_pack("{s:s}", "id", r->retired_id);
+		}
+	}
+	return json_pack("{s:o, s:o, s:o}", "token", cmd_json_token(info),
+			 "renewed", renewed, "retired", retired);
+}
+
+/* Report the outcome on the token; returns the exit status. */
+static int
+cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
+		 const char *label, const struct lifecycle_renewal *r, int status)
+{
+	json_t *doc;
+
+	if (g->json) {
+		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE);
+		if (status != EXIT_DONE)
+			json_object_set_new(doc, "error", json_pack("{s:s, s:s, s:i}",
+					    "role", role, "message", err_message(),
+					    "exit", status));
+		else if (r->warning != NULL)
+			json_object_set_new(doc, "warning", json_string(r->warning));
+		cmd_json_print(doc);
+		return status;
+	}
+	if (status != EXIT_DONE)
+		return cmd_fail(g);
+	if (g->verbosity >= 0) {
+		cmd_print_result("renewed", &r->result);
+		if (r->retired_id != NULL && r->warning == NULL)
+			printf("kept the old key %s of %s under label retired:%s\n",
+			       r->retired_id, role, label);
+	}
+	if (r->warning != NULL)
+		fprintf(stderr, "p11enroll: renew: %s\n", r->warning);
+	return status;
+}
+
+int
+cmd_renew(struct global_opts *g, int argc, char **argv)
+{
+	struct renew_opts o;
+	struct lifecycle_renewal r;
+	struct profile *p = NULL;
+	struct module *m = NULL;
+	struct token *t = NULL;
+	struct ca *ca = NULL;
+	X509_STORE *trust = NULL;
+	int first = 0, status = EXIT_FAILED, rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.g = g;
+	if ((o.vars = vars_new()) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (!cmd_parse(g, argc, argv, "", renew_long, cmd_renew_option, &o,
+		       &first, &status))
+		goto out;
+	if (argc - first != 1) {
+		status = cmd_usage_error(g, "name one role");
+		goto out;
+	}
+	if (o.ca.spec == NULL) {
+		status = cmd_usage_error(g, "--ca is required");
+		goto out;
+	}
+	if ((status = cmd_renew_profile(g, &o, argv[first], &p)) != 0 ||
+	    (status = cmd_renew_check_keep_old(g, &o, p)) != 0)
+		goto out;
+	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
+	    (status = cmd_load_trust(g, o.trust, &trust)) != 0 ||
+	    (status = cmd_open_token(g, &m, &t)) != 0)
+		goto out;
+	rc = lifecycle_renew(t, p, o.any_set ? o.vars : NULL, ca, trust, o.keep_old, &r);
+	status = rc == 0 ? EXIT_DONE :
+		 err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r, status);
+out:
+	lifecycle_renewal_clear(&r);
+	profile_free(p);
+	cmd_close_token(m, t);
+	X509_STORE_free(trust);
+	ca_free(ca);
+	vars_free(o.vars);
+	return status;
+}

@@ -1,0 +1,384 @@
+/* cmd-status.c - status [--expiring DAYS] [--repair [--yes]]: what is on
+ * the token, role by role, and every policy finding. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "certstore.h"
+#include "cmd.h"
+#include "err.h"
+#include "keysupport.h"
+#include "profile.h"
+#include "util.h"
+
+#define STATUS_DEFAULT_EXPIRING 30
+
+enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES };
+
+struct status_opts {
+	const struct global_opts *g;
+	int expiring;
+	bool repair;
+	bool yes;
+};
+
+static const struct option status_long[] = {
+	{ "expiring", required_argument, NULL, OPT_EXPIRING },
+	{ "repair", no_argument, NULL, OPT_REPAIR },
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_status_option(void *ctx, int opt, const char *arg)
+{
+	struct status_opts *o = ctx;
+	char *end = NULL;
+	long v;
+
+	switch (opt) {
+	case OPT_EXPIRING:
+		v = strtol(arg, &end, 10);
+		if (end == arg || *end != '\0' || v < 0 || v > 36500)
+			return cmd_usage_error(o->g, "--expiring takes days from 0 "
+					       "to 36500, not '%s'", arg);
+		o->expiring = (int)v;
+		return 0;
+	case OPT_REPAIR: o->repair = true; return 0;
+	case 'y':
+	case OPT_YES: o->yes = true; return 0;
+	default: return cmd_usage_error(o->g, "unknown option");
+	}
+}
+
+/* As profiles name algorithms: "ec-p256", "rsa-2048"; "none". */
+static void
+cmd_status_key(const struct inventory_entry *e, char *buf, size_t size)
+{
+	if (!e->has_private && !e->has_public && e->key == NULL)
+		snprintf(buf, size, "none");
+	else if (e->key_type == CKK_EC)
+		snprintf(buf, size, "ec-p%lu", e->key_bits);
+	else if (e->key_type == CKK_RSA)
+		snprintf(buf, size, "rsa-%lu", e->key_bits);
+	else
+		snprintf(buf, size, "type-0x%lx", (unsigned long)e->key_type);
+}
+
+/* The private key's capabilities as attribute names. */
+static json_t *
+cmd_status_caps(const struct inventory_entry *e)
+{
+	static const struct {
+		unsigned cap;
+		const char *name;
+	} names[] = {
+		{ KEY_CAP_SIGN, "sign" },
+		{ KEY_CAP_DECRYPT, "decrypt" },
+		{ KEY_CAP_UNWRAP, "unwrap" },
+		{ KEY_CAP_DERIVE, "derive" },
+	};
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; list != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+		if (e->key_caps & names[i].cap)
+			json_array_append_new(list, json_string(names[i].name));
+	return list;
+}
+
+static json_t *
+cmd_status_json_key(const struct inventory_entry *e)
+{
+	char alg[32];
+
+	if (!e->has_private && !e->has_public)
+		return json_null();
+	cmd_status_key(e, alg, sizeof(alg));
+	return json_pack("{s:s, s:I, s:b, s:o, s:b, s:b}", "algorithm", alg,
+			 "bits", (json_int_t)e->key_bits, "private", e->has_private,
+			 "capabilities", cmd_status_caps(e),
+			 "extractable", e->extractable, "sensitive", e->sensitive);
+}
+
+/* The SANs of CERT as "DNS:name" strings. */
+static json_t *
+cmd_status_sans(X509 *cert)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	STACK_OF(CONF_VALUE) *vals = gens ? i2v_GENERAL_NAMES(NULL, gens, NULL) : NULL;
+	json_t *list = json_array();
+	char buf[512];
+	int i;
+
+	for (i = 0; list != NULL && vals != NULL && i < sk_CONF_VALUE_num(vals); i++) {
+		CONF_VALUE *v = sk_CONF_VALUE_value(vals, i);
+
+		snprintf(buf, sizeof(buf), "%s:%s", v->name, v->value ? v->value : "");
+		json_array_append_new(list, json_string(buf));
+	}
+	sk_CONF_VALUE_pop_free(vals, X509V3_conf_free);
+	GENERAL_NAMES_free(gens);
+	return list;
+}
+
+/* The key usage bits of CERT by name. */
+static json_t *
+cmd_status_ku(X509 *cert)
+{
+	json_t *list = json_array();
+	uint32_t ku = X509_get_key_usage(cert);
+	unsigned bit;
+
+	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE))
+		return list;
+	for (bit = 1; list != NULL && bit <= 0x8000; bit <<= 1)
+		if ((ku & bit) && profile_key_usage_name(bit) != NULL)
+			json_array_append_new(list, json_string(profile_key_usage_name(bit)));
+	return list;
+}
+
+static json_t *
+cmd_status_json_cert(const struct inventory_cert *c, time_t now)
+{
+	char not_before[32], not_after[32];
+	char *subject = cmd_name_string(X509_get_subject_name(c->cert));
+	char *issuer = cmd_name_string(X509_get_issuer_name(c->cert));
+	char *sha256 = NULL, *serial = NULL;
+	int days = 0, secs = 0;
+	ASN1_TIME *at_now = ASN1_TIME_set(NULL, now);
+	json_t *doc;
+
+	certstore_cert_ids(c->cert, &sha256, &serial);
+	certstore_time_string(X509_get0_notBefore(c->cert), not_before, sizeof(not_before));
+	certstore_time_string(X509_get0_notAfter(c->cert), not_after, sizeof(not_after));
+	if (at_now == NULL || !ASN1_TIME_diff(&days, &secs, at_now, X509_get0_notAfter(c->cert)))
+		days = 0;
+	doc = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s, s:s, s:I, s:s?}",
+			"label", c->label ? c->label : "", "subject", subject,
+			"issuer", issuer, "serial", serial, "sans", cmd_status_sans(c->cert),
+			"key_usage", cmd_status_ku(c->cert),
+			"extended_key_usage", cmd_json_eku(c->cert),
+			"not_before", not_before, "not_after", not_after,
+			"days_left", (json_int_t)days, "sha256", sha256);
+	ASN1_TIME_free(at_now);
+	free(subject);
+	free(issuer);
+	free(sha256);
+	free(serial);
+	return doc;
+}
+
+static json_t *
+cmd_status_json_row(const struct audit_row *row, time_t now)
+{
+	const struct inventory_entry *e = row->entry;
+	json_t *certs = json_array(), *findings = json_array();
+	char *id = util_hex(e->id, e->id_len);
+	json_t *doc;
+	size_t i;
+
+	for (i = 0; certs != NULL && i < e->ncerts; i++)
+		json_array_append_new(certs, cmd_status_json_cert(&e->certs[i], now));
+	for (i = 0; findings != NULL && i < row->nfindings; i++)
+		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}",
+				      "id", row->findings[i].id, "severity",
+				      policy_severity_name(row->findings[i].severity),
+				      "message", row->findings[i].message));
+	doc = json_pack("{s:s, s:s, s:s, s:s?, s:o, s:o, s:o}", "role", row->role,
+			"state", row->state, "label", e->label ? e->label : "",
+			"id", id, "key", cmd_status_json_key(e),
+			"certificates", certs, "findings", findings);
+	free(id);
+	return doc;
+}
+
+/* The EKU short names of CERT joined with commas. */
+static void
+cmd_status_eku(X509 *cert, char *buf, size_t size)
+{
+	json_t *list = cmd_json_eku(cert), *v;
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(list, i, v)
+		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
+					 "%s%s", i ? "," : "", json_string_value(v));
+	json_decref(list);
+}
+
+static void
+cmd_status_print_row(const struct audit_row *row)
+{
+	const struct inventory_entry *e = row->entry;
+	X509 *cert = e->ncerts > 0 ? e->certs[0].cert : NULL;
+	char key[32], not_after[32], eku[256];
+	char *id = util_hex(e->id, e->id_len > 5 ? 5 : e->id_len);
+	char *subject = cert ? cmd_name_string(X509_get_subject_name(cert)) : NULL;
+
+	cmd_status_key(e, key, sizeof(key));
+	eku[0] = '\0';
+	snprintf(not_after, sizeof(not_after), "-");
+	if (cert != NULL) {
+		cmd_status_eku(cert, eku, sizeof(eku));
+		certstore_time_string(X509_get0_notAfter(cert), not_after, sizeof(not_after));
+	}
+	printf("%-16s %-24s %-8s %-12s %-26s %-22s %s\n", row->role, row->state, key,
+	       id ? id : "", subject ? subject : "-", eku[0] ? eku : "-", not_after);
+	free(id);
+	free(subject);
+}
+
+/* -v: everything known about one row. */
+static void
+cmd_status_print_detail(const struct audit_row *row, time_t now)
+{
+	json_t *doc = cmd_status_json_row(row, now);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+	if (text != NULL)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static void
+cmd_status_print(const struct global_opts *g, const struct token_info *info,
+		 const struct key_support *ks, const struct audit_row *rows,
+		 size_t n, time_t now)
+{
+	char keys[3 * KEYALG_NAMES_MAX + 64];
+	size_t i, j;
+
+	printf("token %s (serial %s, %s)\n", info->label, info->serial, info->uri);
+	cmd_key_support_words(ks, keys, sizeof(keys));
+	printf("user PIN: %s%s\n", cmd_pin_state_word(info->flags),
+	       (info->flags & CKF_PROTECTED_AUTHENTICATION_PATH) ? " (PIN pad)" : "");
+	printf("key algorithms: %s\n", keys);
+	if (n == 0) {
+		printf("no keys or certificates\n");
+		return;
+	}
+	printf("%-16s %-24s %-8s %-12s %-26s %-22s %s\n", "ROLE", "STATE", "KEY",
+	       "ID", "SUBJECT", "EKU", "NOT AFTER");
+	for (i = 0; i < n; i++)
+		cmd_status_print_row(&rows[i]);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < rows[i].nfindings; j++)
+			printf("%s: %s: %s: %s\n", rows[i].role[0] ? rows[i].role : "(no label)",
+			       policy_severity_name(rows[i].findings[j].severity),
+			       rows[i].findings[j].id, rows[i].findings[j].message);
+		if (g->verbosity > 0)
+			cmd_status_print_detail(&rows[i], now);
+	}
+}
+
+/* status --repair: list, and with --yes carry out, the plan. */
+static int
+cmd_status_repair(const struct status_opts *o, struct token *t,
+		  const struct inventory_entry *inv, size_t n)
+{
+	struct audit_repair *plan = NULL;
+	json_t *list = NULL;
+	size_t count = 0, i;
+	int status = EXIT_FAILED;
+
+	if (audit_repair_plan(inv, n, &plan, &count) < 0)
+		return cmd_fail(o->g);
+	if (o->yes && audit_repair_apply(t, inv, plan, count) < 0) {
+		status = cmd_fail(o->g);
+		goto out;
+	}
+	list = json_array();
+	for (i = 0; i < count; i++) {
+		const char *what = plan[i].action == AUDIT_REPAIR_FINISH ? "finish" : "remove";
+
+		if (o->g->json)
+			json_array_append_new(list, json_pack("{s:s, s:s}", "role",
+					      plan[i].role, "action", what));
+		else
+			printf("%s%s the pending %s\n", o->yes ? "" : "would ",
+			       what, plan[i].role);
+	}
+	if (o->g->json)
+		cmd_json_print(json_pack("{s:o, s:b, s:O}", "token",
+					 cmd_json_token(token_get_info(t)),
+					 "dry_run", !o->yes, "repairs", list));
+	else if (count == 0)
+		printf("nothing to repair\n");
+	else if (!o->yes)
+		printf("dry run: %zu pending group%s; give --yes to repair\n", count,
+		       count == 1 ? "" : "s");
+	status = EXIT_DONE;
+out:
+	json_decref(list);
+	audit_repair_free(plan, count);
+	return status;
+}
+
+int
+cmd_status(struct global_opts *g, int argc, char **argv)
+{
+	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false };
+	struct audit_options ao;
+	struct key_support ks;
+	struct inventory_entry *inv = NULL;
+	struct audit_row *rows = NULL;
+	struct module *m = NULL;
+	struct token *t = NULL;
+	json_t *list;
+	size_t n = 0, i;
+	int first = 0, status = EXIT_FAILED;
+
+	if (!cmd_parse(g, argc, argv, "y", status_long, cmd_status_option, &o,
+		       &first, &status))
+		return status;
+	if (first < argc)
+		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
+	if (o.yes && !o.repair)
+		return cmd_usage_error(g, "--yes goes with --repair");
+	g->read_only = !o.repair;
+	if ((status = cmd_open_token(g, &m, &t)) != 0)
+		return status;
+	if (certstore_inventory(t, &inv, &n) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (o.repair) {
+		status = cmd_status_repair(&o, t, inv, n);
+		goto out;
+	}
+	ao.expiring_days = o.expiring;
+	ao.now = time(NULL);
+	ao.profiles_dir = cmd_profiles_dir(g);
+	if (audit_token(inv, n, &ao, &rows) < 0 ||
+	    keysupport_read(token_fn(t), token_get_info(t)->slot, &ks) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (g->json) {
+		list = json_array();
+		for (i = 0; list != NULL && i < n; i++)
+			json_array_append_new(list, cmd_status_json_row(&rows[i], ao.now));
+		cmd_json_print(json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+					 "token", cmd_json_token(token_get_info(t)),
+					 "key_algorithms", cmd_json_key_support(&ks),
+					 "roles", list,
+					 "summary", "roles", (json_int_t)n,
+					 "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
+					 "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
+					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO)));
+	} else {
+		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now);
+	}
+	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
+out:
+	audit_rows_free(rows, n);
+	certstore_inventory_free(inv, n);
+	cmd_close_token(m, t);
+	return status;
+}

@@ -1,0 +1,85 @@
+/* cmd-tokens.c - list slots and tokens. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cmd.h"
+#include "keysupport.h"
+
+/* One token as JSON, with the key algorithms it can do (null when the
+ * module does not say or cannot be asked). */
+static json_t *
+cmd_tokens_json(struct module *m, const struct token_info *info)
+{
+	struct key_support ks;
+	json_t *doc = cmd_json_token(info);
+
+	if (doc != NULL && keysupport_read(module_functions(m), info->slot, &ks) == 0)
+		json_object_set_new(doc, "key_algorithms", cmd_json_key_support(&ks));
+	else if (doc != NULL)
+		json_object_set_new(doc, "key_algorithms", json_null());
+	return doc;
+}
+
+/* The key algorithms the token generates, for the table. */
+static void
+cmd_tokens_keys(struct module *m, const struct token_info *info, char *buf,
+		size_t size)
+{
+	struct key_support ks;
+
+	if (keysupport_read(module_functions(m), info->slot, &ks) < 0 || !ks.known)
+		snprintf(buf, size, "?");
+	else
+		keyalg_names(ks.sign, ",", buf, size);
+}
+
+static int
+cmd_tokens_none(void *ctx, int opt, const char *arg)
+{
+	return EXIT_USAGE;
+}
+
+int
+cmd_tokens(struct global_opts *g, int argc, char **argv)
+{
+	struct token_info *infos = NULL;
+	struct module *m = NULL;
+	json_t *list = NULL;
+	char keys[KEYALG_NAMES_MAX];
+	size_t n = 0, i;
+	int first = 0, status = EXIT_FAILED;
+
+	if (!cmd_parse(g, argc, argv, "", NULL, cmd_tokens_none, NULL, &first, &status))
+		return status;
+	if (first < argc)
+		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
+	if (module_load(cmd_module_path(g), &m) < 0 || token_list(m, &infos, &n) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	if (g->json) {
+		list = json_array();
+		for (i = 0; list != NULL && i < n; i++)
+			json_array_append_new(list, cmd_tokens_json(m, &infos[i]));
+		cmd_json_print(json_pack("{s:s, s:o}", "module", module_path(m),
+					 "tokens", list));
+	} else if (n == 0) {
+		printf("no token is present in %s\n", module_path(m));
+	} else {
+		printf("%-10s %-20s %-16s %-16s %-13s %-42s %s\n", "SLOT", "LABEL",
+		       "SERIAL", "MODEL", "PIN", "KEYS", "URI");
+		for (i = 0; i < n; i++) {
+			cmd_tokens_keys(m, &infos[i], keys, sizeof(keys));
+			printf("%-10lu %-20s %-16s %-16s %-13s %-42s %s\n",
+			       (unsigned long)infos[i].slot, infos[i].label,
+			       infos[i].serial, infos[i].model,
+			       cmd_pin_state_word(infos[i].flags), keys, infos[i].uri);
+		}
+	}
+	status = EXIT_DONE;
+out:
+	token_info_free_array(infos, n);
+	module_free(m);
+	return status;
+}

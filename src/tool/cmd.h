@@ -1,0 +1,172 @@
+/* cmd.h - what every command shares: global options, token opening,
+ * output and exit status. Only the command files talk to the user. */
+#ifndef P11E_CMD_H
+#define P11E_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "keysupport.h"
+#include "token.h"
+
+/* Exit status (the man page's EXIT STATUS). */
+enum {
+	EXIT_DONE = 0,
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_BATCH_PARTIAL = 3,
+	EXIT_FINDINGS = 4,
+	EXIT_AWAITING = 5,
+};
+
+struct command;
+
+/* Options every command accepts, before or after its name. */
+struct global_opts {
+	const char *module;
+	const char *token;
+	const char *pin_source;
+	const char *so_pin_source;
+	const char *profiles;
+	const char *command;    /* the command's name, for messages */
+	bool json;
+	bool read_only;         /* the command writes nothing to the token */
+	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	const struct command *commands; /* main's table, for help */
+	size_t ncommands;
+};
+
+/* A command: parse its options, check them, call the core, map the
+ * result to an exit status. */
+struct command {
+	const char *name;
+	const char *synopsis;
+	const char *summary;
+	int (*run)(struct global_opts *g, int argc, char **argv);
+};
+
+/* Called for each of a command's own options; returns 0 or an exit
+ * status after reporting a bad value. */
+typedef int (*cmd_option_fn)(void *ctx, int opt, const char *arg);
+
+/* Parse ARGV (ARGV[0] is the command's name) with the command's own
+ * options OWN (short options in OWN_SHORT) merged with the global ones.
+ * True: go on, *FIRST is the index of the first operand (getopt permutes
+ * them to the end). False: stop with exit status *STATUS (a reported
+ * error, or 0 after --help). */
+bool cmd_parse(struct global_opts *g, int argc, char **argv, const char *own_short,
+	       const struct option *own, cmd_option_fn on_option, void *ctx,
+	       int *first, int *status);
+
+/* Parse the global options before the command, the same way; *FIRST is
+ * the command's name. */
+bool cmd_parse_global(struct global_opts *g, int argc, char **argv, int *first,
+		      int *status);
+
+/* The module path: --module, $P11ENROLL_MODULE, else p11-kit's proxy. */
+const char *cmd_module_path(const struct global_opts *g);
+
+/* The profiles directory: --profiles, $P11ENROLL_PROFILES, else installed. */
+const char *cmd_profiles_dir(const struct global_opts *g);
+
+/* Load the module, open the selected token and log in as the user with
+ * the PIN from its source. Returns 0 or an exit status after reporting. */
+int cmd_open_token(struct global_opts *g, struct module **m, struct token **t);
+
+/* Where per-token locks live: $P11ENROLL_LOCK_DIR, /run/lock, else /tmp. */
+const char *cmd_lock_dir(void);
+
+/* Read the secret WHAT from the PIN source SPEC (file:, env:, fd: or
+ * prompt, on the terminal). */
+int cmd_read_pin_source(const char *spec, const char *what, char **pin);
+
+/* Close what cmd_open_token opened; NULLs are fine. */
+void cmd_close_token(struct module *m, struct token *t);
+
+/* Report the recorded core error (stderr, or the JSON error document on
+ * stdout) and return the exit status for its kind. */
+int cmd_fail(const struct global_opts *g);
+
+/* Report a usage error of the command with a printf message; returns
+ * EXIT_USAGE. */
+int cmd_usage_error(const struct global_opts *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print DOC (stolen) as the command's JSON document on stdout. */
+void cmd_json_print(json_t *doc);
+
+/* A JSON object describing the token (uri, label, serial, model, ...). */
+json_t *cmd_json_token(const struct token_info *info);
+
+/* The user PIN's state as one word: ok, count-low, final-try, locked,
+ * no-user-pin, uninitialised. */
+const char *cmd_pin_state_word(CK_FLAGS flags);
+
+/* Show a spinner with the elapsed time on standard error during long
+ * token operations, when it is a terminal and the command is not quiet. */
+void cmd_progress_setup(const struct global_opts *g);
+
+struct key_support;
+
+/* What key algorithms the token can do, as JSON ("generate", "decrypt",
+ * "derive" lists; null when the module does not say) and as words. */
+json_t *cmd_json_key_support(const struct key_support *s);
+void cmd_key_support_words(const struct key_support *s, char *buf, size_t size);
+
+struct enroll_result;
+struct vars;
+
+/* Add --set NAME=VALUE to VARS, reporting a bad one; 0 or an exit status. */
+int cmd_set_var(const struct global_opts *g, struct vars *vars, const char *arg);
+
+/* Load the trust anchors of --trust (NULL path: *OUT = NULL); 0 or an exit
+ * status after reporting. */
+int cmd_load_trust(const struct global_opts *g, const char *path,
+		   X509_STORE **out);
+
+struct profile;
+
+/* Load the profiles of ROLES, role sets expanded to their roles, and
+ * fill their templates from VARS, before the token is touched; *COUNT is
+ * the number of roles after expansion. 0 or an exit status after
+ * reporting. */
+int cmd_load_profiles(const struct global_opts *g, char **roles, int n,
+		      const struct vars *vars, struct profile ***out,
+		      int *count);
+
+/* Free what cmd_load_profiles() made; NULL is fine. */
+void cmd_free_profiles(struct profile **p, int n);
+
+/* One enrolled role as JSON. */
+json_t *cmd_json_result(const struct enroll_result *r);
+
+/* One enrolled role as a line for people. */
+void cmd_print_result(const char *verb, const struct enroll_result *r);
+
+
+/* A subject or issuer as one RFC 2253 line; caller frees. */
+char *cmd_name_string(const X509_NAME *name);
+
+
+/* The extended key usages of CERT as short names, JSON array. */
+json_t *cmd_json_eku(X509 *cert);
+
+/* The command named NAME in G's table, or NULL. */
+const struct command *cmd_find(const struct global_opts *g, const char *name);
+
+int cmd_tokens(struct global_opts *g, int argc, char **argv);
+int cmd_enroll(struct global_opts *g, int argc, char **argv);
+int cmd_request(struct global_opts *g, int argc, char **argv);
+int cmd_install(struct global_opts *g, int argc, char **argv);
+int cmd_status(struct global_opts *g, int argc, char **argv);
+int cmd_profile(struct global_opts *g, int argc, char **argv);
+int cmd_renew(struct global_opts *g, int argc, char **argv);
+int cmd_remove(struct global_opts *g, int argc, char **argv);
+int cmd_batch(struct global_opts *g, int argc, char **argv);
+int cmd_init_token(struct global_opts *g, int argc, char **argv);
+
+#endif
