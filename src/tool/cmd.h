@@ -1,5 +1,7 @@
-/* cmd.h - what every command shares: global options, token opening,
- * output and exit status. Only the command files talk to the user. */
+/* cmd.h - what every command shares: global options (cmd-opts.c), token
+ * opening (cmd-token.c), a role command's inputs (cmd-roles.c), output
+ * (cmd-output.c) and exit status. Only the command files talk to the
+ * user. */
 #ifndef P11E_CMD_H
 #define P11E_CMD_H
 

@@ -1,0 +1,203 @@
+/* cmd-opts.c - the options every command shares, and the help text. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "err.h"
+
+enum {
+	OPT_PIN_SOURCE = 1000,
+	OPT_SO_PIN_SOURCE,
+	OPT_PROFILES,
+	OPT_JSON,
+	OPT_HELP,
+};
+
+static const struct option cmd_global_long[] = {
+	{ "module", required_argument, NULL, 'm' },
+	{ "token", required_argument, NULL, 't' },
+	{ "pin-source", required_argument, NULL, OPT_PIN_SOURCE },
+	{ "so-pin-source", required_argument, NULL, OPT_SO_PIN_SOURCE },
+	{ "profiles", required_argument, NULL, OPT_PROFILES },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+};
+#define CMD_GLOBAL_SHORT "m:t:vqh"
+#define CMD_NGLOBAL (sizeof(cmd_global_long) / sizeof(cmd_global_long[0]))
+
+const struct command *
+cmd_find(const struct global_opts *g, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < g->ncommands; i++)
+		if (strcmp(g->commands[i].name, name) == 0)
+			return &g->commands[i];
+	return NULL;
+}
+
+/* Usage of one command, or of the whole program. */
+static void
+cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
+{
+	const struct command *c = cmd_find(g, name);
+	size_t i;
+
+	if (c != NULL) {
+		fprintf(f, "usage: p11enroll [GLOBAL OPTIONS] %s\n  %s\n",
+			c->synopsis, c->summary);
+		fprintf(f, "See p11enroll(1) for the global options.\n");
+		return;
+	}
+	fprintf(f,
+		"usage: p11enroll [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+		"Global options:\n"
+		"  -m, --module PATH        PKCS#11 module (default $P11ENROLL_MODULE,\n"
+		"                           else %s)\n"
+		"  -t, --token URI          token: RFC 7512 URI, or a label\n"
+		"      --pin-source SRC     user PIN from file:PATH, env:VAR, fd:N or prompt\n"
+		"      --so-pin-source SRC  security officer PIN, same forms\n"
+		"      --profiles DIR       role profiles (default $P11ENROLL_PROFILES,\n"
+		"                           else %s)\n"
+		"      --json               machine-readable output on stdout\n"
+		"  -v, --verbose / -q, --quiet\n"
+		"  -h, --help               this text; COMMAND --help for one command\n\n"
+		"Commands:\n", DEFAULT_MODULE, PROFILES_DIR);
+	for (i = 0; i < g->ncommands; i++)
+		fprintf(f, "  %s\n      %s\n", g->commands[i].synopsis,
+			g->commands[i].summary);
+	fputs("\nCA options of enroll, renew and batch:\n"
+	      "      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
+	      "      --ca-timeout SECONDS     one submission (default 300)\n"
+	      "      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
+	      "      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
+	      "      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
+	      "      --challenge-source SRC   SCEP challenge password, same forms\n", f);
+	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage, profile or manifest "
+		"error,\n3 batch: some rows failed, 4 status found policy findings,\n"
+		"5 enroll or batch left a key awaiting a CA that asked to wait.\n");
+}
+
+static bool
+cmd_is_global(int opt)
+{
+	size_t i;
+
+	for (i = 0; i < CMD_NGLOBAL; i++)
+		if (cmd_global_long[i].val == opt)
+			return true;
+	return opt == 'h';
+}
+
+/* Apply one global option; returns 0, an exit status, or -1 after help. */
+static int
+cmd_global_option(struct global_opts *g, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'm': g->module = arg; return 0;
+	case 't': g->token = arg; return 0;
+	case OPT_PIN_SOURCE: g->pin_source = arg; return 0;
+	case OPT_SO_PIN_SOURCE: g->so_pin_source = arg; return 0;
+	case OPT_PROFILES: g->profiles = arg; return 0;
+	case OPT_JSON: g->json = true; return 0;
+	case 'v': g->verbosity = 1; return 0;
+	case 'q': g->verbosity = -1; return 0;
+	case 'h':
+	case OPT_HELP:
+		cmd_print_help(g, stdout, g->command);
+		return -1;
+	default:
+		return cmd_usage_error(g, "unknown option");
+	}
+}
+
+bool
+cmd_parse_global(struct global_opts *g, int argc, char **argv, int *first,
+		 int *status)
+{
+	int opt, rc;
+
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "+" CMD_GLOBAL_SHORT,
+				  cmd_global_long, NULL)) != -1) {
+		if (opt == '?') {
+			*status = cmd_usage_error(g, "unknown option or missing "
+						  "argument: %s", argv[optind - 1]);
+			return false;
+		}
+		rc = cmd_global_option(g, opt, optarg);
+		if (rc != 0) {
+			*status = rc < 0 ? EXIT_DONE : rc;
+			return false;
+		}
+	}
+	if (optind >= argc) {
+		cmd_print_help(g, stderr, NULL);
+		*status = EXIT_USAGE;
+		return false;
+	}
+	*first = optind;
+	return true;
+}
+
+bool
+cmd_parse(struct global_opts *g, int argc, char **argv, const char *own_short,
+	  const struct option *own, cmd_option_fn on_option, void *ctx,
+	  int *first, int *status)
+{
+	struct option merged[64];
+	char shorts[64];
+	size_t n = 0, i;
+	int opt, rc;
+
+	for (i = 0; own != NULL && own[i].name != NULL && n < 40; i++)
+		merged[n++] = own[i];
+	for (i = 0; i < CMD_NGLOBAL; i++)
+		merged[n++] = cmd_global_long[i];
+	memset(&merged[n], 0, sizeof(merged[n]));
+	snprintf(shorts, sizeof(shorts), "%s%s", CMD_GLOBAL_SHORT, own_short ? own_short : "");
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, shorts, merged, NULL)) != -1) {
+		if (opt == '?') {
+			*status = cmd_usage_error(g, "unknown option or missing "
+						  "argument: %s", argv[optind - 1]);
+			return false;
+		}
+		if (cmd_is_global(opt))
+			rc = cmd_global_option(g, opt, optarg);
+		else
+			rc = on_option(ctx, opt, optarg);
+		if (rc != 0) {
+			*status = rc < 0 ? EXIT_DONE : rc;
+			return false;
+		}
+	}
+	*first = optind;
+	return true;
+}
+
+const char *
+cmd_module_path(const struct global_opts *g)
+{
+	const char *env = getenv("P11ENROLL_MODULE");
+
+	if (g->module != NULL)
+		return g->module;
+	return env != NULL && env[0] != '\0' ? env : DEFAULT_MODULE;
+}
+
+const char *
+cmd_profiles_dir(const struct global_opts *g)
+{
+	const char *env = getenv("P11ENROLL_PROFILES");
+
+	if (g->profiles != NULL)
+		return g->profiles;
+	return env != NULL && env[0] != '\0' ? env : PROFILES_DIR;
+}

@@ -1,0 +1,206 @@
+/* cmd-output.c - what the commands print: errors, JSON documents, the
+ * token, its key algorithms and enrolled roles. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "certstore.h"
+#include "cmd.h"
+#include "enroll.h"
+#include "err.h"
+#include "keysupport.h"
+
+void
+cmd_json_print(json_t *doc)
+{
+	if (doc == NULL) {
+		fprintf(stderr, "p11enroll: out of memory\n");
+		return;
+	}
+	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(doc);
+}
+
+/* Print MESSAGE of STATUS as the command's error. */
+static int
+cmd_report(const struct global_opts *g, int status, const char *message)
+{
+	if (g->json)
+		cmd_json_print(json_pack("{s:{s:s, s:s, s:i}}", "error",
+					 "command", g->command ? g->command : "",
+					 "message", message, "exit", status));
+	else
+		fprintf(stderr, "p11enroll: %s%s%s\n", g->command ? g->command : "",
+			g->command ? ": " : "", message);
+	return status;
+}
+
+int
+cmd_fail(const struct global_opts *g)
+{
+	const char *message = err_message();
+
+	return cmd_report(g, err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED,
+			  message[0] ? message : "failed for an unknown reason");
+}
+
+int
+cmd_usage_error(const struct global_opts *g, const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	if (!g->json)
+		fprintf(stderr, "p11enroll: %s%s%s (see p11enroll --help)\n",
+			g->command ? g->command : "", g->command ? ": " : "", message);
+	else
+		cmd_report(g, EXIT_USAGE, message);
+	return EXIT_USAGE;
+}
+
+/* The PIN state of a token as words. */
+static json_t *
+cmd_json_pin_state(CK_FLAGS f)
+{
+	return json_pack("{s:b, s:b, s:b, s:b, s:b}",
+			 "initialized", (f & CKF_USER_PIN_INITIALIZED) != 0,
+			 "count_low", (f & CKF_USER_PIN_COUNT_LOW) != 0,
+			 "final_try", (f & CKF_USER_PIN_FINAL_TRY) != 0,
+			 "locked", (f & CKF_USER_PIN_LOCKED) != 0,
+			 "pin_pad", (f & CKF_PROTECTED_AUTHENTICATION_PATH) != 0);
+}
+
+json_t *
+cmd_json_token(const struct token_info *info)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:o}",
+			 "uri", info->uri, "label", info->label,
+			 "serial", info->serial, "model", info->model,
+			 "manufacturer", info->manufacturer,
+			 "slot", (json_int_t)info->slot,
+			 "initialized", (info->flags & CKF_TOKEN_INITIALIZED) != 0,
+			 "write_protected", (info->flags & CKF_WRITE_PROTECTED) != 0,
+			 "login_required", (info->flags & CKF_LOGIN_REQUIRED) != 0,
+			 "user_pin", cmd_json_pin_state(info->flags));
+}
+
+/* The algorithms in MASK as a JSON list. */
+static json_t *
+cmd_json_algs(unsigned mask)
+{
+	json_t *list = json_array();
+	const char *name;
+	size_t i;
+
+	for (i = 0; list != NULL && (name = keyalg_nth(mask, i)) != NULL; i++)
+		json_array_append_new(list, json_string(name));
+	return list;
+}
+
+json_t *
+cmd_json_key_support(const struct key_support *s)
+{
+	if (!s->known)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o}", "generate", cmd_json_algs(s->sign),
+			 "decrypt", cmd_json_algs(s->decrypt),
+			 "derive", cmd_json_algs(s->derive));
+}
+
+void
+cmd_key_support_words(const struct key_support *s, char *buf, size_t size)
+{
+	char gen[KEYALG_NAMES_MAX], dec[KEYALG_NAMES_MAX], dh[KEYALG_NAMES_MAX];
+
+	if (!s->known) {
+		snprintf(buf, size, "not listed by the module");
+		return;
+	}
+	keyalg_names(s->sign, ", ", gen, sizeof(gen));
+	keyalg_names(s->decrypt, ", ", dec, sizeof(dec));
+	keyalg_names(s->derive, ", ", dh, sizeof(dh));
+	snprintf(buf, size, "%s; decrypts with %s; ECDH with %s", gen, dec, dh);
+}
+
+
+json_t *
+cmd_json_eku(X509 *cert)
+{
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL);
+	json_t *list = json_array();
+	char oid[80];
+	int i;
+
+	for (i = 0; eku != NULL && list != NULL && i < sk_ASN1_OBJECT_num(eku); i++) {
+		ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+		int nid = OBJ_obj2nid(o);
+
+		if (nid != NID_undef)
+			json_array_append_new(list, json_string(OBJ_nid2sn(nid)));
+		else if (OBJ_obj2txt(oid, sizeof(oid), o, 1) > 0)
+			json_array_append_new(list, json_string(oid));
+	}
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	return list;
+}
+
+char *
+cmd_name_string(const X509_NAME *name)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL, *data;
+	long len;
+
+	if (b == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		len = BIO_get_mem_data(b, &data);
+		s = strndup(data, (size_t)len);
+	}
+	BIO_free(b);
+	return s;
+}
+
+json_t *
+cmd_json_result(const struct enroll_result *r)
+{
+	char not_after[32];
+	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
+	char *issuer = cmd_name_string(X509_get_issuer_name(r->cert));
+	char *sha256 = NULL, *serial = NULL;
+	json_t *doc;
+
+	certstore_cert_ids(r->cert, &sha256, &serial);
+	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:{s:s?, s:s?, s:s?, s:s, s:s?, s:o}}",
+			"role", r->role, "label", r->label, "id", r->id_hex,
+			"key_algorithm", r->key_alg, "certificate",
+			"subject", subject, "issuer", issuer, "serial", serial,
+			"not_after", not_after, "sha256", sha256,
+			"extended_key_usage", cmd_json_eku(r->cert));
+	free(subject);
+	free(issuer);
+	free(sha256);
+	free(serial);
+	return doc;
+}
+
+void
+cmd_print_result(const char *verb, const struct enroll_result *r)
+{
+	char not_after[32];
+	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
+
+	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
+	printf("%s %s: %s key %s, certificate %s valid until %s\n", verb, r->role,
+	       r->key_alg, r->id_hex, subject ? subject : "?", not_after);
+	free(subject);
+}

@@ -1,0 +1,197 @@
+/* cmd-token.c - the module, the token and the PIN that opens it. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "interrupt.h"
+#include "pin.h"
+
+const char *
+cmd_lock_dir(void)
+{
+	const char *env = getenv("P11ENROLL_LOCK_DIR");
+
+	if (env != NULL && env[0] != '\0')
+		return env;
+	if (access("/run/lock", W_OK) == 0)
+		return "/run/lock";
+	return "/tmp";
+}
+
+/* The terminal prompt behind the "prompt" PIN source: echo off. */
+static char *
+cmd_prompt_pin(const char *what, void *ctx)
+{
+	struct termios saved, quiet;
+	char buf[257];
+	char *pin = NULL;
+	FILE *tty;
+	size_t len;
+	bool restored = false;
+
+	tty = fopen("/dev/tty", "r+");
+	if (tty == NULL) {
+		err_set(ERR_USAGE, "cannot prompt for the %s: no terminal; use "
+			"--pin-source", what);
+		return NULL;
+	}
+	/* Echo off (and type-ahead dropped) before the prompt shows: what is
+	 * typed once the prompt is there is read, and never echoed. */
+	if (tcgetattr(fileno(tty), &saved) == 0) {
+		quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	} else {
+		restored = true;
+	}
+	fprintf(tty, "Enter the %s: ", what);
+	fflush(tty);
+	if (fgets(buf, sizeof(buf), tty) == NULL)
+		buf[0] = '\0';
+	if (!restored)
+		tcsetattr(fileno(tty), TCSAFLUSH, &saved);
+	fputc('\n', tty);
+	fclose(tty);
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	/* Ctrl-C at the prompt ends the run, with the echo back on. */
+	if (interrupt_check() == 0) {
+		if (len == 0)
+			err_set(ERR_USAGE, "no %s was entered", what);
+		else if ((pin = strdup(buf)) == NULL)
+			err_set(ERR_FAILED, "out of memory");
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return pin;
+}
+
+int
+cmd_read_pin_source(const char *spec, const char *what, char **pin)
+{
+	struct pin_source src;
+	int rc;
+
+	*pin = NULL;
+	if (pin_source_parse(spec, &src) < 0)
+		return -1;
+	rc = pin_source_read(&src, what, cmd_prompt_pin, NULL, pin);
+	pin_source_clear(&src);
+	return rc;
+}
+
+/* Words for a PIN prompt when a wrong PIN was entered before. The
+ * final try and a locked PIN never get this far: the login refuses them. */
+static const char *
+cmd_pin_tries_note(CK_FLAGS f)
+{
+	return (f & CKF_USER_PIN_COUNT_LOW) ?
+	       " (a wrong PIN was entered before: few tries are left)" : "";
+}
+
+const char *
+cmd_pin_state_word(CK_FLAGS f)
+{
+	if (!(f & CKF_TOKEN_INITIALIZED))
+		return "uninitialised";
+	if (!(f & CKF_USER_PIN_INITIALIZED))
+		return "no-user-pin";
+	if (f & CKF_USER_PIN_LOCKED)
+		return "locked";
+	if (f & CKF_USER_PIN_FINAL_TRY)
+		return "final-try";
+	if (f & CKF_USER_PIN_COUNT_LOW)
+		return "count-low";
+	return "ok";
+}
+
+/* The user PIN: --pin-source, else the URI's pin-value or pin-source,
+ * else a prompt when on a terminal. */
+static int
+cmd_read_pin(const struct global_opts *g, struct token *t, char **pin)
+{
+	const char *label = token_get_info(t)->label;
+	struct pin_source src = { PIN_PROMPT, NULL };
+	char what[160], spec[4200];
+	const char *uri_source = token_uri_pin_source(t);
+	int rc = -1;
+
+	*pin = NULL;
+	snprintf(what, sizeof(what), "user PIN of token %s%s", label,
+		 cmd_pin_tries_note(token_get_info(t)->flags));
+	if (g->pin_source == NULL && token_uri_pin_value(t) != NULL) {
+		*pin = strdup(token_uri_pin_value(t));
+		return *pin ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
+	if (g->pin_source != NULL) {
+		if (pin_source_parse(g->pin_source, &src) < 0)
+			goto out;
+	} else if (uri_source != NULL) {
+		/* RFC 7512 pin-source: a file, as file:PATH or a plain path. */
+		snprintf(spec, sizeof(spec), "%s%s",
+			 strncmp(uri_source, "file:", 5) == 0 ? "" : "file:", uri_source);
+		if (pin_source_parse(spec, &src) < 0)
+			goto out;
+	} else if (!isatty(STDIN_FILENO)) {
+		err_set(ERR_USAGE, "token %s needs a PIN and there is no terminal "
+			"to ask on: use --pin-source file:PATH, env:VAR or fd:N", label);
+		goto out;
+	}
+	rc = pin_source_read(&src, what, cmd_prompt_pin, NULL, pin);
+out:
+	pin_source_clear(&src);
+	return rc;
+}
+
+int
+cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
+{
+	char *pin = NULL;
+	int rc;
+
+	*m = NULL;
+	*t = NULL;
+	cmd_progress_setup(g);
+	if (module_load(cmd_module_path(g), m) < 0 ||
+	    token_open_mode(*m, g->token, cmd_lock_dir(),
+			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0)
+		goto fail;
+	if (!token_needs_login(*t))
+		return 0;
+	if (token_has_pinpad(*t) && g->pin_source == NULL &&
+	    token_uri_pin_value(*t) == NULL && token_uri_pin_source(*t) == NULL) {
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "Enter the user PIN of token %s%s on the "
+				"reader's PIN pad.\n", token_get_info(*t)->label,
+				cmd_pin_tries_note(token_get_info(*t)->flags));
+		if (token_login(*t, NULL) < 0)
+			goto fail;
+		return 0;
+	}
+	if (cmd_read_pin(g, *t, &pin) < 0)
+		goto fail;
+	rc = token_login(*t, pin);
+	pin_free(pin);
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	rc = cmd_fail(g);
+	cmd_close_token(*m, *t);
+	*m = NULL;
+	*t = NULL;
+	return rc;
+}
+
+void
+cmd_close_token(struct module *m, struct token *t)
+{
+	token_close(t);
+	module_free(m);
+}
