@@ -18,6 +18,7 @@
 #include "pin.h"
 #include "pin-mailer.h"
 #include "token.h"
+#include "token-pin.h"
 
 struct batch_worker {
 	const struct batch_job *job;
@@ -37,36 +38,17 @@ batch_worker_pin(const struct batch_worker *w, const struct manifest_row *row,
 		 struct token *t, char **pin)
 {
 	const char *label = token_get_info(t)->label;
-	const char *spec = row->pin_source;
-	struct pin_source src = { PIN_PROMPT, NULL };
-	char what[96], uri_spec[4200];
-	int rc = -1;
+	char what[96];
 
 	*pin = NULL;
 	snprintf(what, sizeof(what), "user PIN of token %s", label);
-	if (spec == NULL && w->job->pin != NULL) {
-		*pin = strdup(w->job->pin);
-		return *pin != NULL ? 0 : err_set(ERR_FAILED, "out of memory");
-	}
-	if (spec == NULL && token_uri_pin_value(t) != NULL) {
-		*pin = strdup(token_uri_pin_value(t));
-		return *pin != NULL ? 0 : err_set(ERR_FAILED, "out of memory");
-	}
-	if (spec == NULL && token_uri_pin_source(t) != NULL) {
-		snprintf(uri_spec, sizeof(uri_spec), "%s%s",
-			 strncmp(token_uri_pin_source(t), "file:", 5) == 0 ?
-			 "" : "file:", token_uri_pin_source(t));
-		spec = uri_spec;
-	}
-	if (spec == NULL)
+	if (token_pin_lookup(t, row->pin_source, w->job->pin, what, NULL, NULL,
+			     pin) < 0)
+		return -1;
+	if (*pin == NULL)
 		return err_set(ERR_USAGE, "token %s needs a PIN: give --pin-source "
 			       "or a pin_source column", label);
-	if (pin_source_parse(spec, &src) < 0)
-		goto out;
-	rc = pin_source_read(&src, what, NULL, NULL, pin);
-out:
-	pin_source_clear(&src);
-	return rc;
+	return 0;
 }
 
 /* Log in to ROW's token T with KNOWN (the PIN this run set, or read from

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "interrupt.h"
 #include "pin.h"
+#include "token-pin.h"
 
 const char *
 cmd_lock_dir(void)
@@ -117,36 +118,22 @@ static int
 cmd_read_pin(const struct global_opts *g, struct token *t, char **pin)
 {
 	const char *label = token_get_info(t)->label;
-	struct pin_source src = { PIN_PROMPT, NULL };
-	char what[160], spec[4200];
-	const char *uri_source = token_uri_pin_source(t);
-	int rc = -1;
+	char what[160];
 
 	*pin = NULL;
 	snprintf(what, sizeof(what), "user PIN of token %s%s", label,
 		 cmd_pin_tries_note(token_get_info(t)->flags));
-	if (g->pin_source == NULL && token_uri_pin_value(t) != NULL) {
-		*pin = strdup(token_uri_pin_value(t));
-		return *pin ? 0 : err_set(ERR_FAILED, "out of memory");
-	}
-	if (g->pin_source != NULL) {
-		if (pin_source_parse(g->pin_source, &src) < 0)
-			goto out;
-	} else if (uri_source != NULL) {
-		/* RFC 7512 pin-source: a file, as file:PATH or a plain path. */
-		snprintf(spec, sizeof(spec), "%s%s",
-			 strncmp(uri_source, "file:", 5) == 0 ? "" : "file:", uri_source);
-		if (pin_source_parse(spec, &src) < 0)
-			goto out;
-	} else if (!isatty(STDIN_FILENO)) {
-		err_set(ERR_USAGE, "token %s needs a PIN and there is no terminal "
-			"to ask on: use --pin-source file:PATH, env:VAR or fd:N", label);
-		goto out;
-	}
-	rc = pin_source_read(&src, what, cmd_prompt_pin, NULL, pin);
-out:
-	pin_source_clear(&src);
-	return rc;
+	if (token_pin_lookup(t, g->pin_source, NULL, what, cmd_prompt_pin,
+			     NULL, pin) < 0)
+		return -1;
+	if (*pin != NULL)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return err_set(ERR_USAGE, "token %s needs a PIN and there is no "
+			       "terminal to ask on: use --pin-source file:PATH, "
+			       "env:VAR or fd:N", label);
+	return token_pin_lookup(t, "prompt", NULL, what, cmd_prompt_pin, NULL,
+				pin);
 }
 
 int

@@ -45,4 +45,25 @@ expect_status 2 "a missing PIN file" "$P11ENROLL" --token pins \
 	--pin-source "file:$WORK/nonexistent" status
 expect_grep "the missing file is named" "$WORK/nonexistent" "$WORK/err"
 
+# The token URI's pin-value and pin-source, and the order: --pin-source
+# first, then pin-value, then pin-source (with or without "file:").
+( umask 077; echo 999999 >"$WORK/wrong-pin" )
+expect_status 0 "the URI's pin-source, a plain path" "$P11ENROLL" \
+	--token "pkcs11:token=pins?pin-source=$PIN_FILE" status
+expect_status 0 "the URI's pin-source, as file:PATH" "$P11ENROLL" \
+	--token "pkcs11:token=pins?pin-source=file:$PIN_FILE" status
+expect_status 0 "the URI's pin-value" "$P11ENROLL" \
+	--token "pkcs11:token=pins?pin-value=$USER_PIN" status
+expect_status 0 "--pin-source before the URI's pin-value" "$P11ENROLL" \
+	--pin-source "file:$PIN_FILE" --token "pkcs11:token=pins?pin-value=999999" status
+expect_status 0 "pin-value before the URI's pin-source" "$P11ENROLL" \
+	--token "pkcs11:token=pins?pin-value=$USER_PIN&pin-source=$WORK/wrong-pin" status
+new_ca
+printf 'token,roles,dns\n%s,tls-server,pins.example.org\n' \
+	"pkcs11:token=pins?pin-source=file:$PIN_FILE" >"$WORK/uri-pin.csv"
+expect_status 0 "a batch row whose token URI names the PIN file" "$P11ENROLL" \
+	batch "$WORK/uri-pin.csv" --ca "exec:$TESTCA $WORK/ca"
+objects_of pins >"$WORK/objects"
+expect_grep "its role is on the token" "label: *tls-server" "$WORK/objects"
+
 finish
