@@ -13,7 +13,9 @@
 #include <openssl/evp.h>
 #include <p11-kit/uri.h>
 
+#include "ckr.h"
 #include "err.h"
+#include "module-hint.h"
 #include "token.h"
 #include "util.h"
 
@@ -75,7 +77,10 @@ module_load(const char *path, struct module **out)
 	if (rv == CKR_OK)
 		m->initialised_here = true;
 	else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-		err_ckr(rv, "module %s: C_Initialize", path);
+		/* A module that cannot start is the set-up's fault, not a
+		 * failed operation: exit 2, with what to check. */
+		err_set(ERR_USAGE, "module %s: C_Initialize: %s (%s); %s", path,
+			ckr_name(rv), ckr_sentence(rv), module_hint(path, rv));
 		goto out;
 	}
 	*out = m;

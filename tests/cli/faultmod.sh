@@ -146,7 +146,7 @@ signal C_Sign 1 SIGSEGV	bad signal name 'SIGSEGV'
 flag sticky	unknown flag 'sticky'
 flag pin-pad	flag pin-pad needs a pinpad-pin line
 EOF
-expect_status 1 "p11enroll with a broken configuration" faulty_p11e tokens
+expect_status 2 "p11enroll with a broken configuration: a module that cannot start" faulty_p11e tokens
 expect_grep "p11enroll's stderr names the line" "^p11fault: $CONF:4: " "$WORK/err"
 conf "fail C_Sign * 0x30  # hex, and every call"
 expect_status 0 "a hex answer and * are accepted" faulty_tool -L

@@ -62,4 +62,22 @@ assert "first" in labels and "second" in labels, labels
 expect_status 2 "a bad module" "$P11ENROLL" --module /nonexistent/module.so tokens
 expect_grep "the module error names the path" 'cannot load PKCS#11 module /nonexistent/module.so' "$WORK/err"
 
+# A module that will not start is a set-up error (exit 2), and the
+# message says what to check, by module and by answer.
+printf 'fail C_Initialize 1 CKR_ARGUMENTS_BAD\n' >"$WORK/init-args.conf"
+expect_status 2 "a module that wants initialisation arguments" env \
+	P11FAULT_CONF="$WORK/init-args.conf" "$P11ENROLL" --module "$P11FAULT_MODULE" tokens
+expect_grep "the message names the CKR" 'C_Initialize: CKR_ARGUMENTS_BAD' "$WORK/err"
+expect_grep "and points to p11-kit's x-init-reserved" 'x-init-reserved' "$WORK/err"
+printf 'fail C_Initialize 1 CKR_DEVICE_ERROR\n' >"$WORK/init-dev.conf"
+expect_status 2 "a module that fails to start" env \
+	P11FAULT_CONF="$WORK/init-dev.conf" "$P11ENROLL" --module "$P11FAULT_MODULE" tokens
+expect_grep "the message says what to check" "check that the module's service or daemon is running" "$WORK/err"
+expect_status 2 "SoftHSM without its configuration" env \
+	SOFTHSM2_CONF="$WORK/no-such.conf" "$P11ENROLL" --module "$SOFTHSM2_MODULE" tokens
+expect_grep "the message points to SOFTHSM2_CONF" 'check that SOFTHSM2_CONF names a readable file' "$WORK/err"
+expect_status 2 "NSS's softokn loaded directly" "$P11ENROLL" \
+	--module /usr/lib/x86_64-linux-gnu/libsoftokn3.so tokens
+expect_grep "the message points to x-init-reserved" 'x-init-reserved' "$WORK/err"
+
 finish
