@@ -11,8 +11,10 @@
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
+#include "ckr.h"
 #include "err.h"
 #include "keygen.h"
+#include "keyrights.h"
 #include "util.h"
 
 /* DER of the named curve's OID, as CKA_EC_PARAMS wants it. */
@@ -58,6 +60,35 @@ keygen_set_id(struct token *t, const struct keypair *kp)
 	return 0;
 }
 
+/* Answers to C_GenerateKeyPair that refuse the template itself. A
+ * general error is among them: it is how tpm2-pkcs11 refuses rights it
+ * would set differently. */
+static bool
+keygen_template_refused(CK_RV rv)
+{
+	return rv == CKR_TEMPLATE_INCONSISTENT || rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+	       rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_GENERAL_ERROR;
+}
+
+/* One C_GenerateKeyPair. The handles in KP are set only when it answers
+ * CKR_OK: a module may write them on failure, and destroying such a
+ * handle could destroy somebody else's object. */
+static CK_RV
+keygen_call(struct token *t, CK_MECHANISM *mech, CK_ATTRIBUTE *pub, CK_ULONG np,
+	    CK_ATTRIBUTE *priv, CK_ULONG nq, struct keypair *kp)
+{
+	CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
+	CK_RV rv;
+
+	rv = token_fn(t)->C_GenerateKeyPair(token_session(t), mech, pub, np,
+					    priv, nq, &hpub, &hpriv);
+	if (rv == CKR_OK) {
+		kp->pub = hpub;
+		kp->priv = hpriv;
+	}
+	return rv;
+}
+
 static const struct keygen_progress *keygen_progress;
 
 void
@@ -80,8 +111,10 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	CK_BBOOL unwrap = (caps & KEY_CAP_UNWRAP) ? CK_TRUE : CK_FALSE;
 	CK_BBOOL derive = (caps & KEY_CAP_DERIVE) ? CK_TRUE : CK_FALSE;
 	CK_ULONG bits = e->bits;
-	CK_ATTRIBUTE pub_tmpl[12], priv_tmpl[14];
-	CK_ULONG np = 0, nq = 0;
+	CK_ATTRIBUTE pub_tmpl[10], priv_tmpl[11];
+	CK_ULONG np = 0, np_minimal = 0, nq = 0;
+	struct keyrights rights;
+	CK_RV first = CKR_OK;
 	unsigned char *ec_params = NULL;
 	int ec_params_len = 0;
 	struct keypair kp;
@@ -103,9 +136,24 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	}
 #define ATTR(tmpl, n, type, ptr, len) \
 	(tmpl)[(n)++] = (CK_ATTRIBUTE){ (type), (void *)(ptr), (len) }
+	/* The public half's rights come first, so that the minimal public
+	 * template below is a prefix cut short of them. */
 	ATTR(pub_tmpl, np, CKA_TOKEN, &yes, sizeof(yes));
 	ATTR(pub_tmpl, np, CKA_PRIVATE, &no, sizeof(no));
 	ATTR(pub_tmpl, np, CKA_LABEL, label, strlen(label));
+	if (fixed_id != NULL)
+		ATTR(pub_tmpl, np, CKA_ID, fixed_id, fixed_id_len);
+	if (e->ec) {
+		if (keygen_ec_params(e->curve_nid, &ec_params, &ec_params_len) < 0)
+			goto out;
+		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
+		ATTR(pub_tmpl, np, CKA_EC_PARAMS, ec_params, (CK_ULONG)ec_params_len);
+	} else {
+		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		ATTR(pub_tmpl, np, CKA_MODULUS_BITS, &bits, sizeof(bits));
+		ATTR(pub_tmpl, np, CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent));
+	}
+	np_minimal = np;
 	ATTR(pub_tmpl, np, CKA_VERIFY, &sign, sizeof(sign));
 	ATTR(pub_tmpl, np, CKA_ENCRYPT, &decrypt, sizeof(decrypt));
 	ATTR(pub_tmpl, np, CKA_WRAP, &unwrap, sizeof(unwrap));
@@ -119,20 +167,8 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	ATTR(priv_tmpl, nq, CKA_DECRYPT, &decrypt, sizeof(decrypt));
 	ATTR(priv_tmpl, nq, CKA_UNWRAP, &unwrap, sizeof(unwrap));
 	ATTR(priv_tmpl, nq, CKA_DERIVE, &derive, sizeof(derive));
-	if (fixed_id != NULL) {
-		ATTR(pub_tmpl, np, CKA_ID, fixed_id, fixed_id_len);
+	if (fixed_id != NULL)
 		ATTR(priv_tmpl, nq, CKA_ID, fixed_id, fixed_id_len);
-	}
-	if (e->ec) {
-		if (keygen_ec_params(e->curve_nid, &ec_params, &ec_params_len) < 0)
-			goto out;
-		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
-		ATTR(pub_tmpl, np, CKA_EC_PARAMS, ec_params, (CK_ULONG)ec_params_len);
-	} else {
-		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
-		ATTR(pub_tmpl, np, CKA_MODULUS_BITS, &bits, sizeof(bits));
-		ATTR(pub_tmpl, np, CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent));
-	}
 #undef ATTR
 	if (keygen_progress != NULL) {
 		char what[96];
@@ -141,15 +177,33 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 			 e->name, token_get_info(t)->label);
 		keygen_progress->begin(keygen_progress->ctx, what);
 	}
-	rv = token_fn(t)->C_GenerateKeyPair(token_session(t), &mech, pub_tmpl, np,
-					    priv_tmpl, nq, &kp.pub, &kp.priv);
+	rv = keygen_call(t, &mech, pub_tmpl, np, priv_tmpl, nq, &kp);
+	if (keygen_template_refused(rv)) {
+		/* Some modules refuse rights on the public half that they
+		 * derive themselves (tpm2-pkcs11 maps CKA_VERIFY onto the
+		 * key's decrypt right): once more without them. What the
+		 * private half may do is read back below either way. */
+		first = rv;
+		rv = keygen_call(t, &mech, pub_tmpl, np_minimal, priv_tmpl, nq, &kp);
+	}
 	if (keygen_progress != NULL)
 		keygen_progress->end(keygen_progress->ctx);
 	if (rv != CKR_OK) {
-		err_ckr(rv, "generate %s key", e->name);
+		if (first != CKR_OK && first != rv)
+			err_set(ERR_FAILED, "generate %s key: %s (%s), and with the "
+				"public half's rights left out: %s (%s)", e->name,
+				ckr_name(first), ckr_sentence(first), ckr_name(rv),
+				ckr_sentence(rv));
+		else
+			err_ckr(rv, "generate %s key", e->name);
 		goto out;
 	}
 	made = true;
+	if (keyrights_read(t, kp.priv, &rights) < 0 ||
+	    keyrights_check(&rights, caps | KEY_CAP_SIGN) < 0) {
+		err_prefix("generate %s key", e->name);
+		goto out;
+	}
 	if (fixed_id != NULL) {
 		memcpy(kp.id, fixed_id, fixed_id_len);
 		kp.id_len = fixed_id_len;
@@ -174,6 +228,8 @@ int
 keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps)
 {
 	CK_BBOOL no = CK_FALSE;
+	struct keyrights rights;
+	bool signs = false;
 
 	if (caps & KEY_CAP_SIGN)
 		return 0;
@@ -181,6 +237,19 @@ keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps)
 	    token_set_attr(t, kp->pub, CKA_VERIFY, &no, sizeof(no)) < 0)
 		return err_prefix("take the signing right away from a key whose "
 				  "role does not sign (the token refused)");
+	/* Proven, not assumed: the right reads back gone, and the key
+	 * refuses to start a signature. */
+	if (keyrights_read(t, kp->priv, &rights) < 0 ||
+	    keyrights_probe_sign(t, kp->priv, kp->alg, &signs) < 0)
+		return -1;
+	if (signs)
+		return err_set(ERR_FAILED, "the token took the new key's signing "
+			       "right away, yet the key still signs: this module "
+			       "ignores the narrowing, so a key whose role does "
+			       "not sign cannot be kept from signing on it");
+	if (rights.caps & KEY_CAP_SIGN)
+		return err_set(ERR_FAILED, "the token still reports CKA_SIGN on the "
+			       "new key after taking it away");
 	return 0;
 }
 

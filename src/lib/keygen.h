@@ -32,12 +32,17 @@ void keygen_set_progress(const struct keygen_progress *p);
  * never extractable, with the capabilities CAPS and nothing more, except
  * that every key may sign until keygen_narrow(), so that it can sign its
  * own request. CKA_ID becomes FIXED_ID when given, else the SHA-1 of the
- * public key (keygen_id_of). */
+ * public key (keygen_id_of). A module that refuses the template is asked
+ * once more without the public half's rights; either way the private
+ * half's rights are read back, and a pair that may do more than CAPS
+ * (and signing) is destroyed. */
 int keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 		    const char *label, const unsigned char *fixed_id,
 		    size_t fixed_id_len, struct keypair *out);
 
-/* Take away CKA_SIGN from a key whose role does not sign. */
+/* Take away CKA_SIGN from a key whose role does not sign, then prove it:
+ * the right reads back gone and the key refuses C_SignInit. A module
+ * that accepts the change and goes on signing is an error. */
 int keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps);
 
 /* The public key of an on-token public key object, for OpenSSL. */

@@ -1,0 +1,134 @@
+/* keyrights.c - a key's rights are what the token does, not what the
+ * template asked for: some modules widen a template (tpm2-pkcs11 maps the
+ * public half's CKA_VERIFY onto the TPM object's decrypt right) or accept
+ * C_SetAttributeValue(CKA_SIGN, FALSE) and go on signing. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "err.h"
+#include "keyrights.h"
+#include "util.h"
+
+/* The attributes read back, and the capability each grants (0: not a
+ * capability, kept in its own field). */
+static const struct keyrights_attr {
+	CK_ATTRIBUTE_TYPE type;
+	unsigned cap;
+} keyrights_attrs[] = {
+	{ CKA_SIGN, KEY_CAP_SIGN },
+	{ CKA_DECRYPT, KEY_CAP_DECRYPT },
+	{ CKA_UNWRAP, KEY_CAP_UNWRAP },
+	{ CKA_DERIVE, KEY_CAP_DERIVE },
+	{ CKA_SIGN_RECOVER, 0 },
+	{ CKA_EXTRACTABLE, 0 },
+	{ CKA_SENSITIVE, 0 },
+	{ CKA_PRIVATE, 0 },
+};
+
+int
+keyrights_read(struct token *t, CK_OBJECT_HANDLE priv, struct keyrights *out)
+{
+	CK_BBOOL v[NELEM(keyrights_attrs)];
+	CK_ATTRIBUTE tmpl[NELEM(keyrights_attrs)];
+	size_t i;
+	CK_RV rv;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < NELEM(keyrights_attrs); i++) {
+		v[i] = CK_FALSE;
+		tmpl[i] = (CK_ATTRIBUTE){ keyrights_attrs[i].type, &v[i], sizeof(v[i]) };
+	}
+	rv = token_fn(t)->C_GetAttributeValue(token_session(t), priv, tmpl,
+					      NELEM(tmpl));
+	/* These two answers still fill every attribute the module knows;
+	 * the others are marked unavailable. */
+	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
+	    rv != CKR_ATTRIBUTE_SENSITIVE)
+		return err_ckr(rv, "read back the rights of the new key");
+	for (i = 0; i < NELEM(keyrights_attrs); i++) {
+		bool set = tmpl[i].ulValueLen == sizeof(CK_BBOOL) && v[i] == CK_TRUE;
+
+		if (keyrights_attrs[i].cap != 0 && set)
+			out->caps |= keyrights_attrs[i].cap;
+		else if (tmpl[i].type == CKA_SIGN_RECOVER)
+			out->sign_recover = set;
+		else if (tmpl[i].type == CKA_EXTRACTABLE)
+			out->extractable = set;
+		else if (tmpl[i].type == CKA_SENSITIVE)
+			out->sensitive = set;
+		else if (tmpl[i].type == CKA_PRIVATE)
+			out->private_ = set;
+	}
+	return 0;
+}
+
+/* The names of the capabilities in CAPS, comma-separated, into BUF. */
+static void
+keyrights_cap_names(unsigned caps, char *buf, size_t size)
+{
+	static const struct { unsigned cap; const char *name; } names[] = {
+		{ KEY_CAP_SIGN, "sign" },
+		{ KEY_CAP_DECRYPT, "decrypt" },
+		{ KEY_CAP_UNWRAP, "unwrap" },
+		{ KEY_CAP_DERIVE, "derive" },
+	};
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NELEM(names); i++)
+		if ((caps & names[i].cap) && used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s",
+						 used > 0 ? ", " : "", names[i].name);
+}
+
+int
+keyrights_check(const struct keyrights *r, unsigned allowed)
+{
+	char extra[64];
+
+	if (r->caps & ~allowed) {
+		keyrights_cap_names(r->caps & ~allowed, extra, sizeof(extra));
+		return err_set(ERR_FAILED, "the token gave the new key rights its "
+			       "role does not have (%s)", extra);
+	}
+	if (r->sign_recover)
+		return err_set(ERR_FAILED, "the token gave the new key the right "
+			       "to sign with recovery, which no role has");
+	if (r->extractable)
+		return err_set(ERR_FAILED, "the token made the new key extractable");
+	if (!r->sensitive || !r->private_)
+		return err_set(ERR_FAILED, "the token did not make the new key %s",
+			       !r->sensitive ? "sensitive" : "private");
+	return 0;
+}
+
+int
+keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv, enum key_alg alg,
+		     bool *signs)
+{
+	CK_FUNCTION_LIST *fn = token_fn(t);
+	CK_MECHANISM m = { keyalg_is_ec(alg) ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0 };
+	/* A SHA-256 digest's worth of bytes: a valid input for both. */
+	unsigned char data[32] = { 0 }, sig[1024];
+	CK_ULONG len = sizeof(sig);
+	CK_RV rv;
+
+	*signs = false;
+	rv = fn->C_SignInit(token_session(t), &m, priv);
+	if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
+		return 0;
+	if (rv != CKR_OK)
+		return err_ckr(rv, "check that the new key no longer signs");
+	/* It signs. C_Sign ends the operation whatever it answers, except
+	 * CKR_BUFFER_TOO_SMALL, which room for a 8192-bit signature rules
+	 * out. */
+	*signs = true;
+	rv = fn->C_Sign(token_session(t), data, sizeof(data), sig, &len);
+	OPENSSL_cleanse(sig, sizeof(sig));
+	(void)rv;
+	return 0;
+}
