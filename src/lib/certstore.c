@@ -142,6 +142,14 @@ certstore_read_cert(struct token *t, CK_OBJECT_HANDLE h, X509 **out)
 	return 0;
 }
 
+/* Answers to C_CreateObject that refuse a public data object: some
+ * modules keep only private ones (tpm2-pkcs11). */
+static bool
+certstore_public_refused(CK_RV rv)
+{
+	return rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT;
+}
+
 int
 certstore_write_data(struct token *t, const char *label,
 		     enum certstore_data kind, const unsigned char *data,
@@ -158,14 +166,26 @@ certstore_write_data(struct token *t, const char *label,
 		{ CKA_APPLICATION, (void *)app, strlen(app) },
 		{ CKA_VALUE, (void *)data, len },
 	};
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 	CK_RV rv;
 
 	*out = CK_INVALID_HANDLE;
-	rv = token_fn(t)->C_CreateObject(token_session(t), tmpl,
-					 sizeof(tmpl) / sizeof(tmpl[0]), out);
+	rv = token_fn(t)->C_CreateObject(token_session(t), tmpl, NELEM(tmpl), &h);
+	if (certstore_public_refused(rv)) {
+		/* A request or cookie holds nothing secret, but where only
+		 * private objects are kept, one is as good: every command
+		 * that reads it has logged in. */
+		tmpl[2].pValue = &yes;
+		h = CK_INVALID_HANDLE;
+		rv = token_fn(t)->C_CreateObject(token_session(t), tmpl,
+						 NELEM(tmpl), &h);
+	}
 	if (rv != CKR_OK)
 		return err_ckr(rv, "store the %s '%s'", kind == CERTSTORE_REQUEST ?
 			       "request" : "CA's cookie", label);
+	/* Only a handle from a call that succeeded is kept: a module may
+	 * write one on failure, and it may be somebody else's object. */
+	*out = h;
 	return 0;
 }
 
