@@ -214,7 +214,9 @@ csr_sign(X509_REQ *req, EVP_PKEY *pub, const struct csr_signer *signer)
 		goto out;
 	}
 	/* The caller says what was being signed. */
-	if (signer->sign(signer->ctx, md, digest, dlen, &sig, &siglen) < 0)
+	if (signer->sign(signer->ctx, &(struct csr_tbs){ md, tbs, (size_t)tbslen,
+							   digest, dlen },
+			 &sig, &siglen) < 0)
 		goto out;
 	if (sig == NULL || siglen == 0 || siglen > INT_MAX) {
 		err_set(ERR_FAILED, "the signer returned no signature");

@@ -21,12 +21,23 @@ struct csr_spec {
 /* Free what SPEC owns and zero it; NULL is fine. */
 void csr_spec_clear(struct csr_spec *spec);
 
-/* Signs a digest with a key that OpenSSL cannot hold (on the token).
- * Returns the signature as it goes into the request: DER ECDSA-Sig-Value
- * for EC keys, the raw PKCS#1 v1.5 signature for RSA. */
+/* What a signer is given: the request's to-be-signed bytes, and their
+ * digest made with MD, so that it may sign either (a token may hash and
+ * sign in one mechanism, or sign a digest). */
+struct csr_tbs {
+	const EVP_MD *md;
+	const unsigned char *data;
+	size_t len;
+	const unsigned char *digest;
+	size_t dlen;
+};
+
+/* Signs with a key that OpenSSL cannot hold (on the token). Returns the
+ * signature as it goes into the request: DER ECDSA-Sig-Value for EC keys,
+ * the raw PKCS#1 v1.5 signature for RSA. */
 struct csr_signer {
-	int (*sign)(void *ctx, const EVP_MD *md, const unsigned char *digest,
-		    size_t dlen, unsigned char **sig, size_t *siglen);
+	int (*sign)(void *ctx, const struct csr_tbs *tbs, unsigned char **sig,
+		    size_t *siglen);
 	void *ctx;
 };
 

@@ -167,12 +167,12 @@ struct enroll_signer_ctx {
 };
 
 static int
-enroll_sign(void *ctx, const EVP_MD *md, const unsigned char *digest,
-	    size_t dlen, unsigned char **sig, size_t *siglen)
+enroll_sign(void *ctx, const struct csr_tbs *tbs, unsigned char **sig,
+	    size_t *siglen)
 {
 	struct enroll_signer_ctx *c = ctx;
 
-	return keysign_digest(c->t, c->kp, md, digest, dlen, sig, siglen);
+	return keysign_request(c->t, c->kp, tbs, sig, siglen);
 }
 
 void

@@ -1,4 +1,4 @@
-/* keysign.c - signing a digest with the private key of a pair on the token. */
+/* keysign.c - signing a request with the private key of a pair on the token. */
 #include "config.h"
 
 #include <string.h>
@@ -9,15 +9,15 @@
 #include "err.h"
 #include "keygen.h"
 #include "keysign.h"
+#include "util.h"
 
-/* One C_Sign call with MECH over DATA; free *SIG with OPENSSL_free(). */
+/* C_Sign over DATA once C_SignInit has answered CKR_OK: the size, then
+ * the signature. Free *SIG with OPENSSL_free(). */
 static int
-keysign_c_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_MECHANISM_TYPE mech,
-	      const unsigned char *data, size_t len, unsigned char **sig,
-	      size_t *siglen)
+keysign_finish(struct token *t, const unsigned char *data, size_t len,
+	       unsigned char **sig, size_t *siglen)
 {
 	CK_FUNCTION_LIST *fn = token_fn(t);
-	CK_MECHANISM m = { mech, NULL, 0 };
 	unsigned char *buf = NULL;
 	CK_ULONG n = 0;
 	CK_RV rv;
@@ -25,9 +25,7 @@ keysign_c_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_MECHANISM_TYPE mech,
 
 	*sig = NULL;
 	*siglen = 0;
-	rv = fn->C_SignInit(token_session(t), &m, priv);
-	if (rv == CKR_OK)
-		rv = fn->C_Sign(token_session(t), (CK_BYTE_PTR)data, len, NULL, &n);
+	rv = fn->C_Sign(token_session(t), (CK_BYTE_PTR)data, len, NULL, &n);
 	if (rv == CKR_OK && (buf = OPENSSL_malloc(n ? n : 1)) == NULL)
 		rv = CKR_HOST_MEMORY;
 	if (rv == CKR_OK)
@@ -43,6 +41,23 @@ keysign_c_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_MECHANISM_TYPE mech,
 out:
 	OPENSSL_free(buf);
 	return rc;
+}
+
+/* One signature with MECH over DATA. */
+static int
+keysign_c_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_MECHANISM_TYPE mech,
+	       const unsigned char *data, size_t len, unsigned char **sig,
+	       size_t *siglen)
+{
+	CK_MECHANISM m = { mech, NULL, 0 };
+	CK_RV rv;
+
+	*sig = NULL;
+	*siglen = 0;
+	rv = token_fn(t)->C_SignInit(token_session(t), &m, priv);
+	if (rv != CKR_OK)
+		return err_ckr(rv, "sign with the new key");
+	return keysign_finish(t, data, len, sig, siglen);
 }
 
 /* r||s from CKM_ECDSA to a DER ECDSA-Sig-Value. */
@@ -114,30 +129,75 @@ out:
 	return rc;
 }
 
-int
-keysign_digest(struct token *t, const struct keypair *kp, const EVP_MD *md,
-		   const unsigned char *digest, size_t dlen, unsigned char **sig,
-		   size_t *siglen)
+/* The PKCS#1 v1.5 mechanism that hashes with MD itself, or 0. */
+static CK_MECHANISM_TYPE
+keysign_rsa_hashed(const EVP_MD *md)
 {
-	unsigned char *raw = NULL, *info = NULL;
-	size_t raw_len = 0, info_len = 0;
+	static const struct {
+		int nid;
+		CK_MECHANISM_TYPE mech;
+	} mechs[] = {
+		{ NID_sha256, CKM_SHA256_RSA_PKCS },
+		{ NID_sha384, CKM_SHA384_RSA_PKCS },
+		{ NID_sha512, CKM_SHA512_RSA_PKCS },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(mechs); i++)
+		if (EVP_MD_get_type(md) == mechs[i].nid)
+			return mechs[i].mech;
+	return 0;
+}
+
+/* An RSA signature: hashed on the token where it can (a TPM signs
+ * natively only so: its raw CKM_RSA_PKCS is a decryption, which a key
+ * that only signs may not do), else PKCS#1 v1.5 over our DigestInfo. */
+static int
+keysign_rsa(struct token *t, const struct keypair *kp, const struct csr_tbs *tbs,
+	    unsigned char **sig, size_t *siglen)
+{
+	CK_MECHANISM m = { keysign_rsa_hashed(tbs->md), NULL, 0 };
+	unsigned char *info = NULL;
+	size_t info_len = 0;
+	CK_RV rv = CKR_MECHANISM_INVALID;
 	int rc = -1;
 
-	*sig = NULL;
-	*siglen = 0;
-	if (keyalg_is_ec(kp->alg)) {
-		if (keysign_c_sign(t, kp->priv, CKM_ECDSA, digest, dlen, &raw, &raw_len) < 0 ||
-		    keysign_ecdsa_der(raw, raw_len, sig, siglen) < 0)
-			goto out;
-	} else {
-		if (keysign_digest_info(md, digest, dlen, &info, &info_len) < 0 ||
-		    keysign_c_sign(t, kp->priv, CKM_RSA_PKCS, info, info_len, sig, siglen) < 0)
-			goto out;
-	}
+	if (m.mechanism != 0)
+		rv = token_fn(t)->C_SignInit(token_session(t), &m, kp->priv);
+	if (rv == CKR_OK)
+		return keysign_finish(t, tbs->data, tbs->len, sig, siglen);
+	if (rv != CKR_MECHANISM_INVALID && rv != CKR_MECHANISM_PARAM_INVALID &&
+	    rv != CKR_KEY_TYPE_INCONSISTENT)
+		return err_ckr(rv, "sign with the new key");
+	if (keysign_digest_info(tbs->md, tbs->digest, tbs->dlen, &info,
+				&info_len) < 0 ||
+	    keysign_c_sign(t, kp->priv, CKM_RSA_PKCS, info, info_len, sig,
+			   siglen) < 0)
+		goto out;
 	rc = 0;
 out:
-	OPENSSL_free(raw);
 	OPENSSL_free(info);
 	return rc;
 }
 
+int
+keysign_request(struct token *t, const struct keypair *kp,
+		const struct csr_tbs *tbs, unsigned char **sig, size_t *siglen)
+{
+	unsigned char *raw = NULL;
+	size_t raw_len = 0;
+	int rc = -1;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (!keyalg_is_ec(kp->alg))
+		return keysign_rsa(t, kp, tbs, sig, siglen);
+	if (keysign_c_sign(t, kp->priv, CKM_ECDSA, tbs->digest, tbs->dlen, &raw,
+			   &raw_len) < 0 ||
+	    keysign_ecdsa_der(raw, raw_len, sig, siglen) < 0)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_free(raw);
+	return rc;
+}

@@ -1,4 +1,5 @@
-/* keysign.h - signing with the private key of a pair on the token. */
+/* keysign.h - signing a request with the private key of a pair on the
+ * token. */
 #ifndef P11E_KEYSIGN_H
 #define P11E_KEYSIGN_H
 
@@ -6,13 +7,16 @@
 
 #include <openssl/evp.h>
 
+#include "csr.h"
 #include "keygen.h"
 
-/* Sign DIGEST (made with MD) with the private key of KP: a DER
- * ECDSA-Sig-Value for EC (CKM_ECDSA), a PKCS#1 v1.5 signature over the
- * DigestInfo for RSA (CKM_RSA_PKCS). Free *SIG with OPENSSL_free(). */
-int keysign_digest(struct token *t, const struct keypair *kp,
-		   const EVP_MD *md, const unsigned char *digest,
-		   size_t dlen, unsigned char **sig, size_t *siglen);
+/* Sign TBS with the private key of KP: a DER ECDSA-Sig-Value over the
+ * digest for EC (CKM_ECDSA); a PKCS#1 v1.5 signature for RSA, made by the
+ * token's hash-and-sign mechanism for the digest's hash when it has one
+ * (CKM_SHA256_RSA_PKCS...), else by CKM_RSA_PKCS over the DigestInfo.
+ * Free *SIG with OPENSSL_free(). */
+int keysign_request(struct token *t, const struct keypair *kp,
+		    const struct csr_tbs *tbs, unsigned char **sig,
+		    size_t *siglen);
 
 #endif

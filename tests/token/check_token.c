@@ -156,12 +156,12 @@ struct sign_ctx {
 };
 
 static int
-token_sign(void *ctx, const EVP_MD *md, const unsigned char *digest, size_t dlen,
-	   unsigned char **sig, size_t *siglen)
+token_sign(void *ctx, const struct csr_tbs *tbs, unsigned char **sig,
+	   size_t *siglen)
 {
 	struct sign_ctx *c = ctx;
 
-	return keysign_digest(c->t, c->kp, md, digest, dlen, sig, siglen);
+	return keysign_request(c->t, c->kp, tbs, sig, siglen);
 }
 
 static const enum key_alg csr_algs[] = { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048 };

@@ -215,8 +215,8 @@ START_TEST(test_wrong_key_fails)
 END_TEST
 
 static int
-failing_sign(void *ctx, const EVP_MD *md, const unsigned char *digest,
-	     size_t dlen, unsigned char **sig, size_t *siglen)
+failing_sign(void *ctx, const struct csr_tbs *tbs, unsigned char **sig,
+	     size_t *siglen)
 {
 	*sig = NULL;
 	*siglen = 0;
@@ -271,13 +271,13 @@ struct recording_signer {
 };
 
 static int
-recording_sign(void *ctx, const EVP_MD *md, const unsigned char *digest,
-	       size_t dlen, unsigned char **sig, size_t *siglen)
+recording_sign(void *ctx, const struct csr_tbs *tbs, unsigned char **sig,
+	       size_t *siglen)
 {
 	struct recording_signer *r = ctx;
 	struct csr_signer inner = testkeys_signer(r->key);
 
-	if (inner.sign(inner.ctx, md, digest, dlen, sig, siglen) < 0)
+	if (inner.sign(inner.ctx, tbs, sig, siglen) < 0)
 		return -1;
 	r->last = (*sig)[*siglen - 1];
 	return 0;

@@ -41,8 +41,8 @@ testkeys_new(enum testkeys_alg alg)
  * set, EVP_PKEY_sign wraps an RSA digest in its DigestInfo and pads it,
  * and returns ECDSA signatures DER-encoded: what a token gives back. */
 static int
-testkeys_sign(void *ctx, const EVP_MD *md, const unsigned char *digest,
-	      size_t dlen, unsigned char **sig, size_t *siglen)
+testkeys_sign(void *ctx, const struct csr_tbs *tbs, unsigned char **sig,
+	      size_t *siglen)
 {
 	EVP_PKEY *key = ctx;
 	EVP_PKEY_CTX *pctx = NULL;
@@ -54,12 +54,12 @@ testkeys_sign(void *ctx, const EVP_MD *md, const unsigned char *digest,
 	*siglen = 0;
 	if ((pctx = EVP_PKEY_CTX_new(key, NULL)) == NULL ||
 	    EVP_PKEY_sign_init(pctx) <= 0 ||
-	    EVP_PKEY_CTX_set_signature_md(pctx, md) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(pctx, tbs->md) <= 0 ||
 	    (EVP_PKEY_is_a(key, "RSA") &&
 	     EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) ||
-	    EVP_PKEY_sign(pctx, NULL, &len, digest, dlen) <= 0 ||
+	    EVP_PKEY_sign(pctx, NULL, &len, tbs->digest, tbs->dlen) <= 0 ||
 	    (buf = OPENSSL_malloc(len)) == NULL ||
-	    EVP_PKEY_sign(pctx, buf, &len, digest, dlen) <= 0) {
+	    EVP_PKEY_sign(pctx, buf, &len, tbs->digest, tbs->dlen) <= 0) {
 		ERR_clear_error();
 		err_set(ERR_FAILED, "software signature failed");
 		goto out;
