@@ -56,7 +56,9 @@ module_load(const char *path, struct module **out)
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
-	m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/* Never unmapped: a module may leave threads or exit handlers
+	 * behind, and its code must stay for a leak report to name it. */
+	m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (m->handle == NULL) {
 		err_set(ERR_USAGE, "cannot load PKCS#11 module %s: %s", path, dlerror());
 		goto out;
