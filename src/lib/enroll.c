@@ -207,7 +207,8 @@ enroll_make_request(struct token *t, const struct profile *p,
 		return err_prefix("read the new public key");
 	if (csr_build(spec, n->pub, &signer, &n->req) < 0)
 		return err_prefix("sign the request");
-	if (keygen_narrow(t, &n->kp, profile_key_caps(p)) < 0)
+	if (keygen_narrow(t, &n->kp, profile_key_caps(p),
+			  profile_allow_unnarrowed(p), &n->unnarrowed) < 0)
 		return -1;
 	return 0;
 }

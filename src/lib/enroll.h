@@ -89,6 +89,9 @@ struct enroll_new {
 	CK_OBJECT_HANDLE cert;          /* CK_INVALID_HANDLE until written */
 	EVP_PKEY *pub;                  /* the new public key */
 	X509_REQ *req;                  /* the signed request */
+	bool unnarrowed;                /* still signs, the module ignoring
+					 * the narrowing: kept by the
+					 * profile's waiver */
 };
 
 /* Free what N holds in memory (nothing on the token) and zero it. */

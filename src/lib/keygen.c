@@ -190,20 +190,18 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 		keygen_progress->end(keygen_progress->ctx);
 	if (rv != CKR_OK) {
 		if (first != CKR_OK && first != rv)
-			err_set(ERR_FAILED, "generate %s key: %s (%s), and with the "
-				"public half's rights left out: %s (%s)", e->name,
+			err_set(ERR_FAILED, "C_GenerateKeyPair: %s (%s), and with "
+				"the public half's rights left out: %s (%s)",
 				ckr_name(first), ckr_sentence(first), ckr_name(rv),
 				ckr_sentence(rv));
 		else
-			err_ckr(rv, "generate %s key", e->name);
+			err_ckr(rv, "C_GenerateKeyPair");
 		goto out;
 	}
 	made = true;
 	if (keyrights_read(t, kp.priv, &rights) < 0 ||
-	    keyrights_check(&rights, caps | KEY_CAP_SIGN) < 0) {
-		err_prefix("generate %s key", e->name);
+	    keyrights_check(&rights, caps | KEY_CAP_SIGN) < 0)
 		goto out;
-	}
 	if (fixed_id != NULL) {
 		memcpy(kp.id, fixed_id, fixed_id_len);
 		kp.id_len = fixed_id_len;
@@ -225,12 +223,14 @@ out:
 }
 
 int
-keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps)
+keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
+	      bool allow_unnarrowed, bool *unnarrowed)
 {
 	CK_BBOOL no = CK_FALSE;
 	struct keyrights rights;
 	bool signs = false;
 
+	*unnarrowed = false;
 	if (caps & KEY_CAP_SIGN)
 		return 0;
 	if (token_set_attr(t, kp->priv, CKA_SIGN, &no, sizeof(no)) < 0 ||
@@ -242,11 +242,17 @@ keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps)
 	if (keyrights_read(t, kp->priv, &rights) < 0 ||
 	    keyrights_probe_sign(t, kp->priv, kp->alg, &signs) < 0)
 		return -1;
+	if (signs && allow_unnarrowed) {
+		*unnarrowed = true;
+		return 0;
+	}
 	if (signs)
 		return err_set(ERR_FAILED, "the token took the new key's signing "
 			       "right away, yet the key still signs: this module "
 			       "ignores the narrowing, so a key whose role does "
-			       "not sign cannot be kept from signing on it");
+			       "not sign cannot be kept from signing on it "
+			       "(a profile may accept it with [key] "
+			       "allow_unnarrowed = yes and a justification)");
 	if (rights.caps & KEY_CAP_SIGN)
 		return err_set(ERR_FAILED, "the token still reports CKA_SIGN on the "
 			       "new key after taking it away");

@@ -42,8 +42,10 @@ int keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 
 /* Take away CKA_SIGN from a key whose role does not sign, then prove it:
  * the right reads back gone and the key refuses C_SignInit. A module
- * that accepts the change and goes on signing is an error. */
-int keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps);
+ * that accepts the change and goes on signing is an error, unless
+ * ALLOW_UNNARROWED (the profile's waiver): then 0 with *UNNARROWED set. */
+int keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
+		  bool allow_unnarrowed, bool *unnarrowed);
 
 /* The public key of an on-token public key object, for OpenSSL. */
 int keygen_public_key(struct token *t, CK_OBJECT_HANDLE pub, EVP_PKEY **out);

@@ -212,6 +212,39 @@ policy_waiver_in_force(const struct profile *p, char *msg, size_t size)
 }
 
 static bool
+policy_unnarrowed_unjustified(const struct profile *p, char *msg, size_t size)
+{
+	if (!profile_allow_unnarrowed(p) || profile_key_justification(p) != NULL)
+		return false;
+	snprintf(msg, size, "allow_unnarrowed = yes needs a justification = "
+		 "line in [key] saying why this role must be enrolled on a "
+		 "module whose keys sign whatever their rights say");
+	return true;
+}
+
+static bool
+policy_unnarrowed_unused(const struct profile *p, char *msg, size_t size)
+{
+	if (!profile_allow_unnarrowed(p) || !(profile_key_caps(p) & KEY_CAP_SIGN))
+		return false;
+	snprintf(msg, size, "allow_unnarrowed = yes, but the role signs: its "
+		 "key is never narrowed; remove the waiver");
+	return true;
+}
+
+static bool
+policy_unnarrowed_in_force(const struct profile *p, char *msg, size_t size)
+{
+	if (!profile_allow_unnarrowed(p) || profile_key_justification(p) == NULL ||
+	    (profile_key_caps(p) & KEY_CAP_SIGN))
+		return false;
+	snprintf(msg, size, "a waiver lets this role keep a key that still "
+		 "signs on a module that ignores the narrowing; justification: %s",
+		 profile_key_justification(p));
+	return true;
+}
+
+static bool
 policy_ku_missing(const struct profile *p, char *msg, size_t size)
 {
 	if (profile_key_usage(p) != 0)
@@ -383,6 +416,9 @@ static const struct policy_rule {
 	{ "waiver-unjustified", POLICY_ERROR, policy_waiver_unjustified },
 	{ "waiver-unused", POLICY_WARNING, policy_waiver_unused },
 	{ "waiver-in-force", POLICY_INFO, policy_waiver_in_force },
+	{ "unnarrowed-unjustified", POLICY_ERROR, policy_unnarrowed_unjustified },
+	{ "unnarrowed-unused", POLICY_WARNING, policy_unnarrowed_unused },
+	{ "unnarrowed-in-force", POLICY_INFO, policy_unnarrowed_in_force },
 	{ "ku-missing", POLICY_ERROR, policy_ku_missing },
 	{ "ku-ca", POLICY_ERROR, policy_ku_ca },
 	{ "ku-ec-encipherment", POLICY_ERROR, policy_ku_ec_encipherment },

@@ -23,6 +23,11 @@ enum policy_severity {
  *   waiver-unjustified   error    allow_mixed_roles without justification
  *   waiver-unused        warning  allow_mixed_roles where nothing is mixed
  *   waiver-in-force      info     a justified waiver allows mixed roles
+ *   unnarrowed-unjustified error allow_unnarrowed without justification
+ *   unnarrowed-unused    warning  allow_unnarrowed on a role that signs
+ *   unnarrowed-in-force  info     a justified waiver keeps a key that may
+ *                                 still sign on a module that ignores
+ *                                 the narrowing
  *   ku-missing           error    no key usage
  *   ku-ca                error    keyCertSign or cRLSign on an end entity
  *   ku-ec-encipherment   error    keyEncipherment/dataEncipherment on EC

@@ -53,6 +53,8 @@ struct profile {
 	int max_lifetime_days;
 	bool allow_subject_change;
 	bool allow_mixed_roles;
+	bool allow_unnarrowed;          /* [key] allow_unnarrowed */
+	char *key_justification;        /* [key] justification */
 };
 
 static const struct {
@@ -356,6 +358,20 @@ profile_set_mixed_roles(struct profile *p, const char *value)
 }
 
 static int
+profile_set_unnarrowed(struct profile *p, const char *value)
+{
+	return profile_parse_bool(value, &p->allow_unnarrowed);
+}
+
+static int
+profile_set_key_justification(struct profile *p, const char *value)
+{
+	if ((p->key_justification = util_strdup(value)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
 profile_set_justification(struct profile *p, const char *value)
 {
 	if ((p->justification = util_strdup(value)) == NULL)
@@ -380,6 +396,8 @@ static const struct profile_key {
 	{ "key", "algorithm", profile_set_algorithm, KEY_REQUIRED },
 	{ "key", "label", profile_set_label, 0 },
 	{ "key", "id", profile_set_id, 0 },
+	{ "key", "allow_unnarrowed", profile_set_unnarrowed, 0 },
+	{ "key", "justification", profile_set_key_justification, 0 },
 	{ "request", "subject", profile_set_subject, KEY_REQUIRED },
 	{ "request", "dns", profile_set_dns, KEY_REPEATS },
 	{ "request", "ip", profile_set_ip, KEY_REPEATS },
@@ -556,6 +574,7 @@ profile_free(struct profile *p)
 	free(p->role);
 	free(p->label);
 	free(p->justification);
+	free(p->key_justification);
 	free(p);
 }
 
@@ -687,6 +706,18 @@ const char *
 profile_justification(const struct profile *p)
 {
 	return p->justification;
+}
+
+bool
+profile_allow_unnarrowed(const struct profile *p)
+{
+	return p->allow_unnarrowed;
+}
+
+const char *
+profile_key_justification(const struct profile *p)
+{
+	return p->key_justification;
 }
 
 /* ---- filling the templates ---- */

@@ -65,6 +65,11 @@ bool profile_allow_subject_change(const struct profile *p);
 bool profile_allow_mixed_roles(const struct profile *p);
 /* Why the waiver is needed (justification = ...), or NULL. */
 const char *profile_justification(const struct profile *p);
+/* Whether the role's key may be kept on a module that ignores the
+ * narrowing and lets it go on signing ([key] allow_unnarrowed = yes). */
+bool profile_allow_unnarrowed(const struct profile *p);
+/* Why that waiver is needed ([key] justification = ...), or NULL. */
+const char *profile_key_justification(const struct profile *p);
 
 /* Fill the templates with VARS into a request spec. A variable the
  * profile uses but VARS lacks is ERR_USAGE naming it. */

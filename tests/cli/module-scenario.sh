@@ -152,6 +152,21 @@ if [ "$KIND" = tpm2 ]; then
 	expect_absent user-encrypt
 	mobjects >"$WORK/now"
 	expect "the token is as it was" cmp -s "$WORK/before" "$WORK/now"
+	# A profile may accept it, with a waiver and its justification.
+	mkdir "$WORK/waived"
+	cp "${P11ENROLL_PROFILES:-$top_srcdir/profiles}"/* "$WORK/waived/"
+	sed -i 's/^algorithm = rsa-2048$/&\nallow_unnarrowed = yes\njustification = the TPM is the only key store/' \
+		"$WORK/waived/user-encrypt.profile"
+	expect_status 0 "the waiver is reported by profile lint" "$P11ENROLL" \
+		profile lint "$WORK/waived/user-encrypt.profile"
+	expect_grep "as unnarrowed-in-force" 'unnarrowed-in-force' "$WORK/out"
+	expect_status 0 "user-encrypt with the waiver" mp11e --profiles "$WORK/waived" \
+		enroll user-encrypt --ca "$CA" --trust "$TRUST" --set name=Bob \
+		--set email=bob@example.org
+	mobjects >"$WORK/objects"
+	expect_grep "its key is on the token" 'label: +user-encrypt$' "$WORK/objects"
+	expect_status 0 "remove user-encrypt" mp11e remove user-encrypt --yes
+	expect_absent user-encrypt
 else
 	expect_status 0 "enroll user-encrypt" mp11e enroll user-encrypt --ca "$CA" \
 		--trust "$TRUST" --set name=Bob --set email=bob@example.org

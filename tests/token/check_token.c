@@ -115,12 +115,14 @@ START_TEST(test_keygen_narrow)
 {
 	struct token *t = open_one();
 	struct keypair kp;
+	bool unnarrowed = true;
 
 	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_DERIVE, "agree",
 					 NULL, 0, &kp), 0);
 	ck_assert(attr_bool(t, kp.priv, CKA_SIGN));
 	ck_assert(attr_bool(t, kp.priv, CKA_DERIVE));
-	ck_assert_int_eq(keygen_narrow(t, &kp, KEY_CAP_DERIVE), 0);
+	ck_assert_int_eq(keygen_narrow(t, &kp, KEY_CAP_DERIVE, false, &unnarrowed), 0);
+	ck_assert(!unnarrowed);
 	ck_assert(!attr_bool(t, kp.priv, CKA_SIGN));
 	ck_assert(attr_bool(t, kp.priv, CKA_DERIVE));
 	/* An EC key cannot be an RSA decryption key. */

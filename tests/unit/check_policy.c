@@ -39,6 +39,8 @@ finding_ids(const struct policy_finding *f, size_t n, char *buf, size_t size)
 #define KU(x) "key_usage = " x "\n"
 #define EKU(x) "extended_key_usage = " x "\n"
 #define WAIVER "allow_mixed_roles = yes\njustification = one slot only\n"
+#define RSA_KEY_WAIVER(why) "[key]\nalgorithm = rsa-2048\nallow_unnarrowed = yes\n" \
+	why "[request]\nsubject = CN=${cn}\n"
 
 static const struct lint_case {
 	const char *text;
@@ -102,6 +104,16 @@ static const struct lint_case {
 	/* A justified waiver covers signing and decrypting with one key. */
 	{ RSA CERT KU("digitalSignature, keyEncipherment") EKU("serverAuth")
 	  WAIVER, "waiver-in-force", POLICY_INFO, "sign and decrypt" },
+	/* The waiver for modules that ignore the narrowing. */
+	{ RSA_KEY_WAIVER("") CERT KU("keyEncipherment") EKU("emailProtection"),
+	  "unnarrowed-unjustified", POLICY_ERROR, "allow_unnarrowed = yes needs "
+	  "a justification" },
+	{ RSA_KEY_WAIVER("justification = the TPM is all we have\n") CERT
+	  KU("digitalSignature") EKU("clientAuth"), "unnarrowed-unused",
+	  POLICY_WARNING, "the role signs" },
+	{ RSA_KEY_WAIVER("justification = the TPM is all we have\n") CERT
+	  KU("keyEncipherment") EKU("emailProtection"), "unnarrowed-in-force",
+	  POLICY_INFO, "the TPM is all we have" },
 	/* Several at once, in the order of policy.h. */
 	{ EC "[certificate]\n" KU("keyEncipherment, keyCertSign")
 	  EKU("serverAuth, clientAuth"), "eku-mixed-tls,ku-ca,"
