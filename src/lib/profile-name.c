@@ -204,15 +204,6 @@ out:
 
 /* ---- filling the templates ---- */
 
-/* OpenSSL's reason for the last failure, for a message. */
-static const char *
-profile_name_ossl_reason(void)
-{
-	const char *reason = ERR_reason_error_string(ERR_peek_last_error());
-
-	return reason != NULL ? reason : "rejected by OpenSSL";
-}
-
 int
 profile_name_subject(const struct profile_name *n, const struct vars *vars,
 		     const char *role, X509_NAME **out)
@@ -233,9 +224,9 @@ profile_name_subject(const struct profile_name *n, const struct vars *vars,
 			goto out;
 		if (!X509_NAME_add_entry_by_NID(name, n->rdns[i].nid,
 		    MBSTRING_UTF8, (unsigned char *)value, -1, -1, 0)) {
-			err_set(ERR_USAGE, "role %s: subject %s '%s' is not "
-				"allowed: %s", role, OBJ_nid2sn(n->rdns[i].nid),
-				value, profile_name_ossl_reason());
+			err_openssl(ERR_USAGE, "rejected by OpenSSL", "role %s: "
+				    "subject %s '%s' is not allowed", role,
+				    OBJ_nid2sn(n->rdns[i].nid), value);
 			goto out;
 		}
 		free(value);

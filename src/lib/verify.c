@@ -82,19 +82,6 @@ verify_fail(enum verify_check check, const char *fmt, ...)
 		       verify_check_name(check), why);
 }
 
-/* The reason OpenSSL gave for its last failure, or a fallback. */
-static const char *
-verify_openssl_reason(const char *fallback)
-{
-	const char *reason;
-	unsigned long e;
-
-	e = ERR_peek_last_error();
-	reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-	ERR_clear_error();
-	return reason != NULL ? reason : fallback;
-}
-
 /* An OID as openssl spells it ("clientAuth"), or dotted when unknown. */
 static const char *
 verify_obj_name(const ASN1_OBJECT *obj, char *buf, size_t len)
@@ -450,7 +437,7 @@ verify_chain(X509 *cert, STACK_OF(X509) *chain,
 	if ((ctx = X509_STORE_CTX_new()) == NULL ||
 	    !X509_STORE_CTX_init(ctx, policy->trust, cert, chain)) {
 		verify_why(why, whylen, "cannot set up verification: %s",
-			   verify_openssl_reason("out of memory"));
+			   err_openssl_reason("out of memory"));
 		goto out;
 	}
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_X509_STRICT);
@@ -543,7 +530,7 @@ verify_read_pem(BIO *bio, STACK_OF(X509) *out, const char **why)
 	e = ERR_peek_last_error();
 	if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
 			ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-		*why = verify_openssl_reason("malformed");
+		*why = err_openssl_reason("malformed");
 		return -1;
 	}
 	ERR_clear_error();
@@ -579,7 +566,7 @@ verify_parse_answer(const unsigned char *data, size_t len, X509 **cert,
 	if (data[0] == 0x30) {
 		if ((der = d2i_X509(NULL, &p, (long)len)) == NULL) {
 			verify_fail(VERIFY_PARSE, "the CA's DER answer is malformed: %s",
-				    verify_openssl_reason("not a certificate"));
+				    err_openssl_reason("not a certificate"));
 			goto out;
 		}
 		if (p != data + len) {
@@ -655,8 +642,8 @@ verify_load_trust(const char *path, X509_STORE **out)
 	}
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		if (!X509_STORE_add_cert(store, sk_X509_value(certs, i))) {
-			err_set(ERR_FAILED, "load trusted certificates from %s: %s",
-				path, verify_openssl_reason("cannot add a certificate"));
+			err_openssl(ERR_FAILED, "cannot add a certificate",
+				"load trusted certificates from %s", path);
 			goto out;
 		}
 	}
