@@ -33,6 +33,7 @@
 #include "ca-backend.h"
 #include "ca-http.h"
 #include "err.h"
+#include "text.h"
 #include "util.h"
 
 #define CA_CFSSL_API_PATH "/api/v1/cfssl/"
@@ -407,30 +408,6 @@ out:
 
 /* ---- the answer --------------------------------------------------------- */
 
-/* The first line of the LEN bytes at TEXT, safe to print: control and
- * non-ASCII bytes become '?', and a cut line ends in "...". */
-static void
-ca_cfssl_sanitise(const char *text, size_t len, char *line, size_t size)
-{
-	size_t i = 0, n = 0;
-	unsigned char c;
-
-	while (i < len && isspace((unsigned char)text[i]))
-		i++;
-	for (; i < len && text[i] != '\n' && text[i] != '\r' && n + 4 < size;
-	     i++) {
-		c = (unsigned char)text[i];
-		line[n++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	while (n > 0 && line[n - 1] == ' ')
-		n--;
-	if (i < len && text[i] != '\n' && text[i] != '\r') {
-		memcpy(line + n, "...", 3);
-		n += 3;
-	}
-	line[n] = '\0';
-}
-
 /* The answer as a JSON object, or a "malformed" error. */
 static int
 ca_cfssl_load(const unsigned char *body, size_t len, json_t **out)
@@ -443,8 +420,8 @@ ca_cfssl_load(const unsigned char *body, size_t len, json_t **out)
 	root = json_loadb((const char *)body, len,
 			  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
 	if (root == NULL) {
-		ca_cfssl_sanitise(error.text, strlen(error.text), line,
-				  sizeof(line));
+		text_first_line(error.text, strlen(error.text), line,
+				sizeof(line));
 		return err_set(ERR_FAILED, "the CA's answer is malformed: not "
 			       "JSON (%s)", line);
 	}
@@ -469,8 +446,8 @@ ca_cfssl_reason(const json_t *root, char *line, size_t size)
 	message = json_object_get(first, "message");
 	code = json_object_get(first, "code");
 	if (json_is_string(message))
-		ca_cfssl_sanitise(json_string_value(message),
-				  json_string_length(message), line, size);
+		text_first_line(json_string_value(message),
+				json_string_length(message), line, size);
 	if (*line == '\0' && json_is_integer(code))
 		snprintf(line, size, "cfssl error %" JSON_INTEGER_FORMAT,
 			 json_integer_value(code));
@@ -557,8 +534,8 @@ ca_cfssl_http_failed(long status, const struct ca_http_body *body)
 			     "(HTTP %ld)", line, status);
 	else {
 		if (!reason)
-			ca_cfssl_sanitise((const char *)body->data, body->len,
-					  line, sizeof(line));
+			text_first_line((const char *)body->data, body->len,
+					line, sizeof(line));
 		rc = err_set(ERR_FAILED, "the CA answered HTTP %ld: %s", status,
 			     *line != '\0' ? line : "(no reason given)");
 	}

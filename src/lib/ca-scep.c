@@ -34,6 +34,7 @@
 #include "csr.h"
 #include "err.h"
 #include "interrupt.h"
+#include "text.h"
 #include "util.h"
 
 /* Between CertPolls while the CA says PENDING. */
@@ -206,32 +207,6 @@ ca_scep_body_free(struct ca_http_body *body)
 	body->overflow = false;
 }
 
-
-
-/* The first non-blank line of BODY, safe to print. */
-static void
-ca_scep_first_line(const struct ca_http_body *body, char *line, size_t size)
-{
-	size_t i = 0, n = 0;
-	unsigned char c;
-
-	while (i < body->len && strchr(" \t\r\n", body->data[i]) != NULL &&
-	       body->data[i] != '\0')
-		i++;
-	for (; i < body->len && body->data[i] != '\n' &&
-	     body->data[i] != '\r' && n + 4 < size; i++) {
-		c = body->data[i];
-		line[n++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	while (n > 0 && line[n - 1] == ' ')
-		n--;
-	if (i < body->len && body->data[i] != '\n' && body->data[i] != '\r') {
-		memcpy(line + n, "...", 3);
-		n += 3;
-	}
-	line[n] = '\0';
-}
-
 /* The URL of OPERATION, with MESSAGE (base64) for a GET PKIOperation. */
 static int
 ca_scep_url(const struct ca_scep *cs, CURL *curl, const char *operation,
@@ -351,7 +326,8 @@ ca_scep_http_status(const char *operation, long status,
 
 	if (status >= 200 && status < 300)
 		return 0;
-	ca_scep_first_line(body, line, sizeof(line));
+	text_first_line((const char *)body->data, body->len, line,
+			sizeof(line));
 	return err_set(ERR_FAILED, "the CA answered HTTP %ld to %s: %s",
 		       status, operation,
 		       *line != '\0' ? line : "(no reason given)");
