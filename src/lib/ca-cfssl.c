@@ -57,19 +57,6 @@ struct ca_cfssl {
 
 /* ---- open ------------------------------------------------------------ */
 
-/* Redirects stay on the scheme they start from: an https CA never sends
- * the request on in clear text. */
-static const struct {
-	const char *scheme;
-	const char *redir_protocols;
-} ca_cfssl_schemes[] = {
-	{ "http", "http" },
-	{ "https", "https" },
-};
-
-#define CA_CFSSL_NSCHEMES \
-	(sizeof(ca_cfssl_schemes) / sizeof(ca_cfssl_schemes[0]))
-
 static void
 ca_cfssl_free(void *state)
 {
@@ -163,57 +150,27 @@ static int
 ca_cfssl_parse_url(struct ca_cfssl *cc, const char *spec, const char *text,
 		   bool auth)
 {
-	char *scheme = NULL, *shown = NULL;
-	CURLU *url = NULL;
-	CURLUcode uc;
-	size_t i;
+	struct ca_http_url u;
 	int rc = -1;
 
-	if (*text == '\0') {
-		err_set(ERR_USAGE, "CA cfssl:%s: no URL given "
-			"(cfssl:https://HOST:PORT[#PROFILE])", spec);
-		goto out;
-	}
-	if ((url = curl_url()) == NULL)
-		goto nomem;
-	if ((uc = curl_url_set(url, CURLUPART_URL, text,
-			       CURLU_NON_SUPPORT_SCHEME)) != CURLUE_OK ||
-	    (uc = curl_url_get(url, CURLUPART_SCHEME, &scheme, 0)) !=
-	    CURLUE_OK) {
-		err_set(ERR_USAGE, "CA cfssl:%s: not a usable URL (%s); it must "
-			"start with http:// or https://", spec,
-			curl_url_strerror(uc));
-		goto out;
-	}
-	for (i = 0; i < CA_CFSSL_NSCHEMES; i++) {
-		if (strcmp(scheme, ca_cfssl_schemes[i].scheme) == 0)
-			break;
-	}
-	if (i == CA_CFSSL_NSCHEMES) {
-		err_set(ERR_USAGE, "CA cfssl:%s: the URL must be http or https, "
-			"not %s", spec, scheme);
-		goto out;
-	}
-	cc->redir_protocols = ca_cfssl_schemes[i].redir_protocols;
-	if (curl_url_set(url, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
-	    curl_url_get(url, CURLUPART_URL, &shown, 0) != CURLUE_OK)
-		goto nomem;
-	if ((cc->description = ca_cfssl_concat("cfssl:", shown, "")) == NULL)
-		goto nomem;
+	if (ca_http_url_parse("cfssl", spec, text,
+			      "cfssl:https://HOST:PORT[#PROFILE]", &u) < 0)
+		return -1;
+	/* Redirects stay on the scheme they start from: an https CA never
+	 * sends the request on in clear text. */
+	cc->redir_protocols = u.https ? "https" : "http";
+	cc->description = u.description;
+	u.description = NULL;
 	/* The endpoint from the URL as given: it may need its password. */
-	if (curl_url_set(url, CURLUPART_URL, text,
-			 CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    ca_cfssl_set_endpoint(url, auth ? "authsign" : "sign") < 0 ||
-	    curl_url_get(url, CURLUPART_URL, &cc->endpoint, 0) != CURLUE_OK)
-		goto nomem;
+	if (ca_cfssl_set_endpoint(u.url, auth ? "authsign" : "sign") < 0 ||
+	    curl_url_get(u.url, CURLUPART_URL, &cc->endpoint, 0) !=
+	    CURLUE_OK) {
+		err_set(ERR_FAILED, "CA cfssl:%s: out of memory", spec);
+		goto out;
+	}
 	rc = 0;
-	goto out;
-nomem:
-	err_set(ERR_FAILED, "CA cfssl:%s: out of memory", spec);
 out:
-	curl_free(shown);
-	curl_free(scheme);
-	curl_url_cleanup(url);
+	ca_http_url_clear(&u);
 	return rc;
 }
 
