@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "rolestate.h"
 #include "err.h"
+#include "keyusage.h"
 #include "profile.h"
 #include "profile-load.h"
 
@@ -178,31 +179,6 @@ audit_key_not_sensitive(struct audit_ctx *c)
 	return 0;
 }
 
-/* Capabilities a certificate's key usage allows. */
-static unsigned
-audit_caps_allowed(uint32_t ku)
-{
-	static const struct {
-		uint32_t ku;
-		unsigned caps;
-	} allows[] = {
-		{ KU_DIGITAL_SIGNATURE, KEY_CAP_SIGN },
-		{ KU_NON_REPUDIATION, KEY_CAP_SIGN },
-		{ KU_KEY_CERT_SIGN, KEY_CAP_SIGN },
-		{ KU_CRL_SIGN, KEY_CAP_SIGN },
-		{ KU_KEY_ENCIPHERMENT, KEY_CAP_DECRYPT | KEY_CAP_UNWRAP },
-		{ KU_DATA_ENCIPHERMENT, KEY_CAP_DECRYPT },
-		{ KU_KEY_AGREEMENT, KEY_CAP_DERIVE },
-	};
-	unsigned caps = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(allows) / sizeof(allows[0]); i++)
-		if (ku & allows[i].ku)
-			caps |= allows[i].caps;
-	return caps;
-}
-
 static int
 audit_key_exceeds_usage(struct audit_ctx *c)
 {
@@ -226,7 +202,7 @@ audit_key_exceeds_usage(struct audit_ctx *c)
 	/* Without a keyUsage extension the certificate restricts nothing. */
 	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE))
 		return 0;
-	caps = c->e->key_caps & ~audit_caps_allowed(X509_get_key_usage(cert));
+	caps = c->e->key_caps & ~keyusage_caps(X509_get_key_usage(cert));
 	if (caps == 0)
 		return 0;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)

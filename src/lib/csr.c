@@ -13,22 +13,7 @@
 
 #include "csr.h"
 #include "err.h"
-
-/* keyUsage flag -> bit position in the DER BIT STRING (RFC 5280 4.2.1.3). */
-static const struct {
-	unsigned flag;
-	int bit;
-} csr_ku_bits[] = {
-	{ KU_DIGITAL_SIGNATURE, 0 },
-	{ KU_NON_REPUDIATION, 1 },
-	{ KU_KEY_ENCIPHERMENT, 2 },
-	{ KU_DATA_ENCIPHERMENT, 3 },
-	{ KU_KEY_AGREEMENT, 4 },
-	{ KU_KEY_CERT_SIGN, 5 },
-	{ KU_CRL_SIGN, 6 },
-	{ KU_ENCIPHER_ONLY, 7 },
-	{ KU_DECIPHER_ONLY, 8 },
-};
+#include "keyusage.h"
 
 void
 csr_spec_clear(struct csr_spec *spec)
@@ -62,19 +47,18 @@ static int
 csr_key_usage_ext(unsigned key_usage, X509_EXTENSION **out)
 {
 	ASN1_BIT_STRING *bits = NULL;
-	unsigned left = key_usage;
-	size_t i;
-	int rc = -1;
+	unsigned left = key_usage, flag;
+	int bit, rc = -1;
 
 	*out = NULL;
 	if ((bits = ASN1_BIT_STRING_new()) == NULL)
 		goto oom;
-	for (i = 0; i < sizeof(csr_ku_bits) / sizeof(csr_ku_bits[0]); i++) {
-		if ((key_usage & csr_ku_bits[i].flag) == 0)
+	for (flag = 1; flag != 0 && flag <= key_usage; flag <<= 1) {
+		if ((key_usage & flag) == 0 || (bit = keyusage_bit(flag)) < 0)
 			continue;
-		if (!ASN1_BIT_STRING_set_bit(bits, csr_ku_bits[i].bit, 1))
+		if (!ASN1_BIT_STRING_set_bit(bits, bit, 1))
 			goto oom;
-		left &= ~csr_ku_bits[i].flag;
+		left &= ~flag;
 	}
 	if (left != 0) {
 		err_set(ERR_USAGE, "key usage 0x%x holds bits that are not keyUsage flags",

@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "err.h"
+#include "keyusage.h"
 #include "profile.h"
 #include "profile-ini.h"
 #include "profile-name.h"
@@ -53,24 +54,6 @@ struct profile {
 	int max_lifetime_days;
 	bool allow_subject_change;
 	bool allow_mixed_roles;
-};
-
-static const struct {
-	const char *name;
-	unsigned bit;
-	unsigned caps;
-} profile_ku_table[] = {
-	{ "digitalSignature", KU_DIGITAL_SIGNATURE, KEY_CAP_SIGN },
-	{ "nonRepudiation", KU_NON_REPUDIATION, KEY_CAP_SIGN },
-	{ "contentCommitment", KU_NON_REPUDIATION, KEY_CAP_SIGN },
-	{ "keyEncipherment", KU_KEY_ENCIPHERMENT, KEY_CAP_DECRYPT | KEY_CAP_UNWRAP },
-	{ "dataEncipherment", KU_DATA_ENCIPHERMENT, KEY_CAP_DECRYPT },
-	{ "keyAgreement", KU_KEY_AGREEMENT, KEY_CAP_DERIVE },
-	{ "keyCertSign", KU_KEY_CERT_SIGN, KEY_CAP_SIGN },
-	{ "cRLSign", KU_CRL_SIGN, KEY_CAP_SIGN },
-	/* Only qualify keyAgreement, which already gives KEY_CAP_DERIVE. */
-	{ "encipherOnly", KU_ENCIPHER_ONLY, 0 },
-	{ "decipherOnly", KU_DECIPHER_ONLY, 0 },
 };
 
 static const struct {
@@ -223,20 +206,18 @@ out:
 static int
 profile_add_ku(struct profile *p, const char *name)
 {
-	size_t i;
+	unsigned flag = keyusage_from_name(name);
 
-	for (i = 0; i < NELEM(profile_ku_table); i++) {
-		if (strcmp(profile_ku_table[i].name, name) != 0)
-			continue;
-		if (p->key_usage & profile_ku_table[i].bit)
-			return err_set(ERR_USAGE, "'%s' is listed twice", name);
-		p->key_usage |= profile_ku_table[i].bit;
-		return 0;
-	}
-	return err_set(ERR_USAGE, "unknown key usage '%s' (use digitalSignature, "
-		       "nonRepudiation, keyEncipherment, dataEncipherment, "
-		       "keyAgreement, keyCertSign, cRLSign, encipherOnly or "
-		       "decipherOnly)", name);
+	if (flag == 0)
+		return err_set(ERR_USAGE, "unknown key usage '%s' (use "
+			       "digitalSignature, nonRepudiation, "
+			       "keyEncipherment, dataEncipherment, keyAgreement, "
+			       "keyCertSign, cRLSign, encipherOnly or "
+			       "decipherOnly)", name);
+	if (p->key_usage & flag)
+		return err_set(ERR_USAGE, "'%s' is listed twice", name);
+	p->key_usage |= flag;
+	return 0;
 }
 
 /* Whether OBJ, which a name resolved to, is an extended key usage: under
@@ -598,17 +579,6 @@ profile_key_usage(const struct profile *p)
 	return p->key_usage;
 }
 
-const char *
-profile_key_usage_name(unsigned bit)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(profile_ku_table); i++)
-		if (profile_ku_table[i].bit == bit)
-			return profile_ku_table[i].name;
-	return NULL;
-}
-
 size_t
 profile_eku_count(const struct profile *p)
 {
@@ -656,13 +626,7 @@ profile_san_template(const struct profile *p, size_t i, const char **kind)
 unsigned
 profile_key_caps(const struct profile *p)
 {
-	unsigned caps = 0;
-	size_t i;
-
-	for (i = 0; i < NELEM(profile_ku_table); i++)
-		if (p->key_usage & profile_ku_table[i].bit)
-			caps |= profile_ku_table[i].caps;
-	return caps;
+	return keyusage_caps(p->key_usage);
 }
 
 int

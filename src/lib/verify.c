@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "err.h"
+#include "keyusage.h"
 #include "util.h"
 #include "verify.h"
 
@@ -30,22 +31,6 @@ struct verify_step {
 	const char *name;
 	int (*run)(X509 *cert, STACK_OF(X509) *chain,
 		   const struct verify_policy *policy, char *why, size_t whylen);
-};
-
-/* keyUsage flag -> the name RFC 5280 and openssl give it. */
-static const struct {
-	unsigned flag;
-	const char *name;
-} verify_ku_names[] = {
-	{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
-	{ KU_NON_REPUDIATION, "nonRepudiation" },
-	{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
-	{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
-	{ KU_KEY_AGREEMENT, "keyAgreement" },
-	{ KU_KEY_CERT_SIGN, "keyCertSign" },
-	{ KU_CRL_SIGN, "cRLSign" },
-	{ KU_ENCIPHER_ONLY, "encipherOnly" },
-	{ KU_DECIPHER_ONLY, "decipherOnly" },
 };
 
 static int
@@ -253,19 +238,17 @@ static int
 verify_key_usage(X509 *cert, STACK_OF(X509) *chain,
 		 const struct verify_policy *policy, char *why, size_t whylen)
 {
+	const char *names[KEYUSAGE_COUNT];
 	uint32_t extra;
-	size_t i;
 
 	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE))
 		return verify_why(why, whylen, "it has no keyUsage");
 	extra = X509_get_key_usage(cert) & ~(uint32_t)policy->spec->key_usage;
 	if (extra == 0)
 		return 0;
-	for (i = 0; i < sizeof(verify_ku_names) / sizeof(verify_ku_names[0]); i++)
-		if (extra & verify_ku_names[i].flag)
-			return verify_why(why, whylen,
-					  "%s is not allowed for this role",
-					  verify_ku_names[i].name);
+	if (keyusage_names(extra, names) > 0)
+		return verify_why(why, whylen, "%s is not allowed for this role",
+				  names[0]);
 	return verify_why(why, whylen, "it has keyUsage bits this role does not allow");
 }
 
