@@ -8,6 +8,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "array.h"
 #include "audit.h"
 #include "rolestate.h"
 #include "err.h"
@@ -37,9 +38,10 @@ audit_add(struct audit_ctx *c, const char *id, enum policy_severity severity,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	grown = realloc(c->row->findings, (c->row->nfindings + 1) * sizeof(*grown));
+	grown = array_grow(c->row->findings, &c->row->findings_cap,
+			   c->row->nfindings + 1, sizeof(*grown));
 	if (grown == NULL)
-		return err_set(ERR_FAILED, "out of memory");
+		return -1;
 	c->row->findings = grown;
 	grown[c->row->nfindings].id = id;
 	grown[c->row->nfindings].severity = severity;
@@ -497,7 +499,7 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 {
 	struct audit_repair *plan = NULL, *grown;
 	const char *label;
-	size_t i, used = 0;
+	size_t i, used = 0, cap = 0;
 	int rc = -1;
 
 	*out = NULL;
@@ -505,11 +507,9 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!audit_any_pending(&inv[i], &label))
 			continue;
-		grown = realloc(plan, (used + 1) * sizeof(*plan));
-		if (grown == NULL) {
-			err_set(ERR_FAILED, "out of memory");
+		grown = array_grow(plan, &cap, used + 1, sizeof(*plan));
+		if (grown == NULL)
 			goto out;
-		}
 		plan = grown;
 		plan[used].entry = i;
 		plan[used].role = strdup(label + strlen(ENROLL_PENDING_PREFIX));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "ca-http.h"
 #include "err.h"
 #include "interrupt.h"
@@ -105,22 +106,18 @@ size_t
 ca_http_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct ca_http_body *body = userdata;
-	size_t n = size * nmemb, cap;
+	size_t n = size * nmemb;
 	unsigned char *grown;
 
 	if (n > body->max - body->len) {
 		body->overflow = true;
 		return 0;
 	}
-	if (body->len + n + 1 > body->cap) {
-		cap = body->cap ? body->cap : 4096;
-		while (cap < body->len + n + 1)
-			cap *= 2;
-		if ((grown = realloc(body->data, cap)) == NULL)
-			return 0;
-		body->data = grown;
-		body->cap = cap;
-	}
+	/* Room for the terminating NUL too. */
+	if ((grown = array_grow(body->data, &body->cap, body->len + n + 1,
+				1)) == NULL)
+		return 0;
+	body->data = grown;
 	memcpy(body->data + body->len, ptr, n);
 	body->len += n;
 	body->data[body->len] = '\0';

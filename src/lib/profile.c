@@ -22,6 +22,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "array.h"
 #include "err.h"
 #include "keyusage.h"
 #include "profile.h"
@@ -42,7 +43,7 @@ struct profile {
 	char *path;
 	char *subject;                  /* the template as written */
 	struct profile_san_text *sans;
-	size_t nsans;
+	size_t nsans, sans_cap;
 	char *label;
 	char *justification;
 	enum key_alg alg;
@@ -96,9 +97,10 @@ profile_add_san(struct profile *p, const char *name,
 	if (profile_name_add_san(p->name, kind, value) < 0 ||
 	    (text = util_strdup(value)) == NULL)
 		return -1;
-	if ((grown = realloc(p->sans, (p->nsans + 1) * sizeof(*grown))) == NULL) {
+	if ((grown = array_grow(p->sans, &p->sans_cap, p->nsans + 1,
+				sizeof(*grown))) == NULL) {
 		free(text);
-		return err_set(ERR_FAILED, "out of memory");
+		return -1;
 	}
 	p->sans = grown;
 	p->sans[p->nsans].kind = name;
