@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "ckr.h"
 #include "err.h"
 
@@ -37,6 +39,28 @@ err_ckr(CK_RV rv, const char *fmt, ...)
 	err_set(ERR_FAILED, "%s: %s (%s)", what, ckr_name(rv), ckr_sentence(rv));
 	err_current_ckr = rv;
 	return -1;
+}
+
+const char *
+err_openssl_reason(const char *fallback)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	ERR_clear_error();
+	return reason != NULL ? reason : fallback;
+}
+
+int
+err_openssl(enum err_kind kind, const char *fallback, const char *fmt, ...)
+{
+	char what[ERR_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return err_set(kind, "%s: %s", what, err_openssl_reason(fallback));
 }
 
 int

@@ -32,6 +32,18 @@ int err_set(enum err_kind kind, const char *fmt, ...)
 int err_ckr(CK_RV rv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Record "MESSAGE: REASON", REASON being what OpenSSL gave for its last
+ * failure or FALLBACK when it gave nothing; OpenSSL's error queue is
+ * cleared either way, so that its leftovers never explain a later
+ * failure. Returns -1. */
+int err_openssl(enum err_kind kind, const char *fallback, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The reason OpenSSL gave for its last failure, or FALLBACK; clears
+ * OpenSSL's error queue. The text is OpenSSL's static table (or
+ * FALLBACK), so it outlives the queue. */
+const char *err_openssl_reason(const char *fallback);
+
 /* Put "CONTEXT: " in front of the recorded message; returns -1. */
 int err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -23,6 +23,7 @@
 #include "interrupt.h"
 #include "util.h"
 #include "spawn.h"
+#include "text.h"
 
 /* How often to look for the exit once the pipes are closed. */
 #define SPAWN_REAP_POLL_MS 50
@@ -401,24 +402,7 @@ out:
 void
 spawn_first_line(const struct spawn_output *buf, char *line, size_t size)
 {
-	size_t i = 0, n = 0;
-
-	while (i < buf->len && (buf->data[i] == ' ' || buf->data[i] == '\t' ||
-				buf->data[i] == '\r' || buf->data[i] == '\n'))
-		i++;
-	for (; i < buf->len && buf->data[i] != '\n' && buf->data[i] != '\r' &&
-	     n + 4 < size; i++) {
-		unsigned char c = buf->data[i];
-
-		line[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	while (n > 0 && line[n - 1] == ' ')
-		n--;
-	if (i < buf->len && buf->data[i] != '\n' && buf->data[i] != '\r') {
-		memcpy(line + n, "...", 3);
-		n += 3;
-	}
-	line[n] = '\0';
+	text_first_line((const char *)buf->data, buf->len, line, size);
 }
 
 void

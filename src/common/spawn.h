@@ -45,8 +45,7 @@ int spawn_run(const struct spawn_job *job, struct spawn_result *res);
 void spawn_result_clear(struct spawn_result *res);
 
 /* The first non-blank line of OUT into LINE (SIZE bytes, at least 4),
- * with control characters replaced, so that a terminal may show it;
- * "..." marks a cut. */
+ * made safe for a terminal by text_first_line(); "..." marks a cut. */
 void spawn_first_line(const struct spawn_output *out, char *line, size_t size);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "err.h"
 #include "util.h"
 
@@ -42,7 +43,7 @@ util_p11_string(char *out, const unsigned char *field, size_t len)
 int
 util_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
 {
-	unsigned char *buf = NULL;
+	unsigned char *buf = NULL, *grown;
 	size_t used = 0, cap = 0;
 	ssize_t n;
 	int fd = -1, rc = -1;
@@ -55,18 +56,14 @@ util_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
 		goto out;
 	}
 	for (;;) {
-		if (cap - used < 4096) {
-			unsigned char *grown;
-
-			cap = cap ? cap * 2 : 8192;
-			grown = realloc(buf, cap + 1);
-			if (grown == NULL) {
-				err_set(ERR_FAILED, "%s: out of memory", path);
-				goto out;
-			}
-			buf = grown;
+		/* Room for a read and the terminating NUL. */
+		if ((grown = array_grow(buf, &cap, used + 4096 + 1, 1)) ==
+		    NULL) {
+			err_prefix("%s", path);
+			goto out;
 		}
-		n = read(fd, buf + used, cap - used);
+		buf = grown;
+		n = read(fd, buf + used, cap - used - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -80,10 +77,6 @@ util_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
 			err_set(ERR_USAGE, "%s: larger than %zu bytes", path, max);
 			goto out;
 		}
-	}
-	if (buf == NULL && (buf = malloc(1)) == NULL) {
-		err_set(ERR_FAILED, "%s: out of memory", path);
-		goto out;
 	}
 	buf[used] = '\0';
 	*out = buf;

@@ -8,9 +8,11 @@
 
 #include <openssl/x509v3.h>
 
+#include "array.h"
 #include "audit.h"
 #include "rolestate.h"
 #include "err.h"
+#include "keyusage.h"
 #include "profile.h"
 #include "profile-load.h"
 
@@ -36,9 +38,10 @@ audit_add(struct audit_ctx *c, const char *id, enum policy_severity severity,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	grown = realloc(c->row->findings, (c->row->nfindings + 1) * sizeof(*grown));
+	grown = array_grow(c->row->findings, &c->row->findings_cap,
+			   c->row->nfindings + 1, sizeof(*grown));
 	if (grown == NULL)
-		return err_set(ERR_FAILED, "out of memory");
+		return -1;
 	c->row->findings = grown;
 	grown[c->row->nfindings].id = id;
 	grown[c->row->nfindings].severity = severity;
@@ -178,31 +181,6 @@ audit_key_not_sensitive(struct audit_ctx *c)
 	return 0;
 }
 
-/* Capabilities a certificate's key usage allows. */
-static unsigned
-audit_caps_allowed(uint32_t ku)
-{
-	static const struct {
-		uint32_t ku;
-		unsigned caps;
-	} allows[] = {
-		{ KU_DIGITAL_SIGNATURE, KEY_CAP_SIGN },
-		{ KU_NON_REPUDIATION, KEY_CAP_SIGN },
-		{ KU_KEY_CERT_SIGN, KEY_CAP_SIGN },
-		{ KU_CRL_SIGN, KEY_CAP_SIGN },
-		{ KU_KEY_ENCIPHERMENT, KEY_CAP_DECRYPT | KEY_CAP_UNWRAP },
-		{ KU_DATA_ENCIPHERMENT, KEY_CAP_DECRYPT },
-		{ KU_KEY_AGREEMENT, KEY_CAP_DERIVE },
-	};
-	unsigned caps = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(allows) / sizeof(allows[0]); i++)
-		if (ku & allows[i].ku)
-			caps |= allows[i].caps;
-	return caps;
-}
-
 static int
 audit_key_exceeds_usage(struct audit_ctx *c)
 {
@@ -226,7 +204,7 @@ audit_key_exceeds_usage(struct audit_ctx *c)
 	/* Without a keyUsage extension the certificate restricts nothing. */
 	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE))
 		return 0;
-	caps = c->e->key_caps & ~audit_caps_allowed(X509_get_key_usage(cert));
+	caps = c->e->key_caps & ~keyusage_caps(X509_get_key_usage(cert));
 	if (caps == 0)
 		return 0;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -521,7 +499,7 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 {
 	struct audit_repair *plan = NULL, *grown;
 	const char *label;
-	size_t i, used = 0;
+	size_t i, used = 0, cap = 0;
 	int rc = -1;
 
 	*out = NULL;
@@ -529,11 +507,9 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!audit_any_pending(&inv[i], &label))
 			continue;
-		grown = realloc(plan, (used + 1) * sizeof(*plan));
-		if (grown == NULL) {
-			err_set(ERR_FAILED, "out of memory");
+		grown = array_grow(plan, &cap, used + 1, sizeof(*plan));
+		if (grown == NULL)
 			goto out;
-		}
 		plan = grown;
 		plan[used].entry = i;
 		plan[used].role = strdup(label + strlen(ENROLL_PENDING_PREFIX));

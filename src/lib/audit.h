@@ -25,7 +25,7 @@ struct audit_row {
 	char *role;                     /* owned: the label without its state */
 	const char *state;              /* static: "enrolled", "pending", ... */
 	struct audit_finding *findings; /* owned */
-	size_t nfindings;
+	size_t nfindings, findings_cap;
 };
 
 struct audit_options {

@@ -33,6 +33,7 @@
 #include "ca-backend.h"
 #include "ca-http.h"
 #include "err.h"
+#include "text.h"
 #include "util.h"
 
 #define CA_CFSSL_API_PATH "/api/v1/cfssl/"
@@ -55,19 +56,6 @@ struct ca_cfssl {
 };
 
 /* ---- open ------------------------------------------------------------ */
-
-/* Redirects stay on the scheme they start from: an https CA never sends
- * the request on in clear text. */
-static const struct {
-	const char *scheme;
-	const char *redir_protocols;
-} ca_cfssl_schemes[] = {
-	{ "http", "http" },
-	{ "https", "https" },
-};
-
-#define CA_CFSSL_NSCHEMES \
-	(sizeof(ca_cfssl_schemes) / sizeof(ca_cfssl_schemes[0]))
 
 static void
 ca_cfssl_free(void *state)
@@ -162,57 +150,27 @@ static int
 ca_cfssl_parse_url(struct ca_cfssl *cc, const char *spec, const char *text,
 		   bool auth)
 {
-	char *scheme = NULL, *shown = NULL;
-	CURLU *url = NULL;
-	CURLUcode uc;
-	size_t i;
+	struct ca_http_url u;
 	int rc = -1;
 
-	if (*text == '\0') {
-		err_set(ERR_USAGE, "CA cfssl:%s: no URL given "
-			"(cfssl:https://HOST:PORT[#PROFILE])", spec);
-		goto out;
-	}
-	if ((url = curl_url()) == NULL)
-		goto nomem;
-	if ((uc = curl_url_set(url, CURLUPART_URL, text,
-			       CURLU_NON_SUPPORT_SCHEME)) != CURLUE_OK ||
-	    (uc = curl_url_get(url, CURLUPART_SCHEME, &scheme, 0)) !=
-	    CURLUE_OK) {
-		err_set(ERR_USAGE, "CA cfssl:%s: not a usable URL (%s); it must "
-			"start with http:// or https://", spec,
-			curl_url_strerror(uc));
-		goto out;
-	}
-	for (i = 0; i < CA_CFSSL_NSCHEMES; i++) {
-		if (strcmp(scheme, ca_cfssl_schemes[i].scheme) == 0)
-			break;
-	}
-	if (i == CA_CFSSL_NSCHEMES) {
-		err_set(ERR_USAGE, "CA cfssl:%s: the URL must be http or https, "
-			"not %s", spec, scheme);
-		goto out;
-	}
-	cc->redir_protocols = ca_cfssl_schemes[i].redir_protocols;
-	if (curl_url_set(url, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
-	    curl_url_get(url, CURLUPART_URL, &shown, 0) != CURLUE_OK)
-		goto nomem;
-	if ((cc->description = ca_cfssl_concat("cfssl:", shown, "")) == NULL)
-		goto nomem;
+	if (ca_http_url_parse("cfssl", spec, text,
+			      "cfssl:https://HOST:PORT[#PROFILE]", &u) < 0)
+		return -1;
+	/* Redirects stay on the scheme they start from: an https CA never
+	 * sends the request on in clear text. */
+	cc->redir_protocols = u.https ? "https" : "http";
+	cc->description = u.description;
+	u.description = NULL;
 	/* The endpoint from the URL as given: it may need its password. */
-	if (curl_url_set(url, CURLUPART_URL, text,
-			 CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    ca_cfssl_set_endpoint(url, auth ? "authsign" : "sign") < 0 ||
-	    curl_url_get(url, CURLUPART_URL, &cc->endpoint, 0) != CURLUE_OK)
-		goto nomem;
+	if (ca_cfssl_set_endpoint(u.url, auth ? "authsign" : "sign") < 0 ||
+	    curl_url_get(u.url, CURLUPART_URL, &cc->endpoint, 0) !=
+	    CURLUE_OK) {
+		err_set(ERR_FAILED, "CA cfssl:%s: out of memory", spec);
+		goto out;
+	}
 	rc = 0;
-	goto out;
-nomem:
-	err_set(ERR_FAILED, "CA cfssl:%s: out of memory", spec);
 out:
-	curl_free(shown);
-	curl_free(scheme);
-	curl_url_cleanup(url);
+	ca_http_url_clear(&u);
 	return rc;
 }
 
@@ -407,30 +365,6 @@ out:
 
 /* ---- the answer --------------------------------------------------------- */
 
-/* The first line of the LEN bytes at TEXT, safe to print: control and
- * non-ASCII bytes become '?', and a cut line ends in "...". */
-static void
-ca_cfssl_sanitise(const char *text, size_t len, char *line, size_t size)
-{
-	size_t i = 0, n = 0;
-	unsigned char c;
-
-	while (i < len && isspace((unsigned char)text[i]))
-		i++;
-	for (; i < len && text[i] != '\n' && text[i] != '\r' && n + 4 < size;
-	     i++) {
-		c = (unsigned char)text[i];
-		line[n++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	while (n > 0 && line[n - 1] == ' ')
-		n--;
-	if (i < len && text[i] != '\n' && text[i] != '\r') {
-		memcpy(line + n, "...", 3);
-		n += 3;
-	}
-	line[n] = '\0';
-}
-
 /* The answer as a JSON object, or a "malformed" error. */
 static int
 ca_cfssl_load(const unsigned char *body, size_t len, json_t **out)
@@ -443,8 +377,8 @@ ca_cfssl_load(const unsigned char *body, size_t len, json_t **out)
 	root = json_loadb((const char *)body, len,
 			  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
 	if (root == NULL) {
-		ca_cfssl_sanitise(error.text, strlen(error.text), line,
-				  sizeof(line));
+		text_first_line(error.text, strlen(error.text), line,
+				sizeof(line));
 		return err_set(ERR_FAILED, "the CA's answer is malformed: not "
 			       "JSON (%s)", line);
 	}
@@ -469,8 +403,8 @@ ca_cfssl_reason(const json_t *root, char *line, size_t size)
 	message = json_object_get(first, "message");
 	code = json_object_get(first, "code");
 	if (json_is_string(message))
-		ca_cfssl_sanitise(json_string_value(message),
-				  json_string_length(message), line, size);
+		text_first_line(json_string_value(message),
+				json_string_length(message), line, size);
 	if (*line == '\0' && json_is_integer(code))
 		snprintf(line, size, "cfssl error %" JSON_INTEGER_FORMAT,
 			 json_integer_value(code));
@@ -557,8 +491,8 @@ ca_cfssl_http_failed(long status, const struct ca_http_body *body)
 			     "(HTTP %ld)", line, status);
 	else {
 		if (!reason)
-			ca_cfssl_sanitise((const char *)body->data, body->len,
-					  line, sizeof(line));
+			text_first_line((const char *)body->data, body->len,
+					line, sizeof(line));
 		rc = err_set(ERR_FAILED, "the CA answered HTTP %ld: %s", status,
 			     *line != '\0' ? line : "(no reason given)");
 	}

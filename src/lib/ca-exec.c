@@ -30,6 +30,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "array.h"
 #include "ca-backend.h"
 #include "csr.h"
 #include "err.h"
@@ -258,16 +259,13 @@ ca_exec_env_add(struct ca_exec_env *env, const char *name, const char *value,
 
 	if (env->failed)
 		return;
-	if (env->n + 2 > env->cap) {
-		size_t cap = env->cap ? env->cap * 2 : 16;
-
-		if ((grown = realloc(env->vars, cap * sizeof(*grown))) == NULL) {
-			env->failed = true;
-			return;
-		}
-		env->vars = grown;
-		env->cap = cap;
+	/* Room for the terminating NULL too. */
+	if ((grown = array_grow(env->vars, &env->cap, env->n + 2,
+				sizeof(*grown))) == NULL) {
+		env->failed = true;
+		return;
 	}
+	env->vars = grown;
 	if ((var = malloc(nlen + 1 + len + 1)) == NULL) {
 		env->failed = true;
 		return;
@@ -291,7 +289,7 @@ ca_exec_env_set(struct ca_exec_env *env, const char *name, const char *value)
 /* A growing text of one variable's values, one per line. */
 struct ca_exec_list {
 	char *text;
-	size_t len;
+	size_t len, cap;
 	bool failed;
 };
 
@@ -302,7 +300,9 @@ ca_exec_list_add(struct ca_exec_list *l, const char *value, size_t len)
 
 	if (l->failed)
 		return;
-	if ((grown = realloc(l->text, l->len + len + 2)) == NULL) {
+	/* Room for a newline, the value and the terminating NUL. */
+	if ((grown = array_grow(l->text, &l->cap, l->len + len + 2, 1)) ==
+	    NULL) {
 		l->failed = true;
 		return;
 	}

@@ -1,33 +1,123 @@
 /* ca-http.c - what the HTTP-speaking CA backends share (cfssl, SCEP). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "ca-http.h"
 #include "err.h"
 #include "interrupt.h"
+#include "util.h"
+
+static const struct {
+	const char *scheme;
+	bool https;
+} ca_http_schemes[] = {
+	{ "http", false },
+	{ "https", true },
+};
+
+void
+ca_http_url_clear(struct ca_http_url *u)
+{
+	if (u == NULL)
+		return;
+	curl_url_cleanup(u->url);
+	free(u->description);
+	memset(u, 0, sizeof(*u));
+}
+
+/* "KIND:" and URL without its password, for messages; NULL when out of
+ * memory. */
+static char *
+ca_http_describe(const char *kind, CURLU *url)
+{
+	CURLU *shown = NULL;
+	char *text = NULL, *out = NULL;
+	size_t size;
+
+	if ((shown = curl_url_dup(url)) == NULL ||
+	    curl_url_set(shown, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(shown, CURLUPART_URL, &text, 0) != CURLUE_OK)
+		goto out;
+	size = strlen(kind) + 1 + strlen(text) + 1;
+	if ((out = malloc(size)) != NULL)
+		snprintf(out, size, "%s:%s", kind, text);
+out:
+	curl_free(text);
+	curl_url_cleanup(shown);
+	return out;
+}
+
+int
+ca_http_url_parse(const char *kind, const char *spec, const char *text,
+		  const char *form, struct ca_http_url *out)
+{
+	struct ca_http_url u = { 0 };
+	char *scheme = NULL;
+	CURLUcode uc;
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (*text == '\0') {
+		err_set(ERR_USAGE, "CA %s%s%s: no URL given (%s)", kind,
+			*spec != '\0' ? ":" : "", spec, form);
+		goto out;
+	}
+	if ((u.url = curl_url()) == NULL)
+		goto nomem;
+	/* Any scheme parses, so that the message can name the wrong one. */
+	if ((uc = curl_url_set(u.url, CURLUPART_URL, text,
+			       CURLU_NON_SUPPORT_SCHEME)) != CURLUE_OK ||
+	    (uc = curl_url_get(u.url, CURLUPART_SCHEME, &scheme, 0)) !=
+	    CURLUE_OK) {
+		err_set(ERR_USAGE, "CA %s:%s: not a usable URL: %s; it must "
+			"start with http:// or https://", kind, spec,
+			curl_url_strerror(uc));
+		goto out;
+	}
+	for (i = 0; i < NELEM(ca_http_schemes); i++)
+		if (strcmp(scheme, ca_http_schemes[i].scheme) == 0)
+			break;
+	if (i == NELEM(ca_http_schemes)) {
+		err_set(ERR_USAGE, "CA %s:%s: the URL must be http or https, "
+			"not %s", kind, spec, scheme);
+		goto out;
+	}
+	u.https = ca_http_schemes[i].https;
+	if ((u.description = ca_http_describe(kind, u.url)) == NULL)
+		goto nomem;
+	*out = u;
+	memset(&u, 0, sizeof(u));
+	rc = 0;
+	goto out;
+nomem:
+	err_set(ERR_FAILED, "CA %s:%s: out of memory", kind, spec);
+out:
+	curl_free(scheme);
+	ca_http_url_clear(&u);
+	return rc;
+}
 
 size_t
 ca_http_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct ca_http_body *body = userdata;
-	size_t n = size * nmemb, cap;
+	size_t n = size * nmemb;
 	unsigned char *grown;
 
 	if (n > body->max - body->len) {
 		body->overflow = true;
 		return 0;
 	}
-	if (body->len + n + 1 > body->cap) {
-		cap = body->cap ? body->cap : 4096;
-		while (cap < body->len + n + 1)
-			cap *= 2;
-		if ((grown = realloc(body->data, cap)) == NULL)
-			return 0;
-		body->data = grown;
-		body->cap = cap;
-	}
+	/* Room for the terminating NUL too. */
+	if ((grown = array_grow(body->data, &body->cap, body->len + n + 1,
+				1)) == NULL)
+		return 0;
+	body->data = grown;
 	memcpy(body->data + body->len, ptr, n);
 	body->len += n;
 	body->data[body->len] = '\0';

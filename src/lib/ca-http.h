@@ -23,6 +23,23 @@ struct ca_http_opts {
 	const char *tls_trust;          /* CA file for https, or NULL */
 };
 
+/* A CA's URL, as given after "KIND:". */
+struct ca_http_url {
+	CURLU *url;             /* as given, a password included */
+	char *description;      /* "KIND:URL" without the password */
+	bool https;
+};
+
+/* Parse TEXT, the URL part of the CA spec KIND:SPEC (SPEC is for
+ * messages; FORM shows the expected form when TEXT is empty): only http
+ * and https URLs are taken. On success *OUT holds what
+ * ca_http_url_clear() frees; -1 on a failure, recorded. */
+int ca_http_url_parse(const char *kind, const char *spec, const char *text,
+		      const char *form, struct ca_http_url *out);
+
+/* Free what U holds and zero it. */
+void ca_http_url_clear(struct ca_http_url *u);
+
 /* Set up CURL for one transfer into BODY, with libcurl's message in ERRBUF
  * (CURL_ERROR_SIZE bytes). A caught SIGINT/SIGTERM/SIGHUP aborts the
  * transfer. -1 on a failure, recorded. */

@@ -101,19 +101,6 @@ ca_scep_msg_nids(void)
 	return 0;
 }
 
-/* The reason OpenSSL gave for its last failure, or FALLBACK. */
-static const char *
-ca_scep_msg_reason(const char *fallback)
-{
-	const char *reason;
-	unsigned long e;
-
-	e = ERR_peek_last_error();
-	reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-	ERR_clear_error();
-	return reason != NULL ? reason : fallback;
-}
-
 /* ---- one enrolment --------------------------------------------------- */
 
 struct ca_scep_msg {
@@ -169,8 +156,8 @@ ca_scep_msg_make_id(struct ca_scep_msg *msg)
 				   &spki)) <= 0 ||
 	    !EVP_Digest(spki, (size_t)spki_len, digest, &dlen, EVP_sha256(),
 			NULL)) {
-		err_set(ERR_FAILED, "cannot digest the request's public key: "
-			"%s", ca_scep_msg_reason("no public key"));
+		err_openssl(ERR_FAILED, "no public key",
+			"cannot digest the request's public key");
 		goto out;
 	}
 	if ((msg->transaction_id = util_hex(digest, dlen)) == NULL) {
@@ -224,8 +211,8 @@ ca_scep_msg_transient(struct ca_scep_msg *msg)
 	rc = 0;
 	goto out;
 fail:
-	err_set(ERR_FAILED, "cannot make the transient SCEP signing key: %s",
-		ca_scep_msg_reason("out of memory"));
+	err_openssl(ERR_FAILED, "out of memory",
+		"cannot make the transient SCEP signing key");
 out:
 	BN_free(serial);
 	X509_free(cert);
@@ -313,8 +300,8 @@ ca_scep_msg_envelope(const struct ca_scep_msg *msg,
 	    (in = BIO_new_mem_buf(content, (int)content_len)) == NULL ||
 	    (env = PKCS7_encrypt(to, in, msg->cipher, PKCS7_BINARY)) == NULL ||
 	    (*der_len = i2d_PKCS7(env, der)) <= 0) {
-		err_set(ERR_FAILED, "cannot encrypt the request to the CA: %s",
-			ca_scep_msg_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot encrypt the request to the CA");
 		*der_len = 0;
 		goto out;
 	}
@@ -377,8 +364,8 @@ ca_scep_msg_build(struct ca_scep_msg *msg, const struct ca_scep_certs *certs,
 	rc = 0;
 	goto out;
 fail:
-	err_set(ERR_FAILED, "cannot sign the SCEP message: %s",
-		ca_scep_msg_reason("out of memory"));
+	err_openssl(ERR_FAILED, "out of memory",
+		"cannot sign the SCEP message");
 out:
 	OPENSSL_free(out);
 	OPENSSL_free(env);
@@ -397,8 +384,8 @@ ca_scep_msg_pkcsreq(struct ca_scep_msg *msg, const struct ca_scep_certs *certs,
 	*der = NULL;
 	*len = 0;
 	if ((csr_len = i2d_X509_REQ(msg->csr, &csr)) <= 0) {
-		err_set(ERR_FAILED, "cannot encode the request: %s",
-			ca_scep_msg_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot encode the request");
 		goto out;
 	}
 	rc = ca_scep_msg_build(msg, certs, CA_SCEP_PKCSREQ, csr,
@@ -426,8 +413,8 @@ ca_scep_msg_certpoll(struct ca_scep_msg *msg,
 			   X509_REQ_get_subject_name(msg->csr)) ||
 	    (content_len = ASN1_item_i2d((ASN1_VALUE *)ias, &content,
 		 ASN1_ITEM_rptr(CA_SCEP_ISSUER_AND_SUBJECT))) <= 0) {
-		err_set(ERR_FAILED, "cannot encode the CertPoll: %s",
-			ca_scep_msg_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot encode the CertPoll");
 		goto out;
 	}
 	rc = ca_scep_msg_build(msg, certs, CA_SCEP_CERTPOLL, content,
@@ -536,8 +523,8 @@ ca_scep_msg_verify(const struct ca_scep_certs *certs, PKCS7 *answer,
 	if (PKCS7_verify(answer, certs->all, NULL, detached, content,
 			 PKCS7_NOINTERN | PKCS7_NOVERIFY |
 			 PKCS7_BINARY) != 1) {
-		err_set(ERR_FAILED, "the CA's answer is not signed by the CA's "
-			"certificate: %s", ca_scep_msg_reason("no signer"));
+		err_openssl(ERR_FAILED, "no signer", "the CA's answer is not "
+			"signed by the CA's certificate");
 		goto out;
 	}
 	*si = sk_PKCS7_SIGNER_INFO_value(infos, 0);
@@ -606,8 +593,8 @@ ca_scep_msg_pem(STACK_OF(X509) *certs, EVP_PKEY *pub, char **pem,
 	rc = 0;
 	goto out;
 nomem:
-	err_set(ERR_FAILED, "cannot write the issued certificates: %s",
-		ca_scep_msg_reason("out of memory"));
+	err_openssl(ERR_FAILED, "out of memory",
+		"cannot write the issued certificates");
 out:
 	free(text);
 	BIO_free(bio);
@@ -671,8 +658,8 @@ ca_scep_msg_issued(const struct ca_scep_msg *msg, BIO *content, char **pem,
 				    ca_scep_msg_answer_ctx_init) ||
 	    ca_scep_msg_answer_ctx == NULL ||
 	    (env = PKCS7_new_ex(ca_scep_msg_answer_ctx, NULL)) == NULL) {
-		err_set(ERR_FAILED, "cannot prepare to decrypt the CA's "
-			"answer: %s", ca_scep_msg_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot prepare to decrypt the CA's answer");
 		goto out;
 	}
 	p = data;
@@ -686,10 +673,10 @@ ca_scep_msg_issued(const struct ca_scep_msg *msg, BIO *content, char **pem,
 	}
 	if ((plain = BIO_new(BIO_s_mem())) == NULL ||
 	    PKCS7_decrypt(env, msg->key, msg->cert, plain, PKCS7_BINARY) != 1) {
-		err_set(ERR_FAILED, "the CA's answer (%s) cannot be decrypted "
-			"with the key the request was signed with: %s",
-			ca_scep_msg_cipher_name(env),
-			ca_scep_msg_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"the CA's answer (%s) cannot be decrypted "
+			"with the key the request was signed with",
+			ca_scep_msg_cipher_name(env));
 		goto out;
 	}
 	if ((len = BIO_get_mem_data(plain, &data)) <= 0 ||

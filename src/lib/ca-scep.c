@@ -34,6 +34,7 @@
 #include "csr.h"
 #include "err.h"
 #include "interrupt.h"
+#include "text.h"
 #include "util.h"
 
 /* Between CertPolls while the CA says PENDING. */
@@ -43,24 +44,14 @@
 #define CA_SCEP_MAX_REDIRECTS 5
 
 struct ca_scep {
-	CURLU *url;             /* the CA's SCEP URL, without operation */
-	char *description;      /* "scep:URL", any password left out */
+	struct ca_http_url ca;  /* the CA's SCEP URL, without operation */
 	char *challenge;        /* copied secret, or NULL */
 	char *tls_trust;        /* PEM file for https, or NULL: system store */
-	bool https;
 	int timeout_seconds;
 	size_t max_answer;
 };
 
 /* ---- open ------------------------------------------------------------ */
-
-static const struct {
-	const char *scheme;
-	bool https;
-} ca_scep_schemes[] = {
-	{ "http", false },
-	{ "https", true },
-};
 
 static void
 ca_scep_free(void *state)
@@ -73,80 +64,9 @@ ca_scep_free(void *state)
 		OPENSSL_cleanse(cs->challenge, strlen(cs->challenge));
 		free(cs->challenge);
 	}
-	curl_url_cleanup(cs->url);
-	free(cs->description);
+	ca_http_url_clear(&cs->ca);
 	free(cs->tls_trust);
 	free(cs);
-}
-
-/* "scep:" and URL without its password, for messages. */
-static int
-ca_scep_describe_url(CURLU *url, char **out)
-{
-	CURLU *shown = NULL;
-	char *text = NULL;
-	size_t size;
-	int rc = -1;
-
-	*out = NULL;
-	if ((shown = curl_url_dup(url)) == NULL ||
-	    curl_url_set(shown, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
-	    curl_url_get(shown, CURLUPART_URL, &text, 0) != CURLUE_OK)
-		goto out;
-	size = strlen("scep:") + strlen(text) + 1;
-	if ((*out = malloc(size)) == NULL)
-		goto out;
-	snprintf(*out, size, "scep:%s", text);
-	rc = 0;
-out:
-	curl_free(text);
-	curl_url_cleanup(shown);
-	return rc;
-}
-
-static int
-ca_scep_parse_url(struct ca_scep *cs, const char *rest)
-{
-	char *scheme = NULL;
-	CURLUcode uc;
-	size_t i;
-	int rc = -1;
-
-	if (*rest == '\0') {
-		err_set(ERR_USAGE,
-			"CA scep: no URL given (scep:https://HOST/PATH)");
-		goto out;
-	}
-	if ((cs->url = curl_url()) == NULL) {
-		err_set(ERR_FAILED, "CA scep:%s: out of memory", rest);
-		goto out;
-	}
-	if ((uc = curl_url_set(cs->url, CURLUPART_URL, rest, 0)) != CURLUE_OK ||
-	    (uc = curl_url_get(cs->url, CURLUPART_SCHEME, &scheme, 0)) !=
-	    CURLUE_OK) {
-		err_set(ERR_USAGE, "CA scep:%s: not a usable URL: %s", rest,
-			curl_url_strerror(uc));
-		goto out;
-	}
-	for (i = 0; i < sizeof(ca_scep_schemes) / sizeof(ca_scep_schemes[0]);
-	     i++) {
-		if (strcmp(scheme, ca_scep_schemes[i].scheme) == 0)
-			break;
-	}
-	if (i == sizeof(ca_scep_schemes) / sizeof(ca_scep_schemes[0])) {
-		err_set(ERR_USAGE, "CA scep:%s: the URL must be http or https, "
-			"not %s", rest, scheme);
-		goto out;
-	}
-	cs->https = ca_scep_schemes[i].https;
-	if (ca_scep_describe_url(cs->url, &cs->description) < 0) {
-		err_set(ERR_FAILED, "CA scep:%s: out of memory", rest);
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_free(scheme);
-	return rc;
 }
 
 static int
@@ -162,13 +82,14 @@ ca_scep_open(const char *rest, const struct ca_options *opts, void **state)
 	}
 	cs->timeout_seconds = opts->timeout_seconds;
 	cs->max_answer = opts->max_answer;
-	if (ca_scep_parse_url(cs, rest) < 0)
+	if (ca_http_url_parse("scep", rest, rest, "scep:https://HOST/PATH",
+			      &cs->ca) < 0)
 		goto out;
 	if ((opts->challenge != NULL &&
 	     (cs->challenge = util_strdup(opts->challenge)) == NULL) ||
 	    (opts->tls_trust != NULL &&
 	     (cs->tls_trust = util_strdup(opts->tls_trust)) == NULL)) {
-		err_prefix("CA %s", cs->description);
+		err_prefix("CA %s", cs->ca.description);
 		goto out;
 	}
 	*state = cs;
@@ -184,7 +105,7 @@ ca_scep_describe(const void *state)
 {
 	const struct ca_scep *cs = state;
 
-	return cs->description;
+	return cs->ca.description;
 }
 
 static const char *
@@ -206,32 +127,6 @@ ca_scep_body_free(struct ca_http_body *body)
 	body->overflow = false;
 }
 
-
-
-/* The first non-blank line of BODY, safe to print. */
-static void
-ca_scep_first_line(const struct ca_http_body *body, char *line, size_t size)
-{
-	size_t i = 0, n = 0;
-	unsigned char c;
-
-	while (i < body->len && strchr(" \t\r\n", body->data[i]) != NULL &&
-	       body->data[i] != '\0')
-		i++;
-	for (; i < body->len && body->data[i] != '\n' &&
-	     body->data[i] != '\r' && n + 4 < size; i++) {
-		c = body->data[i];
-		line[n++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	while (n > 0 && line[n - 1] == ' ')
-		n--;
-	if (i < body->len && body->data[i] != '\n' && body->data[i] != '\r') {
-		memcpy(line + n, "...", 3);
-		n += 3;
-	}
-	line[n] = '\0';
-}
-
 /* The URL of OPERATION, with MESSAGE (base64) for a GET PKIOperation. */
 static int
 ca_scep_url(const struct ca_scep *cs, CURL *curl, const char *operation,
@@ -244,7 +139,7 @@ ca_scep_url(const struct ca_scep *cs, CURL *curl, const char *operation,
 
 	*out = NULL;
 	snprintf(query, sizeof(query), "operation=%s", operation);
-	if ((url = curl_url_dup(cs->url)) == NULL ||
+	if ((url = curl_url_dup(cs->ca.url)) == NULL ||
 	    curl_url_set(url, CURLUPART_QUERY, query, CURLU_APPENDQUERY) !=
 	    CURLUE_OK)
 		goto out;
@@ -281,7 +176,7 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct ca_http_opts opts = {
 		/* Never from https down to http. */
-		.redir_protocols = cs->https ? "https" : "http,https",
+		.redir_protocols = cs->ca.https ? "https" : "http,https",
 		.max_redirects = CA_SCEP_MAX_REDIRECTS,
 		.max_answer = cs->max_answer,
 		.tls_trust = cs->tls_trust,
@@ -351,7 +246,8 @@ ca_scep_http_status(const char *operation, long status,
 
 	if (status >= 200 && status < 300)
 		return 0;
-	ca_scep_first_line(body, line, sizeof(line));
+	text_first_line((const char *)body->data, body->len, line,
+			sizeof(line));
 	return err_set(ERR_FAILED, "the CA answered HTTP %ld to %s: %s",
 		       status, operation,
 		       *line != '\0' ? line : "(no reason given)");
@@ -689,7 +585,7 @@ ca_scep_submit(void *state, const char *csr_pem, const char *role,
 	rc = 0;
 out:
 	if (rc < 0)
-		err_prefix("CA %s", cs->description);
+		err_prefix("CA %s", cs->ca.description);
 	free(pem);
 	OPENSSL_free(der);
 	ca_scep_body_free(&body);

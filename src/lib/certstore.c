@@ -7,6 +7,7 @@
 #include <openssl/ec.h>
 #include <openssl/x509.h>
 
+#include "array.h"
 #include "certstore.h"
 #include "rolestate.h"
 #include "err.h"
@@ -205,10 +206,12 @@ certstore_find_data(struct token *t, const char *label,
 	return token_find(t, tmpl, 3, out, count);
 }
 
-/* The entry for ID in *ENTRIES, appended when new; NULL on failure. */
+/* The entry for ID in *ENTRIES (room for *CAP), appended when new; NULL
+ * on failure. */
 static struct inventory_entry *
 certstore_entry_for(struct inventory_entry **entries, size_t *count,
-		    const unsigned char *id, size_t id_len, bool pending)
+		    size_t *cap, const unsigned char *id, size_t id_len,
+		    bool pending)
 {
 	struct inventory_entry *grown, *e;
 	size_t i;
@@ -217,7 +220,7 @@ certstore_entry_for(struct inventory_entry **entries, size_t *count,
 		if ((*entries)[i].id_len == id_len && (*entries)[i].pending == pending &&
 		    memcmp((*entries)[i].id, id, id_len) == 0)
 			return &(*entries)[i];
-	grown = realloc(*entries, (*count + 1) * sizeof(**entries));
+	grown = array_grow(*entries, cap, *count + 1, sizeof(**entries));
 	if (grown == NULL)
 		return NULL;
 	*entries = grown;
@@ -328,11 +331,12 @@ certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
 			free(label);
 			return -1;
 		}
-		grown = realloc(e->certs, (e->ncerts + 1) * sizeof(*grown));
+		grown = array_grow(e->certs, &e->certs_cap, e->ncerts + 1,
+				   sizeof(*grown));
 		if (grown == NULL) {
 			X509_free(cert);
 			free(label);
-			return err_set(ERR_FAILED, "out of memory");
+			return -1;
 		}
 		e->certs = grown;
 		e->certs[e->ncerts].handle = h;
@@ -346,7 +350,7 @@ certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
 /* Add every object of CLASS to the inventory. */
 static int
 certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
-		  struct inventory_entry **entries, size_t *count)
+		  struct inventory_entry **entries, size_t *count, size_t *cap)
 {
 	CK_ATTRIBUTE tmpl[] = { { CKA_CLASS, &cls, sizeof(cls) } };
 	CK_OBJECT_HANDLE *handles = NULL;
@@ -368,8 +372,9 @@ certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
 		pending = label != NULL && label_len >= strlen(ENROLL_PENDING_PREFIX) &&
 			  memcmp(label, ENROLL_PENDING_PREFIX,
 				 strlen(ENROLL_PENDING_PREFIX)) == 0;
-		e = certstore_entry_for(entries, count, id ? id : (unsigned char *)"",
-					id_len, pending);
+		e = certstore_entry_for(entries, count, cap,
+					id ? id : (unsigned char *)"", id_len,
+					pending);
 		if (e == NULL) {
 			err_set(ERR_FAILED, "out of memory");
 			goto out;
@@ -426,13 +431,13 @@ certstore_inventory(struct token *t, struct inventory_entry **out, size_t *count
 		CKO_PRIVATE_KEY, CKO_PUBLIC_KEY, CKO_CERTIFICATE,
 	};
 	struct inventory_entry *entries = NULL;
-	size_t n = 0, i;
+	size_t n = 0, cap = 0, i;
 	int rc = -1;
 
 	*out = NULL;
 	*count = 0;
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		if (certstore_collect(t, classes[i], &entries, &n) < 0)
+		if (certstore_collect(t, classes[i], &entries, &n, &cap) < 0)
 			goto out;
 	for (i = 0; i < n; i++)
 		certstore_entry_finish(&entries[i]);

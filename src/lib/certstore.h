@@ -82,7 +82,7 @@ struct inventory_entry {
 	EVP_PKEY *key;          /* owned: the public key, from the public key
 				 * object, else from the first certificate */
 	struct inventory_cert *certs;   /* owned */
-	size_t ncerts;
+	size_t ncerts, certs_cap;
 };
 
 /* Every key and certificate on the token grouped by CKA_ID (objects

@@ -13,35 +13,7 @@
 
 #include "csr.h"
 #include "err.h"
-
-/* keyUsage flag -> bit position in the DER BIT STRING (RFC 5280 4.2.1.3). */
-static const struct {
-	unsigned flag;
-	int bit;
-} csr_ku_bits[] = {
-	{ KU_DIGITAL_SIGNATURE, 0 },
-	{ KU_NON_REPUDIATION, 1 },
-	{ KU_KEY_ENCIPHERMENT, 2 },
-	{ KU_DATA_ENCIPHERMENT, 3 },
-	{ KU_KEY_AGREEMENT, 4 },
-	{ KU_KEY_CERT_SIGN, 5 },
-	{ KU_CRL_SIGN, 6 },
-	{ KU_ENCIPHER_ONLY, 7 },
-	{ KU_DECIPHER_ONLY, 8 },
-};
-
-/* The reason OpenSSL gave for its last failure, or a fallback. */
-static const char *
-csr_openssl_reason(const char *fallback)
-{
-	const char *reason;
-	unsigned long e;
-
-	e = ERR_peek_last_error();
-	reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-	ERR_clear_error();
-	return reason != NULL ? reason : fallback;
-}
+#include "keyusage.h"
 
 void
 csr_spec_clear(struct csr_spec *spec)
@@ -75,19 +47,18 @@ static int
 csr_key_usage_ext(unsigned key_usage, X509_EXTENSION **out)
 {
 	ASN1_BIT_STRING *bits = NULL;
-	unsigned left = key_usage;
-	size_t i;
-	int rc = -1;
+	unsigned left = key_usage, flag;
+	int bit, rc = -1;
 
 	*out = NULL;
 	if ((bits = ASN1_BIT_STRING_new()) == NULL)
 		goto oom;
-	for (i = 0; i < sizeof(csr_ku_bits) / sizeof(csr_ku_bits[0]); i++) {
-		if ((key_usage & csr_ku_bits[i].flag) == 0)
+	for (flag = 1; flag != 0 && flag <= key_usage; flag <<= 1) {
+		if ((key_usage & flag) == 0 || (bit = keyusage_bit(flag)) < 0)
 			continue;
-		if (!ASN1_BIT_STRING_set_bit(bits, csr_ku_bits[i].bit, 1))
+		if (!ASN1_BIT_STRING_set_bit(bits, bit, 1))
 			goto oom;
-		left &= ~csr_ku_bits[i].flag;
+		left &= ~flag;
 	}
 	if (left != 0) {
 		err_set(ERR_USAGE, "key usage 0x%x holds bits that are not keyUsage flags",
@@ -99,8 +70,8 @@ csr_key_usage_ext(unsigned key_usage, X509_EXTENSION **out)
 	rc = 0;
 	goto out;
 oom:
-	err_set(ERR_FAILED, "cannot encode the keyUsage extension: %s",
-		csr_openssl_reason("out of memory"));
+	err_openssl(ERR_FAILED, "out of memory",
+		"cannot encode the keyUsage extension");
 out:
 	ASN1_BIT_STRING_free(bits);
 	return rc;
@@ -115,8 +86,8 @@ csr_push_ext(STACK_OF(X509_EXTENSION) *exts, int nid, int crit, void *value)
 
 	if ((ext = X509V3_EXT_i2d(nid, crit, value)) == NULL ||
 	    !sk_X509_EXTENSION_push(exts, ext)) {
-		err_set(ERR_FAILED, "cannot encode the %s extension: %s",
-			OBJ_nid2ln(nid), csr_openssl_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot encode the %s extension", OBJ_nid2ln(nid));
 		goto out;
 	}
 	ext = NULL;
@@ -185,8 +156,8 @@ csr_set_algorithm(X509_REQ *req, EVP_PKEY *pub, const EVP_MD *md)
 			     pkey_id == EVP_PKEY_RSA ? V_ASN1_NULL : V_ASN1_UNDEF,
 			     NULL) ||
 	    !X509_REQ_set1_signature_algo(req, alg)) {
-		err_set(ERR_FAILED, "cannot set the request's signature algorithm: %s",
-			csr_openssl_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot set the request's signature algorithm");
 		goto out;
 	}
 	rc = 0;
@@ -209,8 +180,8 @@ csr_sign(X509_REQ *req, EVP_PKEY *pub, const struct csr_signer *signer)
 
 	if ((tbslen = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0 ||
 	    !EVP_Digest(tbs, (size_t)tbslen, digest, &dlen, md, NULL)) {
-		err_set(ERR_FAILED, "cannot digest the request: %s",
-			csr_openssl_reason("encoding failed"));
+		err_openssl(ERR_FAILED, "encoding failed",
+			"cannot digest the request");
 		goto out;
 	}
 	/* The caller says what was being signed. */
@@ -269,8 +240,8 @@ csr_build(const struct csr_spec *spec, EVP_PKEY *pub,
 	    !X509_REQ_set_subject_name(req, spec->subject) ||
 	    !X509_REQ_set_pubkey(req, pub) ||
 	    !X509_REQ_add_extensions(req, exts)) {
-		err_set(ERR_FAILED, "cannot build the request: %s",
-			csr_openssl_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot build the request");
 		goto out;
 	}
 	/* A SCEP CA reads its enrolment secret from here (RFC 8894 2.2). */
@@ -279,8 +250,8 @@ csr_build(const struct csr_spec *spec, EVP_PKEY *pub,
 				       MBSTRING_UTF8,
 				       (const unsigned char *)spec->challenge,
 				       -1)) {
-		err_set(ERR_FAILED, "cannot add the challenge password to the "
-			"request: %s", csr_openssl_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot add the challenge password to the request");
 		goto out;
 	}
 	if (csr_sign(req, pub, signer) < 0)
@@ -306,8 +277,8 @@ csr_to_pem(X509_REQ *req, char **out)
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 	    !PEM_write_bio_X509_REQ(bio, req) ||
 	    (len = BIO_get_mem_data(bio, &data)) <= 0) {
-		err_set(ERR_FAILED, "cannot write the request as PEM: %s",
-			csr_openssl_reason("out of memory"));
+		err_openssl(ERR_FAILED, "out of memory",
+			"cannot write the request as PEM");
 		goto out;
 	}
 	if ((text = malloc((size_t)len + 1)) == NULL) {
@@ -343,13 +314,13 @@ csr_from_bytes(const unsigned char *data, size_t len, X509_REQ **out)
 	if (data[0] != 0x30) {
 		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL ||
 		    (req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL)) == NULL) {
-			err_set(ERR_FAILED, "cannot parse the PEM request: %s",
-				csr_openssl_reason("no CERTIFICATE REQUEST block"));
+			err_openssl(ERR_FAILED, "no CERTIFICATE REQUEST block",
+				"cannot parse the PEM request");
 			goto out;
 		}
 	} else if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL) {
-		err_set(ERR_FAILED, "cannot parse the DER request: %s",
-			csr_openssl_reason("malformed"));
+		err_openssl(ERR_FAILED, "malformed",
+			"cannot parse the DER request");
 		goto out;
 	} else if (p != data + len) {
 		err_set(ERR_FAILED,

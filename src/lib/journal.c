@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "array.h"
 #include "err.h"
 #include "journal.h"
 #include "util.h"
@@ -42,7 +43,7 @@ struct journal {
 	char *path;
 	int fd;
 	struct journal_entry *entries;
-	size_t count;
+	size_t count, cap;
 };
 
 void
@@ -134,9 +135,10 @@ journal_remember(struct journal *j, json_t *doc)
 		return err_set(ERR_USAGE, "journal %s: unknown state '%s'",
 			       j->path, state);
 	if ((e = journal_find(j, (size_t)line, role)) == NULL) {
-		grown = realloc(j->entries, (j->count + 1) * sizeof(*grown));
+		grown = array_grow(j->entries, &j->cap, j->count + 1,
+				   sizeof(*grown));
 		if (grown == NULL)
-			return err_set(ERR_FAILED, "out of memory");
+			return -1;
 		j->entries = grown;
 		e = &j->entries[j->count];
 		memset(e, 0, sizeof(*e));

@@ -7,6 +7,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "array.h"
 #include "certstore.h"
 #include "err.h"
 #include "interrupt.h"
@@ -621,10 +622,10 @@ lifecycle_objects_free(struct lifecycle_object *objs, size_t count)
 	free(objs);
 }
 
-/* Append the object H labelled LABEL to *OBJS. */
+/* Append the object H labelled LABEL to *OBJS (room for *CAP). */
 static int
 lifecycle_add(struct token *t, CK_OBJECT_HANDLE h, const char *label,
-	      struct lifecycle_object **objs, size_t *count)
+	      struct lifecycle_object **objs, size_t *count, size_t *cap)
 {
 	struct lifecycle_object *grown, *o;
 	unsigned char *id = NULL;
@@ -635,10 +636,9 @@ lifecycle_add(struct token *t, CK_OBJECT_HANDLE h, const char *label,
 	if (token_get_ulong(t, h, CKA_CLASS, &cls) < 0 ||
 	    token_get_attr(t, h, CKA_ID, &id, &id_len) < 0)
 		goto out;
-	if ((grown = realloc(*objs, (*count + 1) * sizeof(**objs))) == NULL) {
-		err_set(ERR_FAILED, "out of memory");
+	if ((grown = array_grow(*objs, cap, *count + 1, sizeof(**objs))) ==
+	    NULL)
 		goto out;
-	}
 	*objs = grown;
 	o = &grown[*count];
 	o->handle = h;
@@ -680,7 +680,7 @@ lifecycle_remove_plan(struct token *t, const char *role, const char *label,
 	char name[ENROLL_LABEL_MAX + 64];
 	struct lifecycle_object *objs = NULL;
 	CK_OBJECT_HANDLE *h = NULL;
-	size_t i, j, n = 0, nobjs = 0, left[3] = { 0, 0, 0 };
+	size_t i, j, n = 0, nobjs = 0, cap = 0, left[3] = { 0, 0, 0 };
 	int rc = -1;
 
 	*out = NULL;
@@ -700,7 +700,7 @@ lifecycle_remove_plan(struct token *t, const char *role, const char *label,
 			continue;
 		}
 		for (j = 0; j < n; j++)
-			if (lifecycle_add(t, h[j], name, &objs, &nobjs) < 0)
+			if (lifecycle_add(t, h[j], name, &objs, &nobjs, &cap) < 0)
 				goto out;
 	}
 	if (nobjs == 0 && scope == LIFECYCLE_RETIRED_ONLY) {

@@ -10,6 +10,7 @@
 #include <csv.h>
 #include <openssl/evp.h>
 
+#include "array.h"
 #include "err.h"
 #include "manifest.h"
 #include "util.h"
@@ -104,14 +105,10 @@ manifest_on_field(void *data, size_t len, void *ctx)
 		manifest_fail(r, r->nfields + 1, "a NUL byte in a field");
 		return;
 	}
-	if (r->nfields == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-
-		if ((grown = realloc(r->fields, cap * sizeof(*grown))) == NULL)
-			goto nomem;
-		r->fields = grown;
-		r->cap = cap;
-	}
+	if ((grown = array_grow(r->fields, &r->cap, r->nfields + 1,
+				sizeof(*grown))) == NULL)
+		goto nomem;
+	r->fields = grown;
 	if ((r->fields[r->nfields] = malloc(len + 1)) == NULL)
 		goto nomem;
 	if (len > 0)
@@ -303,7 +300,8 @@ manifest_take_row(struct manifest_reader *r)
 			break;
 		}
 	}
-	grown = realloc(r->m->rows, (r->m->nrows + 1) * sizeof(*grown));
+	grown = array_grow(r->m->rows, &r->m->rows_cap, r->m->nrows + 1,
+			   sizeof(*grown));
 	if (grown == NULL)
 		goto nomem;
 	r->m->rows = grown;

@@ -27,7 +27,7 @@ struct manifest_row {
 
 struct manifest {
 	struct manifest_row *rows;
-	size_t nrows;
+	size_t nrows, rows_cap;
 	size_t column_token, column_roles, column_pin_source,
 	       column_init_label;       /* from 1; 0: no such column */
 	unsigned char digest[32];       /* SHA-256 of the file */

@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "keyalg.h"
+#include "keyusage.h"
 #include "policy.h"
 #include "profile.h"
 #include "util.h"
@@ -45,13 +46,6 @@ static const struct {
 	{ NID_OCSP_sign, KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION },
 	{ NID_ms_smartcard_login, KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT |
 	  KU_KEY_AGREEMENT },
-};
-
-/* The key usage bits in the order messages name them. */
-static const unsigned policy_ku_bits[] = {
-	KU_DIGITAL_SIGNATURE, KU_NON_REPUDIATION, KU_KEY_ENCIPHERMENT,
-	KU_DATA_ENCIPHERMENT, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN, KU_CRL_SIGN,
-	KU_ENCIPHER_ONLY, KU_DECIPHER_ONLY,
 };
 
 static const char *const policy_severity_names[] = {
@@ -112,13 +106,9 @@ policy_join(char *buf, size_t size, const char *const *names, size_t n,
 static void
 policy_join_ku(char *buf, size_t size, unsigned bits, const char *conj)
 {
-	const char *names[NELEM(policy_ku_bits)];
-	size_t i, n = 0;
+	const char *names[KEYUSAGE_COUNT];
 
-	for (i = 0; i < NELEM(policy_ku_bits); i++)
-		if (bits & policy_ku_bits[i])
-			names[n++] = profile_key_usage_name(policy_ku_bits[i]);
-	policy_join(buf, size, names, n, conj);
+	policy_join(buf, size, names, keyusage_names(bits, names), conj);
 }
 
 /* Whether the role mixes purposes that a waiver would have to allow:

@@ -19,6 +19,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "array.h"
 #include "err.h"
 #include "profile-name.h"
 
@@ -37,9 +38,9 @@ struct profile_name_alt {
 
 struct profile_name {
 	struct profile_name_rdn *rdns;  /* in the order written (RFC 4514) */
-	size_t nrdns;
+	size_t nrdns, rdns_cap;
 	struct profile_name_alt *sans;
-	size_t nsans;
+	size_t nsans, sans_cap;
 };
 
 /* Indexed by enum profile_name_san: the key's name and the GENERAL_NAME
@@ -146,11 +147,10 @@ profile_name_add_rdn(struct profile_name *n, const char *s, size_t len)
 		err_prefix("%s", type);
 		goto out;
 	}
-	grown = realloc(n->rdns, (n->nrdns + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		err_set(ERR_FAILED, "out of memory");
+	grown = array_grow(n->rdns, &n->rdns_cap, n->nrdns + 1,
+			   sizeof(*grown));
+	if (grown == NULL)
 		goto out;
-	}
 	n->rdns = grown;
 	n->rdns[n->nrdns++] = rdn;
 	rdn.value = NULL;
@@ -188,11 +188,10 @@ profile_name_add_san(struct profile_name *n, enum profile_name_san kind,
 
 	if (template_parse(value, strlen(value), false, &san.value) < 0)
 		goto out;
-	grown = realloc(n->sans, (n->nsans + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		err_set(ERR_FAILED, "out of memory");
+	grown = array_grow(n->sans, &n->sans_cap, n->nsans + 1,
+			   sizeof(*grown));
+	if (grown == NULL)
 		goto out;
-	}
 	n->sans = grown;
 	n->sans[n->nsans++] = san;
 	san.value = NULL;
@@ -203,15 +202,6 @@ out:
 }
 
 /* ---- filling the templates ---- */
-
-/* OpenSSL's reason for the last failure, for a message. */
-static const char *
-profile_name_ossl_reason(void)
-{
-	const char *reason = ERR_reason_error_string(ERR_peek_last_error());
-
-	return reason != NULL ? reason : "rejected by OpenSSL";
-}
 
 int
 profile_name_subject(const struct profile_name *n, const struct vars *vars,
@@ -233,9 +223,9 @@ profile_name_subject(const struct profile_name *n, const struct vars *vars,
 			goto out;
 		if (!X509_NAME_add_entry_by_NID(name, n->rdns[i].nid,
 		    MBSTRING_UTF8, (unsigned char *)value, -1, -1, 0)) {
-			err_set(ERR_USAGE, "role %s: subject %s '%s' is not "
-				"allowed: %s", role, OBJ_nid2sn(n->rdns[i].nid),
-				value, profile_name_ossl_reason());
+			err_openssl(ERR_USAGE, "rejected by OpenSSL", "role %s: "
+				    "subject %s '%s' is not allowed", role,
+				    OBJ_nid2sn(n->rdns[i].nid), value);
 			goto out;
 		}
 		free(value);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "err.h"
 #include "profile-set.h"
 
@@ -48,7 +49,7 @@ profile_dir_names(const char *dir, const char *suffix, char ***out,
 	DIR *d = NULL;
 	struct dirent *de;
 	char **names = NULL, **grown;
-	size_t n = 0, len, slen = strlen(suffix);
+	size_t n = 0, cap = 0, len, slen = strlen(suffix);
 	int rc = -1;
 
 	*out = NULL;
@@ -63,10 +64,9 @@ profile_dir_names(const char *dir, const char *suffix, char ***out,
 		if (len <= slen || strcmp(de->d_name + len - slen, suffix) != 0 ||
 		    !profile_ini_is_name(de->d_name, len - slen))
 			continue;
-		if ((grown = realloc(names, (n + 1) * sizeof(*grown))) == NULL) {
-			err_set(ERR_FAILED, "out of memory");
+		if ((grown = array_grow(names, &cap, n + 1, sizeof(*grown))) ==
+		    NULL)
 			goto out;
-		}
 		names = grown;
 		if ((names[n] = strndup(de->d_name, len - slen)) == NULL) {
 			err_set(ERR_FAILED, "out of memory");
@@ -255,7 +255,7 @@ struct profile_set_parse {
 	struct profile_ini ini;
 	char *dir;                      /* where the set's roles are */
 	char **roles;
-	size_t count;
+	size_t count, cap;
 	bool seen;
 };
 
@@ -294,8 +294,8 @@ profile_set_add(struct profile_set_parse *sp, const char *name, char *msg,
 		snprintf(msg, size, "%s", err_message());
 		return false;
 	}
-	if ((grown = realloc(sp->roles, (sp->count + 1) * sizeof(*grown))) ==
-	    NULL) {
+	if ((grown = array_grow(sp->roles, &sp->cap, sp->count + 1,
+				sizeof(*grown))) == NULL) {
 		snprintf(msg, size, "out of memory");
 		return false;
 	}
@@ -416,7 +416,7 @@ out:
 struct profile_expansion {
 	char **roles;
 	const char **via;               /* borrowed set names, NULL: direct */
-	size_t count;
+	size_t count, roles_cap, via_cap;
 };
 
 /* Add ROLE, named through set VIA (or directly when NULL). */
@@ -442,11 +442,13 @@ profile_expansion_add(struct profile_expansion *e, const char *role,
 		return err_set(ERR_USAGE, "role %s is named twice (through set "
 			       "%s and through set %s)", role, before, via);
 	}
-	if ((roles = realloc(e->roles, (e->count + 1) * sizeof(*roles))) == NULL)
-		return err_set(ERR_FAILED, "out of memory");
+	if ((roles = array_grow(e->roles, &e->roles_cap, e->count + 1,
+				sizeof(*roles))) == NULL)
+		return -1;
 	e->roles = roles;
-	if ((sets = realloc(e->via, (e->count + 1) * sizeof(*sets))) == NULL)
-		return err_set(ERR_FAILED, "out of memory");
+	if ((sets = array_grow(e->via, &e->via_cap, e->count + 1,
+			       sizeof(*sets))) == NULL)
+		return -1;
 	e->via = sets;
 	if ((e->roles[e->count] = strdup(role)) == NULL)
 		return err_set(ERR_FAILED, "out of memory");
@@ -459,7 +461,7 @@ int
 profile_expand_roles(const char *dir, char **names, size_t n, char ***out,
 		     size_t *count)
 {
-	struct profile_expansion e = { NULL, NULL, 0 };
+	struct profile_expansion e = { NULL, NULL, 0, 0, 0 };
 	enum profile_kind kind;
 	char **set = NULL;
 	size_t i, j, nset = 0;

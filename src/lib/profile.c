@@ -22,7 +22,9 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "array.h"
 #include "err.h"
+#include "keyusage.h"
 #include "profile.h"
 #include "profile-ini.h"
 #include "profile-name.h"
@@ -41,7 +43,7 @@ struct profile {
 	char *path;
 	char *subject;                  /* the template as written */
 	struct profile_san_text *sans;
-	size_t nsans;
+	size_t nsans, sans_cap;
 	char *label;
 	char *justification;
 	enum key_alg alg;
@@ -55,24 +57,6 @@ struct profile {
 	bool allow_mixed_roles;
 	bool allow_unnarrowed;          /* [key] allow_unnarrowed */
 	char *key_justification;        /* [key] justification */
-};
-
-static const struct {
-	const char *name;
-	unsigned bit;
-	unsigned caps;
-} profile_ku_table[] = {
-	{ "digitalSignature", KU_DIGITAL_SIGNATURE, KEY_CAP_SIGN },
-	{ "nonRepudiation", KU_NON_REPUDIATION, KEY_CAP_SIGN },
-	{ "contentCommitment", KU_NON_REPUDIATION, KEY_CAP_SIGN },
-	{ "keyEncipherment", KU_KEY_ENCIPHERMENT, KEY_CAP_DECRYPT | KEY_CAP_UNWRAP },
-	{ "dataEncipherment", KU_DATA_ENCIPHERMENT, KEY_CAP_DECRYPT },
-	{ "keyAgreement", KU_KEY_AGREEMENT, KEY_CAP_DERIVE },
-	{ "keyCertSign", KU_KEY_CERT_SIGN, KEY_CAP_SIGN },
-	{ "cRLSign", KU_CRL_SIGN, KEY_CAP_SIGN },
-	/* Only qualify keyAgreement, which already gives KEY_CAP_DERIVE. */
-	{ "encipherOnly", KU_ENCIPHER_ONLY, 0 },
-	{ "decipherOnly", KU_DECIPHER_ONLY, 0 },
 };
 
 static const struct {
@@ -115,9 +99,10 @@ profile_add_san(struct profile *p, const char *name,
 	if (profile_name_add_san(p->name, kind, value) < 0 ||
 	    (text = util_strdup(value)) == NULL)
 		return -1;
-	if ((grown = realloc(p->sans, (p->nsans + 1) * sizeof(*grown))) == NULL) {
+	if ((grown = array_grow(p->sans, &p->sans_cap, p->nsans + 1,
+				sizeof(*grown))) == NULL) {
 		free(text);
-		return err_set(ERR_FAILED, "out of memory");
+		return -1;
 	}
 	p->sans = grown;
 	p->sans[p->nsans].kind = name;
@@ -225,20 +210,18 @@ out:
 static int
 profile_add_ku(struct profile *p, const char *name)
 {
-	size_t i;
+	unsigned flag = keyusage_from_name(name);
 
-	for (i = 0; i < NELEM(profile_ku_table); i++) {
-		if (strcmp(profile_ku_table[i].name, name) != 0)
-			continue;
-		if (p->key_usage & profile_ku_table[i].bit)
-			return err_set(ERR_USAGE, "'%s' is listed twice", name);
-		p->key_usage |= profile_ku_table[i].bit;
-		return 0;
-	}
-	return err_set(ERR_USAGE, "unknown key usage '%s' (use digitalSignature, "
-		       "nonRepudiation, keyEncipherment, dataEncipherment, "
-		       "keyAgreement, keyCertSign, cRLSign, encipherOnly or "
-		       "decipherOnly)", name);
+	if (flag == 0)
+		return err_set(ERR_USAGE, "unknown key usage '%s' (use "
+			       "digitalSignature, nonRepudiation, "
+			       "keyEncipherment, dataEncipherment, keyAgreement, "
+			       "keyCertSign, cRLSign, encipherOnly or "
+			       "decipherOnly)", name);
+	if (p->key_usage & flag)
+		return err_set(ERR_USAGE, "'%s' is listed twice", name);
+	p->key_usage |= flag;
+	return 0;
 }
 
 /* Whether OBJ, which a name resolved to, is an extended key usage: under
@@ -617,17 +600,6 @@ profile_key_usage(const struct profile *p)
 	return p->key_usage;
 }
 
-const char *
-profile_key_usage_name(unsigned bit)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(profile_ku_table); i++)
-		if (profile_ku_table[i].bit == bit)
-			return profile_ku_table[i].name;
-	return NULL;
-}
-
 size_t
 profile_eku_count(const struct profile *p)
 {
@@ -675,13 +647,7 @@ profile_san_template(const struct profile *p, size_t i, const char **kind)
 unsigned
 profile_key_caps(const struct profile *p)
 {
-	unsigned caps = 0;
-	size_t i;
-
-	for (i = 0; i < NELEM(profile_ku_table); i++)
-		if (p->key_usage & profile_ku_table[i].bit)
-			caps |= profile_ku_table[i].caps;
-	return caps;
+	return keyusage_caps(p->key_usage);
 }
 
 int

@@ -40,8 +40,6 @@ enum key_alg profile_key_alg(const struct profile *p);
 const unsigned char *profile_key_id(const struct profile *p, size_t *len);
 /* KU_* bits the certificate may carry. */
 unsigned profile_key_usage(const struct profile *p);
-/* The name of one KU_* bit as a profile spells it, or NULL. */
-const char *profile_key_usage_name(unsigned bit);
 /* The extended key usages, in the profile's order. */
 size_t profile_eku_count(const struct profile *p);
 const ASN1_OBJECT *profile_eku(const struct profile *p, size_t i);

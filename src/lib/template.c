@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "array.h"
 #include "err.h"
 #include "template.h"
 
@@ -25,7 +26,7 @@ struct template_part {
 
 struct template {
 	struct template_part *parts;
-	size_t nparts;
+	size_t nparts, cap;
 };
 
 struct vars_entry {
@@ -35,7 +36,7 @@ struct vars_entry {
 
 struct vars {
 	struct vars_entry *entries;
-	size_t count;
+	size_t count, cap;
 };
 
 static bool
@@ -112,11 +113,9 @@ vars_set(struct vars *v, const char *assignment)
 			goto out;
 		}
 	}
-	grown = realloc(v->entries, (v->count + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		err_set(ERR_FAILED, "out of memory");
+	grown = array_grow(v->entries, &v->cap, v->count + 1, sizeof(*grown));
+	if (grown == NULL)
 		goto out;
-	}
 	v->entries = grown;
 	v->entries[v->count].name = name;
 	v->entries[v->count].value = value;
@@ -162,12 +161,13 @@ template_add(struct template *t, bool is_var, const char *text, size_t len)
 	char *copy = NULL;
 	int rc = -1;
 
-	if ((copy = strndup(text, len)) == NULL ||
-	    (grown = realloc(t->parts,
-	    (t->nparts + 1) * sizeof(*grown))) == NULL) {
+	if ((copy = strndup(text, len)) == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
+	if ((grown = array_grow(t->parts, &t->cap, t->nparts + 1,
+				sizeof(*grown))) == NULL)
+		goto out;
 	t->parts = grown;
 	t->parts[t->nparts].is_var = is_var;
 	t->parts[t->nparts].text = copy;

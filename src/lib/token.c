@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <p11-kit/uri.h>
 
+#include "array.h"
 #include "ckr.h"
 #include "err.h"
 #include "module-hint.h"
@@ -649,7 +650,7 @@ token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 {
 	CK_FUNCTION_LIST *fn = t->module->fn;
 	CK_OBJECT_HANDLE *found = NULL, *grown, batch[32];
-	size_t used = 0;
+	size_t used = 0, cap = 0;
 	CK_ULONG got, i;
 	CK_RV rv;
 	int rc = -1;
@@ -669,11 +670,9 @@ token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		}
 		if (got == 0)
 			break;
-		grown = realloc(found, (used + got) * sizeof(*found));
-		if (grown == NULL) {
-			err_set(ERR_FAILED, "out of memory");
+		grown = array_grow(found, &cap, used + got, sizeof(*found));
+		if (grown == NULL)
 			goto out;
-		}
 		found = grown;
 		for (i = 0; i < got; i++)
 			found[used++] = batch[i];

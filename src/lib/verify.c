@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "err.h"
+#include "keyusage.h"
 #include "util.h"
 #include "verify.h"
 
@@ -30,22 +31,6 @@ struct verify_step {
 	const char *name;
 	int (*run)(X509 *cert, STACK_OF(X509) *chain,
 		   const struct verify_policy *policy, char *why, size_t whylen);
-};
-
-/* keyUsage flag -> the name RFC 5280 and openssl give it. */
-static const struct {
-	unsigned flag;
-	const char *name;
-} verify_ku_names[] = {
-	{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
-	{ KU_NON_REPUDIATION, "nonRepudiation" },
-	{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
-	{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
-	{ KU_KEY_AGREEMENT, "keyAgreement" },
-	{ KU_KEY_CERT_SIGN, "keyCertSign" },
-	{ KU_CRL_SIGN, "cRLSign" },
-	{ KU_ENCIPHER_ONLY, "encipherOnly" },
-	{ KU_DECIPHER_ONLY, "decipherOnly" },
 };
 
 static int
@@ -80,19 +65,6 @@ verify_fail(enum verify_check check, const char *fmt, ...)
 	va_end(ap);
 	return err_set(ERR_FAILED, "certificate check %s failed: %s",
 		       verify_check_name(check), why);
-}
-
-/* The reason OpenSSL gave for its last failure, or a fallback. */
-static const char *
-verify_openssl_reason(const char *fallback)
-{
-	const char *reason;
-	unsigned long e;
-
-	e = ERR_peek_last_error();
-	reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-	ERR_clear_error();
-	return reason != NULL ? reason : fallback;
 }
 
 /* An OID as openssl spells it ("clientAuth"), or dotted when unknown. */
@@ -266,19 +238,17 @@ static int
 verify_key_usage(X509 *cert, STACK_OF(X509) *chain,
 		 const struct verify_policy *policy, char *why, size_t whylen)
 {
+	const char *names[KEYUSAGE_COUNT];
 	uint32_t extra;
-	size_t i;
 
 	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE))
 		return verify_why(why, whylen, "it has no keyUsage");
 	extra = X509_get_key_usage(cert) & ~(uint32_t)policy->spec->key_usage;
 	if (extra == 0)
 		return 0;
-	for (i = 0; i < sizeof(verify_ku_names) / sizeof(verify_ku_names[0]); i++)
-		if (extra & verify_ku_names[i].flag)
-			return verify_why(why, whylen,
-					  "%s is not allowed for this role",
-					  verify_ku_names[i].name);
+	if (keyusage_names(extra, names) > 0)
+		return verify_why(why, whylen, "%s is not allowed for this role",
+				  names[0]);
 	return verify_why(why, whylen, "it has keyUsage bits this role does not allow");
 }
 
@@ -450,7 +420,7 @@ verify_chain(X509 *cert, STACK_OF(X509) *chain,
 	if ((ctx = X509_STORE_CTX_new()) == NULL ||
 	    !X509_STORE_CTX_init(ctx, policy->trust, cert, chain)) {
 		verify_why(why, whylen, "cannot set up verification: %s",
-			   verify_openssl_reason("out of memory"));
+			   err_openssl_reason("out of memory"));
 		goto out;
 	}
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_X509_STRICT);
@@ -543,7 +513,7 @@ verify_read_pem(BIO *bio, STACK_OF(X509) *out, const char **why)
 	e = ERR_peek_last_error();
 	if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
 			ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-		*why = verify_openssl_reason("malformed");
+		*why = err_openssl_reason("malformed");
 		return -1;
 	}
 	ERR_clear_error();
@@ -579,7 +549,7 @@ verify_parse_answer(const unsigned char *data, size_t len, X509 **cert,
 	if (data[0] == 0x30) {
 		if ((der = d2i_X509(NULL, &p, (long)len)) == NULL) {
 			verify_fail(VERIFY_PARSE, "the CA's DER answer is malformed: %s",
-				    verify_openssl_reason("not a certificate"));
+				    err_openssl_reason("not a certificate"));
 			goto out;
 		}
 		if (p != data + len) {
@@ -655,8 +625,8 @@ verify_load_trust(const char *path, X509_STORE **out)
 	}
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		if (!X509_STORE_add_cert(store, sk_X509_value(certs, i))) {
-			err_set(ERR_FAILED, "load trusted certificates from %s: %s",
-				path, verify_openssl_reason("cannot add a certificate"));
+			err_openssl(ERR_FAILED, "cannot add a certificate",
+				"load trusted certificates from %s", path);
 			goto out;
 		}
 	}

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "batch.h"
 #include "cmd-batch.h"
 #include "err.h"
@@ -25,9 +26,11 @@
 
 /* Profiles are loaded once per role name, whatever the number of rows. */
 struct cmd_batch_profiles {
-	char **names;
-	struct profile **profiles;
-	size_t count;
+	struct cmd_batch_loaded {
+		char *name;
+		struct profile *profile;
+	} *loaded;
+	size_t count, cap;
 };
 
 /* What the run keeps while rows end. */
@@ -47,11 +50,10 @@ cmd_batch_profiles_free(struct cmd_batch_profiles *c)
 	size_t i;
 
 	for (i = 0; i < c->count; i++) {
-		free(c->names[i]);
-		profile_free(c->profiles[i]);
+		free(c->loaded[i].name);
+		profile_free(c->loaded[i].profile);
 	}
-	free(c->names);
-	free(c->profiles);
+	free(c->loaded);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -59,29 +61,26 @@ cmd_batch_profiles_free(struct cmd_batch_profiles *c)
 static struct profile *
 cmd_batch_profile(struct cmd_batch_profiles *c, const char *dir, const char *name)
 {
-	struct profile *p = NULL, **grown_p;
-	char **grown_n;
+	struct cmd_batch_loaded *grown;
+	struct profile *p = NULL, *found = NULL;
 	size_t i;
 
 	for (i = 0; i < c->count; i++)
-		if (strcmp(c->names[i], name) == 0)
-			return c->profiles[i];
-	if (profile_load(dir, name, &p) < 0)
-		return NULL;
-	grown_n = realloc(c->names, (c->count + 1) * sizeof(*grown_n));
-	if (grown_n != NULL)
-		c->names = grown_n;
-	grown_p = realloc(c->profiles, (c->count + 1) * sizeof(*grown_p));
-	if (grown_p != NULL)
-		c->profiles = grown_p;
-	if (grown_n == NULL || grown_p == NULL ||
-	    (c->names[c->count] = strdup(name)) == NULL) {
-		profile_free(p);
-		err_set(ERR_FAILED, "out of memory");
-		return NULL;
-	}
-	c->profiles[c->count++] = p;
-	return p;
+		if (strcmp(c->loaded[i].name, name) == 0)
+			return c->loaded[i].profile;
+	if (profile_load(dir, name, &p) < 0 ||
+	    (grown = array_grow(c->loaded, &c->cap, c->count + 1,
+				sizeof(*grown))) == NULL)
+		goto out;
+	c->loaded = grown;
+	if ((grown[c->count].name = util_strdup(name)) == NULL)
+		goto out;
+	grown[c->count++].profile = p;
+	found = p;
+	p = NULL;
+out:
+	profile_free(p);
+	return found;
 }
 
 /* ROW's roles, sets expanded, each with its templates filled from the
@@ -333,7 +332,7 @@ int
 cmd_batch_run(const struct cmd_batch *b)
 {
 	const struct global_opts *g = b->g;
-	struct cmd_batch_profiles cache = { NULL, NULL, 0 };
+	struct cmd_batch_profiles cache = { NULL, 0, 0 };
 	struct cmd_batch_ctx ctx;
 	struct batch_events events = { cmd_batch_row_done, &ctx };
 	struct batch_row *rows = NULL;

@@ -7,19 +7,12 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "keyusage.h"
 #include "policy.h"
 #include "profile.h"
 #include "util.h"
 
 #define CMD_PROFILE_NAME_MAX 80
-
-/* Key usages in the order of RFC 5280's KeyUsage bits. */
-static const unsigned cmd_profile_ku_bits[] = {
-	KU_DIGITAL_SIGNATURE, KU_NON_REPUDIATION, KU_KEY_ENCIPHERMENT,
-	KU_DATA_ENCIPHERMENT, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN, KU_CRL_SIGN,
-	KU_ENCIPHER_ONLY, KU_DECIPHER_ONLY,
-};
-#define CMD_PROFILE_NKU (sizeof(cmd_profile_ku_bits) / sizeof(cmd_profile_ku_bits[0]))
 
 /* ---- shared pieces ---- */
 
@@ -70,14 +63,12 @@ cmd_profile_json_eku(const struct profile *p)
 static json_t *
 cmd_profile_json_ku(const struct profile *p)
 {
+	const char *names[KEYUSAGE_COUNT];
 	json_t *list = json_array();
-	unsigned ku = profile_key_usage(p);
-	size_t i;
+	size_t i, n = keyusage_names(profile_key_usage(p), names);
 
-	for (i = 0; list != NULL && i < CMD_PROFILE_NKU; i++)
-		if (ku & cmd_profile_ku_bits[i])
-			json_array_append_new(list, json_string(
-			    profile_key_usage_name(cmd_profile_ku_bits[i])));
+	for (i = 0; list != NULL && i < n; i++)
+		json_array_append_new(list, json_string(names[i]));
 	return list;
 }
 
@@ -110,14 +101,10 @@ cmd_profile_eku_text(const struct profile *p, char *buf, size_t size)
 static void
 cmd_profile_ku_text(const struct profile *p, char *buf, size_t size)
 {
-	const char *list[CMD_PROFILE_NKU];
-	unsigned ku = profile_key_usage(p);
-	size_t i, n = 0;
+	const char *names[KEYUSAGE_COUNT];
 
-	for (i = 0; i < CMD_PROFILE_NKU; i++)
-		if (ku & cmd_profile_ku_bits[i])
-			list[n++] = profile_key_usage_name(cmd_profile_ku_bits[i]);
-	cmd_profile_join(buf, size, list, n, ",");
+	cmd_profile_join(buf, size, names,
+			 keyusage_names(profile_key_usage(p), names), ",");
 }
 
 /* Print each finding as "WHERE: severity: ID: sentence". */

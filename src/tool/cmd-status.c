@@ -11,6 +11,7 @@
 #include "certstore.h"
 #include "cmd.h"
 #include "err.h"
+#include "keyusage.h"
 #include "keysupport.h"
 #include "profile.h"
 #include "util.h"
@@ -130,15 +131,14 @@ cmd_status_sans(X509 *cert)
 static json_t *
 cmd_status_ku(X509 *cert)
 {
+	const char *names[KEYUSAGE_COUNT];
 	json_t *list = json_array();
-	uint32_t ku = X509_get_key_usage(cert);
-	unsigned bit;
+	size_t i, n = 0;
 
-	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE))
-		return list;
-	for (bit = 1; list != NULL && bit <= 0x8000; bit <<= 1)
-		if ((ku & bit) && profile_key_usage_name(bit) != NULL)
-			json_array_append_new(list, json_string(profile_key_usage_name(bit)));
+	if (X509_get_extension_flags(cert) & EXFLAG_KUSAGE)
+		n = keyusage_names(X509_get_key_usage(cert), names);
+	for (i = 0; list != NULL && i < n; i++)
+		json_array_append_new(list, json_string(names[i]));
 	return list;
 }
 

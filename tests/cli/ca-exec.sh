@@ -178,6 +178,25 @@ for case in "3 unreachable|the CA could not be reached: connection refused by ca
 	expect_unchanged "exit $code" erin
 done
 
+# without_bytes BYTES FILE: FILE holds none of BYTES (printf escapes).
+without_bytes() {
+	! LC_ALL=C grep -q -- "$(printf "$1")" "$2"
+}
+
+# The helper's reason is quoted, but nothing in it that a terminal would
+# act on: ESC, a C1 CSI as a lone byte and as UTF-8, a bidi override.
+expect_status 1 "a helper that rejects with control characters" \
+	p11e --token erin enroll tls-client --set cn=erin \
+	--ca "exec:$FIXTURES/ca-control.sh"
+expect_grep "the reason is quoted with the controls escaped" \
+	'rejected the request: denied \\x1b\[2J \\x9b2J \\xc2\\x9b2J \\xe2\\x80\\xaegnp\.exe' \
+	"$WORK/err"
+expect "no ESC reaches the terminal" without_bytes '\033' "$WORK/err"
+expect "no C1 CSI byte reaches the terminal" without_bytes '\233' "$WORK/err"
+expect "no right-to-left override reaches the terminal" \
+	without_bytes '\342\200\256' "$WORK/err"
+expect_unchanged "a helper that rejects with control characters" erin
+
 # A helper that never answers is stopped after --ca-timeout, with its
 # children.
 start=$(date +%s)

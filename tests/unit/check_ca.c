@@ -279,7 +279,7 @@ static const struct {
 	{ "signal", "echo dying >&2; kill -KILL $$",
 	  -1, "the CA helper failed (signal 9): dying", 0 },
 	{ "control-chars", "printf 'bad\\033[31m red\\r\\nsecond\\n'; exit 2",
-	  -1, "the CA rejected the request: bad?[31m red", 0 },
+	  -1, "the CA rejected the request: bad\\x1b[31m red", 0 },
 };
 
 START_TEST(test_exit_status)

@@ -44,7 +44,7 @@ static const struct {
 	{ "refused, reason cleaned of control characters",
 	  "{\"success\":false,\"errors\":[{\"code\":1,\"message\":"
 	  "\"bad\\u001b[31m\\nsecond line\"}]}", NULL,
-	  "the CA rejected the request: bad?[31m" },
+	  "the CA rejected the request: bad\\x1b[31m" },
 	{ "refused with only a code",
 	  "{\"success\":false,\"errors\":[{\"code\":9002}]}", NULL,
 	  "the CA rejected the request: cfssl error 9002" },

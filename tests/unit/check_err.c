@@ -3,6 +3,10 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include "err.h"
 
@@ -50,6 +54,33 @@ START_TEST(test_later_error_forgets_ckr)
 }
 END_TEST
 
+/* OpenSSL's reason follows the message, and its queue is empty after,
+ * so that the next failure is not explained by this one's leftovers. */
+START_TEST(test_openssl_reason)
+{
+	const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01 };
+	const unsigned char *p = junk;
+
+	err_clear();
+	ERR_clear_error();
+	ck_assert_ptr_null(d2i_X509(NULL, &p, sizeof(junk)));
+	ck_assert_uint_ne(ERR_peek_error(), 0);
+	ck_assert_int_eq(err_openssl(ERR_USAGE, "malformed", "parse %s",
+				     "the answer"), -1);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	ck_assert_str_ne(err_message(), "parse the answer: malformed");
+	ck_assert_msg(strncmp(err_message(), "parse the answer: ", 18) == 0,
+		      "%s", err_message());
+	ck_assert_uint_eq(ERR_peek_error(), 0);
+
+	/* Nothing queued: the fallback. */
+	err_openssl(ERR_FAILED, "out of memory", "build the request");
+	ck_assert_str_eq(err_message(), "build the request: out of memory");
+	ck_assert_int_eq(err_kind(), ERR_FAILED);
+	ck_assert_str_eq(err_openssl_reason("none"), "none");
+}
+END_TEST
+
 /* Clean-up that fails in between leaves the first error as it was. */
 START_TEST(test_save_restore)
 {
@@ -87,6 +118,7 @@ main(void)
 	tcase_add_test(tc, test_context_keeps_ckr);
 	tcase_add_test(tc, test_later_error_forgets_ckr);
 	tcase_add_test(tc, test_save_restore);
+	tcase_add_test(tc, test_openssl_reason);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

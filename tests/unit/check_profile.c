@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "err.h"
+#include "keyusage.h"
 #include "profile.h"
 #include "profile-load.h"
 #include "testfiles.h"
@@ -338,6 +339,51 @@ START_TEST(test_key_caps)
 	ck_assert_uint_eq(profile_key_usage(p), c->bits);
 	ck_assert_uint_eq(profile_key_caps(p), c->caps);
 	profile_free(p);
+}
+END_TEST
+
+/* The one keyUsage table: each flag's name, its bit in the extension
+ * (RFC 5280 4.2.1.3) and the order in which listings name them. */
+static const struct {
+	unsigned flag;
+	const char *name;
+	int bit;
+} keyusage_cases[] = {
+	{ KU_DIGITAL_SIGNATURE, "digitalSignature", 0 },
+	{ KU_NON_REPUDIATION, "nonRepudiation", 1 },
+	{ KU_KEY_ENCIPHERMENT, "keyEncipherment", 2 },
+	{ KU_DATA_ENCIPHERMENT, "dataEncipherment", 3 },
+	{ KU_KEY_AGREEMENT, "keyAgreement", 4 },
+	{ KU_KEY_CERT_SIGN, "keyCertSign", 5 },
+	{ KU_CRL_SIGN, "cRLSign", 6 },
+	{ KU_ENCIPHER_ONLY, "encipherOnly", 7 },
+	{ KU_DECIPHER_ONLY, "decipherOnly", 8 },
+};
+
+START_TEST(test_keyusage_table)
+{
+	const char *names[KEYUSAGE_COUNT];
+	unsigned all = 0;
+	size_t i;
+
+	ck_assert_uint_eq(NELEM(keyusage_cases), KEYUSAGE_COUNT);
+	for (i = 0; i < NELEM(keyusage_cases); i++) {
+		ck_assert_str_eq(keyusage_name(keyusage_cases[i].flag),
+				 keyusage_cases[i].name);
+		ck_assert_uint_eq(keyusage_from_name(keyusage_cases[i].name),
+				  keyusage_cases[i].flag);
+		ck_assert_int_eq(keyusage_bit(keyusage_cases[i].flag),
+				 keyusage_cases[i].bit);
+		all |= keyusage_cases[i].flag;
+	}
+	ck_assert_uint_eq(keyusage_names(all | 0x10000, names), KEYUSAGE_COUNT);
+	for (i = 0; i < NELEM(keyusage_cases); i++)
+		ck_assert_str_eq(names[i], keyusage_cases[i].name);
+	ck_assert_uint_eq(keyusage_from_name("contentCommitment"),
+			  KU_NON_REPUDIATION);
+	ck_assert_uint_eq(keyusage_from_name("digitalsignature"), 0);
+	ck_assert_ptr_null(keyusage_name(0x10000));
+	ck_assert_int_eq(keyusage_bit(0x10000), -1);
 }
 END_TEST
 
@@ -689,6 +735,7 @@ profile_suite(void)
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_all_keys);
 	tcase_add_loop_test(tc, test_key_caps, 0, NELEM(caps_cases));
+	tcase_add_test(tc, test_keyusage_table);
 	tcase_add_test(tc, test_role_too_long_for_label);
 	tcase_add_test(tc, test_unknown_role);
 	tcase_add_loop_test(tc, test_bad_role_name, 0, NELEM(bad_roles));

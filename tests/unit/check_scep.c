@@ -1358,7 +1358,7 @@ START_TEST(test_http_error_status)
 	ck_assert_int_eq(submit_to(spec, scaled_seconds(10), 0, &answer), -1);
 	server_stop();
 	snprintf(expect, sizeof(expect), "CA %s: the CA answered HTTP 500 to "
-		 "GetCACert: depot? locked", spec);
+		 "GetCACert: depot\\x01 locked", spec);
 	ck_assert_str_eq(err_message(), expect);
 }
 END_TEST

@@ -1,0 +1,136 @@
+/* text.c - outside text made safe for a terminal (see text.h). */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+#include "util.h"
+
+/* Characters that are escaped: the C0 controls, DEL with the C1 controls
+ * (U+0080..U+009F), and the bidi embeddings, overrides and isolates. */
+static const struct {
+	uint32_t first, last;
+} text_escaped[] = {
+	{ 0x0000, 0x001f },
+	{ 0x007f, 0x009f },
+	{ 0x202a, 0x202e },
+	{ 0x2066, 0x2069 },
+};
+
+/* The ranges of the second byte of a UTF-8 sequence by its lead byte
+ * (RFC 3629 4): these bounds refuse overlong forms, surrogates and code
+ * points past U+10FFFF. */
+static const struct {
+	unsigned char lead_first, lead_last;
+	size_t len;
+	unsigned char next_first, next_last;
+} text_utf8[] = {
+	{ 0xc2, 0xdf, 2, 0x80, 0xbf },
+	{ 0xe0, 0xe0, 3, 0xa0, 0xbf },
+	{ 0xe1, 0xec, 3, 0x80, 0xbf },
+	{ 0xed, 0xed, 3, 0x80, 0x9f },
+	{ 0xee, 0xef, 3, 0x80, 0xbf },
+	{ 0xf0, 0xf0, 4, 0x90, 0xbf },
+	{ 0xf1, 0xf3, 4, 0x80, 0xbf },
+	{ 0xf4, 0xf4, 4, 0x80, 0x8f },
+};
+
+/* The length of the valid UTF-8 character at S (LEN bytes left) and its
+ * code point in *CP; 0 when S does not start one. */
+static size_t
+text_utf8_char(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	size_t i, k;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	for (i = 0; i < NELEM(text_utf8); i++)
+		if (s[0] >= text_utf8[i].lead_first &&
+		    s[0] <= text_utf8[i].lead_last)
+			break;
+	if (i == NELEM(text_utf8) || len < text_utf8[i].len ||
+	    s[1] < text_utf8[i].next_first || s[1] > text_utf8[i].next_last)
+		return 0;
+	*cp = s[0] & (0x7f >> text_utf8[i].len);
+	for (k = 1; k < text_utf8[i].len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[k] & 0x3f);
+	}
+	return text_utf8[i].len;
+}
+
+static bool
+text_is_escaped(uint32_t cp)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(text_escaped); i++)
+		if (cp >= text_escaped[i].first && cp <= text_escaped[i].last)
+			return true;
+	return false;
+}
+
+size_t
+text_printable(const char *in, size_t len, char *out, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, n = 0, clen, k;
+	uint32_t cp = 0;
+	bool escape;
+
+	while (i < len) {
+		clen = text_utf8_char(s + i, len - i, &cp);
+		/* A byte that starts no character is escaped on its own;
+		 * what follows it is looked at afresh. */
+		escape = clen == 0 || text_is_escaped(cp);
+		if (clen == 0)
+			clen = 1;
+		if (n + (escape ? 4 * clen : clen) >= size)
+			break;
+		for (k = 0; k < clen; k++) {
+			if (escape)
+				n += (size_t)snprintf(out + n, 5, "\\x%02x",
+						      s[i + k]);
+			else
+				out[n++] = (char)s[i + k];
+		}
+		i += clen;
+	}
+	if (size > 0)
+		out[n] = '\0';
+	return i;
+}
+
+static bool
+text_blank(char c)
+{
+	return c != '\0' && strchr(" \t\r\n\v\f", c) != NULL;
+}
+
+void
+text_first_line(const char *in, size_t len, char *line, size_t size)
+{
+	size_t start = 0, end, used, n;
+
+	while (start < len && text_blank(in[start]))
+		start++;
+	for (end = start; end < len && in[end] != '\n' && in[end] != '\r';
+	     end++)
+		;
+	while (end > start && text_blank(in[end - 1]))
+		end--;
+	/* Room for "..." when the line does not fit. */
+	used = text_printable(in + start, end - start, line, size - 3);
+	if (used == end - start)
+		return;
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == ' ')
+		n--;
+	memcpy(line + n, "...", 4);
+}
