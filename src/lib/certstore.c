@@ -8,8 +8,8 @@
 #include <openssl/x509.h>
 
 #include "certstore.h"
-#include "rolestate.h"
 #include "err.h"
+#include "rolestate.h"
 #include "util.h"
 
 static const char *const certstore_applications[] = {
@@ -345,9 +345,8 @@ certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
 		/* A pending group stands apart also from a role with its
 		 * CKA_ID: a role with a fixed key slot, renewed on a token
 		 * that keeps both keys, has two groups under one id. */
-		pending = label != NULL && label_len >= strlen(ENROLL_PENDING_PREFIX) &&
-			  memcmp(label, ENROLL_PENDING_PREFIX,
-				 strlen(ENROLL_PENDING_PREFIX)) == 0;
+		pending = rolestate_parse((const char *)label, NULL) ==
+			  ROLESTATE_PENDING;
 		e = certstore_entry_for(entries, count, id ? id : (unsigned char *)"",
 					id_len, pending);
 		if (e == NULL) {

@@ -8,6 +8,7 @@
 
 #include <openssl/x509.h>
 
+#include "audit.h"
 #include "certstore.h"
 #include "csr.h"
 #include "err.h"
@@ -334,6 +335,66 @@ START_TEST(test_certstore_inventory)
 }
 END_TEST
 
+/* ---- role states and groups ---- */
+
+/* A certificate for KP's public key from a throw-away CA, written beside
+ * it as LABEL, COUNT times. */
+static void
+write_certs(struct token *t, const struct keypair *kp, const char *label, int count)
+{
+	struct testkeys_cert what = { "/CN=host", "critical,CA:FALSE",
+				      "critical,digitalSignature", "serverAuth",
+				      "DNS:host", 0, 0 };
+	EVP_PKEY *pub = NULL, *ca_key = testkeys_new(TESTKEYS_EC_P256);
+	X509 *root, *cert;
+	CK_OBJECT_HANDLE h;
+	int i;
+
+	ck_assert_int_eq(keygen_public_key(t, kp->pub, &pub), 0);
+	what.not_before = time(NULL) - 60;
+	what.not_after = time(NULL) + 86400;
+	root = testkeys_root(ca_key, "Test Root", time(NULL));
+	cert = testkeys_issue(pub, &what, root, ca_key);
+	for (i = 0; i < count; i++)
+		ck_assert_msg(certstore_write(t, cert, kp->id, kp->id_len, label, &h) == 0,
+			      "%s", err_message());
+	X509_free(cert);
+	X509_free(root);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(ca_key);
+}
+
+/* status --repair removes a pending group whatever its size: a key pair
+ * with 70 certificates goes whole. */
+START_TEST(test_repair_large_group)
+{
+	struct token *t = open_one();
+	struct inventory_entry *inv = NULL;
+	struct audit_repair *plan = NULL;
+	size_t n = 0, nplan = 0;
+	struct keypair kp;
+
+	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:big",
+					 NULL, 0, &kp), 0);
+	write_certs(t, &kp, "pending:big", 70);
+	ck_assert_int_eq(certstore_inventory(t, &inv, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(inv[0].ncerts, 70);
+	ck_assert_int_eq(audit_repair_plan(inv, n, &plan, &nplan), 0);
+	ck_assert_uint_eq(nplan, 1);
+	ck_assert_int_eq(plan[0].action, AUDIT_REPAIR_REMOVE);
+	ck_assert_str_eq(plan[0].role, "big");
+	ck_assert_msg(audit_repair_apply(t, inv, plan, nplan) == 0, "%s", err_message());
+	audit_repair_free(plan, nplan);
+	certstore_inventory_free(inv, n);
+
+	ck_assert_int_eq(certstore_inventory(t, &inv, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	certstore_inventory_free(inv, n);
+	close_all(t);
+}
+END_TEST
+
 static Suite *
 token_suite(void)
 {
@@ -352,6 +413,7 @@ token_suite(void)
 	tcase_add_test(tc, test_login_wrong_pin);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_certstore_inventory);
+	tcase_add_test(tc, test_repair_large_group);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,60 @@
+# cleanup.sh - deleting a group with the token made to fail part of the
+# way (tests/faultmod): the private key goes first, so that a deletion
+# stopped half-way leaves nothing that can still sign, and the deletion
+# goes on past a failure and reports it. pkcs11-tool, straight on
+# SoftHSM, says what is left.
+. "$top_srcdir/tests/cli/lib.sh"
+
+: "${P11FAULT_MODULE:?the fault module is built by make check}"
+export P11FAULT_TARGET="$SOFTHSM2_MODULE"
+CONF=$WORK/fault.conf
+TRACE=$WORK/fault.trace
+
+new_token card
+new_ca
+
+# conf LINE...: a fresh configuration and trace, one argument per line.
+conf() {
+	printf '%s\n' "$@" >"$CONF"
+	: >"$TRACE"
+}
+
+# p11enroll through the fault module, with the configuration in force.
+faulty_p11e() (
+	export P11ENROLL_MODULE="$P11FAULT_MODULE" P11FAULT_CONF="$CONF"
+	p11e "$@"
+)
+
+# count CLASS LABEL: how many objects of CLASS (privkey, pubkey, cert,
+# data) are labelled LABEL on the token (pkcs11-tool quotes the label of
+# a data object).
+count() {
+	p11tool_on card --list-objects --type "$1" </dev/null |
+		grep -Ec "^ +label: +'?$2'?\$" || :
+}
+
+# ---- status --repair: the private key goes first --------------------------
+# A pending group that cannot be finished (its certificate is not for its
+# key), as a dead run leaves one; the second deletion fails.
+p11tool_on card --keypairgen --key-type EC:prime256v1 --id 0a \
+	--label pending:tls-server >/dev/null
+openssl x509 -in "$WORK/ca/root.pem" -outform DER -out "$WORK/other.der"
+p11tool_on card --write-object "$WORK/other.der" --type cert --id 0a \
+	--label pending:tls-server >/dev/null
+conf "fail C_DestroyObject 2 CKR_DEVICE_ERROR"
+expect_status 1 "status --repair --yes with the second deletion failing" \
+	faulty_p11e --token card status --repair --yes
+expect_grep "the message names the object and the CKR" \
+	'remove the pending tls-server: public key pending:tls-server: delete object [0-9]+ on token card: CKR_DEVICE_ERROR' \
+	"$WORK/err"
+expect "the private key is gone" test "$(count privkey pending:tls-server)" -eq 0
+expect "the public key that failed is left" test "$(count pubkey pending:tls-server)" -eq 1
+expect "the deletion went on to the certificate" \
+	test "$(count cert pending:tls-server)" -eq 0
+expect_status 0 "status --repair --yes again, without faults" \
+	p11e --token card status --repair --yes
+expect_grep "it removes what was left" '^remove the pending tls-server$' "$WORK/out"
+objects_of card >"$WORK/after" </dev/null
+expect_no_grep "nothing pending is left" 'pending:' "$WORK/after"
+
+finish
