@@ -12,6 +12,7 @@
 #include "interrupt.h"
 #include "keygen.h"
 #include "lifecycle.h"
+#include "rolestate.h"
 #include "util.h"
 
 void
@@ -559,201 +560,88 @@ out:
 
 /* ---- remove ---- */
 
-/* The labels of a role's states, in the order their objects are listed;
- * pending ones are never removed but are counted for the message. */
+/* Which scopes take the objects of a state; pending ones are status
+ * --repair's, never remove's, but are counted for the message. */
 enum lifecycle_which { LC_ALWAYS, LC_RETIRED, LC_NEVER };
 
+/* The states in the order their objects are listed within one class. */
 static const struct {
-	const char *prefix;
+	enum rolestate state;
 	enum lifecycle_which which;
 } lifecycle_states[] = {
-	{ "", LC_ALWAYS },
-	{ ENROLL_AWAITING_PREFIX, LC_ALWAYS },
-	{ ENROLL_RETIRED_PREFIX, LC_RETIRED },
-	{ ENROLL_PENDING_PREFIX, LC_NEVER },
+	{ ROLESTATE_ROLE, LC_ALWAYS },
+	{ ROLESTATE_AWAITING, LC_ALWAYS },
+	{ ROLESTATE_RETIRED, LC_RETIRED },
+	{ ROLESTATE_PENDING, LC_NEVER },
 };
 
-/* Object classes in the order they go: the private key first, so that a
- * run stopped half-way leaves nothing that can still sign or decrypt. */
-static const struct {
-	CK_OBJECT_CLASS cls;
-	const char *name;
-} lifecycle_classes[] = {
-	{ CKO_PRIVATE_KEY, "private key" },
-	{ CKO_SECRET_KEY, "secret key" },
-	{ CKO_PUBLIC_KEY, "public key" },
-	{ CKO_CERTIFICATE, "certificate" },
-	{ CKO_DATA, "data" },
-};
-#define LIFECYCLE_NCLASSES (sizeof(lifecycle_classes) / sizeof(lifecycle_classes[0]))
-
-const char *
-lifecycle_class_name(CK_OBJECT_CLASS cls)
+/* Whether SCOPE takes the objects of a state that WHICH. */
+static bool
+lifecycle_in_scope(enum lifecycle_which which, enum lifecycle_scope scope)
 {
-	size_t i;
-
-	for (i = 0; i < LIFECYCLE_NCLASSES; i++)
-		if (lifecycle_classes[i].cls == cls)
-			return lifecycle_classes[i].name;
-	return "object";
-}
-
-static size_t
-lifecycle_class_rank(CK_OBJECT_CLASS cls)
-{
-	size_t i;
-
-	for (i = 0; i < LIFECYCLE_NCLASSES; i++)
-		if (lifecycle_classes[i].cls == cls)
-			return i;
-	return LIFECYCLE_NCLASSES;
-}
-
-void
-lifecycle_objects_free(struct lifecycle_object *objs, size_t count)
-{
-	size_t i;
-
-	for (i = 0; objs != NULL && i < count; i++) {
-		free(objs[i].label);
-		free(objs[i].id_hex);
+	switch (which) {
+	case LC_ALWAYS: return scope != LIFECYCLE_RETIRED_ONLY;
+	case LC_RETIRED: return scope != LIFECYCLE_ROLE;
+	default: return false;
 	}
-	free(objs);
 }
 
-/* Append the object H labelled LABEL to *OBJS. */
+/* Why nothing of ROLE is in the plan, with what LEFT counts out of it. */
 static int
-lifecycle_add(struct token *t, CK_OBJECT_HANDLE h, const char *label,
-	      struct lifecycle_object **objs, size_t *count)
+lifecycle_nothing(struct token *t, const char *role, enum lifecycle_scope scope,
+		  const size_t *left)
 {
-	struct lifecycle_object *grown, *o;
-	unsigned char *id = NULL;
-	size_t id_len = 0;
-	CK_ULONG cls = 0;
-	int rc = -1;
-
-	if (token_get_ulong(t, h, CKA_CLASS, &cls) < 0 ||
-	    token_get_attr(t, h, CKA_ID, &id, &id_len) < 0)
-		goto out;
-	if ((grown = realloc(*objs, (*count + 1) * sizeof(**objs))) == NULL) {
-		err_set(ERR_FAILED, "out of memory");
-		goto out;
-	}
-	*objs = grown;
-	o = &grown[*count];
-	o->handle = h;
-	o->cls = cls;
-	o->label = util_strdup(label);
-	o->id_hex = util_hex(id, id_len);
-	(*count)++;
-	if (o->label == NULL || o->id_hex == NULL) {
-		err_set(ERR_FAILED, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(id);
-	return rc;
-}
-
-/* Stable by class rank: the states' order stays within one class. */
-static void
-lifecycle_sort(struct lifecycle_object *objs, size_t count)
-{
-	struct lifecycle_object tmp;
-	size_t i, j;
-
-	for (i = 1; i < count; i++) {
-		tmp = objs[i];
-		for (j = i; j > 0 && lifecycle_class_rank(objs[j - 1].cls) >
-		     lifecycle_class_rank(tmp.cls); j--)
-			objs[j] = objs[j - 1];
-		objs[j] = tmp;
-	}
+	if (scope == LIFECYCLE_RETIRED_ONLY)
+		return err_set(ERR_FAILED, "role %s has no retired objects on token %s",
+			       role, token_get_info(t)->label);
+	err_set(ERR_FAILED, "role %s is not on token %s", role, token_get_info(t)->label);
+	if (left[LC_RETIRED] > 0)
+		err_append("%zu retired object(s) are kept: give --retired to "
+			   "delete them", left[LC_RETIRED]);
+	if (left[LC_NEVER] > 0)
+		err_append("its pending objects are left to p11enroll status --repair");
+	return -1;
 }
 
 int
 lifecycle_remove_plan(struct token *t, const char *role, const char *label,
-		      enum lifecycle_scope scope, struct lifecycle_object **out,
-		      size_t *count)
+		      enum lifecycle_scope scope, struct rolestate_group *out)
 {
-	char name[ENROLL_LABEL_MAX + 64];
-	struct lifecycle_object *objs = NULL;
-	CK_OBJECT_HANDLE *h = NULL;
-	size_t i, j, n = 0, nobjs = 0, left[3] = { 0, 0, 0 };
+	struct rolestate_group plan = { NULL, 0, 0 }, skipped = { NULL, 0, 0 };
+	size_t i, left[LC_NEVER + 1] = { 0, 0, 0 };
 	int rc = -1;
 
-	*out = NULL;
-	*count = 0;
-	for (i = 0; i < sizeof(lifecycle_states) / sizeof(lifecycle_states[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", lifecycle_states[i].prefix, label);
-		free(h);
-		h = NULL;
-		if (certstore_find_all_label(t, name, &h, &n) < 0)
-			goto out;
-		if (lifecycle_states[i].which == LC_NEVER ||
-		    (lifecycle_states[i].which == LC_RETIRED &&
-		     scope == LIFECYCLE_ROLE) ||
-		    (lifecycle_states[i].which == LC_ALWAYS &&
-		     scope == LIFECYCLE_RETIRED_ONLY)) {
-			left[lifecycle_states[i].which] += n;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < NELEM(lifecycle_states); i++) {
+		if (lifecycle_in_scope(lifecycle_states[i].which, scope)) {
+			if (rolestate_find(t, lifecycle_states[i].state, label, &plan) < 0)
+				goto out;
 			continue;
 		}
-		for (j = 0; j < n; j++)
-			if (lifecycle_add(t, h[j], name, &objs, &nobjs) < 0)
-				goto out;
+		if (rolestate_find(t, lifecycle_states[i].state, label, &skipped) < 0)
+			goto out;
+		left[lifecycle_states[i].which] += skipped.n;
+		rolestate_group_clear(&skipped);
 	}
-	if (nobjs == 0 && scope == LIFECYCLE_RETIRED_ONLY) {
-		err_set(ERR_FAILED, "role %s has no retired objects on token %s",
-			role, token_get_info(t)->label);
+	if (plan.n == 0) {
+		lifecycle_nothing(t, role, scope, left);
 		goto out;
 	}
-	if (nobjs == 0) {
-		err_set(ERR_FAILED, "role %s is not on token %s", role,
-			token_get_info(t)->label);
-		if (left[LC_RETIRED] > 0)
-			err_append("%zu retired object(s) are kept: give --retired to "
-				   "delete them", left[LC_RETIRED]);
-		if (left[LC_NEVER] > 0)
-			err_append("its pending objects are left to p11enroll status "
-				   "--repair");
-		goto out;
-	}
-	lifecycle_sort(objs, nobjs);
-	*out = objs;
-	*count = nobjs;
-	objs = NULL;
+	*out = plan;
+	memset(&plan, 0, sizeof(plan));
 	rc = 0;
 out:
-	lifecycle_objects_free(objs, nobjs);
-	free(h);
+	rolestate_group_clear(&plan);
+	rolestate_group_clear(&skipped);
 	return rc;
 }
 
 int
 lifecycle_remove(struct token *t, const char *role,
-		 const struct lifecycle_object *objs, size_t count, size_t *removed)
+		 const struct rolestate_group *plan, size_t *removed)
 {
-	char first[1024] = "";
-	enum err_kind kind = ERR_NONE;
-	size_t i;
-
-	*removed = 0;
-	for (i = 0; i < count; i++) {
-		if (token_destroy(t, objs[i].handle) == 0) {
-			(*removed)++;
-			continue;
-		}
-		if (kind == ERR_NONE) {
-			kind = err_kind();
-			snprintf(first, sizeof(first), "%s %s: %s",
-				 lifecycle_class_name(objs[i].cls), objs[i].label,
-				 err_message());
-		}
-	}
-	if (kind == ERR_NONE)
+	if (rolestate_delete(t, plan, removed) == 0)
 		return 0;
-	err_set(kind, "remove %s on token %s: %zu of %zu objects deleted; %s", role,
-		token_get_info(t)->label, *removed, count, first);
-	return -1;
+	return err_prefix("remove %s on token %s: %zu of %zu objects deleted", role,
+			  token_get_info(t)->label, *removed, plan->n);
 }

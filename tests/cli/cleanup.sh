@@ -1,8 +1,8 @@
 # cleanup.sh - deleting a group with the token made to fail part of the
 # way (tests/faultmod): the private key goes first, so that a deletion
 # stopped half-way leaves nothing that can still sign, and the deletion
-# goes on past a failure and reports it. pkcs11-tool, straight on
-# SoftHSM, says what is left.
+# goes on past a failure and reports every one, the first first.
+# pkcs11-tool, straight on SoftHSM, says what is left.
 . "$top_srcdir/tests/cli/lib.sh"
 
 : "${P11FAULT_MODULE:?the fault module is built by make check}"
@@ -12,6 +12,7 @@ TRACE=$WORK/fault.trace
 
 new_token card
 new_ca
+CA="exec:$FIXTURES/ca-quick.sh $WORK/ca"
 
 # conf LINE...: a fresh configuration and trace, one argument per line.
 conf() {
@@ -56,5 +57,21 @@ expect_status 0 "status --repair --yes again, without faults" \
 expect_grep "it removes what was left" '^remove the pending tls-server$' "$WORK/out"
 objects_of card >"$WORK/after" </dev/null
 expect_no_grep "nothing pending is left" 'pending:' "$WORK/after"
+
+# ---- remove: every failure reported, the first one recorded --------------
+expect_status 0 "enroll tls-client" p11e --token card enroll tls-client --ca "$CA" \
+	--set cn=agent
+conf "fail C_DestroyObject 2 CKR_DEVICE_ERROR" "fail C_DestroyObject 3 CKR_DEVICE_MEMORY"
+expect_status 1 "remove with the second and third deletions failing" \
+	faulty_p11e --token card remove tls-client --yes
+expect_grep "the first failure is the message" \
+	'^p11enroll: remove: remove tls-client on token card: 1 of 3 objects deleted: public key tls-client: delete object [0-9]+ on token card: CKR_DEVICE_ERROR' \
+	"$WORK/err"
+expect_grep "the second failure follows it" \
+	'CKR_DEVICE_ERROR .*; certificate tls-client: delete object [0-9]+ on token card: CKR_DEVICE_MEMORY' \
+	"$WORK/err"
+expect "the private key is gone" test "$(count privkey tls-client)" -eq 0
+expect_status 0 "remove again, without faults" p11e --token card remove tls-client --yes
+expect_grep "it removes the other two" '^removed tls-client: 2 objects$' "$WORK/out"
 
 finish
