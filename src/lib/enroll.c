@@ -15,6 +15,7 @@
 #include "keygen.h"
 #include "keysign.h"
 #include "keysupport.h"
+#include "rolestate.h"
 #include "util.h"
 #include "verify.h"
 
@@ -32,50 +33,21 @@ enroll_result_clear(struct enroll_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Number of objects of CLASS labelled LABEL. */
-static int
-enroll_count_label(struct token *t, CK_OBJECT_CLASS cls, const char *label,
-		   size_t *count)
-{
-	CK_OBJECT_HANDLE *h = NULL;
-	int rc = certstore_find_label(t, cls, label, &h, count);
-
-	free(h);
-	return rc;
-}
-
-/* Refuse a role that is on the token in any state already. */
+/* Refuse a role that is on the token in any state but retired already,
+ * or whose fixed key slot holds a key. */
 static int
 enroll_check_free(struct token *t, const struct profile *p)
 {
-	static const struct {
-		const char *prefix;
-		const char *why;
-	} states[] = {
-		{ "", "is already on the token and is left as it is" },
-		{ ENROLL_PENDING_PREFIX, "has objects left by an interrupted run; "
-		  "run p11enroll status --repair first" },
-		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
-		  "install the certificate first" },
-	};
-	static const CK_OBJECT_CLASS classes[] = { CKO_PRIVATE_KEY, CKO_CERTIFICATE };
-	char label[ENROLL_LABEL_MAX];
-	size_t i, j, n;
+	const unsigned states = ROLESTATE_MASK(ROLESTATE_ROLE) |
+				ROLESTATE_MASK(ROLESTATE_PENDING) |
+				ROLESTATE_MASK(ROLESTATE_AWAITING);
 	const unsigned char *fixed;
-	size_t fixed_len = 0;
+	size_t fixed_len = 0, n = 0;
 	CK_OBJECT_HANDLE *h = NULL;
 	char *hex;
 
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-		snprintf(label, sizeof(label), "%s%s", states[i].prefix, profile_label(p));
-		for (j = 0; j < sizeof(classes) / sizeof(classes[0]); j++) {
-			if (enroll_count_label(t, classes[j], label, &n) < 0)
-				return -1;
-			if (n > 0)
-				return err_set(ERR_FAILED, "role %s %s (label %s)",
-					       profile_role(p), states[i].why, label);
-		}
-	}
+	if (rolestate_check_free(t, profile_role(p), profile_label(p), states) < 0)
+		return -1;
 	fixed = profile_key_id(p, &fixed_len);
 	if (fixed == NULL)
 		return 0;
@@ -188,16 +160,19 @@ enroll_new_clear(struct enroll_new *n)
 
 int
 enroll_make_request(struct token *t, const struct profile *p,
-		    const struct csr_spec *spec, const char *temp_label,
-		    struct enroll_new *n)
+		    const struct csr_spec *spec, struct enroll_new *n)
 {
 	struct enroll_signer_ctx ctx = { t, &n->kp };
 	struct csr_signer signer = { enroll_sign, &ctx };
 	size_t fixed_len = 0;
 	const unsigned char *fixed = profile_key_id(p, &fixed_len);
+	char pending[ROLESTATE_LABEL_MAX];
 
+	if (rolestate_label(ROLESTATE_PENDING, profile_label(p), pending,
+			    sizeof(pending)) < 0)
+		return err_prefix("role %s", profile_role(p));
 	n->tried = true;
-	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), temp_label,
+	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), pending,
 			    fixed, fixed_len, &n->kp) < 0) {
 		enroll_keygen_hint(p);
 		return err_prefix("generate %s key", keyalg_name(profile_key_alg(p)));
@@ -216,10 +191,11 @@ int
 enroll_write_pending(struct token *t, const struct profile *p,
 		     struct enroll_new *n, X509 *cert)
 {
-	char pending[ENROLL_LABEL_MAX];
+	char pending[ROLESTATE_LABEL_MAX];
 
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
-	if (certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
+	if (rolestate_label(ROLESTATE_PENDING, profile_label(p), pending,
+			    sizeof(pending)) < 0 ||
+	    certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
 		return err_prefix("write back");
 	return 0;
 }
@@ -259,14 +235,14 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 static int
 enroll_remove_pending(struct token *t, const char *label, size_t *count)
 {
-	char pending[ENROLL_LABEL_MAX];
+	char pending[ROLESTATE_LABEL_MAX];
 	CK_OBJECT_HANDLE *found = NULL;
 	size_t n = 0, i;
 	int rc = 0;
 
 	*count = 0;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", label);
-	if (certstore_find_all_label(t, pending, &found, &n) < 0)
+	if (rolestate_label(ROLESTATE_PENDING, label, pending, sizeof(pending)) < 0 ||
+	    certstore_find_all_label(t, pending, &found, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (token_destroy(t, found[i]) < 0)
@@ -279,6 +255,7 @@ enroll_remove_pending(struct token *t, const char *label, size_t *count)
 void
 enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 {
+	char pending[ROLESTATE_LABEL_MAX];
 	struct err_saved saved;
 	size_t stray = 0;
 	int rc = 0;
@@ -291,9 +268,10 @@ enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 	if (rc == 0 && enroll_remove_pending(t, label, &stray) < 0)
 		rc = -1;
 	if (rc < 0) {
+		rolestate_label(ROLESTATE_PENDING, label, pending, sizeof(pending));
 		err_prefix("%s; the new objects could not all be removed", saved.message);
 		err_append("run p11enroll status --repair to remove what is left "
-			   "under " ENROLL_PENDING_PREFIX "%s", label);
+			   "under %s", pending);
 	} else {
 		err_restore(&saved);
 		if (n->cert != CK_INVALID_HANDLE || stray > 0)
@@ -419,13 +397,13 @@ static int
 enroll_ticket_store(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w, const char *ca, const char *cookie)
 {
-	char awaiting[ENROLL_LABEL_MAX], *text = NULL;
+	char awaiting[ROLESTATE_LABEL_MAX], *text = NULL;
 	CK_OBJECT_HANDLE h;
 	int rc = -1;
 
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
-		 profile_label(p));
-	if (enroll_ticket_encode(ca, cookie, &text) < 0)
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    enroll_ticket_encode(ca, cookie, &text) < 0)
 		return -1;
 	if (w->ticket != CK_INVALID_HANDLE &&
 	    token_set_attr(t, w->ticket, CKA_VALUE, text, strlen(text)) == 0) {
@@ -452,15 +430,16 @@ static int
 enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
 	    const char *ca, const char *cookie)
 {
-	char awaiting[ENROLL_LABEL_MAX];
+	char awaiting[ROLESTATE_LABEL_MAX];
 	struct enroll_waiting w;
 	unsigned char *der = NULL;
 	int der_len, rc = -1;
 
 	memset(&w, 0, sizeof(w));
 	w.data = w.ticket = CK_INVALID_HANDLE;
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
-		 profile_label(p));
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0)
+		goto out;
 	der_len = i2d_X509_REQ(n->req, &der);
 	if (der_len <= 0) {
 		err_set(ERR_FAILED, "cannot encode the request");
@@ -490,7 +469,7 @@ static int
 enroll_find_waiting(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w)
 {
-	char awaiting[ENROLL_LABEL_MAX];
+	char awaiting[ROLESTATE_LABEL_MAX];
 	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *data = NULL, *ticket = NULL;
 	size_t npriv = 0, npub = 0, ndata = 0, nticket = 0;
 	unsigned char *id = NULL, *der = NULL;
@@ -500,8 +479,9 @@ enroll_find_waiting(struct token *t, const struct profile *p,
 
 	memset(w, 0, sizeof(*w));
 	w->data = w->ticket = CK_INVALID_HANDLE;
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
-	if (certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
 	    certstore_find_data(t, awaiting, CERTSTORE_REQUEST, &data, &ndata) < 0 ||
 	    certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &ticket,
 				&nticket) < 0)
@@ -557,13 +537,14 @@ out:
 static int
 enroll_has_ticket(struct token *t, const struct profile *p, bool *yes)
 {
-	char awaiting[ENROLL_LABEL_MAX];
+	char awaiting[ROLESTATE_LABEL_MAX];
 	CK_OBJECT_HANDLE *h = NULL;
 	size_t n = 0;
 
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
-		 profile_label(p));
-	if (certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &h, &n) < 0)
+	*yes = false;
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &h, &n) < 0)
 		return -1;
 	free(h);
 	*yes = n > 0;
@@ -604,7 +585,7 @@ static int
 enroll_install_write(struct token *t, const struct profile *p,
 		     const struct keypair *kp, X509 *cert)
 {
-	char awaiting[ENROLL_LABEL_MAX];
+	char awaiting[ROLESTATE_LABEL_MAX];
 	struct err_saved saved;
 	struct enroll_new n;
 	bool undone;
@@ -612,12 +593,13 @@ enroll_install_write(struct token *t, const struct profile *p,
 	memset(&n, 0, sizeof(n));
 	n.kp = *kp;
 	n.cert = CK_INVALID_HANDLE;
-	if (enroll_write_pending(t, p, &n, cert) < 0)
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    enroll_write_pending(t, p, &n, cert) < 0)
 		return -1;
 	if (enroll_promote(t, p, &n) == 0)
 		return 0;
 	err_save(&saved);
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
 	undone = keygen_relabel(t, kp, awaiting) == 0 && token_destroy(t, n.cert) == 0;
 	err_restore(&saved);
 	if (!undone)
@@ -727,7 +709,6 @@ int
 enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    struct ca *ca, X509_STORE *trust, struct enroll_result *out)
 {
-	char pending[ENROLL_LABEL_MAX];
 	struct ca_reply reply = { NULL, 0, NULL, 0 };
 	struct csr_spec spec;
 	struct enroll_new n;
@@ -740,7 +721,6 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	memset(&spec, 0, sizeof(spec));
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	if (enroll_has_ticket(t, p, &waiting) < 0)
 		goto out;
 	if (waiting) {
@@ -751,7 +731,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    profile_spec(p, vars, &spec) < 0)
 		goto out;
 	spec.challenge = ca_request_challenge(ca);
-	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	if (enroll_make_request(t, p, &spec, &n) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0)
 		goto out;
 	rc = ca_submit(ca, pem, profile_role(p), &reply);
@@ -790,7 +770,6 @@ int
 enroll_request(struct token *t, const struct profile *p, const struct vars *vars,
 	       char **csr_pem)
 {
-	char pending[ENROLL_LABEL_MAX];
 	struct csr_spec spec;
 	struct enroll_new n;
 	char *pem = NULL;
@@ -800,11 +779,10 @@ enroll_request(struct token *t, const struct profile *p, const struct vars *vars
 	memset(&spec, 0, sizeof(spec));
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	if (enroll_check_supported_one(t, p) < 0 || enroll_check_free(t, p) < 0 ||
 	    profile_spec(p, vars, &spec) < 0)
 		goto out;
-	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	if (enroll_make_request(t, p, &spec, &n) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 ||
 	    enroll_park(t, p, &n, NULL, NULL) < 0)
 		goto out;

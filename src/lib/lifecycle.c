@@ -131,41 +131,6 @@ out:
 	return rc;
 }
 
-/* Refuse a role that has a run's leftovers: they would be confused with
- * the new objects, and each has its own way out. */
-static int
-lifecycle_check_leftovers(struct token *t, const struct profile *p)
-{
-	static const struct {
-		const char *prefix;
-		const char *why;
-	} states[] = {
-		{ ENROLL_PENDING_PREFIX, "has objects left by an interrupted run; "
-		  "run p11enroll status --repair first" },
-		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
-		  "install it or remove the role first" },
-	};
-	char label[ENROLL_LABEL_MAX];
-	CK_ATTRIBUTE tmpl[1];
-	CK_OBJECT_HANDLE *h = NULL;
-	size_t i, n = 0;
-
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-		snprintf(label, sizeof(label), "%s%s", states[i].prefix, profile_label(p));
-		tmpl[0].type = CKA_LABEL;
-		tmpl[0].pValue = label;
-		tmpl[0].ulValueLen = strlen(label);
-		if (token_find(t, tmpl, 1, &h, &n) < 0)
-			return -1;
-		free(h);
-		if (n > 0)
-			return err_set(ERR_FAILED, "role %s on token %s %s (label %s)",
-				       profile_role(p), token_get_info(t)->label,
-				       states[i].why, label);
-	}
-	return 0;
-}
-
 /* A fixed slot must hold the role's own key or nothing: a card that
  * generates into it replaces whatever key is there. */
 static int
@@ -385,6 +350,7 @@ static void
 lifecycle_restore_old(struct token *t, const struct profile *p,
 		      const struct lifecycle_old *o)
 {
+	char retired[ROLESTATE_LABEL_MAX];
 	struct err_saved saved;
 
 	if (o->replaced != 0) {
@@ -393,10 +359,11 @@ lifecycle_restore_old(struct token *t, const struct profile *p,
 	}
 	err_save(&saved);
 	if (lifecycle_label_old(t, o, profile_label(p)) < 0) {
+		rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired,
+				sizeof(retired));
 		err_restore(&saved);
 		err_append("the old objects could not be given their label %s back "
-			   "and are labelled " ENROLL_RETIRED_PREFIX "%s", profile_label(p),
-			   profile_label(p));
+			   "and are labelled %s", profile_label(p), retired);
 		return;
 	}
 	err_restore(&saved);
@@ -410,9 +377,12 @@ lifecycle_drop_old(struct token *t, const struct profile *p,
 		   const struct lifecycle_old *o, struct lifecycle_renewal *r)
 {
 	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
-	char msg[1200], first[1024] = "";
+	char retired[ROLESTATE_LABEL_MAX], msg[1200], first[1024] = "";
 	size_t i;
 
+	if (rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired,
+			    sizeof(retired)) < 0)
+		return -1;
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
 		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
 		    first[0] == '\0')
@@ -420,9 +390,8 @@ lifecycle_drop_old(struct token *t, const struct profile *p,
 	if (first[0] == '\0')
 		return 0;
 	snprintf(msg, sizeof(msg), "the old objects could not all be deleted (%s); "
-		 "what is left is labelled " ENROLL_RETIRED_PREFIX "%s: delete it with "
-		 "p11enroll remove %s --only-retired", first, profile_label(p),
-		 profile_role(p));
+		 "what is left is labelled %s: delete it with p11enroll remove %s "
+		 "--only-retired", first, retired, profile_role(p));
 	err_clear();
 	r->warning = util_strdup(msg);
 	r->retired_id = util_hex(o->id, o->id_len);
@@ -438,9 +407,11 @@ lifecycle_switch(struct token *t, const struct profile *p, struct enroll_new *n,
 		 const struct lifecycle_old *o, bool keep_old,
 		 struct lifecycle_renewal *r)
 {
-	char retired[ENROLL_LABEL_MAX];
+	char retired[ROLESTATE_LABEL_MAX];
 
-	snprintf(retired, sizeof(retired), ENROLL_RETIRED_PREFIX "%s", profile_label(p));
+	if (rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired,
+			    sizeof(retired)) < 0)
+		return -1;
 	if (lifecycle_label_old(t, o, retired) < 0) {
 		enroll_undo(t, n, profile_label(p));
 		lifecycle_restore_old(t, p, o);
@@ -483,7 +454,8 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 		struct ca *ca, X509_STORE *trust, bool keep_old,
 		struct lifecycle_renewal *out)
 {
-	char pending[ENROLL_LABEL_MAX];
+	const unsigned leftovers = ROLESTATE_MASK(ROLESTATE_PENDING) |
+				   ROLESTATE_MASK(ROLESTATE_AWAITING);
 	struct lifecycle_renewal r;
 	struct lifecycle_old old;
 	struct csr_spec spec;
@@ -501,7 +473,6 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
 	memset(&old, 0, sizeof(old));
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	if (keep_old && profile_key_id(p, &fixed_len) != NULL) {
 		err_set(ERR_USAGE, "renew %s --keep-old: its profile fixes the key's "
 			"CKA_ID, and two keys cannot share one fixed slot",
@@ -509,11 +480,13 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 		goto out;
 	}
 	/* These refusals name the role and the token themselves. */
-	if (lifecycle_find_old(t, p, &old) < 0 || lifecycle_check_leftovers(t, p) < 0 ||
-	    lifecycle_check_slot(t, p, &old) < 0)
+	if (lifecycle_find_old(t, p, &old) < 0 || lifecycle_check_slot(t, p, &old) < 0)
 		goto out;
 	found = true;
-	if (enroll_check_supported_one(t, p) < 0)
+	/* A run's leftovers would be confused with the new objects, and
+	 * each has its own way out. */
+	if (rolestate_check_free(t, profile_role(p), profile_label(p), leftovers) < 0 ||
+	    enroll_check_supported_one(t, p) < 0)
 		goto out;
 	old.fixed = profile_key_id(p, &fixed_len) != NULL;
 	if ((vars != NULL ? profile_spec(p, vars, &spec) :
@@ -525,7 +498,7 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	 * them in their fixed slot (lifecycle_after_write finds out). */
 	if (interrupt_check() < 0 ||
 	    lifecycle_after_write(t, p, &old,
-				  enroll_make_request(t, p, &spec, pending, &n)) < 0 ||
+				  enroll_make_request(t, p, &spec, &n)) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0 ||
 	    lifecycle_submit(ca, pem, p, &reply) < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL, trust,

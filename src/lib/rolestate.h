@@ -101,10 +101,4 @@ int rolestate_delete(struct token *t, const struct rolestate_group *g,
  * one it does not know. */
 const char *rolestate_class_name(CK_OBJECT_CLASS cls);
 
-/* The prefixes themselves, for the callers that do not use
- * rolestate_label() and rolestate_parse() yet. */
-#define ENROLL_PENDING_PREFIX "pending:"
-#define ENROLL_AWAITING_PREFIX "awaiting:"
-#define ENROLL_RETIRED_PREFIX "retired:"
-
 #endif

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "keygen.h"
 #include "keysign.h"
+#include "rolestate.h"
 #include "softhsm.h"
 #include "../unit/testkeys.h"
 #include "token.h"
@@ -364,6 +365,31 @@ write_certs(struct token *t, const struct keypair *kp, const char *label, int co
 	EVP_PKEY_free(ca_key);
 }
 
+/* Any object in a state the caller names takes the label, whatever its
+ * class: a request left alone under "awaiting:" too. */
+START_TEST(test_rolestate_check_free)
+{
+	const unsigned taken = ROLESTATE_MASK(ROLESTATE_ROLE) |
+			       ROLESTATE_MASK(ROLESTATE_PENDING) |
+			       ROLESTATE_MASK(ROLESTATE_AWAITING);
+	struct token *t = open_one();
+	CK_OBJECT_HANDLE data;
+
+	ck_assert_int_eq(rolestate_check_free(t, "web", "web", taken), 0);
+	ck_assert_int_eq(certstore_write_data(t, "awaiting:web", CERTSTORE_REQUEST,
+					      (const unsigned char *)"x", 1, &data), 0);
+	ck_assert_int_eq(rolestate_check_free(t, "web", "web", taken), -1);
+	ck_assert_str_eq(err_message(), "role web has a key awaiting its certificate; "
+			 "install the certificate or remove the role first "
+			 "(label awaiting:web)");
+	ck_assert_int_eq(rolestate_check_free(t, "web", "web",
+					      ROLESTATE_MASK(ROLESTATE_ROLE) |
+					      ROLESTATE_MASK(ROLESTATE_RETIRED)), 0);
+	ck_assert_int_eq(rolestate_check_free(t, "web", "webs", taken), 0);
+	close_all(t);
+}
+END_TEST
+
 /* status --repair removes a pending group whatever its size: a key pair
  * with 70 certificates goes whole. */
 START_TEST(test_repair_large_group)
@@ -413,6 +439,7 @@ token_suite(void)
 	tcase_add_test(tc, test_login_wrong_pin);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_certstore_inventory);
+	tcase_add_test(tc, test_rolestate_check_free);
 	tcase_add_test(tc, test_repair_large_group);
 	suite_add_tcase(s, tc);
 	return s;
