@@ -99,17 +99,6 @@ certstore_find_label(struct token *t, CK_OBJECT_CLASS cls, const char *label,
 }
 
 int
-certstore_find_all_label(struct token *t, const char *label,
-			 CK_OBJECT_HANDLE **out, size_t *count)
-{
-	CK_ATTRIBUTE tmpl[] = {
-		{ CKA_LABEL, (void *)label, strlen(label) },
-	};
-
-	return token_find(t, tmpl, 1, out, count);
-}
-
-int
 certstore_find_id(struct token *t, CK_OBJECT_CLASS cls, const unsigned char *id,
 		  size_t id_len, CK_OBJECT_HANDLE **out, size_t *count)
 {

@@ -231,54 +231,62 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 	return 0;
 }
 
-/* Destroy every object labelled "pending:LABEL"; *COUNT says how many. */
+/* N's objects and every other object labelled "pending:LABEL", into G;
+ * the ones known by handle are in G even when the search fails. */
 static int
-enroll_remove_pending(struct token *t, const char *label, size_t *count)
+enroll_undo_group(struct token *t, const struct enroll_new *n, const char *label,
+		  struct rolestate_group *g)
 {
-	char pending[ROLESTATE_LABEL_MAX];
-	CK_OBJECT_HANDLE *found = NULL;
-	size_t n = 0, i;
 	int rc = 0;
 
-	*count = 0;
-	if (rolestate_label(ROLESTATE_PENDING, label, pending, sizeof(pending)) < 0 ||
-	    certstore_find_all_label(t, pending, &found, &n) < 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (token_destroy(t, found[i]) < 0)
-			rc = -1;
-	*count = n;
-	free(found);
+	if (rolestate_group_add(g, n->cert, CKO_CERTIFICATE, NULL) < 0)
+		rc = -1;
+	if (n->made && (rolestate_group_add(g, n->kp.priv, CKO_PRIVATE_KEY, NULL) < 0 ||
+			rolestate_group_add(g, n->kp.pub, CKO_PUBLIC_KEY, NULL) < 0))
+		rc = -1;
+	if (rolestate_find(t, ROLESTATE_PENDING, label, g) < 0)
+		rc = -1;
 	return rc;
+}
+
+/* Whether G holds a certificate. */
+static bool
+enroll_group_has_cert(const struct rolestate_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->objs[i].cls == CKO_CERTIFICATE)
+			return true;
+	return false;
 }
 
 void
 enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 {
+	struct rolestate_group g = { NULL, 0, 0 };
+	struct err_saved saved, cleanup;
 	char pending[ROLESTATE_LABEL_MAX];
-	struct err_saved saved;
-	size_t stray = 0;
-	int rc = 0;
+	size_t failed = 0;
 
 	err_save(&saved);
-	if (n->cert != CK_INVALID_HANDLE && token_destroy(t, n->cert) < 0)
-		rc = -1;
-	if (n->made && keygen_destroy(t, &n->kp) < 0)
-		rc = -1;
-	if (rc == 0 && enroll_remove_pending(t, label, &stray) < 0)
-		rc = -1;
-	if (rc < 0) {
-		rolestate_label(ROLESTATE_PENDING, label, pending, sizeof(pending));
-		err_prefix("%s; the new objects could not all be removed", saved.message);
-		err_append("run p11enroll status --repair to remove what is left "
-			   "under %s", pending);
-	} else {
-		err_restore(&saved);
-		if (n->cert != CK_INVALID_HANDLE || stray > 0)
-			err_append("the new key and certificate were removed");
-		else if (n->made)
-			err_append("the new key was removed");
+	/* The objects known by handle go even when the search fails. */
+	if (enroll_undo_group(t, n, label, &g) < 0)
+		err_collect(&cleanup, &failed);
+	if (rolestate_delete(t, &g, NULL) < 0)
+		err_collect(&cleanup, &failed);
+	rolestate_label(ROLESTATE_PENDING, label, pending, sizeof(pending));
+	err_restore(&saved);
+	if (failed > 0) {
+		err_append("the new objects could not all be removed; run p11enroll "
+			   "status --repair to remove what is left under %s", pending);
+		err_append("%s", cleanup.message);
+	} else if (enroll_group_has_cert(&g)) {
+		err_append("the new key and certificate were removed");
+	} else if (g.n > 0) {
+		err_append("the new key was removed");
 	}
+	rolestate_group_clear(&g);
 	n->cert = CK_INVALID_HANDLE;
 	n->made = false;
 	n->tried = false;
@@ -413,13 +421,39 @@ enroll_ticket_store(struct token *t, const struct profile *p,
 	if (certstore_write_data(t, awaiting, CERTSTORE_CA_TICKET,
 				 (const unsigned char *)text, strlen(text), &h) < 0)
 		goto out;
-	if (w->ticket != CK_INVALID_HANDLE)
-		token_destroy(t, w->ticket);
+	/* An old ticket that stays is found beside the new one, and the role
+	 * is then refused with a word on what to do. */
+	if (w->ticket != CK_INVALID_HANDLE && token_destroy(t, w->ticket) < 0)
+		err_clear();
 	w->ticket = h;
 	rc = 0;
 out:
 	free(text);
 	return rc;
+}
+
+/* After a failure to park: delete the request and ticket W made, keeping
+ * the recorded error. */
+static void
+enroll_unpark(struct token *t, const struct profile *p,
+	      const struct enroll_waiting *w, const char *awaiting)
+{
+	struct rolestate_group g = { NULL, 0, 0 };
+	struct err_saved saved, cleanup;
+	int rc = -1;
+
+	err_save(&saved);
+	if (rolestate_group_add(&g, w->data, CKO_DATA, awaiting) == 0 &&
+	    rolestate_group_add(&g, w->ticket, CKO_DATA, awaiting) == 0 &&
+	    rolestate_delete(t, &g, NULL) == 0)
+		rc = 0;
+	err_save(&cleanup);
+	err_restore(&saved);
+	if (rc < 0)
+		err_append("what was stored beside the new key could not all be "
+			   "removed; run p11enroll remove %s to delete what is left "
+			   "under %s: %s", profile_role(p), awaiting, cleanup.message);
+	rolestate_group_clear(&g);
 }
 
 /* Leave N's key pair waiting for its certificate: its request, and the
@@ -455,12 +489,8 @@ enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
 	n->tried = n->made = false;
 	rc = 0;
 out:
-	if (rc < 0) {
-		if (w.data != CK_INVALID_HANDLE)
-			token_destroy(t, w.data);
-		if (w.ticket != CK_INVALID_HANDLE)
-			token_destroy(t, w.ticket);
-	}
+	if (rc < 0)
+		enroll_unpark(t, p, &w, awaiting);
 	OPENSSL_free(der);
 	return rc;
 }
@@ -586,9 +616,9 @@ enroll_install_write(struct token *t, const struct profile *p,
 		     const struct keypair *kp, X509 *cert)
 {
 	char awaiting[ROLESTATE_LABEL_MAX];
-	struct err_saved saved;
+	struct err_saved saved, cleanup;
 	struct enroll_new n;
-	bool undone;
+	size_t failed = 0;
 
 	memset(&n, 0, sizeof(n));
 	n.kp = *kp;
@@ -600,11 +630,31 @@ enroll_install_write(struct token *t, const struct profile *p,
 	if (enroll_promote(t, p, &n) == 0)
 		return 0;
 	err_save(&saved);
-	undone = keygen_relabel(t, kp, awaiting) == 0 && token_destroy(t, n.cert) == 0;
+	if (keygen_relabel(t, kp, awaiting) < 0)
+		err_collect(&cleanup, &failed);
+	if (token_destroy(t, n.cert) < 0)
+		err_collect(&cleanup, &failed);
 	err_restore(&saved);
-	if (!undone)
-		err_append("it could not be undone: run p11enroll status --repair");
+	if (failed > 0)
+		err_append("it could not be undone; run p11enroll status --repair: %s",
+			   cleanup.message);
 	return -1;
+}
+
+/* The certificate is in: the request and ticket beside the key are done.
+ * One that cannot be deleted stays under the awaiting label, where the
+ * label check finds it and remove deletes it: the role is in all the
+ * same, so that is no failure. */
+static void
+enroll_drop_waiting(struct token *t, const struct enroll_waiting *w)
+{
+	struct rolestate_group g = { NULL, 0, 0 };
+
+	if (rolestate_group_add(&g, w->data, CKO_DATA, NULL) < 0 ||
+	    rolestate_group_add(&g, w->ticket, CKO_DATA, NULL) < 0 ||
+	    rolestate_delete(t, &g, NULL) < 0)
+		err_clear();
+	rolestate_group_clear(&g);
 }
 
 /* Check ANSWER against W's key, its request and the role, write it back
@@ -633,10 +683,7 @@ enroll_finish(struct token *t, const struct profile *p, struct enroll_waiting *w
 	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
 	    enroll_install_write(t, p, &w->kp, cert) < 0)
 		goto out;
-	/* The certificate is in: what waited beside the key is done. */
-	token_destroy(t, w->data);
-	if (w->ticket != CK_INVALID_HANDLE)
-		token_destroy(t, w->ticket);
+	enroll_drop_waiting(t, w);
 	if (enroll_fill_result(p, &w->kp, cert, out) < 0)
 		goto out;
 	rc = 0;

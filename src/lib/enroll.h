@@ -113,11 +113,12 @@ int enroll_write_pending(struct token *t, const struct profile *p,
 int enroll_promote(struct token *t, const struct profile *p,
 		   const struct enroll_new *n);
 
-/* Remove N's certificate and key pair from the token after a failure,
+/* Remove N's key pair and certificate from the token after a failure,
  * and any other object under "pending:LABEL" (a module may fail a write
  * after doing it, and the handle is lost: with the token locked and the
  * label found free before the key was made, such objects are this run's),
- * keeping the recorded error and adding what was (or was not) removed. */
+ * in rolestate_delete()'s order, keeping the recorded error and adding
+ * what was (or was not) removed. */
 void enroll_undo(struct token *t, struct enroll_new *n, const char *label);
 
 /* The result of a role written for P. */

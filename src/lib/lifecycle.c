@@ -236,19 +236,35 @@ lifecycle_after_write(struct token *t, const struct profile *p,
 	return step;
 }
 
-/* Delete old object H; with a fixed slot, one that the token has replaced
- * already is gone, which is what was wanted. */
+/* The old objects still there, into G, labelled LABEL. */
 static int
-lifecycle_destroy_old(struct token *t, const struct lifecycle_old *o,
-		      CK_OBJECT_HANDLE h)
+lifecycle_old_group(const struct lifecycle_old *o, const char *label,
+		    struct rolestate_group *g)
 {
-	if (token_destroy(t, h) == 0)
-		return 0;
-	if (o->fixed && err_last_ckr() == CKR_OBJECT_HANDLE_INVALID) {
-		err_clear();
-		return 0;
-	}
-	return -1;
+	if (rolestate_group_add(g, o->priv, CKO_PRIVATE_KEY, label) < 0 ||
+	    rolestate_group_add(g, o->pub, CKO_PUBLIC_KEY, label) < 0 ||
+	    rolestate_group_add(g, o->cert, CKO_CERTIFICATE, label) < 0)
+		return -1;
+	return 0;
+}
+
+/* Delete the old objects still there, labelled LABEL (NULL: not known for
+ * sure), by handle: with a fixed CKA_ID the new objects share theirs. One
+ * that the token has replaced in its fixed slot already is gone, which is
+ * what was wanted (rolestate_delete() counts it as deleted). */
+static int
+lifecycle_delete_old(struct token *t, const struct lifecycle_old *o,
+		     const char *label)
+{
+	struct rolestate_group g = { NULL, 0, 0 };
+	int rc = -1;
+
+	if (lifecycle_old_group(o, label, &g) < 0 || rolestate_delete(t, &g, NULL) < 0)
+		goto out;
+	rc = 0;
+out:
+	rolestate_group_clear(&g);
+	return rc;
 }
 
 /* After a failed renewal in which the token replaced part of the old
@@ -259,28 +275,24 @@ static void
 lifecycle_clear_slot(struct token *t, const struct profile *p,
 		     const struct lifecycle_old *o)
 {
-	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
-	char first[ERR_MESSAGE_MAX] = "";
-	struct err_saved saved;
+	struct err_saved saved, cleanup;
 	char *hex = util_hex(o->id, o->id_len);
 	bool key = o->replaced == CKO_PRIVATE_KEY;
 	char replaced[200];
-	size_t i;
+	int rc;
 
 	err_save(&saved);
 	snprintf(replaced, sizeof(replaced), "%s in fixed slot ID %s when %s",
 		 key ? "key" : "certificate", hex != NULL ? hex : "?",
 		 key ? "it generated the new one" : "the new one was written");
-	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
-		    first[0] == '\0')
-			snprintf(first, sizeof(first), "%s", err_message());
+	rc = lifecycle_delete_old(t, o, NULL);
+	err_save(&cleanup);
 	err_restore(&saved);
-	if (first[0] != '\0')
+	if (rc < 0)
 		err_append("the card replaced the old %s, and what is left of the "
-			   "old role could not all be removed (%s): run p11enroll "
-			   "remove %s, then enroll it again", replaced, first,
-			   profile_role(p));
+			   "old role could not all be removed: run p11enroll remove "
+			   "%s, then enroll it again: %s", replaced, profile_role(p),
+			   cleanup.message);
 	else
 		err_append("the card replaced the old %s, so the old %s was removed "
 			   "too; enroll %s again", replaced, key ? "certificate" : "key",
@@ -351,23 +363,24 @@ lifecycle_restore_old(struct token *t, const struct profile *p,
 		      const struct lifecycle_old *o)
 {
 	char retired[ROLESTATE_LABEL_MAX];
-	struct err_saved saved;
+	struct err_saved saved, cleanup;
+	int rc;
 
 	if (o->replaced != 0) {
 		lifecycle_clear_slot(t, p, o);
 		return;
 	}
 	err_save(&saved);
-	if (lifecycle_label_old(t, o, profile_label(p)) < 0) {
-		rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired,
-				sizeof(retired));
-		err_restore(&saved);
-		err_append("the old objects could not be given their label %s back "
-			   "and are labelled %s", profile_label(p), retired);
-		return;
-	}
+	rc = lifecycle_label_old(t, o, profile_label(p));
+	err_save(&cleanup);
+	rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired, sizeof(retired));
 	err_restore(&saved);
-	err_append("the old key and certificate are as they were");
+	if (rc < 0)
+		err_append("the old objects could not all be given their label %s "
+			   "back and are labelled %s: %s", profile_label(p), retired,
+			   cleanup.message);
+	else
+		err_append("the old key and certificate are as they were");
 }
 
 /* Delete the retired old objects, by handle: with a fixed CKA_ID the new
@@ -376,22 +389,17 @@ static int
 lifecycle_drop_old(struct token *t, const struct profile *p,
 		   const struct lifecycle_old *o, struct lifecycle_renewal *r)
 {
-	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
-	char retired[ROLESTATE_LABEL_MAX], msg[1200], first[1024] = "";
-	size_t i;
+	char retired[ROLESTATE_LABEL_MAX], msg[ERR_MESSAGE_MAX + 200];
 
 	if (rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired,
 			    sizeof(retired)) < 0)
 		return -1;
-	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
-		    first[0] == '\0')
-			snprintf(first, sizeof(first), "%s", err_message());
-	if (first[0] == '\0')
+	if (lifecycle_delete_old(t, o, retired) == 0)
 		return 0;
-	snprintf(msg, sizeof(msg), "the old objects could not all be deleted (%s); "
-		 "what is left is labelled %s: delete it with p11enroll remove %s "
-		 "--only-retired", first, retired, profile_role(p));
+	/* The new role is in: what is left of the old one is a warning. */
+	snprintf(msg, sizeof(msg), "the old objects could not all be deleted; what "
+		 "is left is labelled %s: delete it with p11enroll remove %s "
+		 "--only-retired (%s)", retired, profile_role(p), err_message());
 	err_clear();
 	r->warning = util_strdup(msg);
 	r->retired_id = util_hex(o->id, o->id_len);
