@@ -81,13 +81,22 @@ rolestate_name(enum rolestate state)
 	return rolestate_states[state].name;
 }
 
+/* Every object on T, of any class, labelled NAME. */
+static int
+rolestate_find_label(struct token *t, const char *name, CK_OBJECT_HANDLE **out,
+		     size_t *count)
+{
+	CK_ATTRIBUTE tmpl[] = { { CKA_LABEL, (void *)name, strlen(name) } };
+
+	return token_find(t, tmpl, NELEM(tmpl), out, count);
+}
+
 int
 rolestate_check_free(struct token *t, const char *role, const char *label,
 		     unsigned states)
 {
 	char name[ROLESTATE_LABEL_MAX];
 	CK_OBJECT_HANDLE *h = NULL;
-	CK_ATTRIBUTE tmpl[1];
 	size_t i, n = 0;
 
 	for (i = 0; i < ROLESTATE_COUNT; i++) {
@@ -95,10 +104,7 @@ rolestate_check_free(struct token *t, const char *role, const char *label,
 			continue;
 		if (rolestate_label((enum rolestate)i, label, name, sizeof(name)) < 0)
 			return err_prefix("role %s", role);
-		tmpl[0].type = CKA_LABEL;
-		tmpl[0].pValue = name;
-		tmpl[0].ulValueLen = strlen(name);
-		if (token_find(t, tmpl, 1, &h, &n) < 0)
+		if (rolestate_find_label(t, name, &h, &n) < 0)
 			return -1;
 		free(h);
 		h = NULL;
@@ -122,7 +128,6 @@ static const struct {
 	{ CKO_CERTIFICATE, "certificate" },
 	{ CKO_DATA, "data" },
 };
-#define ROLESTATE_NCLASSES NELEM(rolestate_classes)
 
 /* CLS's place in the order of deletion; unknown classes go last. */
 static size_t
@@ -133,7 +138,7 @@ rolestate_class_rank(CK_OBJECT_CLASS cls)
 	for (i = 0; i < NELEM(rolestate_classes); i++)
 		if (rolestate_classes[i].cls == cls)
 			return i;
-	return ROLESTATE_NCLASSES;
+	return NELEM(rolestate_classes);
 }
 
 const char *
@@ -141,7 +146,9 @@ rolestate_class_name(CK_OBJECT_CLASS cls)
 {
 	size_t rank = rolestate_class_rank(cls);
 
-	return rank < ROLESTATE_NCLASSES ? rolestate_classes[rank].name : "object";
+	if (rank == NELEM(rolestate_classes))
+		return "object";
+	return rolestate_classes[rank].name;
 }
 
 void
@@ -263,16 +270,11 @@ rolestate_find(struct token *t, enum rolestate state, const char *label,
 {
 	char name[ROLESTATE_LABEL_MAX];
 	CK_OBJECT_HANDLE *h = NULL;
-	CK_ATTRIBUTE tmpl[1];
 	size_t i, n = 0;
 	int rc = -1;
 
-	if (rolestate_label(state, label, name, sizeof(name)) < 0)
-		goto out;
-	tmpl[0].type = CKA_LABEL;
-	tmpl[0].pValue = name;
-	tmpl[0].ulValueLen = strlen(name);
-	if (token_find(t, tmpl, 1, &h, &n) < 0)
+	if (rolestate_label(state, label, name, sizeof(name)) < 0 ||
+	    rolestate_find_label(t, name, &h, &n) < 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (rolestate_find_one(t, h[i], name, g) < 0)
