@@ -115,6 +115,21 @@ err_restore(const struct err_saved *s)
 }
 
 void
+err_collect(struct err_saved *first, size_t *count)
+{
+	struct err_saved later;
+
+	if ((*count)++ == 0) {
+		err_save(first);
+		return;
+	}
+	err_save(&later);
+	err_restore(first);
+	err_append("%s", later.message);
+	err_save(first);
+}
+
+void
 err_clear(void)
 {
 	err_current_kind = ERR_NONE;

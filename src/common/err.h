@@ -7,6 +7,7 @@
 #ifndef P11E_ERR_H
 #define P11E_ERR_H
 
+#include <stddef.h>
 #include <p11-kit/pkcs11.h>
 
 enum err_kind {
@@ -55,6 +56,12 @@ void err_save(struct err_saved *s);
 
 /* Record the error in S again, as it was; returns -1. */
 int err_restore(const struct err_saved *s);
+
+/* For a run that goes on after failures, called after each: the first
+ * failure (*COUNT == 0) is kept in *FIRST as it is, a later one is added
+ * to FIRST's message; *COUNT counts them. err_restore(FIRST) at the end
+ * records the first with every later one after it. */
+void err_collect(struct err_saved *first, size_t *count);
 
 /* Forget the recorded error. */
 void err_clear(void);

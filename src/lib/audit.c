@@ -10,11 +10,11 @@
 
 #include "array.h"
 #include "audit.h"
-#include "rolestate.h"
 #include "err.h"
 #include "keyusage.h"
 #include "profile.h"
 #include "profile-load.h"
+#include "rolestate.h"
 
 /* What the audit of one row can see: the whole inventory too. */
 struct audit_ctx {
@@ -331,27 +331,11 @@ static int (*const audit_rules[])(struct audit_ctx *) = {
 	audit_waiver_in_force,
 };
 
-/* State prefixes of labels. */
-static const struct {
-	const char *prefix;
-	const char *state;
-} audit_prefixes[] = {
-	{ ENROLL_PENDING_PREFIX, "pending" },
-	{ ENROLL_AWAITING_PREFIX, "awaiting-certificate" },
-	{ ENROLL_RETIRED_PREFIX, "retired" },
-};
-
-/* The state prefix of LABEL, or -1. */
-static int
-audit_prefix_of(const char *label)
+/* Whether LABEL is in the pending state. */
+static bool
+audit_is_pending(const char *label)
 {
-	size_t i;
-
-	for (i = 0; label != NULL && i < sizeof(audit_prefixes) / sizeof(audit_prefixes[0]); i++)
-		if (strncmp(label, audit_prefixes[i].prefix,
-			    strlen(audit_prefixes[i].prefix)) == 0)
-			return (int)i;
-	return -1;
+	return rolestate_parse(label, NULL) == ROLESTATE_PENDING;
 }
 
 /* Whether any object of E is labelled with the pending prefix. */
@@ -362,12 +346,12 @@ audit_any_pending(const struct inventory_entry *e, const char **label)
 	size_t i;
 
 	for (i = 0; i < e->ncerts; i++)
-		if (audit_prefix_of(e->certs[i].label) == 0) {
+		if (audit_is_pending(e->certs[i].label)) {
 			*label = e->certs[i].label;
 			return true;
 		}
 	for (i = 0; i < 2; i++)
-		if (audit_prefix_of(labels[i]) == 0) {
+		if (audit_is_pending(labels[i])) {
 			*label = labels[i];
 			return true;
 		}
@@ -378,13 +362,14 @@ audit_any_pending(const struct inventory_entry *e, const char **label)
 static int
 audit_classify(const struct inventory_entry *e, struct audit_row *row)
 {
-	const char *label = e->label ? e->label : "";
-	int p;
+	const char *label = e->label, *role;
+	enum rolestate state;
 
-	p = audit_any_pending(e, &label) ? 0 : audit_prefix_of(label);
-	if (p >= 0) {
-		row->state = audit_prefixes[p].state;
-		label += strlen(audit_prefixes[p].prefix);
+	/* One pending object makes the group pending (LABEL is then its). */
+	audit_any_pending(e, &label);
+	state = rolestate_parse(label, &role);
+	if (state != ROLESTATE_ROLE) {
+		row->state = rolestate_name(state);
 	} else if (e->has_private && e->ncerts > 0) {
 		row->state = "enrolled";
 	} else if (e->ncerts > 0) {
@@ -392,7 +377,7 @@ audit_classify(const struct inventory_entry *e, struct audit_row *row)
 	} else {
 		row->state = "key-without-certificate";
 	}
-	row->role = strdup(label);
+	row->role = strdup(role);
 	return row->role ? 0 : err_set(ERR_FAILED, "out of memory");
 }
 
@@ -498,7 +483,7 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 		  struct audit_repair **out, size_t *count)
 {
 	struct audit_repair *plan = NULL, *grown;
-	const char *label;
+	const char *label, *role;
 	size_t i, used = 0, cap = 0;
 	int rc = -1;
 
@@ -512,7 +497,8 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 			goto out;
 		plan = grown;
 		plan[used].entry = i;
-		plan[used].role = strdup(label + strlen(ENROLL_PENDING_PREFIX));
+		rolestate_parse(label, &role);
+		plan[used].role = strdup(role);
 		if (plan[used].role == NULL) {
 			err_set(ERR_FAILED, "out of memory");
 			goto out;
@@ -532,39 +518,75 @@ out:
 	return rc;
 }
 
-/* Every object of E, certificates first, the private key last. */
-static size_t
-audit_objects(const struct inventory_entry *e, CK_OBJECT_HANDLE *h, size_t max)
+/* Every object of E, in the order of deletion (the private key first). */
+static int
+audit_group(const struct inventory_entry *e, struct rolestate_group *g)
 {
-	size_t i, n = 0;
+	size_t i;
 
-	for (i = 0; i < e->ncerts && n < max; i++)
-		h[n++] = e->certs[i].handle;
-	if (e->has_public && n < max)
-		h[n++] = e->pub;
-	if (e->has_private && n < max)
-		h[n++] = e->priv;
-	return n;
+	if (e->has_private &&
+	    rolestate_group_add(g, e->priv, CKO_PRIVATE_KEY, e->priv_label) < 0)
+		return -1;
+	if (e->has_public &&
+	    rolestate_group_add(g, e->pub, CKO_PUBLIC_KEY, e->pub_label) < 0)
+		return -1;
+	for (i = 0; i < e->ncerts; i++)
+		if (rolestate_group_add(g, e->certs[i].handle, CKO_CERTIFICATE,
+					e->certs[i].label) < 0)
+			return -1;
+	return 0;
+}
+
+/* Give every object of G the label ROLE, in G's order: the certificate
+ * last, as enroll writes a role, so that until it carries the role's
+ * label the group still shows as pending. */
+static int
+audit_relabel(struct token *t, const struct rolestate_group *g, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (token_set_attr(t, g->objs[i].handle, CKA_LABEL, role,
+				   strlen(role)) < 0)
+			return -1;
+	return 0;
+}
+
+/* Carry out one repair. */
+static int
+audit_repair_one(struct token *t, const struct inventory_entry *e,
+		 const struct audit_repair *r)
+{
+	struct rolestate_group g = { NULL, 0, 0 };
+	int rc = -1;
+
+	if (audit_group(e, &g) < 0)
+		goto out;
+	if ((r->action == AUDIT_REPAIR_FINISH ? audit_relabel(t, &g, r->role) :
+	     rolestate_delete(t, &g, NULL)) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		err_prefix("%s the pending %s", r->action == AUDIT_REPAIR_FINISH ?
+			   "finish" : "remove", r->role);
+	rolestate_group_clear(&g);
+	return rc;
 }
 
 int
 audit_repair_apply(struct token *t, const struct inventory_entry *inv,
 		   const struct audit_repair *plan, size_t count)
 {
-	CK_OBJECT_HANDLE h[64];
-	size_t i, j, n;
+	struct err_saved first;
+	size_t i, failed = 0;
 
-	for (i = 0; i < count; i++) {
-		n = audit_objects(&inv[plan[i].entry], h, sizeof(h) / sizeof(h[0]));
-		for (j = 0; j < n; j++) {
-			if (plan[i].action == AUDIT_REPAIR_FINISH ?
-			    token_set_attr(t, h[j], CKA_LABEL, plan[i].role,
-					   strlen(plan[i].role)) < 0 :
-			    token_destroy(t, h[j]) < 0)
-				return err_prefix("repair the pending %s", plan[i].role);
-		}
-	}
-	return 0;
+	for (i = 0; i < count; i++)
+		if (audit_repair_one(t, &inv[plan[i].entry], &plan[i]) < 0)
+			err_collect(&first, &failed);
+	if (failed == 0)
+		return 0;
+	return err_restore(&first);
 }
 
 void

@@ -62,7 +62,10 @@ struct audit_repair {
 int audit_repair_plan(const struct inventory_entry *inv, size_t n,
 		      struct audit_repair **out, size_t *count);
 
-/* Carry PLAN out on T; stops at the first failure. */
+/* Carry PLAN out on T: a group to remove goes in rolestate_delete()'s
+ * order, the private key first; a group to finish takes the role's label,
+ * its certificate last. Goes on after a failure: the first is the
+ * recorded error, every later one follows it in the message. */
 int audit_repair_apply(struct token *t, const struct inventory_entry *inv,
 		       const struct audit_repair *plan, size_t count);
 

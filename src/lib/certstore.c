@@ -9,8 +9,8 @@
 
 #include "array.h"
 #include "certstore.h"
-#include "rolestate.h"
 #include "err.h"
+#include "rolestate.h"
 #include "util.h"
 
 static const char *const certstore_applications[] = {
@@ -97,17 +97,6 @@ certstore_find_label(struct token *t, CK_OBJECT_CLASS cls, const char *label,
 	};
 
 	return token_find(t, tmpl, 2, out, count);
-}
-
-int
-certstore_find_all_label(struct token *t, const char *label,
-			 CK_OBJECT_HANDLE **out, size_t *count)
-{
-	CK_ATTRIBUTE tmpl[] = {
-		{ CKA_LABEL, (void *)label, strlen(label) },
-	};
-
-	return token_find(t, tmpl, 1, out, count);
 }
 
 int
@@ -369,9 +358,8 @@ certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
 		/* A pending group stands apart also from a role with its
 		 * CKA_ID: a role with a fixed key slot, renewed on a token
 		 * that keeps both keys, has two groups under one id. */
-		pending = label != NULL && label_len >= strlen(ENROLL_PENDING_PREFIX) &&
-			  memcmp(label, ENROLL_PENDING_PREFIX,
-				 strlen(ENROLL_PENDING_PREFIX)) == 0;
+		pending = rolestate_parse((const char *)label, NULL) ==
+			  ROLESTATE_PENDING;
 		e = certstore_entry_for(entries, count, cap,
 					id ? id : (unsigned char *)"", id_len,
 					pending);

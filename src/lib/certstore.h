@@ -19,10 +19,6 @@ int certstore_find_label(struct token *t, CK_OBJECT_CLASS cls,
 			 const char *label, CK_OBJECT_HANDLE **out,
 			 size_t *count);
 
-/* Objects of every class whose CKA_LABEL is LABEL. */
-int certstore_find_all_label(struct token *t, const char *label,
-			     CK_OBJECT_HANDLE **out, size_t *count);
-
 /* Objects of CLASS whose CKA_ID is ID. */
 int certstore_find_id(struct token *t, CK_OBJECT_CLASS cls,
 		      const unsigned char *id, size_t id_len,

@@ -15,6 +15,7 @@
 #include "keygen.h"
 #include "keysign.h"
 #include "keysupport.h"
+#include "rolestate.h"
 #include "util.h"
 #include "verify.h"
 
@@ -32,50 +33,21 @@ enroll_result_clear(struct enroll_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Number of objects of CLASS labelled LABEL. */
-static int
-enroll_count_label(struct token *t, CK_OBJECT_CLASS cls, const char *label,
-		   size_t *count)
-{
-	CK_OBJECT_HANDLE *h = NULL;
-	int rc = certstore_find_label(t, cls, label, &h, count);
-
-	free(h);
-	return rc;
-}
-
-/* Refuse a role that is on the token in any state already. */
+/* Refuse a role that is on the token in any state but retired already,
+ * or whose fixed key slot holds a key. */
 static int
 enroll_check_free(struct token *t, const struct profile *p)
 {
-	static const struct {
-		const char *prefix;
-		const char *why;
-	} states[] = {
-		{ "", "is already on the token and is left as it is" },
-		{ ENROLL_PENDING_PREFIX, "has objects left by an interrupted run; "
-		  "run p11enroll status --repair first" },
-		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
-		  "install the certificate first" },
-	};
-	static const CK_OBJECT_CLASS classes[] = { CKO_PRIVATE_KEY, CKO_CERTIFICATE };
-	char label[ENROLL_LABEL_MAX];
-	size_t i, j, n;
+	const unsigned states = ROLESTATE_MASK(ROLESTATE_ROLE) |
+				ROLESTATE_MASK(ROLESTATE_PENDING) |
+				ROLESTATE_MASK(ROLESTATE_AWAITING);
 	const unsigned char *fixed;
-	size_t fixed_len = 0;
+	size_t fixed_len = 0, n = 0;
 	CK_OBJECT_HANDLE *h = NULL;
 	char *hex;
 
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-		snprintf(label, sizeof(label), "%s%s", states[i].prefix, profile_label(p));
-		for (j = 0; j < sizeof(classes) / sizeof(classes[0]); j++) {
-			if (enroll_count_label(t, classes[j], label, &n) < 0)
-				return -1;
-			if (n > 0)
-				return err_set(ERR_FAILED, "role %s %s (label %s)",
-					       profile_role(p), states[i].why, label);
-		}
-	}
+	if (rolestate_check_free(t, profile_role(p), profile_label(p), states) < 0)
+		return -1;
 	fixed = profile_key_id(p, &fixed_len);
 	if (fixed == NULL)
 		return 0;
@@ -188,16 +160,19 @@ enroll_new_clear(struct enroll_new *n)
 
 int
 enroll_make_request(struct token *t, const struct profile *p,
-		    const struct csr_spec *spec, const char *temp_label,
-		    struct enroll_new *n)
+		    const struct csr_spec *spec, struct enroll_new *n)
 {
 	struct enroll_signer_ctx ctx = { t, &n->kp };
 	struct csr_signer signer = { enroll_sign, &ctx };
 	size_t fixed_len = 0;
 	const unsigned char *fixed = profile_key_id(p, &fixed_len);
+	char pending[ROLESTATE_LABEL_MAX];
 
+	if (rolestate_label(ROLESTATE_PENDING, profile_label(p), pending,
+			    sizeof(pending)) < 0)
+		return err_prefix("role %s", profile_role(p));
 	n->tried = true;
-	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), temp_label,
+	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), pending,
 			    fixed, fixed_len, &n->kp) < 0) {
 		enroll_keygen_hint(p);
 		return err_prefix("generate %s key", keyalg_name(profile_key_alg(p)));
@@ -217,10 +192,11 @@ int
 enroll_write_pending(struct token *t, const struct profile *p,
 		     struct enroll_new *n, X509 *cert)
 {
-	char pending[ENROLL_LABEL_MAX];
+	char pending[ROLESTATE_LABEL_MAX];
 
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
-	if (certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
+	if (rolestate_label(ROLESTATE_PENDING, profile_label(p), pending,
+			    sizeof(pending)) < 0 ||
+	    certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
 		return err_prefix("write back");
 	return 0;
 }
@@ -256,52 +232,62 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 	return 0;
 }
 
-/* Destroy every object labelled "pending:LABEL"; *COUNT says how many. */
+/* N's objects and every other object labelled "pending:LABEL", into G;
+ * the ones known by handle are in G even when the search fails. */
 static int
-enroll_remove_pending(struct token *t, const char *label, size_t *count)
+enroll_undo_group(struct token *t, const struct enroll_new *n, const char *label,
+		  struct rolestate_group *g)
 {
-	char pending[ENROLL_LABEL_MAX];
-	CK_OBJECT_HANDLE *found = NULL;
-	size_t n = 0, i;
 	int rc = 0;
 
-	*count = 0;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", label);
-	if (certstore_find_all_label(t, pending, &found, &n) < 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (token_destroy(t, found[i]) < 0)
-			rc = -1;
-	*count = n;
-	free(found);
+	if (rolestate_group_add(g, n->cert, CKO_CERTIFICATE, NULL) < 0)
+		rc = -1;
+	if (n->made && (rolestate_group_add(g, n->kp.priv, CKO_PRIVATE_KEY, NULL) < 0 ||
+			rolestate_group_add(g, n->kp.pub, CKO_PUBLIC_KEY, NULL) < 0))
+		rc = -1;
+	if (rolestate_find(t, ROLESTATE_PENDING, label, g) < 0)
+		rc = -1;
 	return rc;
+}
+
+/* Whether G holds a certificate. */
+static bool
+enroll_group_has_cert(const struct rolestate_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->objs[i].cls == CKO_CERTIFICATE)
+			return true;
+	return false;
 }
 
 void
 enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 {
-	struct err_saved saved;
-	size_t stray = 0;
-	int rc = 0;
+	struct rolestate_group g = { NULL, 0, 0 };
+	struct err_saved saved, cleanup;
+	char pending[ROLESTATE_LABEL_MAX];
+	size_t failed = 0;
 
 	err_save(&saved);
-	if (n->cert != CK_INVALID_HANDLE && token_destroy(t, n->cert) < 0)
-		rc = -1;
-	if (n->made && keygen_destroy(t, &n->kp) < 0)
-		rc = -1;
-	if (rc == 0 && enroll_remove_pending(t, label, &stray) < 0)
-		rc = -1;
-	if (rc < 0) {
-		err_prefix("%s; the new objects could not all be removed", saved.message);
-		err_append("run p11enroll status --repair to remove what is left "
-			   "under " ENROLL_PENDING_PREFIX "%s", label);
-	} else {
-		err_restore(&saved);
-		if (n->cert != CK_INVALID_HANDLE || stray > 0)
-			err_append("the new key and certificate were removed");
-		else if (n->made)
-			err_append("the new key was removed");
+	/* The objects known by handle go even when the search fails. */
+	if (enroll_undo_group(t, n, label, &g) < 0)
+		err_collect(&cleanup, &failed);
+	if (rolestate_delete(t, &g, NULL) < 0)
+		err_collect(&cleanup, &failed);
+	rolestate_label(ROLESTATE_PENDING, label, pending, sizeof(pending));
+	err_restore(&saved);
+	if (failed > 0) {
+		err_append("the new objects could not all be removed; run p11enroll "
+			   "status --repair to remove what is left under %s", pending);
+		err_append("%s", cleanup.message);
+	} else if (enroll_group_has_cert(&g)) {
+		err_append("the new key and certificate were removed");
+	} else if (g.n > 0) {
+		err_append("the new key was removed");
 	}
+	rolestate_group_clear(&g);
 	n->cert = CK_INVALID_HANDLE;
 	n->made = false;
 	n->tried = false;
@@ -420,13 +406,13 @@ static int
 enroll_ticket_store(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w, const char *ca, const char *cookie)
 {
-	char awaiting[ENROLL_LABEL_MAX], *text = NULL;
+	char awaiting[ROLESTATE_LABEL_MAX], *text = NULL;
 	CK_OBJECT_HANDLE h;
 	int rc = -1;
 
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
-		 profile_label(p));
-	if (enroll_ticket_encode(ca, cookie, &text) < 0)
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    enroll_ticket_encode(ca, cookie, &text) < 0)
 		return -1;
 	if (w->ticket != CK_INVALID_HANDLE &&
 	    token_set_attr(t, w->ticket, CKA_VALUE, text, strlen(text)) == 0) {
@@ -436,13 +422,39 @@ enroll_ticket_store(struct token *t, const struct profile *p,
 	if (certstore_write_data(t, awaiting, CERTSTORE_CA_TICKET,
 				 (const unsigned char *)text, strlen(text), &h) < 0)
 		goto out;
-	if (w->ticket != CK_INVALID_HANDLE)
-		token_destroy(t, w->ticket);
+	/* An old ticket that stays is found beside the new one, and the role
+	 * is then refused with a word on what to do. */
+	if (w->ticket != CK_INVALID_HANDLE && token_destroy(t, w->ticket) < 0)
+		err_clear();
 	w->ticket = h;
 	rc = 0;
 out:
 	free(text);
 	return rc;
+}
+
+/* After a failure to park: delete the request and ticket W made, keeping
+ * the recorded error. */
+static void
+enroll_unpark(struct token *t, const struct profile *p,
+	      const struct enroll_waiting *w, const char *awaiting)
+{
+	struct rolestate_group g = { NULL, 0, 0 };
+	struct err_saved saved, cleanup;
+	int rc = -1;
+
+	err_save(&saved);
+	if (rolestate_group_add(&g, w->data, CKO_DATA, awaiting) == 0 &&
+	    rolestate_group_add(&g, w->ticket, CKO_DATA, awaiting) == 0 &&
+	    rolestate_delete(t, &g, NULL) == 0)
+		rc = 0;
+	err_save(&cleanup);
+	err_restore(&saved);
+	if (rc < 0)
+		err_append("what was stored beside the new key could not all be "
+			   "removed; run p11enroll remove %s to delete what is left "
+			   "under %s: %s", profile_role(p), awaiting, cleanup.message);
+	rolestate_group_clear(&g);
 }
 
 /* Leave N's key pair waiting for its certificate: its request, and the
@@ -453,15 +465,16 @@ static int
 enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
 	    const char *ca, const char *cookie)
 {
-	char awaiting[ENROLL_LABEL_MAX];
+	char awaiting[ROLESTATE_LABEL_MAX];
 	struct enroll_waiting w;
 	unsigned char *der = NULL;
 	int der_len, rc = -1;
 
 	memset(&w, 0, sizeof(w));
 	w.data = w.ticket = CK_INVALID_HANDLE;
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
-		 profile_label(p));
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0)
+		goto out;
 	der_len = i2d_X509_REQ(n->req, &der);
 	if (der_len <= 0) {
 		err_set(ERR_FAILED, "cannot encode the request");
@@ -477,12 +490,8 @@ enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
 	n->tried = n->made = false;
 	rc = 0;
 out:
-	if (rc < 0) {
-		if (w.data != CK_INVALID_HANDLE)
-			token_destroy(t, w.data);
-		if (w.ticket != CK_INVALID_HANDLE)
-			token_destroy(t, w.ticket);
-	}
+	if (rc < 0)
+		enroll_unpark(t, p, &w, awaiting);
 	OPENSSL_free(der);
 	return rc;
 }
@@ -491,7 +500,7 @@ static int
 enroll_find_waiting(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w)
 {
-	char awaiting[ENROLL_LABEL_MAX];
+	char awaiting[ROLESTATE_LABEL_MAX];
 	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *data = NULL, *ticket = NULL;
 	size_t npriv = 0, npub = 0, ndata = 0, nticket = 0;
 	unsigned char *id = NULL, *der = NULL;
@@ -501,8 +510,9 @@ enroll_find_waiting(struct token *t, const struct profile *p,
 
 	memset(w, 0, sizeof(*w));
 	w->data = w->ticket = CK_INVALID_HANDLE;
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
-	if (certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
 	    certstore_find_data(t, awaiting, CERTSTORE_REQUEST, &data, &ndata) < 0 ||
 	    certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &ticket,
 				&nticket) < 0)
@@ -558,13 +568,14 @@ out:
 static int
 enroll_has_ticket(struct token *t, const struct profile *p, bool *yes)
 {
-	char awaiting[ENROLL_LABEL_MAX];
+	char awaiting[ROLESTATE_LABEL_MAX];
 	CK_OBJECT_HANDLE *h = NULL;
 	size_t n = 0;
 
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s",
-		 profile_label(p));
-	if (certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &h, &n) < 0)
+	*yes = false;
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &h, &n) < 0)
 		return -1;
 	free(h);
 	*yes = n > 0;
@@ -605,25 +616,46 @@ static int
 enroll_install_write(struct token *t, const struct profile *p,
 		     const struct keypair *kp, X509 *cert)
 {
-	char awaiting[ENROLL_LABEL_MAX];
-	struct err_saved saved;
+	char awaiting[ROLESTATE_LABEL_MAX];
+	struct err_saved saved, cleanup;
 	struct enroll_new n;
-	bool undone;
+	size_t failed = 0;
 
 	memset(&n, 0, sizeof(n));
 	n.kp = *kp;
 	n.cert = CK_INVALID_HANDLE;
-	if (enroll_write_pending(t, p, &n, cert) < 0)
+	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
+			    sizeof(awaiting)) < 0 ||
+	    enroll_write_pending(t, p, &n, cert) < 0)
 		return -1;
 	if (enroll_promote(t, p, &n) == 0)
 		return 0;
 	err_save(&saved);
-	snprintf(awaiting, sizeof(awaiting), ENROLL_AWAITING_PREFIX "%s", profile_label(p));
-	undone = keygen_relabel(t, kp, awaiting) == 0 && token_destroy(t, n.cert) == 0;
+	if (keygen_relabel(t, kp, awaiting) < 0)
+		err_collect(&cleanup, &failed);
+	if (token_destroy(t, n.cert) < 0)
+		err_collect(&cleanup, &failed);
 	err_restore(&saved);
-	if (!undone)
-		err_append("it could not be undone: run p11enroll status --repair");
+	if (failed > 0)
+		err_append("it could not be undone; run p11enroll status --repair: %s",
+			   cleanup.message);
 	return -1;
+}
+
+/* The certificate is in: the request and ticket beside the key are done.
+ * One that cannot be deleted stays under the awaiting label, where the
+ * label check finds it and remove deletes it: the role is in all the
+ * same, so that is no failure. */
+static void
+enroll_drop_waiting(struct token *t, const struct enroll_waiting *w)
+{
+	struct rolestate_group g = { NULL, 0, 0 };
+
+	if (rolestate_group_add(&g, w->data, CKO_DATA, NULL) < 0 ||
+	    rolestate_group_add(&g, w->ticket, CKO_DATA, NULL) < 0 ||
+	    rolestate_delete(t, &g, NULL) < 0)
+		err_clear();
+	rolestate_group_clear(&g);
 }
 
 /* Check ANSWER against W's key, its request and the role, write it back
@@ -652,10 +684,7 @@ enroll_finish(struct token *t, const struct profile *p, struct enroll_waiting *w
 	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
 	    enroll_install_write(t, p, &w->kp, cert) < 0)
 		goto out;
-	/* The certificate is in: what waited beside the key is done. */
-	token_destroy(t, w->data);
-	if (w->ticket != CK_INVALID_HANDLE)
-		token_destroy(t, w->ticket);
+	enroll_drop_waiting(t, w);
 	if (enroll_fill_result(p, &w->kp, cert, out) < 0)
 		goto out;
 	rc = 0;
@@ -728,7 +757,6 @@ int
 enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    struct ca *ca, X509_STORE *trust, struct enroll_result *out)
 {
-	char pending[ENROLL_LABEL_MAX];
 	struct ca_reply reply = { NULL, 0, NULL, 0 };
 	struct csr_spec spec;
 	struct enroll_new n;
@@ -741,7 +769,6 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	memset(&spec, 0, sizeof(spec));
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	if (enroll_has_ticket(t, p, &waiting) < 0)
 		goto out;
 	if (waiting) {
@@ -752,7 +779,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    profile_spec(p, vars, &spec) < 0)
 		goto out;
 	spec.challenge = ca_request_challenge(ca);
-	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	if (enroll_make_request(t, p, &spec, &n) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0)
 		goto out;
 	rc = ca_submit(ca, pem, profile_role(p), &reply);
@@ -791,7 +818,6 @@ int
 enroll_request(struct token *t, const struct profile *p, const struct vars *vars,
 	       char **csr_pem)
 {
-	char pending[ENROLL_LABEL_MAX];
 	struct csr_spec spec;
 	struct enroll_new n;
 	char *pem = NULL;
@@ -801,11 +827,10 @@ enroll_request(struct token *t, const struct profile *p, const struct vars *vars
 	memset(&spec, 0, sizeof(spec));
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	if (enroll_check_supported_one(t, p) < 0 || enroll_check_free(t, p) < 0 ||
 	    profile_spec(p, vars, &spec) < 0)
 		goto out;
-	if (enroll_make_request(t, p, &spec, pending, &n) < 0 ||
+	if (enroll_make_request(t, p, &spec, &n) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 ||
 	    enroll_park(t, p, &n, NULL, NULL) < 0)
 		goto out;

@@ -13,7 +13,6 @@
 #include "ca.h"
 #include "keygen.h"
 #include "profile.h"
-#include "rolestate.h"
 #include "token.h"
 
 
@@ -70,9 +69,6 @@ int enroll_install(struct token *t, const struct profile *p,
 		   STACK_OF(X509) *extra, X509_STORE *trust,
 		   struct enroll_result *out);
 
-/* Room for a state prefix and a profile label (at most 32 bytes). */
-#define ENROLL_LABEL_MAX 80
-
 /*
  * The steps of enroll_role(), for the lifecycle commands that build on
  * them. A role's objects are written so that a crash at any point leaves
@@ -97,13 +93,12 @@ struct enroll_new {
 /* Free what N holds in memory (nothing on the token) and zero it. */
 void enroll_new_clear(struct enroll_new *n);
 
-/* Generate the role's key pair under TEMP_LABEL and sign a request for
- * SPEC with it; N->tried is set before the generation is asked for, and
+/* Generate the role's key pair under its pending label and sign a request
+ * for SPEC with it; N->tried is set before the generation is asked for, and
  * N->made as soon as the key pair exists, even when a later step fails, so
  * that the caller can undo it. */
 int enroll_make_request(struct token *t, const struct profile *p,
-			const struct csr_spec *spec, const char *temp_label,
-			struct enroll_new *n);
+			const struct csr_spec *spec, struct enroll_new *n);
 
 /* Parse ANSWER (the certificate, chain may follow, plus EXTRA) and run
  * every certificate check of the role against SPEC and the key PUB. */
@@ -121,11 +116,12 @@ int enroll_write_pending(struct token *t, const struct profile *p,
 int enroll_promote(struct token *t, const struct profile *p,
 		   const struct enroll_new *n);
 
-/* Remove N's certificate and key pair from the token after a failure,
+/* Remove N's key pair and certificate from the token after a failure,
  * and any other object under "pending:LABEL" (a module may fail a write
  * after doing it, and the handle is lost: with the token locked and the
  * label found free before the key was made, such objects are this run's),
- * keeping the recorded error and adding what was (or was not) removed. */
+ * in rolestate_delete()'s order, keeping the recorded error and adding
+ * what was (or was not) removed. */
 void enroll_undo(struct token *t, struct enroll_new *n, const char *label);
 
 /* The result of a role written for P. */

@@ -7,12 +7,12 @@
 
 #include <openssl/x509v3.h>
 
-#include "array.h"
 #include "certstore.h"
 #include "err.h"
 #include "interrupt.h"
 #include "keygen.h"
 #include "lifecycle.h"
+#include "rolestate.h"
 #include "util.h"
 
 void
@@ -131,41 +131,6 @@ out:
 	return rc;
 }
 
-/* Refuse a role that has a run's leftovers: they would be confused with
- * the new objects, and each has its own way out. */
-static int
-lifecycle_check_leftovers(struct token *t, const struct profile *p)
-{
-	static const struct {
-		const char *prefix;
-		const char *why;
-	} states[] = {
-		{ ENROLL_PENDING_PREFIX, "has objects left by an interrupted run; "
-		  "run p11enroll status --repair first" },
-		{ ENROLL_AWAITING_PREFIX, "has a key awaiting its certificate; "
-		  "install it or remove the role first" },
-	};
-	char label[ENROLL_LABEL_MAX];
-	CK_ATTRIBUTE tmpl[1];
-	CK_OBJECT_HANDLE *h = NULL;
-	size_t i, n = 0;
-
-	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-		snprintf(label, sizeof(label), "%s%s", states[i].prefix, profile_label(p));
-		tmpl[0].type = CKA_LABEL;
-		tmpl[0].pValue = label;
-		tmpl[0].ulValueLen = strlen(label);
-		if (token_find(t, tmpl, 1, &h, &n) < 0)
-			return -1;
-		free(h);
-		if (n > 0)
-			return err_set(ERR_FAILED, "role %s on token %s %s (label %s)",
-				       profile_role(p), token_get_info(t)->label,
-				       states[i].why, label);
-	}
-	return 0;
-}
-
 /* A fixed slot must hold the role's own key or nothing: a card that
  * generates into it replaces whatever key is there. */
 static int
@@ -271,19 +236,35 @@ lifecycle_after_write(struct token *t, const struct profile *p,
 	return step;
 }
 
-/* Delete old object H; with a fixed slot, one that the token has replaced
- * already is gone, which is what was wanted. */
+/* The old objects still there, into G, labelled LABEL. */
 static int
-lifecycle_destroy_old(struct token *t, const struct lifecycle_old *o,
-		      CK_OBJECT_HANDLE h)
+lifecycle_old_group(const struct lifecycle_old *o, const char *label,
+		    struct rolestate_group *g)
 {
-	if (token_destroy(t, h) == 0)
-		return 0;
-	if (o->fixed && err_last_ckr() == CKR_OBJECT_HANDLE_INVALID) {
-		err_clear();
-		return 0;
-	}
-	return -1;
+	if (rolestate_group_add(g, o->priv, CKO_PRIVATE_KEY, label) < 0 ||
+	    rolestate_group_add(g, o->pub, CKO_PUBLIC_KEY, label) < 0 ||
+	    rolestate_group_add(g, o->cert, CKO_CERTIFICATE, label) < 0)
+		return -1;
+	return 0;
+}
+
+/* Delete the old objects still there, labelled LABEL (NULL: not known for
+ * sure), by handle: with a fixed CKA_ID the new objects share theirs. One
+ * that the token has replaced in its fixed slot already is gone, which is
+ * what was wanted (rolestate_delete() counts it as deleted). */
+static int
+lifecycle_delete_old(struct token *t, const struct lifecycle_old *o,
+		     const char *label)
+{
+	struct rolestate_group g = { NULL, 0, 0 };
+	int rc = -1;
+
+	if (lifecycle_old_group(o, label, &g) < 0 || rolestate_delete(t, &g, NULL) < 0)
+		goto out;
+	rc = 0;
+out:
+	rolestate_group_clear(&g);
+	return rc;
 }
 
 /* After a failed renewal in which the token replaced part of the old
@@ -294,28 +275,24 @@ static void
 lifecycle_clear_slot(struct token *t, const struct profile *p,
 		     const struct lifecycle_old *o)
 {
-	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
-	char first[ERR_MESSAGE_MAX] = "";
-	struct err_saved saved;
+	struct err_saved saved, cleanup;
 	char *hex = util_hex(o->id, o->id_len);
 	bool key = o->replaced == CKO_PRIVATE_KEY;
 	char replaced[200];
-	size_t i;
+	int rc;
 
 	err_save(&saved);
 	snprintf(replaced, sizeof(replaced), "%s in fixed slot ID %s when %s",
 		 key ? "key" : "certificate", hex != NULL ? hex : "?",
 		 key ? "it generated the new one" : "the new one was written");
-	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
-		    first[0] == '\0')
-			snprintf(first, sizeof(first), "%s", err_message());
+	rc = lifecycle_delete_old(t, o, NULL);
+	err_save(&cleanup);
 	err_restore(&saved);
-	if (first[0] != '\0')
+	if (rc < 0)
 		err_append("the card replaced the old %s, and what is left of the "
-			   "old role could not all be removed (%s): run p11enroll "
-			   "remove %s, then enroll it again", replaced, first,
-			   profile_role(p));
+			   "old role could not all be removed: run p11enroll remove "
+			   "%s, then enroll it again: %s", replaced, profile_role(p),
+			   cleanup.message);
 	else
 		err_append("the card replaced the old %s, so the old %s was removed "
 			   "too; enroll %s again", replaced, key ? "certificate" : "key",
@@ -385,22 +362,25 @@ static void
 lifecycle_restore_old(struct token *t, const struct profile *p,
 		      const struct lifecycle_old *o)
 {
-	struct err_saved saved;
+	char retired[ROLESTATE_LABEL_MAX];
+	struct err_saved saved, cleanup;
+	int rc;
 
 	if (o->replaced != 0) {
 		lifecycle_clear_slot(t, p, o);
 		return;
 	}
 	err_save(&saved);
-	if (lifecycle_label_old(t, o, profile_label(p)) < 0) {
-		err_restore(&saved);
-		err_append("the old objects could not be given their label %s back "
-			   "and are labelled " ENROLL_RETIRED_PREFIX "%s", profile_label(p),
-			   profile_label(p));
-		return;
-	}
+	rc = lifecycle_label_old(t, o, profile_label(p));
+	err_save(&cleanup);
+	rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired, sizeof(retired));
 	err_restore(&saved);
-	err_append("the old key and certificate are as they were");
+	if (rc < 0)
+		err_append("the old objects could not all be given their label %s "
+			   "back and are labelled %s: %s", profile_label(p), retired,
+			   cleanup.message);
+	else
+		err_append("the old key and certificate are as they were");
 }
 
 /* Delete the retired old objects, by handle: with a fixed CKA_ID the new
@@ -409,20 +389,17 @@ static int
 lifecycle_drop_old(struct token *t, const struct profile *p,
 		   const struct lifecycle_old *o, struct lifecycle_renewal *r)
 {
-	const CK_OBJECT_HANDLE h[] = { o->priv, o->pub, o->cert };
-	char msg[1200], first[1024] = "";
-	size_t i;
+	char retired[ROLESTATE_LABEL_MAX], msg[ERR_MESSAGE_MAX + 200];
 
-	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (h[i] != CK_INVALID_HANDLE && lifecycle_destroy_old(t, o, h[i]) < 0 &&
-		    first[0] == '\0')
-			snprintf(first, sizeof(first), "%s", err_message());
-	if (first[0] == '\0')
+	if (rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired,
+			    sizeof(retired)) < 0)
+		return -1;
+	if (lifecycle_delete_old(t, o, retired) == 0)
 		return 0;
-	snprintf(msg, sizeof(msg), "the old objects could not all be deleted (%s); "
-		 "what is left is labelled " ENROLL_RETIRED_PREFIX "%s: delete it with "
-		 "p11enroll remove %s --only-retired", first, profile_label(p),
-		 profile_role(p));
+	/* The new role is in: what is left of the old one is a warning. */
+	snprintf(msg, sizeof(msg), "the old objects could not all be deleted; what "
+		 "is left is labelled %s: delete it with p11enroll remove %s "
+		 "--only-retired (%s)", retired, profile_role(p), err_message());
 	err_clear();
 	r->warning = util_strdup(msg);
 	r->retired_id = util_hex(o->id, o->id_len);
@@ -438,9 +415,11 @@ lifecycle_switch(struct token *t, const struct profile *p, struct enroll_new *n,
 		 const struct lifecycle_old *o, bool keep_old,
 		 struct lifecycle_renewal *r)
 {
-	char retired[ENROLL_LABEL_MAX];
+	char retired[ROLESTATE_LABEL_MAX];
 
-	snprintf(retired, sizeof(retired), ENROLL_RETIRED_PREFIX "%s", profile_label(p));
+	if (rolestate_label(ROLESTATE_RETIRED, profile_label(p), retired,
+			    sizeof(retired)) < 0)
+		return -1;
 	if (lifecycle_label_old(t, o, retired) < 0) {
 		enroll_undo(t, n, profile_label(p));
 		lifecycle_restore_old(t, p, o);
@@ -483,7 +462,8 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 		struct ca *ca, X509_STORE *trust, bool keep_old,
 		struct lifecycle_renewal *out)
 {
-	char pending[ENROLL_LABEL_MAX];
+	const unsigned leftovers = ROLESTATE_MASK(ROLESTATE_PENDING) |
+				   ROLESTATE_MASK(ROLESTATE_AWAITING);
 	struct lifecycle_renewal r;
 	struct lifecycle_old old;
 	struct csr_spec spec;
@@ -501,7 +481,6 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	memset(&n, 0, sizeof(n));
 	n.cert = CK_INVALID_HANDLE;
 	memset(&old, 0, sizeof(old));
-	snprintf(pending, sizeof(pending), ENROLL_PENDING_PREFIX "%s", profile_label(p));
 	if (keep_old && profile_key_id(p, &fixed_len) != NULL) {
 		err_set(ERR_USAGE, "renew %s --keep-old: its profile fixes the key's "
 			"CKA_ID, and two keys cannot share one fixed slot",
@@ -509,11 +488,13 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 		goto out;
 	}
 	/* These refusals name the role and the token themselves. */
-	if (lifecycle_find_old(t, p, &old) < 0 || lifecycle_check_leftovers(t, p) < 0 ||
-	    lifecycle_check_slot(t, p, &old) < 0)
+	if (lifecycle_find_old(t, p, &old) < 0 || lifecycle_check_slot(t, p, &old) < 0)
 		goto out;
 	found = true;
-	if (enroll_check_supported_one(t, p) < 0)
+	/* A run's leftovers would be confused with the new objects, and
+	 * each has its own way out. */
+	if (rolestate_check_free(t, profile_role(p), profile_label(p), leftovers) < 0 ||
+	    enroll_check_supported_one(t, p) < 0)
 		goto out;
 	old.fixed = profile_key_id(p, &fixed_len) != NULL;
 	if ((vars != NULL ? profile_spec(p, vars, &spec) :
@@ -525,7 +506,7 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	 * them in their fixed slot (lifecycle_after_write finds out). */
 	if (interrupt_check() < 0 ||
 	    lifecycle_after_write(t, p, &old,
-				  enroll_make_request(t, p, &spec, pending, &n)) < 0 ||
+				  enroll_make_request(t, p, &spec, &n)) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0 ||
 	    lifecycle_submit(ca, pem, p, &reply) < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL, trust,
@@ -560,200 +541,88 @@ out:
 
 /* ---- remove ---- */
 
-/* The labels of a role's states, in the order their objects are listed;
- * pending ones are never removed but are counted for the message. */
+/* Which scopes take the objects of a state; pending ones are status
+ * --repair's, never remove's, but are counted for the message. */
 enum lifecycle_which { LC_ALWAYS, LC_RETIRED, LC_NEVER };
 
+/* The states in the order their objects are listed within one class. */
 static const struct {
-	const char *prefix;
+	enum rolestate state;
 	enum lifecycle_which which;
 } lifecycle_states[] = {
-	{ "", LC_ALWAYS },
-	{ ENROLL_AWAITING_PREFIX, LC_ALWAYS },
-	{ ENROLL_RETIRED_PREFIX, LC_RETIRED },
-	{ ENROLL_PENDING_PREFIX, LC_NEVER },
+	{ ROLESTATE_ROLE, LC_ALWAYS },
+	{ ROLESTATE_AWAITING, LC_ALWAYS },
+	{ ROLESTATE_RETIRED, LC_RETIRED },
+	{ ROLESTATE_PENDING, LC_NEVER },
 };
 
-/* Object classes in the order they go: the private key first, so that a
- * run stopped half-way leaves nothing that can still sign or decrypt. */
-static const struct {
-	CK_OBJECT_CLASS cls;
-	const char *name;
-} lifecycle_classes[] = {
-	{ CKO_PRIVATE_KEY, "private key" },
-	{ CKO_SECRET_KEY, "secret key" },
-	{ CKO_PUBLIC_KEY, "public key" },
-	{ CKO_CERTIFICATE, "certificate" },
-	{ CKO_DATA, "data" },
-};
-#define LIFECYCLE_NCLASSES (sizeof(lifecycle_classes) / sizeof(lifecycle_classes[0]))
-
-const char *
-lifecycle_class_name(CK_OBJECT_CLASS cls)
+/* Whether SCOPE takes the objects of a state that WHICH. */
+static bool
+lifecycle_in_scope(enum lifecycle_which which, enum lifecycle_scope scope)
 {
-	size_t i;
-
-	for (i = 0; i < LIFECYCLE_NCLASSES; i++)
-		if (lifecycle_classes[i].cls == cls)
-			return lifecycle_classes[i].name;
-	return "object";
-}
-
-static size_t
-lifecycle_class_rank(CK_OBJECT_CLASS cls)
-{
-	size_t i;
-
-	for (i = 0; i < LIFECYCLE_NCLASSES; i++)
-		if (lifecycle_classes[i].cls == cls)
-			return i;
-	return LIFECYCLE_NCLASSES;
-}
-
-void
-lifecycle_objects_free(struct lifecycle_object *objs, size_t count)
-{
-	size_t i;
-
-	for (i = 0; objs != NULL && i < count; i++) {
-		free(objs[i].label);
-		free(objs[i].id_hex);
+	switch (which) {
+	case LC_ALWAYS: return scope != LIFECYCLE_RETIRED_ONLY;
+	case LC_RETIRED: return scope != LIFECYCLE_ROLE;
+	default: return false;
 	}
-	free(objs);
 }
 
-/* Append the object H labelled LABEL to *OBJS (room for *CAP). */
+/* Why nothing of ROLE is in the plan, with what LEFT counts out of it. */
 static int
-lifecycle_add(struct token *t, CK_OBJECT_HANDLE h, const char *label,
-	      struct lifecycle_object **objs, size_t *count, size_t *cap)
+lifecycle_nothing(struct token *t, const char *role, enum lifecycle_scope scope,
+		  const size_t *left)
 {
-	struct lifecycle_object *grown, *o;
-	unsigned char *id = NULL;
-	size_t id_len = 0;
-	CK_ULONG cls = 0;
-	int rc = -1;
-
-	if (token_get_ulong(t, h, CKA_CLASS, &cls) < 0 ||
-	    token_get_attr(t, h, CKA_ID, &id, &id_len) < 0)
-		goto out;
-	if ((grown = array_grow(*objs, cap, *count + 1, sizeof(**objs))) ==
-	    NULL)
-		goto out;
-	*objs = grown;
-	o = &grown[*count];
-	o->handle = h;
-	o->cls = cls;
-	o->label = util_strdup(label);
-	o->id_hex = util_hex(id, id_len);
-	(*count)++;
-	if (o->label == NULL || o->id_hex == NULL) {
-		err_set(ERR_FAILED, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(id);
-	return rc;
-}
-
-/* Stable by class rank: the states' order stays within one class. */
-static void
-lifecycle_sort(struct lifecycle_object *objs, size_t count)
-{
-	struct lifecycle_object tmp;
-	size_t i, j;
-
-	for (i = 1; i < count; i++) {
-		tmp = objs[i];
-		for (j = i; j > 0 && lifecycle_class_rank(objs[j - 1].cls) >
-		     lifecycle_class_rank(tmp.cls); j--)
-			objs[j] = objs[j - 1];
-		objs[j] = tmp;
-	}
+	if (scope == LIFECYCLE_RETIRED_ONLY)
+		return err_set(ERR_FAILED, "role %s has no retired objects on token %s",
+			       role, token_get_info(t)->label);
+	err_set(ERR_FAILED, "role %s is not on token %s", role, token_get_info(t)->label);
+	if (left[LC_RETIRED] > 0)
+		err_append("%zu retired object(s) are kept: give --retired to "
+			   "delete them", left[LC_RETIRED]);
+	if (left[LC_NEVER] > 0)
+		err_append("its pending objects are left to p11enroll status --repair");
+	return -1;
 }
 
 int
 lifecycle_remove_plan(struct token *t, const char *role, const char *label,
-		      enum lifecycle_scope scope, struct lifecycle_object **out,
-		      size_t *count)
+		      enum lifecycle_scope scope, struct rolestate_group *out)
 {
-	char name[ENROLL_LABEL_MAX + 64];
-	struct lifecycle_object *objs = NULL;
-	CK_OBJECT_HANDLE *h = NULL;
-	size_t i, j, n = 0, nobjs = 0, cap = 0, left[3] = { 0, 0, 0 };
+	struct rolestate_group plan = { NULL, 0, 0 }, skipped = { NULL, 0, 0 };
+	size_t i, left[LC_NEVER + 1] = { 0, 0, 0 };
 	int rc = -1;
 
-	*out = NULL;
-	*count = 0;
-	for (i = 0; i < sizeof(lifecycle_states) / sizeof(lifecycle_states[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", lifecycle_states[i].prefix, label);
-		free(h);
-		h = NULL;
-		if (certstore_find_all_label(t, name, &h, &n) < 0)
-			goto out;
-		if (lifecycle_states[i].which == LC_NEVER ||
-		    (lifecycle_states[i].which == LC_RETIRED &&
-		     scope == LIFECYCLE_ROLE) ||
-		    (lifecycle_states[i].which == LC_ALWAYS &&
-		     scope == LIFECYCLE_RETIRED_ONLY)) {
-			left[lifecycle_states[i].which] += n;
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < NELEM(lifecycle_states); i++) {
+		if (lifecycle_in_scope(lifecycle_states[i].which, scope)) {
+			if (rolestate_find(t, lifecycle_states[i].state, label, &plan) < 0)
+				goto out;
 			continue;
 		}
-		for (j = 0; j < n; j++)
-			if (lifecycle_add(t, h[j], name, &objs, &nobjs, &cap) < 0)
-				goto out;
+		if (rolestate_find(t, lifecycle_states[i].state, label, &skipped) < 0)
+			goto out;
+		left[lifecycle_states[i].which] += skipped.n;
+		rolestate_group_clear(&skipped);
 	}
-	if (nobjs == 0 && scope == LIFECYCLE_RETIRED_ONLY) {
-		err_set(ERR_FAILED, "role %s has no retired objects on token %s",
-			role, token_get_info(t)->label);
+	if (plan.n == 0) {
+		lifecycle_nothing(t, role, scope, left);
 		goto out;
 	}
-	if (nobjs == 0) {
-		err_set(ERR_FAILED, "role %s is not on token %s", role,
-			token_get_info(t)->label);
-		if (left[LC_RETIRED] > 0)
-			err_append("%zu retired object(s) are kept: give --retired to "
-				   "delete them", left[LC_RETIRED]);
-		if (left[LC_NEVER] > 0)
-			err_append("its pending objects are left to p11enroll status "
-				   "--repair");
-		goto out;
-	}
-	lifecycle_sort(objs, nobjs);
-	*out = objs;
-	*count = nobjs;
-	objs = NULL;
+	*out = plan;
+	memset(&plan, 0, sizeof(plan));
 	rc = 0;
 out:
-	lifecycle_objects_free(objs, nobjs);
-	free(h);
+	rolestate_group_clear(&plan);
+	rolestate_group_clear(&skipped);
 	return rc;
 }
 
 int
 lifecycle_remove(struct token *t, const char *role,
-		 const struct lifecycle_object *objs, size_t count, size_t *removed)
+		 const struct rolestate_group *plan, size_t *removed)
 {
-	char first[1024] = "";
-	enum err_kind kind = ERR_NONE;
-	size_t i;
-
-	*removed = 0;
-	for (i = 0; i < count; i++) {
-		if (token_destroy(t, objs[i].handle) == 0) {
-			(*removed)++;
-			continue;
-		}
-		if (kind == ERR_NONE) {
-			kind = err_kind();
-			snprintf(first, sizeof(first), "%s %s: %s",
-				 lifecycle_class_name(objs[i].cls), objs[i].label,
-				 err_message());
-		}
-	}
-	if (kind == ERR_NONE)
+	if (rolestate_delete(t, plan, removed) == 0)
 		return 0;
-	err_set(kind, "remove %s on token %s: %zu of %zu objects deleted; %s", role,
-		token_get_info(t)->label, *removed, count, first);
-	return -1;
+	return err_prefix("remove %s on token %s: %zu of %zu objects deleted", role,
+			  token_get_info(t)->label, *removed, plan->n);
 }

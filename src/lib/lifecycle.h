@@ -14,6 +14,7 @@
 #include "ca.h"
 #include "enroll.h"
 #include "profile.h"
+#include "rolestate.h"
 #include "token.h"
 
 /* What renew did. */
@@ -48,14 +49,6 @@ int lifecycle_renew(struct token *t, const struct profile *p,
 		    const struct vars *vars, struct ca *ca, X509_STORE *trust,
 		    bool keep_old, struct lifecycle_renewal *out);
 
-/* One object that remove deletes. */
-struct lifecycle_object {
-	CK_OBJECT_HANDLE handle;
-	CK_OBJECT_CLASS cls;
-	char *label;
-	char *id_hex;                   /* "" when it has no CKA_ID */
-};
-
 /* Which of a role's objects remove deletes. */
 enum lifecycle_scope {
 	LIFECYCLE_ROLE,                 /* LABEL and "awaiting:LABEL" */
@@ -63,23 +56,16 @@ enum lifecycle_scope {
 	LIFECYCLE_RETIRED_ONLY,         /* "retired:LABEL" alone */
 };
 
-/* The objects of ROLE (labelled LABEL) in SCOPE that remove deletes; never
- * "pending:LABEL" (status --repair owns those). None is an error: "role
- * ROLE is not on token T". */
+/* The objects of ROLE (labelled LABEL) in SCOPE that remove deletes, in
+ * the order they go; never "pending:LABEL" (status --repair owns those).
+ * None is an error: "role ROLE is not on token T". */
 int lifecycle_remove_plan(struct token *t, const char *role, const char *label,
-			  enum lifecycle_scope scope,
-			  struct lifecycle_object **out, size_t *count);
+			  enum lifecycle_scope scope, struct rolestate_group *out);
 
-/* Delete the COUNT objects of a plan, private keys first; goes on after a
- * failure and reports the first. *REMOVED is how many went. */
+/* Delete the objects of PLAN (rolestate_delete()); goes on after a
+ * failure and reports every one, the first as the recorded error.
+ * *REMOVED is how many went. */
 int lifecycle_remove(struct token *t, const char *role,
-		     const struct lifecycle_object *objs, size_t count,
-		     size_t *removed);
-
-/* Free a plan; NULL is fine. */
-void lifecycle_objects_free(struct lifecycle_object *objs, size_t count);
-
-/* "private key", "certificate", ... for an object class. */
-const char *lifecycle_class_name(CK_OBJECT_CLASS cls);
+		     const struct rolestate_group *plan, size_t *removed);
 
 #endif

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "lifecycle.h"
 #include "profile.h"
+#include "rolestate.h"
 
 enum { OPT_YES = 1600, OPT_RETIRED, OPT_ONLY_RETIRED };
 
@@ -51,12 +52,6 @@ cmd_remove_option(void *ctx, int opt, const char *arg)
 	}
 }
 
-/* A label with a state prefix is not a role: pending objects are for
- * status --repair, the others go with their role. */
-static const char *const cmd_remove_prefixes[] = {
-	ENROLL_PENDING_PREFIX, ENROLL_AWAITING_PREFIX, ENROLL_RETIRED_PREFIX,
-};
-
 /* The label of ROLE: its profile's when the profiles directory has a role
  * of that name, else the name itself, so that objects that other tools
  * made can be removed too. */
@@ -66,12 +61,12 @@ cmd_remove_label(const struct global_opts *g, const char *role, char *label,
 {
 	enum profile_kind kind = PROFILE_KIND_ROLE;
 	struct profile *p = NULL;
-	size_t i;
 
-	for (i = 0; i < sizeof(cmd_remove_prefixes) / sizeof(cmd_remove_prefixes[0]); i++)
-		if (strncmp(role, cmd_remove_prefixes[i], strlen(cmd_remove_prefixes[i])) == 0)
-			return cmd_usage_error(g, "name the role, not a label with its "
-					       "state prefix: %s", role);
+	/* A label with a state prefix is not a role: pending objects are for
+	 * status --repair, the others go with their role. */
+	if (rolestate_parse(role, NULL) != ROLESTATE_ROLE)
+		return cmd_usage_error(g, "name the role, not a label with its "
+				       "state prefix: %s", role);
 	if (profile_find(cmd_profiles_dir(g), role, &kind) < 0) {
 		err_clear();
 		snprintf(label, size, "%s", role);
@@ -87,19 +82,23 @@ cmd_remove_label(const struct global_opts *g, const char *role, char *label,
 	return 0;
 }
 
-/* List OBJS and ask on the terminal; true only for "y" or "yes". */
+/* List PLAN and ask on the terminal; true only for "y" or "yes". */
 static bool
 cmd_remove_confirm(const char *role, const struct token_info *info,
-		   const struct lifecycle_object *objs, size_t n)
+		   const struct rolestate_group *plan)
 {
+	const struct rolestate_object *o;
 	char answer[32];
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "  %-12s %-28s %s\n", lifecycle_class_name(objs[i].cls),
-			objs[i].label, objs[i].id_hex[0] ? objs[i].id_hex : "(no id)");
-	fprintf(stderr, "Delete %zu objects of role %s from token %s? [y/N] ", n,
-		role, info->label);
+	for (i = 0; i < plan->n; i++) {
+		o = &plan->objs[i];
+		fprintf(stderr, "  %-12s %-28s %s\n", rolestate_class_name(o->cls),
+			o->label != NULL ? o->label : "",
+			o->id_hex != NULL && o->id_hex[0] ? o->id_hex : "(no id)");
+	}
+	fprintf(stderr, "Delete %zu objects of role %s from token %s? [y/N] ",
+		plan->n, role, info->label);
 	fflush(stderr);
 	if (fgets(answer, sizeof(answer), stdin) == NULL)
 		return false;
@@ -111,12 +110,12 @@ int
 cmd_remove(struct global_opts *g, int argc, char **argv)
 {
 	struct remove_opts o;
-	struct lifecycle_object *objs = NULL;
+	struct rolestate_group plan = { NULL, 0, 0 };
 	struct module *m = NULL;
 	struct token *t = NULL;
-	char label[ENROLL_LABEL_MAX];
+	char label[ROLESTATE_LABEL_MAX];
 	const char *role;
-	size_t n = 0, removed = 0;
+	size_t removed = 0;
 	int first = 0, status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
@@ -137,16 +136,16 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 	if ((status = cmd_remove_label(g, role, label, sizeof(label))) != 0 ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
-	if (lifecycle_remove_plan(t, role, label, o.scope, &objs, &n) < 0) {
+	if (lifecycle_remove_plan(t, role, label, o.scope, &plan) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
-	if (!o.yes && !cmd_remove_confirm(role, token_get_info(t), objs, n)) {
+	if (!o.yes && !cmd_remove_confirm(role, token_get_info(t), &plan)) {
 		err_set(ERR_FAILED, "not confirmed; nothing was deleted");
 		status = cmd_fail(g);
 		goto out;
 	}
-	if (lifecycle_remove(t, role, objs, n, &removed) < 0) {
+	if (lifecycle_remove(t, role, &plan, &removed) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
@@ -158,7 +157,7 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 		printf("removed %s: %zu objects\n", role, removed);
 	status = EXIT_DONE;
 out:
-	lifecycle_objects_free(objs, n);
+	rolestate_group_clear(&plan);
 	cmd_close_token(m, t);
 	return status;
 }

@@ -125,6 +125,7 @@ static int
 cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 		 const char *label, const struct lifecycle_renewal *r, int status)
 {
+	char retired[ROLESTATE_LABEL_MAX];
 	json_t *doc;
 
 	if (g->json) {
@@ -142,9 +143,10 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 		return cmd_fail(g);
 	if (g->verbosity >= 0) {
 		cmd_print_result("renewed", &r->result);
-		if (r->retired_id != NULL && r->warning == NULL)
-			printf("kept the old key %s of %s under label retired:%s\n",
-			       r->retired_id, role, label);
+		if (r->retired_id != NULL && r->warning == NULL &&
+		    rolestate_label(ROLESTATE_RETIRED, label, retired, sizeof(retired)) == 0)
+			printf("kept the old key %s of %s under label %s\n",
+			       r->retired_id, role, retired);
 	}
 	if (r->warning != NULL)
 		fprintf(stderr, "p11enroll: renew: %s\n", r->warning);

@@ -8,31 +8,39 @@
 
 #include <openssl/x509.h>
 
+#include "audit.h"
 #include "certstore.h"
 #include "csr.h"
 #include "err.h"
 #include "keygen.h"
 #include "keysign.h"
+#include "rolestate.h"
 #include "softhsm.h"
 #include "../unit/testkeys.h"
 #include "token.h"
 
 static struct module *mod;
 
-/* Load the module, make the tokens named in LABELS (NULL-terminated) and
+/* Load MODULE, make the tokens named in LABELS (NULL-terminated) and
  * open the first, logged in. */
 static struct token *
-open_fresh(const char *const *labels)
+open_fresh_with(const char *module, const char *const *labels)
 {
 	struct token *t = NULL;
 	size_t i;
 
-	ck_assert_int_eq(module_load(softhsm_module(), &mod), 0);
+	ck_assert_int_eq(module_load(module, &mod), 0);
 	for (i = 0; labels[i] != NULL; i++)
 		softhsm_init_token(mod, labels[i]);
 	ck_assert_msg(token_open(mod, labels[0], softhsm_dir, &t) == 0, "%s", err_message());
 	ck_assert_msg(token_login(t, TEST_USER_PIN) == 0, "%s", err_message());
 	return t;
+}
+
+static struct token *
+open_fresh(const char *const *labels)
+{
+	return open_fresh_with(softhsm_module(), labels);
 }
 
 static struct token *
@@ -336,6 +344,162 @@ START_TEST(test_certstore_inventory)
 }
 END_TEST
 
+/* ---- role states and groups ---- */
+
+/* A certificate for KP's public key from a throw-away CA, written beside
+ * it as LABEL, COUNT times. */
+static void
+write_certs(struct token *t, const struct keypair *kp, const char *label, int count)
+{
+	struct testkeys_cert what = { "/CN=host", "critical,CA:FALSE",
+				      "critical,digitalSignature", "serverAuth",
+				      "DNS:host", 0, 0 };
+	EVP_PKEY *pub = NULL, *ca_key = testkeys_new(TESTKEYS_EC_P256);
+	X509 *root, *cert;
+	CK_OBJECT_HANDLE h;
+	int i;
+
+	ck_assert_int_eq(keygen_public_key(t, kp->pub, &pub), 0);
+	what.not_before = time(NULL) - 60;
+	what.not_after = time(NULL) + 86400;
+	root = testkeys_root(ca_key, "Test Root", time(NULL));
+	cert = testkeys_issue(pub, &what, root, ca_key);
+	for (i = 0; i < count; i++)
+		ck_assert_msg(certstore_write(t, cert, kp->id, kp->id_len, label, &h) == 0,
+			      "%s", err_message());
+	X509_free(cert);
+	X509_free(root);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(ca_key);
+}
+
+/* How many objects of CLS are labelled LABEL. */
+static size_t
+count_labelled(struct token *t, CK_OBJECT_CLASS cls, const char *label)
+{
+	CK_OBJECT_HANDLE *h = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(certstore_find_label(t, cls, label, &h, &n), 0);
+	free(h);
+	return n;
+}
+
+/* A deletion that the token stops after the first object has taken the
+ * private key; it goes on past the failures, and the first is the
+ * recorded error with every later one after it. Through the fault
+ * module: every C_DestroyObject but the first and the last fails. */
+START_TEST(test_rolestate_delete_order)
+{
+	static const char *const labels[] = { "unit", NULL };
+	const char *faultmod = getenv("P11FAULT_MODULE");
+	struct rolestate_group g = { NULL, 0, 0 };
+	CK_OBJECT_HANDLE data;
+	struct keypair kp;
+	struct token *t;
+	char conf[300];
+	size_t removed = 99;
+	FILE *f;
+
+	ck_assert_msg(faultmod != NULL, "P11FAULT_MODULE is not set (make check sets it)");
+	snprintf(conf, sizeof(conf), "%s/fault.conf", softhsm_dir);
+	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+	fprintf(f, "fail C_DestroyObject 2 CKR_DEVICE_ERROR\n"
+		"fail C_DestroyObject 3 CKR_DEVICE_MEMORY\n");
+	fclose(f);
+	setenv("P11FAULT_CONF", conf, 1);
+	setenv("P11FAULT_TARGET", softhsm_module(), 1);
+	t = open_fresh_with(faultmod, labels);
+
+	/* Made in the order the old status --repair deleted them: the
+	 * certificate first, the private key last. */
+	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:web",
+					 NULL, 0, &kp), 0);
+	write_certs(t, &kp, "pending:web", 1);
+	ck_assert_int_eq(certstore_write_data(t, "pending:web", CERTSTORE_REQUEST,
+					      (const unsigned char *)"x", 1, &data), 0);
+	ck_assert_int_eq(rolestate_find(t, ROLESTATE_PENDING, "web", &g), 0);
+	ck_assert_uint_eq(g.n, 4);
+	ck_assert_uint_eq(g.objs[0].cls, CKO_PRIVATE_KEY);
+	ck_assert_str_eq(g.objs[0].label, "pending:web");
+	ck_assert_str_eq(g.objs[0].id_hex, g.objs[1].id_hex);
+
+	err_clear();
+	ck_assert_int_eq(rolestate_delete(t, &g, &removed), -1);
+	ck_assert_uint_eq(removed, 2);
+	ck_assert_uint_eq(err_last_ckr(), CKR_DEVICE_ERROR);
+	ck_assert_msg(strncmp(err_message(), "public key pending:web: delete object ",
+			      strlen("public key pending:web: delete object ")) == 0,
+		      "%s", err_message());
+	ck_assert_msg(strstr(err_message(), "; certificate pending:web: delete object ") &&
+		      strstr(err_message(), "CKR_DEVICE_MEMORY"), "%s", err_message());
+
+	ck_assert_uint_eq(count_labelled(t, CKO_PRIVATE_KEY, "pending:web"), 0);
+	ck_assert_uint_eq(count_labelled(t, CKO_PUBLIC_KEY, "pending:web"), 1);
+	ck_assert_uint_eq(count_labelled(t, CKO_CERTIFICATE, "pending:web"), 1);
+	ck_assert_uint_eq(count_labelled(t, CKO_DATA, "pending:web"), 0);
+	rolestate_group_clear(&g);
+	close_all(t);
+	unsetenv("P11FAULT_CONF");
+}
+END_TEST
+
+/* Any object in a state the caller names takes the label, whatever its
+ * class: a request left alone under "awaiting:" too. */
+START_TEST(test_rolestate_check_free)
+{
+	const unsigned taken = ROLESTATE_MASK(ROLESTATE_ROLE) |
+			       ROLESTATE_MASK(ROLESTATE_PENDING) |
+			       ROLESTATE_MASK(ROLESTATE_AWAITING);
+	struct token *t = open_one();
+	CK_OBJECT_HANDLE data;
+
+	ck_assert_int_eq(rolestate_check_free(t, "web", "web", taken), 0);
+	ck_assert_int_eq(certstore_write_data(t, "awaiting:web", CERTSTORE_REQUEST,
+					      (const unsigned char *)"x", 1, &data), 0);
+	ck_assert_int_eq(rolestate_check_free(t, "web", "web", taken), -1);
+	ck_assert_str_eq(err_message(), "role web has a key awaiting its certificate; "
+			 "install the certificate or remove the role first "
+			 "(label awaiting:web)");
+	ck_assert_int_eq(rolestate_check_free(t, "web", "web",
+					      ROLESTATE_MASK(ROLESTATE_ROLE) |
+					      ROLESTATE_MASK(ROLESTATE_RETIRED)), 0);
+	ck_assert_int_eq(rolestate_check_free(t, "web", "webs", taken), 0);
+	close_all(t);
+}
+END_TEST
+
+/* status --repair removes a pending group whatever its size: a key pair
+ * with 70 certificates goes whole. */
+START_TEST(test_repair_large_group)
+{
+	struct token *t = open_one();
+	struct inventory_entry *inv = NULL;
+	struct audit_repair *plan = NULL;
+	size_t n = 0, nplan = 0;
+	struct keypair kp;
+
+	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:big",
+					 NULL, 0, &kp), 0);
+	write_certs(t, &kp, "pending:big", 70);
+	ck_assert_int_eq(certstore_inventory(t, &inv, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(inv[0].ncerts, 70);
+	ck_assert_int_eq(audit_repair_plan(inv, n, &plan, &nplan), 0);
+	ck_assert_uint_eq(nplan, 1);
+	ck_assert_int_eq(plan[0].action, AUDIT_REPAIR_REMOVE);
+	ck_assert_str_eq(plan[0].role, "big");
+	ck_assert_msg(audit_repair_apply(t, inv, plan, nplan) == 0, "%s", err_message());
+	audit_repair_free(plan, nplan);
+	certstore_inventory_free(inv, n);
+
+	ck_assert_int_eq(certstore_inventory(t, &inv, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	certstore_inventory_free(inv, n);
+	close_all(t);
+}
+END_TEST
+
 static Suite *
 token_suite(void)
 {
@@ -354,6 +518,9 @@ token_suite(void)
 	tcase_add_test(tc, test_login_wrong_pin);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_certstore_inventory);
+	tcase_add_test(tc, test_rolestate_delete_order);
+	tcase_add_test(tc, test_rolestate_check_free);
+	tcase_add_test(tc, test_repair_large_group);
 	suite_add_tcase(s, tc);
 	return s;
 }

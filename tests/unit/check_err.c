@@ -106,6 +106,30 @@ START_TEST(test_save_restore)
 }
 END_TEST
 
+/* A run that goes on after failures: the first is the recorded error,
+ * with its kind and CKR; every later one follows in its message. */
+START_TEST(test_collect)
+{
+	struct err_saved first;
+	size_t failed = 0;
+
+	err_clear();
+	err_ckr(CKR_DEVICE_ERROR, "delete object 7");
+	err_collect(&first, &failed);
+	err_set(ERR_USAGE, "no such label");
+	err_collect(&first, &failed);
+	err_ckr(CKR_DEVICE_MEMORY, "delete object 9");
+	err_collect(&first, &failed);
+	ck_assert_uint_eq(failed, 3);
+	ck_assert_int_eq(err_restore(&first), -1);
+	ck_assert_int_eq(err_kind(), ERR_FAILED);
+	ck_assert_uint_eq(err_last_ckr(), CKR_DEVICE_ERROR);
+	ck_assert_str_eq(err_message(), "delete object 7: CKR_DEVICE_ERROR "
+			 "(the device reported an error); no such label; "
+			 "delete object 9: CKR_DEVICE_MEMORY (the token is full)");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -119,6 +143,7 @@ main(void)
 	tcase_add_test(tc, test_later_error_forgets_ckr);
 	tcase_add_test(tc, test_save_restore);
 	tcase_add_test(tc, test_openssl_reason);
+	tcase_add_test(tc, test_collect);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
