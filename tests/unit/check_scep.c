@@ -1268,13 +1268,15 @@ server_stop(void)
 	server_pid = -1;
 }
 
-/* Submit a request for req_key to the CA at SPEC. */
+/* Submit a request for req_key to the CA at SPEC; a PENDING CA is polled
+ * every second rather than every CA_DEFAULT_RETRY seconds. */
 static int
 submit_to(const char *spec, int timeout, size_t max_answer, char **answer)
 {
 	struct ca_options opts = { .timeout_seconds = timeout,
 				   .max_answer = max_answer,
-				   .challenge = "s3cret" };
+				   .challenge = "s3cret",
+				   .retry_seconds = 1 };
 	struct ca_reply reply;
 	struct ca *ca = NULL;
 	X509_REQ *req;
