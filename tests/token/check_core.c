@@ -498,7 +498,7 @@ START_TEST(test_audit_mismatch)
 	struct audit_row *rows;
 	const struct audit_finding *f;
 	struct token *t = coretest_open(NULL);
-	EVP_PKEY *pub = NULL, *ca_key = testkeys_new(TESTKEYS_EC_P256);
+	EVP_PKEY *pub = NULL, *ca_key = testkeys_load(TESTKEYS_EC_P256, 1);
 	X509 *root, *cert;
 	CK_OBJECT_HANDLE h;
 	struct keypair kp;
