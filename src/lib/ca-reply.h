@@ -13,12 +13,15 @@ struct ca_options {
 	const char *challenge;  /* SCEP challenge password (secret; copied) */
 	int wait_seconds;       /* a CA that asks to wait is asked again
 				 * until this much time has passed; 0: not */
+	int retry_seconds;      /* between two questions to a CA that asked
+				 * to wait without saying how long (exec
+				 * exit 1, SCEP PENDING); 0: the default */
 };
 
 #define CA_DEFAULT_TIMEOUT 300
 #define CA_DEFAULT_MAX_ANSWER (1024 * 1024)
 /* Between two questions to a CA that asked to wait without saying how
- * long. */
+ * long, unless the options say otherwise. */
 #define CA_DEFAULT_RETRY 5
 /* The longest --wait: a day, like --ca-timeout. */
 #define CA_MAX_WAIT 86400

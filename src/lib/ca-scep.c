@@ -37,8 +37,6 @@
 #include "text.h"
 #include "util.h"
 
-/* Between CertPolls while the CA says PENDING. */
-#define CA_SCEP_POLL_MS 5000
 /* Longest line of a server's error page quoted back. */
 #define CA_SCEP_LINE_MAX 200
 #define CA_SCEP_MAX_REDIRECTS 5
@@ -48,6 +46,8 @@ struct ca_scep {
 	char *challenge;        /* copied secret, or NULL */
 	char *tls_trust;        /* PEM file for https, or NULL: system store */
 	int timeout_seconds;
+	int retry_seconds;      /* between CertPolls while the CA says
+				 * PENDING, which never says how long */
 	size_t max_answer;
 };
 
@@ -81,6 +81,7 @@ ca_scep_open(const char *rest, const struct ca_options *opts, void **state)
 		goto out;
 	}
 	cs->timeout_seconds = opts->timeout_seconds;
+	cs->retry_seconds = opts->retry_seconds;
 	cs->max_answer = opts->max_answer;
 	if (ca_http_url_parse("scep", rest, rest, "scep:https://HOST/PATH",
 			      &cs->ca) < 0)
@@ -529,8 +530,8 @@ ca_scep_wait(const struct ca_scep *cs, const struct ca_scep_msg *msg,
 
 	/* A second left over for the poll itself. */
 	wait = deadline - util_now_ms() - 1000;
-	if (wait > CA_SCEP_POLL_MS)
-		wait = CA_SCEP_POLL_MS;
+	if (wait > (int64_t)cs->retry_seconds * 1000)
+		wait = (int64_t)cs->retry_seconds * 1000;
 	if (wait <= 0)
 		return err_set(ERR_FAILED, "the CA has not issued the "
 			       "certificate yet (pending) after %d seconds; "

@@ -17,6 +17,7 @@ struct ca {
 	const struct ca_backend *backend;
 	void *state;
 	int wait_seconds;
+	int retry_seconds;      /* never 0: the default is filled in */
 };
 
 static const struct ca_backend *const ca_backends[] = {
@@ -93,6 +94,13 @@ ca_open(const char *spec, const struct ca_options *opts, struct ca **out)
 			"from 0 to %d", effective.wait_seconds, CA_MAX_WAIT);
 		goto out;
 	}
+	if (effective.retry_seconds < 0 || effective.retry_seconds > CA_MAX_WAIT) {
+		err_set(ERR_USAGE, "asking the CA again every %d seconds: not a "
+			"number from 1 to %d", effective.retry_seconds, CA_MAX_WAIT);
+		goto out;
+	}
+	if (effective.retry_seconds == 0)
+		effective.retry_seconds = CA_DEFAULT_RETRY;
 
 	colon = strchr(spec, ':');
 	kind_len = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
@@ -108,6 +116,7 @@ ca_open(const char *spec, const struct ca_options *opts, struct ca **out)
 	}
 	ca->backend = backend;
 	ca->wait_seconds = effective.wait_seconds;
+	ca->retry_seconds = effective.retry_seconds;
 	/* "exec" alone reaches the backend, which says what is missing. */
 	if (backend->open(colon != NULL ? colon + 1 : "", &effective,
 			  &ca->state) == -1)
@@ -121,7 +130,7 @@ out:
 }
 
 /* While the CA says to wait and DEADLINE allows, sleep as long as it said
- * (or CA_DEFAULT_RETRY) and ask again. RC is the last answer's. */
+ * (or the options' retry delay) and ask again. RC is the last answer's. */
 static int
 ca_keep_asking(struct ca *ca, int rc, int64_t deadline, const char *csr_pem,
 	       const char *role, struct ca_reply *reply)
@@ -131,7 +140,7 @@ ca_keep_asking(struct ca *ca, int rc, int64_t deadline, const char *csr_pem,
 
 	while (rc == CA_PENDING && ca->backend->poll != NULL) {
 		delay = (int64_t)(reply->retry_seconds > 0 ? reply->retry_seconds :
-				  CA_DEFAULT_RETRY) * 1000;
+				  ca->retry_seconds) * 1000;
 		/* A CA that wants more time than is left is not asked again. */
 		if (util_now_ms() + delay > deadline)
 			break;

@@ -8,7 +8,8 @@
 #include "err.h"
 #include "pin.h"
 
-/* --ca-timeout or --wait SECONDS: a whole number from MIN to a day. */
+/* --ca-timeout, --ca-retry or --wait SECONDS: a whole number from MIN to
+ * a day. */
 static int
 cmd_ca_seconds(const struct global_opts *g, const char *option, long min,
 	       const char *arg, int *out)
@@ -32,6 +33,8 @@ cmd_ca_option(const struct global_opts *g, struct cmd_ca *c, int opt,
 	case OPT_CA_TIMEOUT:
 		return cmd_ca_seconds(g, "--ca-timeout", 1, arg, &c->timeout);
 	case OPT_WAIT: return cmd_ca_seconds(g, "--wait", 0, arg, &c->wait);
+	case OPT_CA_RETRY:
+		return cmd_ca_seconds(g, "--ca-retry", 1, arg, &c->retry);
 	case OPT_CA_TLS_TRUST: c->tls_trust = arg; return 0;
 	case OPT_CA_AUTH_SOURCE: c->auth_source = arg; return 0;
 	case OPT_CHALLENGE_SOURCE: c->challenge_source = arg; return 0;
@@ -56,6 +59,16 @@ cmd_ca_secret(const char *spec, const char *what, char **out)
 	return rc;
 }
 
+void
+cmd_ca_options(const struct cmd_ca *c, struct ca_options *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->timeout_seconds = c->timeout;
+	out->wait_seconds = c->wait;
+	out->retry_seconds = c->retry;
+	out->tls_trust = c->tls_trust;
+}
+
 int
 cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out)
 {
@@ -66,10 +79,7 @@ cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out
 	*out = NULL;
 	if (c->spec == NULL)
 		return cmd_usage_error(g, "--ca is required");
-	memset(&o, 0, sizeof(o));
-	o.timeout_seconds = c->timeout;
-	o.wait_seconds = c->wait;
-	o.tls_trust = c->tls_trust;
+	cmd_ca_options(c, &o);
 	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
 	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0) {
 		status = cmd_fail(g);

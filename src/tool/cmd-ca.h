@@ -12,6 +12,7 @@ enum {
 	OPT_CA_AUTH_SOURCE,
 	OPT_CHALLENGE_SOURCE,
 	OPT_WAIT,
+	OPT_CA_RETRY,
 };
 
 /* The CA options' entries, for a command's option table. */
@@ -21,7 +22,8 @@ enum {
 	{ "ca-tls-trust", required_argument, NULL, OPT_CA_TLS_TRUST }, \
 	{ "ca-auth-source", required_argument, NULL, OPT_CA_AUTH_SOURCE }, \
 	{ "challenge-source", required_argument, NULL, OPT_CHALLENGE_SOURCE }, \
-	{ "wait", required_argument, NULL, OPT_WAIT }
+	{ "wait", required_argument, NULL, OPT_WAIT }, \
+	{ "ca-retry", required_argument, NULL, OPT_CA_RETRY }
 
 struct cmd_ca {
 	const char *spec;               /* --ca */
@@ -31,12 +33,19 @@ struct cmd_ca {
 	int timeout;                    /* --ca-timeout; 0: the default */
 	int wait;                       /* --wait: seconds to keep asking a
 					 * CA that asks to wait */
+	int retry;                      /* --ca-retry: seconds between two
+					 * questions when the CA did not say;
+					 * 0: the default */
 };
 
 /* Take OPT if it is a CA option: 0 taken, an exit status for a bad
  * value, or -1 when OPT is not a CA option. */
 int cmd_ca_option(const struct global_opts *g, struct cmd_ca *c, int opt,
 		  const char *arg);
+
+/* The options C gives the CA, all but its secrets; tls_trust is
+ * borrowed from C. */
+void cmd_ca_options(const struct cmd_ca *c, struct ca_options *out);
 
 /* Open the CA: --ca is required; the secrets are read from their sources
  * and wiped once the backend has its copy. 0 or an exit status after

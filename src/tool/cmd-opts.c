@@ -74,6 +74,8 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 	      "      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
 	      "      --ca-timeout SECONDS     one submission (default 300)\n"
 	      "      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
+	      "      --ca-retry SECONDS       between questions when the CA named no delay\n"
+	      "                               (default 5)\n"
 	      "      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
 	      "      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
 	      "      --challenge-source SRC   SCEP challenge password, same forms\n", f);

@@ -70,6 +70,20 @@ expect_grep "the certificate is written" 'label: +tls-client' "$WORK/objects"
 expect_status 0 "remove tls-client" p11e --token erin remove tls-client --yes
 objects_of erin >"$WORK/before"
 
+# A CA that names no delay is asked again after --ca-retry seconds (two
+# waits at the default 5 seconds would take 10).
+new_state
+start=$(date +%s)
+expect_status 0 "a helper that waits twice without a delay, with --ca-retry 1" \
+	p11e --token erin enroll tls-client --wait 30 --ca-retry 1 \
+	--ca "exec:$FIXTURES/ca-wait.sh $WORK/state 2 $WORK/ca -" --set cn=erin
+elapsed=$(( $(date +%s) - start ))
+expect "--ca-retry 1 asks again within seconds ($elapsed s)" test "$elapsed" -lt 10
+printf 'SUBMIT -\nPOLL cookie-1\nPOLL cookie-2\n' >"$WORK/calls"
+expect "SUBMIT, then POLL with each cookie, after --ca-retry" cmp -s "$WORK/calls" "$WORK/state/calls"
+expect_status 0 "remove tls-client" p11e --token erin remove tls-client --yes
+objects_of erin >"$WORK/before"
+
 # --wait shorter than the CA's delays: asked once, left awaiting.
 new_state
 expect_status 5 "--wait 0 leaves the key awaiting" \
@@ -230,5 +244,12 @@ for bad in -1 86401 soon ""; do
 	expect_grep "--wait '$bad' is explained" '--wait takes seconds from 0 to 86400' "$WORK/err"
 done
 expect_unchanged "bad --wait values" erin
+for bad in 0 -1 86401 soon ""; do
+	expect_status 2 "--ca-retry '$bad' is refused" \
+		p11e --token erin enroll tls-client --ca-retry "$bad" --ca "$CA" --set cn=erin
+	expect_grep "--ca-retry '$bad' is explained" '--ca-retry takes seconds from 1 to 86400' \
+		"$WORK/err"
+done
+expect_unchanged "bad --ca-retry values" erin
 
 finish

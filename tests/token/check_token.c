@@ -288,7 +288,7 @@ START_TEST(test_certstore_inventory)
 				      "critical,digitalSignature", "serverAuth",
 				      "DNS:host", 0, 0 };
 	struct inventory_entry *inv = NULL;
-	EVP_PKEY *pub = NULL, *ca_key = testkeys_new(TESTKEYS_EC_P256);
+	EVP_PKEY *pub = NULL, *ca_key = testkeys_load(TESTKEYS_EC_P256, 1);
 	X509 *root, *cert;
 	unsigned char *serial = NULL, *der = NULL, *p;
 	size_t serial_len = 0, n = 0;
@@ -354,7 +354,7 @@ write_certs(struct token *t, const struct keypair *kp, const char *label, int co
 	struct testkeys_cert what = { "/CN=host", "critical,CA:FALSE",
 				      "critical,digitalSignature", "serverAuth",
 				      "DNS:host", 0, 0 };
-	EVP_PKEY *pub = NULL, *ca_key = testkeys_new(TESTKEYS_EC_P256);
+	EVP_PKEY *pub = NULL, *ca_key = testkeys_load(TESTKEYS_EC_P256, 1);
 	X509 *root, *cert;
 	CK_OBJECT_HANDLE h;
 	int i;

@@ -855,6 +855,57 @@ START_TEST(test_wait_bounds)
 }
 END_TEST
 
+/* --ca-retry's bounds: 0 is the default, a day at most. */
+static const struct retry_bound {
+	int seconds;
+	int rc;
+} retry_bounds[] = {
+	{ -1, -1 }, { 0, 0 }, { 1, 0 }, { CA_MAX_WAIT, 0 }, { CA_MAX_WAIT + 1, -1 },
+};
+
+START_TEST(test_retry_bounds)
+{
+	const struct retry_bound *b = &retry_bounds[_i];
+	struct ca_options opts = { .retry_seconds = b->seconds };
+	struct ca *ca = NULL;
+
+	err_clear();
+	ck_assert_int_eq(ca_open("exec:/bin/true", &opts, &ca), b->rc);
+	if (b->rc < 0) {
+		ck_assert_ptr_null(ca);
+		ck_assert_int_eq(err_kind(), ERR_USAGE);
+		ck_assert_ptr_nonnull(strstr(err_message(), "asking the CA again every"));
+	}
+	ca_free(ca);
+}
+END_TEST
+
+/* A helper that asks to wait without saying how long (exit 1) is asked
+ * again after the options' retry delay, not the default one. */
+START_TEST(test_retry_delay_from_options)
+{
+	struct ca_options opts = { .wait_seconds = 30, .retry_seconds = 1 };
+	struct ca_reply reply;
+	char spec[600];
+	const char *path;
+	double start;
+
+	path = write_logging_helper("waits-unsaid-twice",
+	    "[ \"$n\" -le 2 ] && { echo \"ticket-$n\"; exit 1; }\n"
+	    "printf -- '-----BEGIN CERTIFICATE-----\\nAAAA\\n"
+	    "-----END CERTIFICATE-----\\n'");
+	snprintf(spec, sizeof(spec), "exec:%s", path);
+	start = now();
+	ck_assert_msg(submit_reply(spec, &opts, test_csr, "tls-server",
+				   &reply) == 0, "%s", err_message());
+	ck_assert_double_ge(now() - start, 1.9);
+	/* Two default delays would take this long. */
+	ck_assert_double_lt(now() - start, 2 * CA_DEFAULT_RETRY);
+	ck_assert_str_eq(read_calls(), "SUBMIT -\nPOLL ticket-1\nPOLL ticket-2\n");
+	ca_reply_clear(&reply);
+}
+END_TEST
+
 /* The HTTP kinds finish within one run: there is nothing to poll. */
 START_TEST(test_poll_http_kinds)
 {
@@ -1163,6 +1214,9 @@ ca_suite(void)
 	tcase_add_test(tc, test_wait_shorter_than_retry);
 	tcase_add_test(tc, test_poll_rejected);
 	tcase_add_test(tc, test_wait_bounds);
+	tcase_add_loop_test(tc, test_retry_bounds, 0,
+			    sizeof(retry_bounds) / sizeof(retry_bounds[0]));
+	tcase_add_test(tc, test_retry_delay_from_options);
 	tcase_add_test(tc, test_poll_http_kinds);
 	tcase_add_test(tc, test_fixture_helpers);
 	suite_add_tcase(s, tc);

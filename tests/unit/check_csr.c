@@ -148,7 +148,7 @@ START_TEST(test_build_and_parse)
 	char *pem = NULL;
 	int der_len;
 
-	key = testkeys_new(c->alg);
+	key = testkeys_load(c->alg, 1);
 	signer = testkeys_signer(key);
 	testkeys_spec(&spec, c->subject, c->key_usage, c->eku, c->san);
 	err_clear();
@@ -198,8 +198,8 @@ START_TEST(test_wrong_key_fails)
 	EVP_PKEY *key, *other;
 	X509_REQ *req = (X509_REQ *)&sentinel;
 
-	key = testkeys_new(c->alg);
-	other = testkeys_new(c->alg);
+	key = testkeys_load(c->alg, 1);
+	other = testkeys_load(c->alg, 2);
 	signer = testkeys_signer(other);
 	testkeys_spec(&spec, c->subject, c->key_usage, c->eku, c->san);
 	err_clear();
@@ -230,7 +230,7 @@ START_TEST(test_signer_error_passes_through)
 	EVP_PKEY *key;
 	X509_REQ *req = NULL;
 
-	key = testkeys_new(TESTKEYS_EC_P256);
+	key = testkeys_load(TESTKEYS_EC_P256, 1);
 	testkeys_spec(&spec, "/CN=host", KU_DIGITAL_SIGNATURE, "serverAuth", NULL);
 	err_clear();
 	ck_assert_int_eq(csr_build(&spec, key, &signer, &req), -1);
@@ -249,7 +249,7 @@ START_TEST(test_no_eku_refused)
 	EVP_PKEY *key;
 	X509_REQ *req = NULL;
 
-	key = testkeys_new(TESTKEYS_EC_P256);
+	key = testkeys_load(TESTKEYS_EC_P256, 1);
 	signer = testkeys_signer(key);
 	testkeys_spec(&spec, "/CN=host", KU_DIGITAL_SIGNATURE, "serverAuth", NULL);
 	sk_ASN1_OBJECT_pop_free(spec.eku, ASN1_OBJECT_free);
@@ -294,7 +294,7 @@ START_TEST(test_signature_ending_in_zero)
 	char cn[64], *pem = NULL;
 	int tries;
 
-	rec.key = testkeys_new(TESTKEYS_EC_P256);
+	rec.key = testkeys_load(TESTKEYS_EC_P256, 1);
 	for (tries = 0; tries < 20000; tries++) {
 		snprintf(cn, sizeof(cn), "/CN=try %d", tries);
 		testkeys_spec(&spec, cn, KU_DIGITAL_SIGNATURE, "serverAuth", NULL);
@@ -328,7 +328,7 @@ static const struct digest_case {
 
 START_TEST(test_digest_for)
 {
-	EVP_PKEY *key = testkeys_new(digest_cases[_i].alg);
+	EVP_PKEY *key = testkeys_load(digest_cases[_i].alg, 1);
 
 	ck_assert_int_eq(EVP_MD_get_type(csr_digest_for(key)), digest_cases[_i].md_nid);
 	EVP_PKEY_free(key);
@@ -371,7 +371,7 @@ START_TEST(test_der_trailing_bytes_rejected)
 	unsigned char *der = NULL, *padded;
 	int len;
 
-	key = testkeys_new(TESTKEYS_EC_P256);
+	key = testkeys_load(TESTKEYS_EC_P256, 1);
 	signer = testkeys_signer(key);
 	testkeys_spec(&spec, "/CN=host", KU_DIGITAL_SIGNATURE, "serverAuth", NULL);
 	ck_assert_int_eq(csr_build(&spec, key, &signer, &req), 0);
@@ -410,7 +410,7 @@ START_TEST(test_challenge_password)
 	char *pem = NULL;
 	int loc;
 
-	key = testkeys_new(TESTKEYS_RSA_2048);
+	key = testkeys_load(TESTKEYS_RSA_2048, 1);
 	signer = testkeys_signer(key);
 	testkeys_spec(&spec, "/CN=host.example.org", KU_DIGITAL_SIGNATURE,
 		      "serverAuth", "DNS:host.example.org");

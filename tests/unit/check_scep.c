@@ -42,8 +42,7 @@
 
 #define SUBJECT "/O=Example/CN=www.example.org"
 
-/* Made once in the parent, before Check forks each test: RSA keys take a
- * while. */
+/* Loaded once in the parent, before Check forks each test. */
 static EVP_PKEY *ca_key, *other_key, *req_key, *ec_key;
 static X509 *ca_cert;
 /* Single DES lives in OpenSSL's legacy provider: the CA side needs it to
@@ -54,10 +53,10 @@ static OSSL_PROVIDER *legacy_providers[2];
 static void
 keys_setup(void)
 {
-	ca_key = testkeys_new(TESTKEYS_RSA_2048);
-	other_key = testkeys_new(TESTKEYS_RSA_2048);
-	req_key = testkeys_new(TESTKEYS_RSA_2048);
-	ec_key = testkeys_new(TESTKEYS_EC_P256);
+	ca_key = testkeys_load(TESTKEYS_RSA_2048, 1);
+	other_key = testkeys_load(TESTKEYS_RSA_2048, 2);
+	req_key = testkeys_load(TESTKEYS_RSA_2048, 3);
+	ec_key = testkeys_load(TESTKEYS_EC_P256, 1);
 	ca_cert = testkeys_root(ca_key, "SCEP test CA", time(NULL));
 	legacy_ctx = OSSL_LIB_CTX_new();
 	ck_assert_ptr_nonnull(legacy_ctx);
@@ -1268,13 +1267,15 @@ server_stop(void)
 	server_pid = -1;
 }
 
-/* Submit a request for req_key to the CA at SPEC. */
+/* Submit a request for req_key to the CA at SPEC; a PENDING CA is polled
+ * every second rather than every CA_DEFAULT_RETRY seconds. */
 static int
 submit_to(const char *spec, int timeout, size_t max_answer, char **answer)
 {
 	struct ca_options opts = { .timeout_seconds = timeout,
 				   .max_answer = max_answer,
-				   .challenge = "s3cret" };
+				   .challenge = "s3cret",
+				   .retry_seconds = 1 };
 	struct ca_reply reply;
 	struct ca *ca = NULL;
 	X509_REQ *req;

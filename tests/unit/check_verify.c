@@ -192,11 +192,11 @@ static void
 pki_setup(void)
 {
 	now = time(NULL);
-	root_key = testkeys_new(TESTKEYS_EC_P256);
-	inter_key = testkeys_new(TESTKEYS_EC_P384);
-	foreign_key = testkeys_new(TESTKEYS_EC_P256);
-	leaf_key = testkeys_new(TESTKEYS_EC_P256);
-	other_key = testkeys_new(TESTKEYS_EC_P256);
+	root_key = testkeys_load(TESTKEYS_EC_P256, 1);
+	inter_key = testkeys_load(TESTKEYS_EC_P384, 1);
+	foreign_key = testkeys_load(TESTKEYS_EC_P256, 2);
+	leaf_key = testkeys_load(TESTKEYS_EC_P256, 3);
+	other_key = testkeys_load(TESTKEYS_EC_P256, 4);
 	root = testkeys_root(root_key, "Test Root", now);
 	inter = testkeys_intermediate(inter_key, "Test Issuing CA", root,
 				      root_key, now);

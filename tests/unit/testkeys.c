@@ -17,23 +17,46 @@
 
 #define TESTKEYS_DAY (24 * 60 * 60)
 
-EVP_PKEY *
-testkeys_new(enum testkeys_alg alg)
-{
-	EVP_PKEY *key = NULL;
+/* The fixture files of each algorithm: their name's stem, how many there
+ * are, and what a loaded key must be. */
+static const struct {
+	enum testkeys_alg alg;
+	const char *stem;
+	int count;
+	const char *type;
+	int bits;
+} testkeys_files[] = {
+	{ TESTKEYS_EC_P256, "ec-p256", TESTKEYS_COUNT_EC_P256, "EC", 256 },
+	{ TESTKEYS_EC_P384, "ec-p384", TESTKEYS_COUNT_EC_P384, "EC", 384 },
+	{ TESTKEYS_RSA_2048, "rsa-2048", TESTKEYS_COUNT_RSA_2048, "RSA", 2048 },
+};
 
-	switch (alg) {
-	case TESTKEYS_EC_P256:
-		key = EVP_EC_gen("P-256");
-		break;
-	case TESTKEYS_EC_P384:
-		key = EVP_EC_gen("P-384");
-		break;
-	case TESTKEYS_RSA_2048:
-		key = EVP_RSA_gen(2048);
-		break;
-	}
-	ck_assert_msg(key != NULL, "cannot generate test key %d", (int)alg);
+EVP_PKEY *
+testkeys_load(enum testkeys_alg alg, int n)
+{
+	const char *top = getenv("top_srcdir");
+	char path[512];
+	EVP_PKEY *key;
+	size_t i;
+	BIO *bio;
+
+	for (i = 0; i < sizeof(testkeys_files) / sizeof(testkeys_files[0]); i++)
+		if (testkeys_files[i].alg == alg)
+			break;
+	ck_assert_msg(i < sizeof(testkeys_files) / sizeof(testkeys_files[0]),
+		      "no fixture keys for algorithm %d", (int)alg);
+	ck_assert_msg(n >= 1 && n <= testkeys_files[i].count,
+		      "no fixture key %s-%d", testkeys_files[i].stem, n);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/keys/%s-%d.pem",
+		 top != NULL && *top != '\0' ? top : ".", testkeys_files[i].stem, n);
+	bio = BIO_new_file(path, "r");
+	ck_assert_msg(bio != NULL, "cannot open %s", path);
+	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ck_assert_msg(key != NULL, "%s holds no private key", path);
+	ck_assert_msg(EVP_PKEY_is_a(key, testkeys_files[i].type) &&
+		      EVP_PKEY_get_bits(key) == testkeys_files[i].bits,
+		      "%s is not a %s key", path, testkeys_files[i].stem);
 	return key;
 }
 

@@ -1,4 +1,4 @@
-/* testkeys.h - in-memory keys, a software request signer, request specs
+/* testkeys.h - fixture keys, a software request signer, request specs
  * and certificates issued with OpenSSL, for tests that need no token.
  * Every helper fails the running Check test on error instead of returning
  * one. */
@@ -18,8 +18,16 @@ enum testkeys_alg {
 	TESTKEYS_RSA_2048,
 };
 
-/* A fresh key pair; free with EVP_PKEY_free(). */
-EVP_PKEY *testkeys_new(enum testkeys_alg alg);
+/* Key pair N (from 1) of ALG: tests/fixtures/keys/ALG-N.pem under
+ * $top_srcdir (else "."), made once with openssl genpkey and kept, since
+ * generating RSA keys dominated the unit tests' time. Two calls with the
+ * same ALG and N give the same key, different N different keys; there
+ * are TESTKEYS_COUNT_* of each. Free with EVP_PKEY_free(). */
+EVP_PKEY *testkeys_load(enum testkeys_alg alg, int n);
+
+#define TESTKEYS_COUNT_EC_P256 4
+#define TESTKEYS_COUNT_EC_P384 2
+#define TESTKEYS_COUNT_RSA_2048 3
 
 /* A signer that signs with KEY (borrowed) the way a token does: DER
  * ECDSA-Sig-Value for EC, a PKCS#1 v1.5 signature over the DigestInfo
