@@ -10,6 +10,7 @@
 #include "array.h"
 #include "certstore.h"
 #include "err.h"
+#include "keyrights.h"
 #include "rolestate.h"
 #include "util.h"
 
@@ -262,28 +263,14 @@ out:
 static int
 certstore_key_rights(struct token *t, CK_OBJECT_HANDLE h, struct inventory_entry *e)
 {
-	static const struct {
-		CK_ATTRIBUTE_TYPE type;
-		unsigned cap;
-	} rights[] = {
-		{ CKA_SIGN, KEY_CAP_SIGN },
-		{ CKA_SIGN_RECOVER, KEY_CAP_SIGN },
-		{ CKA_DECRYPT, KEY_CAP_DECRYPT },
-		{ CKA_UNWRAP, KEY_CAP_UNWRAP },
-		{ CKA_DERIVE, KEY_CAP_DERIVE },
-	};
-	size_t i;
-	bool v;
+	struct keyrights r;
 
-	for (i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
-		if (token_get_bool(t, h, rights[i].type, &v) < 0)
-			return -1;
-		if (v)
-			e->key_caps |= rights[i].cap;
-	}
-	if (token_get_bool(t, h, CKA_EXTRACTABLE, &e->extractable) < 0 ||
-	    token_get_bool(t, h, CKA_SENSITIVE, &e->sensitive) < 0)
+	if (keyrights_read(t, h, &r) < 0)
 		return -1;
+	/* Signing with recovery is signing, for the audit. */
+	e->key_caps = r.caps | (r.sign_recover ? KEY_CAP_SIGN : 0);
+	e->extractable = r.extractable;
+	e->sensitive = r.sensitive;
 	return 0;
 }
 

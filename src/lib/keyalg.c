@@ -87,3 +87,22 @@ keyalg_names(unsigned mask, const char *sep, char *buf, size_t size)
 					 "%s%s", i > 0 ? sep : "", name);
 }
 
+const char *
+keyalg_cap_nth(unsigned caps, size_t n)
+{
+	static const struct {
+		unsigned cap;
+		const char *name;
+	} names[] = {
+		{ KEY_CAP_SIGN, "sign" },
+		{ KEY_CAP_DECRYPT, "decrypt" },
+		{ KEY_CAP_UNWRAP, "unwrap" },
+		{ KEY_CAP_DERIVE, "derive" },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(names); i++)
+		if ((caps & names[i].cap) && n-- == 0)
+			return names[i].name;
+	return NULL;
+}

@@ -22,6 +22,10 @@ enum key_cap {
 	KEY_CAP_DERIVE = 1 << 3,
 };
 
+/* The name of the Ith capability in CAPS (enum key_cap bits), in the
+ * order sign, decrypt, unwrap, derive; NULL past the last. */
+const char *keyalg_cap_nth(unsigned caps, size_t i);
+
 /* The longest CKA_ID a key pair gets. */
 #define KEY_ID_MAX 64
 

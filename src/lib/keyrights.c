@@ -48,7 +48,8 @@ keyrights_read(struct token *t, CK_OBJECT_HANDLE priv, struct keyrights *out)
 	 * the others are marked unavailable. */
 	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
 	    rv != CKR_ATTRIBUTE_SENSITIVE)
-		return err_ckr(rv, "read back the rights of the new key");
+		return err_ckr(rv, "read the rights of key object %lu",
+			       (unsigned long)priv);
 	for (i = 0; i < NELEM(keyrights_attrs); i++) {
 		bool set = tmpl[i].ulValueLen == sizeof(CK_BBOOL) && v[i] == CK_TRUE;
 
@@ -70,19 +71,13 @@ keyrights_read(struct token *t, CK_OBJECT_HANDLE priv, struct keyrights *out)
 static void
 keyrights_cap_names(unsigned caps, char *buf, size_t size)
 {
-	static const struct { unsigned cap; const char *name; } names[] = {
-		{ KEY_CAP_SIGN, "sign" },
-		{ KEY_CAP_DECRYPT, "decrypt" },
-		{ KEY_CAP_UNWRAP, "unwrap" },
-		{ KEY_CAP_DERIVE, "derive" },
-	};
+	const char *name;
 	size_t i, used = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < NELEM(names); i++)
-		if ((caps & names[i].cap) && used < size)
-			used += (size_t)snprintf(buf + used, size - used, "%s%s",
-						 used > 0 ? ", " : "", names[i].name);
+	for (i = 0; (name = keyalg_cap_nth(caps, i)) != NULL && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i > 0 ? ", " : "", name);
 }
 
 int

@@ -74,21 +74,13 @@ cmd_status_key(const struct inventory_entry *e, char *buf, size_t size)
 static json_t *
 cmd_status_caps(const struct inventory_entry *e)
 {
-	static const struct {
-		unsigned cap;
-		const char *name;
-	} names[] = {
-		{ KEY_CAP_SIGN, "sign" },
-		{ KEY_CAP_DECRYPT, "decrypt" },
-		{ KEY_CAP_UNWRAP, "unwrap" },
-		{ KEY_CAP_DERIVE, "derive" },
-	};
 	json_t *list = json_array();
+	const char *name;
 	size_t i;
 
-	for (i = 0; list != NULL && i < sizeof(names) / sizeof(names[0]); i++)
-		if (e->key_caps & names[i].cap)
-			json_array_append_new(list, json_string(names[i].name));
+	for (i = 0; list != NULL && (name = keyalg_cap_nth(e->key_caps, i)) != NULL;
+	     i++)
+		json_array_append_new(list, json_string(name));
 	return list;
 }
 
