@@ -26,14 +26,21 @@ wait_blocked() {
 	rm -f "$BLOCKS/blocked"
 }
 
+# running PID: the process exists and is not a zombie (an orphan's
+# zombie may stay: not every init reaps).
+running() {
+	kill -0 "$1" 2>/dev/null &&
+		[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]
+}
+
 # gone PID: the process has ended (the helper was killed with its group).
 gone() {
 	_n=0
-	while kill -0 "$1" 2>/dev/null && [ "$_n" -lt 100 ]; do
+	while running "$1" && [ "$_n" -lt 100 ]; do
 		sleep 0.05
 		_n=$((_n + 1))
 	done
-	! kill -0 "$1" 2>/dev/null
+	! running "$1"
 }
 
 # signalled SIG WANT ARGS...: run p11enroll ARGS in the background (with
@@ -110,6 +117,8 @@ pid=$!
 helper=$(wait_blocked)
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || :
+# Nothing of p11enroll is left to stop the helper: the kernel does.
+expect "SIGKILL: the CA helper dies with p11enroll" gone "$helper"
 kill -9 -- "-$helper" 2>/dev/null || kill -9 "$helper" 2>/dev/null || :
 objects_of card >"$WORK/objs"
 expect_grep "SIGKILL leaves the new key under its pending label" \
