@@ -159,6 +159,7 @@ batch_spawn(struct batch_state *s, int n)
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != s->self)
 			_exit(1);
+		interrupt_after_fork();
 		batch_worker_main(s->job, s->plan, s->plan_off, sv[1]);
 	}
 	close(sv[1]);
@@ -363,7 +364,10 @@ batch_lost(struct batch_state *s, int n)
 }
 
 /* A signal caught by the batch goes to every worker once, so that a
- * SIGTERM sent to this process alone also ends their rows cleanly. */
+ * SIGTERM sent to this process alone also ends their rows cleanly. Called
+ * whenever the wait ends by a signal or by the signal pipe: the pipe also
+ * brings a signal that came while the batch was busy elsewhere (writing
+ * the journal), which no EINTR reports. */
 static void
 batch_forward_signal(struct batch_state *s)
 {
@@ -381,7 +385,7 @@ batch_forward_signal(struct batch_state *s)
 static int
 batch_loop(struct batch_state *s)
 {
-	struct pollfd pfd[BATCH_MAX_JOBS];
+	struct pollfd pfd[BATCH_MAX_JOBS + 1];
 	int map[BATCH_MAX_JOBS], n, i, r;
 	bool gone;
 
@@ -395,10 +399,14 @@ batch_loop(struct batch_state *s)
 		}
 		if (n == 0)
 			return 0;
-		r = poll(pfd, (nfds_t)n, -1);
-		if (r == -1 && errno == EINTR) {
+		/* The signal pipe stays readable: watched until forwarded. */
+		pfd[n] = (struct pollfd){ s->forwarded ? -1 : interrupt_fd(),
+					  POLLIN, 0 };
+		r = poll(pfd, (nfds_t)n + 1, -1);
+		if ((r == -1 && errno == EINTR) || pfd[n].revents != 0) {
 			batch_forward_signal(s);
-			continue;
+			if (r == -1)
+				continue;
 		}
 		if (r == -1)
 			return err_set(ERR_FAILED, "poll: %s", strerror(errno));
