@@ -22,9 +22,6 @@
 #include "pin.h"
 #include "util.h"
 
-/* Longer than any token's ulMaxPinLen in practice. */
-#define PIN_MAX 256
-
 static const struct {
 	const char *prefix;
 	enum pin_source_kind kind;

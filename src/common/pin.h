@@ -8,10 +8,18 @@
 
 #include <stddef.h>
 
+/* The longest PIN taken: longer than any token's ulMaxPinLen in
+ * practice. */
+#define PIN_MAX 256
+
 enum pin_source_kind { PIN_FILE, PIN_ENV, PIN_FD, PIN_PROMPT };
 
 struct pin_source {
-	enum pin_source_kind kind;
+	/* The longest PIN taken: longer than any token's ulMaxPinLen in
+ * practice. */
+#define PIN_MAX 256
+
+enum pin_source_kind kind;
 	char *arg;      /* path, variable name or fd number; NULL for prompt */
 };
 
