@@ -14,6 +14,7 @@
 #include <p11-kit/uri.h>
 
 #include "err.h"
+#include "pin.h"
 #include "token.h"
 #include "util.h"
 
@@ -231,6 +232,17 @@ token_info_free_array(struct token_info *infos, size_t count)
 	free(infos);
 }
 
+/* p11-kit frees a URI's pin-value as it is: wipe it first. */
+static void
+token_uri_free(P11KitUri *uri)
+{
+	const char *value = uri != NULL ? p11_kit_uri_get_pin_value(uri) : NULL;
+
+	if (value != NULL)
+		OPENSSL_cleanse((char *)value, strlen(value));
+	p11_kit_uri_free(uri);
+}
+
 /* Turn SELECTOR into a URI: a pkcs11: URI as is, a bare label as
  * pkcs11:token=LABEL, NULL as a URI that matches every token. */
 static int
@@ -277,7 +289,7 @@ token_parse_selector(const char *selector, P11KitUri **out)
 	uri = NULL;
 	rc = 0;
 out:
-	p11_kit_uri_free(uri);
+	token_uri_free(uri);
 	return rc;
 }
 
@@ -433,7 +445,7 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	rc = 0;
 out:
 	if (rc < 0 && pin_value != NULL) {
-		free(*pin_value);
+		pin_free(*pin_value);
 		*pin_value = NULL;
 	}
 	if (rc < 0 && pin_source != NULL) {
@@ -442,7 +454,7 @@ out:
 	}
 	free(chosen);
 	token_info_free_array(infos, n);
-	p11_kit_uri_free(uri);
+	token_uri_free(uri);
 	return rc;
 }
 
@@ -513,10 +525,7 @@ token_close(struct token *t)
 	}
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
-	if (t->pin_value != NULL) {
-		OPENSSL_cleanse(t->pin_value, strlen(t->pin_value));
-		free(t->pin_value);
-	}
+	pin_free(t->pin_value);
 	free(t->pin_source);
 	free(t->info.uri);
 	free(t);
