@@ -250,10 +250,12 @@ token_parse_selector(const char *selector, P11KitUri **out)
 {
 	P11KitUri *uri = NULL;
 	CK_TOKEN_INFO *ti;
+	char shown[1024];
 	size_t len;
 	int r, rc = -1;
 
 	*out = NULL;
+	pin_uri_shown(selector, shown, sizeof(shown));
 	uri = p11_kit_uri_new();
 	if (uri == NULL) {
 		err_set(ERR_FAILED, "out of memory");
@@ -265,13 +267,13 @@ token_parse_selector(const char *selector, P11KitUri **out)
 		r = p11_kit_uri_parse(selector, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_SLOT |
 				      P11_KIT_URI_FOR_MODULE, uri);
 		if (r != P11_KIT_URI_OK) {
-			err_set(ERR_USAGE, "bad token URI '%s': %s", selector,
+			err_set(ERR_USAGE, "bad token URI '%s': %s", shown,
 				p11_kit_uri_message(r));
 			goto out;
 		}
 		if (p11_kit_uri_any_unrecognized(uri)) {
 			err_set(ERR_USAGE, "token URI '%s' has attributes that do not "
-				"select a token", selector);
+				"select a token", shown);
 			goto out;
 		}
 	} else {
@@ -388,11 +390,12 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	P11KitUri *uri = NULL;
 	bool *chosen = NULL;
 	size_t n = 0, i, matches = 0, pick = 0;
-	char list[2048];
+	char list[2048], shown[1024];
 	const char *value, *source;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	pin_uri_shown(selector, shown, sizeof(shown));
 	if (pin_value != NULL)
 		*pin_value = NULL;
 	if (pin_source != NULL)
@@ -421,15 +424,15 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 			 * read: say why. */
 			err_set(ERR_FAILED, "no token matches '%s', and %zu slot%s "
 				"could not be read (%s); tokens present:%s",
-				selector ? selector : "", m->nunreadable,
+				shown, m->nunreadable,
 				m->nunreadable == 1 ? "" : "s", m->unreadable, list);
 		else if (matches == 0)
 			err_set(ERR_FAILED, "no token matches '%s'; tokens present:%s",
-				selector ? selector : "", list);
+				shown, list);
 		else
 			err_set(ERR_FAILED, "%s%s%s matches %zu tokens; choose one "
 				"with --token (by serial or URI):%s",
-				selector ? "'" : "", selector ? selector : "more than one token",
+				selector ? "'" : "", selector ? shown : "more than one token",
 				selector ? "'" : "", matches, list);
 		goto out;
 	}
