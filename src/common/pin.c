@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,30 @@ pin_copy(const char *pin, size_t len, const char *what, const char *from,
 	return 0;
 }
 
+/* Until FD has something to read, or -1 (errno EINTR) once a signal is
+ * caught, whenever it came: a pipe's writer may take its time. */
+static int
+pin_wait(int fd)
+{
+	struct pollfd pfd[2] = {
+		{ fd, POLLIN, 0 }, { interrupt_fd(), POLLIN, 0 },
+	};
+
+	int r;
+
+	for (;;) {
+		if (interrupt_signal() != 0) {
+			errno = EINTR;
+			return -1;
+		}
+		r = poll(pfd, 2, -1);
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r > 0 && pfd[0].revents != 0)
+			return 0;
+	}
+}
+
 /* Read one line from FD into BUF (PIN_MAX + 1 bytes), without its line
  * end, one byte at a time so that nothing after the line is consumed (the
  * descriptor may carry more). *LEN is PIN_MAX + 1 when the line is longer
@@ -174,6 +199,8 @@ pin_read_line(int fd, char *buf, size_t *len)
 
 	*len = 0;
 	for (;;) {
+		if (pin_wait(fd) < 0)
+			goto out;
 		got = read(fd, &c, 1);
 		if (got < 0 && errno == EINTR && interrupt_signal() == 0)
 			continue;
@@ -204,8 +231,13 @@ pin_read_fd(int fd, const char *what, const char *from, char **out)
 	int rc = -1;
 
 	if (pin_read_line(fd, buf, &len) < 0) {
-		err_set(ERR_USAGE, "cannot read %s from %s: %s", what, from,
-			strerror(errno));
+		/* Stopped by a signal: the message says which, as every
+		 * interrupted step does. */
+		if (interrupt_check() < 0)
+			err_prefix("read %s from %s", what, from);
+		else
+			err_set(ERR_USAGE, "cannot read %s from %s: %s", what,
+				from, strerror(errno));
 		goto out;
 	}
 	rc = pin_copy(buf, len, what, from, out);

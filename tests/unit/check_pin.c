@@ -3,12 +3,14 @@
 
 #include <check.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "interrupt.h"
 #include "pin.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -257,6 +259,28 @@ START_TEST(test_fd)
 }
 END_TEST
 
+/* A PIN descriptor whose writer never writes: a signal caught before the
+ * read ends it at once (the old read() blocked until the writer wrote). */
+START_TEST(test_fd_interrupted)
+{
+	char spec[32], want[128], *pin = NULL;
+	int fds[2];
+
+	interrupt_catch();
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(raise(SIGTERM), 0);
+	snprintf(spec, sizeof(spec), "fd:%d", fds[0]);
+	ck_assert_int_eq(read_spec(spec, NULL, NULL, &pin), -1);
+	ck_assert_ptr_null(pin);
+	snprintf(want, sizeof(want), "read " WHAT " from fd %d: interrupted by "
+		 "SIGTERM", fds[0]);
+	ck_assert_str_eq(err_message(), want);
+	ck_assert_int_eq(err_kind(), ERR_FAILED);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 START_TEST(test_fd_bad)
 {
 	char spec[32], want[128], *pin;
@@ -408,6 +432,7 @@ pin_suite(void)
 	tcase_add_test(tc, test_file_missing);
 	tcase_add_test(tc, test_env);
 	tcase_add_test(tc, test_fd);
+	tcase_add_test(tc, test_fd_interrupted);
 	tcase_add_test(tc, test_fd_bad);
 	tcase_add_test(tc, test_prompt);
 	tcase_add_test(tc, test_prompt_refused);
