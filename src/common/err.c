@@ -14,14 +14,20 @@ static _Thread_local enum err_kind err_current_kind;
 static _Thread_local char err_buffer[ERR_MESSAGE_MAX];
 static _Thread_local CK_RV err_current_ckr;
 
+/* The message is formatted aside and then copied in, so that an argument
+ * pointing into err_buffer (err_message() itself) is read before the
+ * buffer is written: vsnprintf with overlapping source and destination is
+ * undefined. */
 int
 err_set(enum err_kind kind, const char *fmt, ...)
 {
+	char message[ERR_MESSAGE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err_buffer, sizeof(err_buffer), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	memcpy(err_buffer, message, sizeof(err_buffer));
 	err_current_kind = kind;
 	err_current_ckr = CKR_OK;
 	return -1;
@@ -84,13 +90,21 @@ int
 err_append(const char *fmt, ...)
 {
 	size_t used = strlen(err_buffer);
+	char text[ERR_MESSAGE_MAX];
+	size_t len;
 	va_list ap;
 
+	/* Formatted aside first, as in err_set(). */
 	if (used + 2 < sizeof(err_buffer)) {
-		memcpy(err_buffer + used, "; ", 3);
 		va_start(ap, fmt);
-		vsnprintf(err_buffer + used + 2, sizeof(err_buffer) - used - 2, fmt, ap);
+		vsnprintf(text, sizeof(text), fmt, ap);
 		va_end(ap);
+		len = strlen(text);
+		if (len > sizeof(err_buffer) - used - 3)
+			len = sizeof(err_buffer) - used - 3;
+		memcpy(err_buffer + used, "; ", 2);
+		memcpy(err_buffer + used + 2, text, len);
+		err_buffer[used + 2 + len] = '\0';
 	}
 	if (err_current_kind == ERR_NONE)
 		err_current_kind = ERR_FAILED;

@@ -25,7 +25,8 @@ struct err_saved {
 	char message[ERR_MESSAGE_MAX];
 };
 
-/* Record an error of KIND with a printf-style message; returns -1. */
+/* Record an error of KIND with a printf-style message; returns -1. The
+ * arguments may include err_message() (err_append()'s too). */
 int err_set(enum err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,6 @@
 #include "interrupt.h"
 #include "pin.h"
 #include "util.h"
-
-/* Longer than any token's ulMaxPinLen in practice. */
-#define PIN_MAX 256
 
 static const struct {
 	const char *prefix;
@@ -111,6 +109,31 @@ pin_free(char *pin)
 	free(pin);
 }
 
+void
+pin_uri_shown(const char *text, char *out, size_t size)
+{
+	static const char key[] = "pin-value=";
+	size_t n = 0;
+	const char *p;
+
+	if (size == 0)
+		return;
+	for (p = text != NULL ? text : ""; *p != '\0' && n + 1 < size; p++) {
+		out[n++] = *p;
+		/* An attribute starts after the scheme, ';', '?' or '&'. */
+		if (strchr(":;?&", *p) == NULL || strncmp(p + 1, key,
+							  sizeof(key) - 1) != 0)
+			continue;
+		n += (size_t)snprintf(out + n, size - n, "%s***", key);
+		if (n >= size)
+			n = size - 1;
+		p += sizeof(key) - 1;
+		while (p[1] != '\0' && strchr(";?&", p[1]) == NULL)
+			p++;
+	}
+	out[n] = '\0';
+}
+
 /* A malloc'ed copy of the LEN bytes of PIN, refusing an empty PIN, an
  * overlong one and one with a NUL byte (which would cut it short). FROM
  * says where it came from. */
@@ -137,6 +160,30 @@ pin_copy(const char *pin, size_t len, const char *what, const char *from,
 	return 0;
 }
 
+/* Until FD has something to read, or -1 (errno EINTR) once a signal is
+ * caught, whenever it came: a pipe's writer may take its time. */
+static int
+pin_wait(int fd)
+{
+	struct pollfd pfd[2] = {
+		{ fd, POLLIN, 0 }, { interrupt_fd(), POLLIN, 0 },
+	};
+
+	int r;
+
+	for (;;) {
+		if (interrupt_signal() != 0) {
+			errno = EINTR;
+			return -1;
+		}
+		r = poll(pfd, 2, -1);
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r > 0 && pfd[0].revents != 0)
+			return 0;
+	}
+}
+
 /* Read one line from FD into BUF (PIN_MAX + 1 bytes), without its line
  * end, one byte at a time so that nothing after the line is consumed (the
  * descriptor may carry more). *LEN is PIN_MAX + 1 when the line is longer
@@ -152,6 +199,8 @@ pin_read_line(int fd, char *buf, size_t *len)
 
 	*len = 0;
 	for (;;) {
+		if (pin_wait(fd) < 0)
+			goto out;
 		got = read(fd, &c, 1);
 		if (got < 0 && errno == EINTR && interrupt_signal() == 0)
 			continue;
@@ -182,8 +231,13 @@ pin_read_fd(int fd, const char *what, const char *from, char **out)
 	int rc = -1;
 
 	if (pin_read_line(fd, buf, &len) < 0) {
-		err_set(ERR_USAGE, "cannot read %s from %s: %s", what, from,
-			strerror(errno));
+		/* Stopped by a signal: the message says which, as every
+		 * interrupted step does. */
+		if (interrupt_check() < 0)
+			err_prefix("read %s from %s", what, from);
+		else
+			err_set(ERR_USAGE, "cannot read %s from %s: %s", what,
+				from, strerror(errno));
 		goto out;
 	}
 	rc = pin_copy(buf, len, what, from, out);

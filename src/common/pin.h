@@ -8,10 +8,18 @@
 
 #include <stddef.h>
 
+/* The longest PIN taken: longer than any token's ulMaxPinLen in
+ * practice. */
+#define PIN_MAX 256
+
 enum pin_source_kind { PIN_FILE, PIN_ENV, PIN_FD, PIN_PROMPT };
 
 struct pin_source {
-	enum pin_source_kind kind;
+	/* The longest PIN taken: longer than any token's ulMaxPinLen in
+ * practice. */
+#define PIN_MAX 256
+
+enum pin_source_kind kind;
 	char *arg;      /* path, variable name or fd number; NULL for prompt */
 };
 
@@ -30,6 +38,10 @@ void pin_source_clear(struct pin_source *src);
  * pin_free(). */
 int pin_source_read(const struct pin_source *src, const char *what,
 		    pin_prompt_fn prompt, void *prompt_ctx, char **out);
+
+/* TEXT for a message: a token URI's pin-value shown as "***" (and NULL
+ * as ""), cut to fit SIZE bytes. */
+void pin_uri_shown(const char *text, char *out, size_t size);
 
 /* Wipe and free a secret; NULL is fine. */
 void pin_free(char *pin);

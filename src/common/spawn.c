@@ -1,6 +1,7 @@
 /* spawn.c - run a program without a shell, bounded in time and output. */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -69,10 +70,11 @@ spawn_child_fail(int report_fd)
 
 /* Runs between fork and execve: async-signal-safe calls only, since the
  * caller may have other threads. FDS are the helper's stdin, stdout,
- * stderr and the close-on-exec pipe that reports a failed execve. */
+ * stderr and the close-on-exec pipe that reports a failed execve; PARENT
+ * is the caller's pid. */
 static void
 spawn_child(const struct spawn_job *job, const int fds[4],
-	      int maxfd)
+	      int maxfd, pid_t parent)
 {
 	struct sigaction dfl;
 	sigset_t none;
@@ -80,6 +82,14 @@ spawn_child(const struct spawn_job *job, const int fds[4],
 	int i;
 
 	(void)setpgid(0, 0);
+	/* The helper dies with us, even by SIGKILL, when nothing of ours is
+	 * left to kill its group. The death signal follows the thread that
+	 * forked, which waits for the helper to end. A parent gone before
+	 * the prctl is caught by the getppid() check. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		spawn_child_fail(fds[3]);
+	if (getppid() != parent)
+		_exit(127);
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
@@ -133,23 +143,12 @@ spawn_maxfd(void)
 	return (int)max;
 }
 
-/* Close-on-exec, so that helpers started from other threads do not keep
- * our pipes open. */
+/* Close-on-exec from the start, so that a helper started from another
+ * thread between pipe() and fcntl() cannot inherit our pipes. */
 static int
 spawn_pipe(int fds[2])
 {
-	if (pipe(fds) == -1)
-		return -1;
-	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1) {
-		int e = errno;
-
-		spawn_close(&fds[0]);
-		spawn_close(&fds[1]);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	return pipe2(fds, O_CLOEXEC);
 }
 
 static int
@@ -159,6 +158,7 @@ spawn_start(const struct spawn_job *job,
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int report[2] = { -1, -1 };
 	int child_fds[4], maxfd, e = 0, rc = -1;
+	pid_t parent = getpid();
 	ssize_t n;
 
 	if (spawn_pipe(in) == -1 || spawn_pipe(out) == -1 ||
@@ -178,7 +178,7 @@ spawn_start(const struct spawn_job *job,
 		goto out;
 	}
 	if (run->pid == 0)
-		spawn_child(job, child_fds, maxfd);
+		spawn_child(job, child_fds, maxfd, parent);
 	/* Also here, so that a timeout right away still finds the group. */
 	(void)setpgid(run->pid, run->pid);
 	spawn_close(&in[0]);
@@ -306,13 +306,14 @@ spawn_try_reap(struct spawn_state *run, int options)
 	return run->reaped;
 }
 
-/* One poll round over whichever pipes are still open. -1 on a failure
- * recorded for DESCRIPTION. */
+/* One poll round over whichever pipes are still open. The signal pipe
+ * ends the round at once, so that the caller finds a signal that came
+ * before the round began. -1 on a failure recorded for DESCRIPTION. */
 static int
 spawn_poll_once(const struct spawn_job *job, struct spawn_state *run,
 		  int timeout_ms)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	nfds_t n = 0;
 	int r, more, i;
 
@@ -326,11 +327,14 @@ spawn_poll_once(const struct spawn_job *job, struct spawn_state *run,
 		/* All pipes closed: wait for the exit itself. */
 		if (timeout_ms > SPAWN_REAP_POLL_MS)
 			timeout_ms = SPAWN_REAP_POLL_MS;
+		pfd[0] = (struct pollfd){ interrupt_fd(), POLLIN, 0 };
 		if (!spawn_try_reap(run, WNOHANG))
-			(void)poll(NULL, 0, timeout_ms);
+			(void)poll(pfd, 1, timeout_ms);
 		return 0;
 	}
-	r = poll(pfd, n, timeout_ms);
+	/* Last, and never one of ours: the loop below skips it. */
+	pfd[n] = (struct pollfd){ interrupt_fd(), POLLIN, 0 };
+	r = poll(pfd, n + 1, timeout_ms);
 	if (r == -1 && errno == EINTR)
 		return 0;
 	if (r == -1)

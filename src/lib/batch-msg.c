@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "batch-msg.h"
+#include "err.h"
+#include "util.h"
 
 static int
 batch_send(int fd, const char *data, size_t len)
@@ -79,4 +81,70 @@ batch_read_line(int fd, char *line, size_t size)
 	}
 	line[n] = '\0';
 	return 1;
+}
+
+static const struct {
+	const char *name;
+	enum journal_state state;
+} batch_news_states[] = {
+	{ "started", JOURNAL_STARTED },
+	{ "done", JOURNAL_DONE },
+	{ "awaiting", JOURNAL_AWAITING },
+	{ "failed", JOURNAL_FAILED },
+};
+
+static int
+batch_news_state(const char *name, enum journal_state *state)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(batch_news_states); i++) {
+		if (strcmp(name, batch_news_states[i].name) == 0) {
+			*state = batch_news_states[i].state;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+batch_news_parse(const struct batch_job *job, long expect_row,
+		 const char *line, struct batch_news *news)
+{
+	json_int_t row = -1, role = -1;
+	const char *state = NULL;
+	int end = 0, rc = -1;
+
+	memset(news, 0, sizeof(*news));
+	news->doc = json_loads(line, 0, NULL);
+	if (json_unpack(news->doc, "{s:I, s?:I, s?:s, s?:b, s?:s, s?:s, s?:s, "
+			"s?:s}", "row", &row, "role", &role, "state", &state,
+			"end", &end, "error", &news->error, "serial",
+			&news->serial, "sha256", &news->sha256, "not_after",
+			&news->not_after) != 0)
+		goto out;
+	/* An idle worker has no row to speak of: its -1 is no index. */
+	if (expect_row < 0 || row != expect_row || (size_t)row >= job->nrows)
+		goto out;
+	news->row = (size_t)row;
+	news->end = end != 0;
+	if (!news->end &&
+	    (state == NULL || batch_news_state(state, &news->state) < 0 ||
+	     role < 0 || role >= job->rows[row].nprofiles))
+		goto out;
+	news->role = news->end ? 0 : (size_t)role;
+	rc = 0;
+out:
+	if (rc < 0) {
+		batch_news_clear(news);
+		err_set(ERR_FAILED, "a batch worker said something unexpected");
+	}
+	return rc;
+}
+
+void
+batch_news_clear(struct batch_news *news)
+{
+	json_decref(news->doc);
+	memset(news, 0, sizeof(*news));
 }

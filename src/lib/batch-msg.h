@@ -11,11 +11,25 @@
 #ifndef P11E_BATCH_MSG_H
 #define P11E_BATCH_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
+#include "batch-job.h"
+#include "journal.h"
+
 #define BATCH_LINE_MAX 16384
+
+/* One line from a worker, checked. The strings are borrowed from DOC. */
+struct batch_news {
+	json_t *doc;
+	size_t row;
+	bool end;               /* the row is over; no role or state */
+	size_t role;            /* < the row's nprofiles */
+	enum journal_state state;
+	const char *error, *serial, *sha256, *not_after;    /* or NULL */
+};
 
 /* Send DOC (stolen) as one line on FD. */
 int batch_send_json(int fd, json_t *doc);
@@ -27,5 +41,15 @@ int batch_send_word(int fd, const char *word);
  * dropped), a byte at a time: the worker reads little. 1: a line, 0: end
  * of file, -1: an error. */
 int batch_read_line(int fd, char *line, size_t size);
+
+/* Parse LINE from the worker that was handed row EXPECT_ROW of JOB (-1:
+ * none, the worker is idle) into *NEWS. A line that is not the protocol,
+ * or that speaks of another row or of a role the row does not have, is an
+ * error: its numbers index the batch's arrays. */
+int batch_news_parse(const struct batch_job *job, long expect_row,
+		     const char *line, struct batch_news *news);
+
+/* Release what *NEWS holds and zero it. */
+void batch_news_clear(struct batch_news *news);
 
 #endif

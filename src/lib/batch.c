@@ -159,6 +159,7 @@ batch_spawn(struct batch_state *s, int n)
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != s->self)
 			_exit(1);
+		interrupt_after_fork();
 		batch_worker_main(s->job, s->plan, s->plan_off, sv[1]);
 	}
 	close(sv[1]);
@@ -245,70 +246,42 @@ batch_row_end(struct batch_state *s, struct batch_child *c, const char *error)
 	return batch_hand_out(s, c);
 }
 
-static const struct {
-	const char *name;
-	enum journal_state state;
-} batch_states[] = {
-	{ "started", JOURNAL_STARTED },
-	{ "done", JOURNAL_DONE },
-	{ "awaiting", JOURNAL_AWAITING },
-	{ "failed", JOURNAL_FAILED },
-};
-
 /* One line from worker C. */
 static int
 batch_take(struct batch_state *s, struct batch_child *c, const char *line)
 {
-	const char *state = NULL, *error = NULL, *serial = NULL, *sha256 = NULL;
-	const char *not_after = NULL;
-	json_int_t row = -1, role = -1;
 	struct batch_role_outcome *ro;
 	const struct batch_row *br;
-	int end = 0, rc = -1;
-	json_t *doc = json_loads(line, 0, NULL);
-	size_t i;
+	struct batch_news news;
+	int rc = -1;
 
-	if (json_unpack(doc, "{s:I, s?:I, s?:s, s?:b, s?:s, s?:s, s?:s, s?:s}",
-			"row", &row, "role", &role, "state", &state, "end", &end,
-			"error", &error, "serial", &serial, "sha256", &sha256,
-			"not_after", &not_after) != 0 || row != c->row) {
-		err_set(ERR_FAILED, "a batch worker said something unexpected");
+	if (batch_news_parse(s->job, c->row, line, &news) < 0)
+		goto out;
+	if (news.end) {
+		rc = batch_row_end(s, c, news.error);
 		goto out;
 	}
-	if (end) {
-		rc = batch_row_end(s, c, error);
-		goto out;
-	}
-	br = &s->job->rows[row];
-	if (state == NULL || role < 0 || role >= br->nprofiles) {
-		err_set(ERR_FAILED, "a batch worker said something unexpected");
-		goto out;
-	}
-	ro = &s->outcomes[row].roles[role];
-	for (i = 0; i < sizeof(batch_states) / sizeof(batch_states[0]); i++)
-		if (strcmp(state, batch_states[i].name) == 0)
-			break;
-	if (i == sizeof(batch_states) / sizeof(batch_states[0])) {
-		err_set(ERR_FAILED, "a batch worker said something unexpected");
-		goto out;
-	}
-	ro->state = batch_states[i].state;
-	if ((serial != NULL && (ro->cert.serial = util_strdup(serial)) == NULL) ||
-	    (sha256 != NULL && (ro->cert.sha256 = util_strdup(sha256)) == NULL) ||
-	    (not_after != NULL &&
-	     (ro->cert.not_after = util_strdup(not_after)) == NULL) ||
-	    (error != NULL && (ro->error = util_strdup(error)) == NULL))
+	br = &s->job->rows[news.row];
+	ro = &s->outcomes[news.row].roles[news.role];
+	ro->state = news.state;
+	if ((news.serial != NULL &&
+	     (ro->cert.serial = util_strdup(news.serial)) == NULL) ||
+	    (news.sha256 != NULL &&
+	     (ro->cert.sha256 = util_strdup(news.sha256)) == NULL) ||
+	    (news.not_after != NULL &&
+	     (ro->cert.not_after = util_strdup(news.not_after)) == NULL) ||
+	    (news.error != NULL && (ro->error = util_strdup(news.error)) == NULL))
 		goto out;
 	if (s->job->journal != NULL &&
 	    journal_record(s->job->journal, br->row->line, br->row->token,
-			   ro->role, ro->state, &ro->cert, error) < 0)
+			   ro->role, ro->state, &ro->cert, news.error) < 0)
 		goto out;
 	/* The worker waits for this before it touches the token. */
 	if (ro->state == JOURNAL_STARTED)
 		(void)batch_send_word(c->fd, "ack");
 	rc = 0;
 out:
-	json_decref(doc);
+	batch_news_clear(&news);
 	return rc;
 }
 
@@ -391,7 +364,10 @@ batch_lost(struct batch_state *s, int n)
 }
 
 /* A signal caught by the batch goes to every worker once, so that a
- * SIGTERM sent to this process alone also ends their rows cleanly. */
+ * SIGTERM sent to this process alone also ends their rows cleanly. Called
+ * whenever the wait ends by a signal or by the signal pipe: the pipe also
+ * brings a signal that came while the batch was busy elsewhere (writing
+ * the journal), which no EINTR reports. */
 static void
 batch_forward_signal(struct batch_state *s)
 {
@@ -409,7 +385,7 @@ batch_forward_signal(struct batch_state *s)
 static int
 batch_loop(struct batch_state *s)
 {
-	struct pollfd pfd[BATCH_MAX_JOBS];
+	struct pollfd pfd[BATCH_MAX_JOBS + 1];
 	int map[BATCH_MAX_JOBS], n, i, r;
 	bool gone;
 
@@ -423,10 +399,14 @@ batch_loop(struct batch_state *s)
 		}
 		if (n == 0)
 			return 0;
-		r = poll(pfd, (nfds_t)n, -1);
-		if (r == -1 && errno == EINTR) {
+		/* The signal pipe stays readable: watched until forwarded. */
+		pfd[n] = (struct pollfd){ s->forwarded ? -1 : interrupt_fd(),
+					  POLLIN, 0 };
+		r = poll(pfd, (nfds_t)n + 1, -1);
+		if ((r == -1 && errno == EINTR) || pfd[n].revents != 0) {
 			batch_forward_signal(s);
-			continue;
+			if (r == -1)
+				continue;
 		}
 		if (r == -1)
 			return err_set(ERR_FAILED, "poll: %s", strerror(errno));

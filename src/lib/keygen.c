@@ -91,6 +91,25 @@ keygen_call(struct token *t, CK_MECHANISM *mech, CK_ATTRIBUTE *pub, CK_ULONG np,
 
 static const struct keygen_progress *keygen_progress;
 
+/* Remove the pair a failing keygen_generate() made, keeping the error
+ * that failed it: a failed removal is added to it, not put in its place,
+ * since the user needs both (the cause, and a key left on the token). */
+static void
+keygen_discard(struct token *t, const struct keypair *kp)
+{
+	char why[ERR_MESSAGE_MAX];
+	struct err_saved first;
+
+	err_save(&first);
+	if (keygen_destroy(t, kp) == 0) {
+		err_restore(&first);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s", err_message());
+	err_restore(&first);
+	err_append("the new key pair could not be removed: %s", why);
+}
+
 void
 keygen_set_progress(const struct keygen_progress *p)
 {
@@ -188,6 +207,9 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	}
 	if (keygen_progress != NULL)
 		keygen_progress->end(keygen_progress->ctx);
+	/* The handles of a failed call are not the module's word: nothing
+	 * is destroyed by them (the device may still have made the pair;
+	 * status --repair finds it under its pending label). */
 	if (rv != CKR_OK) {
 		if (first != CKR_OK && first != rv)
 			err_set(ERR_FAILED, "C_GenerateKeyPair: %s (%s), and with "
@@ -216,7 +238,7 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	rc = 0;
 out:
 	if (made)
-		keygen_destroy(t, &kp);
+		keygen_discard(t, &kp);
 	EVP_PKEY_free(key);
 	OPENSSL_free(ec_params);
 	return rc;
@@ -419,8 +441,18 @@ keygen_relabel(struct token *t, const struct keypair *kp, const char *label)
 int
 keygen_destroy(struct token *t, const struct keypair *kp)
 {
-	int rc_priv = token_destroy(t, kp->priv);
-	int rc_pub = token_destroy(t, kp->pub);
+	struct err_saved first;
+	bool priv_failed = false;
+	int rc = 0;
 
-	return rc_priv < 0 || rc_pub < 0 ? -1 : 0;
+	if (token_destroy(t, kp->priv) < 0) {
+		err_save(&first);
+		priv_failed = true;
+		rc = -1;
+	}
+	if (token_destroy(t, kp->pub) < 0)
+		rc = -1;
+	if (priv_failed)
+		err_restore(&first);
+	return rc;
 }

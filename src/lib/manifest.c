@@ -437,6 +437,19 @@ out:
 	return rc;
 }
 
+/* A manifest that cannot be read is bad input, whatever the reason: the
+ * recorded error becomes a usage error under "manifest: ". The message is
+ * copied first because err_set() formats into the buffer that
+ * err_message() points to. */
+static void
+manifest_usage_error(void)
+{
+	char why[ERR_MESSAGE_MAX];
+
+	snprintf(why, sizeof(why), "%s", err_message());
+	err_set(ERR_USAGE, "manifest: %s", why);
+}
+
 int
 manifest_load(const char *path, struct manifest **out)
 {
@@ -446,9 +459,7 @@ manifest_load(const char *path, struct manifest **out)
 
 	*out = NULL;
 	if (util_read_file(path, MANIFEST_MAX_BYTES, &data, &len) < 0) {
-		err_prefix("manifest");
-		if (err_kind() != ERR_USAGE)
-			err_set(ERR_USAGE, "%s", err_message());
+		manifest_usage_error();
 		goto out;
 	}
 	rc = manifest_parse_data(path, data, len, out);

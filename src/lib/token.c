@@ -17,6 +17,7 @@
 #include "ckr.h"
 #include "err.h"
 #include "module-hint.h"
+#include "pin.h"
 #include "token.h"
 #include "util.h"
 
@@ -239,6 +240,17 @@ token_info_free_array(struct token_info *infos, size_t count)
 	free(infos);
 }
 
+/* p11-kit frees a URI's pin-value as it is: wipe it first. */
+static void
+token_uri_free(P11KitUri *uri)
+{
+	const char *value = uri != NULL ? p11_kit_uri_get_pin_value(uri) : NULL;
+
+	if (value != NULL)
+		OPENSSL_cleanse((char *)value, strlen(value));
+	p11_kit_uri_free(uri);
+}
+
 /* Turn SELECTOR into a URI: a pkcs11: URI as is, a bare label as
  * pkcs11:token=LABEL, NULL as a URI that matches every token. */
 static int
@@ -246,10 +258,12 @@ token_parse_selector(const char *selector, P11KitUri **out)
 {
 	P11KitUri *uri = NULL;
 	CK_TOKEN_INFO *ti;
+	char shown[1024];
 	size_t len;
 	int r, rc = -1;
 
 	*out = NULL;
+	pin_uri_shown(selector, shown, sizeof(shown));
 	uri = p11_kit_uri_new();
 	if (uri == NULL) {
 		err_set(ERR_FAILED, "out of memory");
@@ -261,13 +275,13 @@ token_parse_selector(const char *selector, P11KitUri **out)
 		r = p11_kit_uri_parse(selector, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_SLOT |
 				      P11_KIT_URI_FOR_MODULE, uri);
 		if (r != P11_KIT_URI_OK) {
-			err_set(ERR_USAGE, "bad token URI '%s': %s", selector,
+			err_set(ERR_USAGE, "bad token URI '%s': %s", shown,
 				p11_kit_uri_message(r));
 			goto out;
 		}
 		if (p11_kit_uri_any_unrecognized(uri)) {
 			err_set(ERR_USAGE, "token URI '%s' has attributes that do not "
-				"select a token", selector);
+				"select a token", shown);
 			goto out;
 		}
 	} else {
@@ -285,7 +299,7 @@ token_parse_selector(const char *selector, P11KitUri **out)
 	uri = NULL;
 	rc = 0;
 out:
-	p11_kit_uri_free(uri);
+	token_uri_free(uri);
 	return rc;
 }
 
@@ -384,11 +398,12 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	P11KitUri *uri = NULL;
 	bool *chosen = NULL;
 	size_t n = 0, i, matches = 0, pick = 0;
-	char list[2048];
+	char list[2048], shown[1024];
 	const char *value, *source;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	pin_uri_shown(selector, shown, sizeof(shown));
 	if (pin_value != NULL)
 		*pin_value = NULL;
 	if (pin_source != NULL)
@@ -417,15 +432,15 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 			 * read: say why. */
 			err_set(ERR_FAILED, "no token matches '%s', and %zu slot%s "
 				"could not be read (%s); tokens present:%s",
-				selector ? selector : "", m->nunreadable,
+				shown, m->nunreadable,
 				m->nunreadable == 1 ? "" : "s", m->unreadable, list);
 		else if (matches == 0)
 			err_set(ERR_FAILED, "no token matches '%s'; tokens present:%s",
-				selector ? selector : "", list);
+				shown, list);
 		else
 			err_set(ERR_FAILED, "%s%s%s matches %zu tokens; choose one "
 				"with --token (by serial or URI):%s",
-				selector ? "'" : "", selector ? selector : "more than one token",
+				selector ? "'" : "", selector ? shown : "more than one token",
 				selector ? "'" : "", matches, list);
 		goto out;
 	}
@@ -441,7 +456,7 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	rc = 0;
 out:
 	if (rc < 0 && pin_value != NULL) {
-		free(*pin_value);
+		pin_free(*pin_value);
 		*pin_value = NULL;
 	}
 	if (rc < 0 && pin_source != NULL) {
@@ -450,7 +465,7 @@ out:
 	}
 	free(chosen);
 	token_info_free_array(infos, n);
-	p11_kit_uri_free(uri);
+	token_uri_free(uri);
 	return rc;
 }
 
@@ -521,10 +536,7 @@ token_close(struct token *t)
 	}
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
-	if (t->pin_value != NULL) {
-		OPENSSL_cleanse(t->pin_value, strlen(t->pin_value));
-		free(t->pin_value);
-	}
+	pin_free(t->pin_value);
 	free(t->pin_source);
 	free(t->info.uri);
 	free(t);

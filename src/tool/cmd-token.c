@@ -3,16 +3,15 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "cmd.h"
 #include "err.h"
-#include "interrupt.h"
 #include "pin.h"
 #include "token-pin.h"
+#include "tty.h"
 
 const char *
 cmd_lock_dir(void)
@@ -26,48 +25,25 @@ cmd_lock_dir(void)
 	return "/tmp";
 }
 
-/* The terminal prompt behind the "prompt" PIN source: echo off. */
+/* The terminal prompt behind the "prompt" PIN source: echo off, read
+ * straight from the terminal into a buffer that is wiped. One byte more
+ * than a PIN may have, so that pin_copy() refuses a longer one. */
 static char *
 cmd_prompt_pin(const char *what, void *ctx)
 {
-	struct termios saved, quiet;
-	char buf[257];
+	char buf[PIN_MAX + 2], prompt[160];
 	char *pin = NULL;
-	FILE *tty;
-	size_t len;
-	bool restored = false;
+	size_t len = 0;
 
-	tty = fopen("/dev/tty", "r+");
-	if (tty == NULL) {
-		err_set(ERR_USAGE, "cannot prompt for the %s: no terminal; use "
-			"--pin-source", what);
-		return NULL;
-	}
-	/* Echo off (and type-ahead dropped) before the prompt shows: what is
-	 * typed once the prompt is there is read, and never echoed. */
-	if (tcgetattr(fileno(tty), &saved) == 0) {
-		quiet = saved;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	} else {
-		restored = true;
-	}
-	fprintf(tty, "Enter the %s: ", what);
-	fflush(tty);
-	if (fgets(buf, sizeof(buf), tty) == NULL)
-		buf[0] = '\0';
-	if (!restored)
-		tcsetattr(fileno(tty), TCSAFLUSH, &saved);
-	fputc('\n', tty);
-	fclose(tty);
-	len = strcspn(buf, "\r\n");
-	buf[len] = '\0';
-	/* Ctrl-C at the prompt ends the run, with the echo back on. */
-	if (interrupt_check() == 0) {
-		if (len == 0)
-			err_set(ERR_USAGE, "no %s was entered", what);
-		else if ((pin = strdup(buf)) == NULL)
-			err_set(ERR_FAILED, "out of memory");
+	snprintf(prompt, sizeof(prompt), "Enter the %s: ", what);
+	if (tty_read_secret(prompt, buf, sizeof(buf), &len) < 0) {
+		if (err_kind() == ERR_USAGE)
+			err_append("use --pin-source");
+		err_prefix("cannot prompt for the %s", what);
+	} else if (len == 0) {
+		err_set(ERR_USAGE, "no %s was entered", what);
+	} else if ((pin = strdup(buf)) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return pin;

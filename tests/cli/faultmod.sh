@@ -130,6 +130,27 @@ expect "the listing took at least 1500 ms (took $elapsed_ms)" test "$elapsed_ms"
 conf "signal C_GetSlotList 1 SIGTERM"
 expect_status 143 "a listing interrupted by SIGTERM" faulty_tool -L
 
+# --- Clean-up that fails keeps the first error: the new key pair's CKA_ID
+# cannot be set (the first C_SetAttributeValue), and the pair cannot be
+# deleted either; the message names the cause, then the key left behind.
+new_ca
+conf "trace $TRACE" "fail C_SetAttributeValue 1 CKR_DEVICE_ERROR" \
+	"fail C_DestroyObject * CKR_DEVICE_REMOVED"
+expect_status 1 "enroll with CKA_ID and the deletion made to fail" \
+	faulty_p11e --pin-source "file:$PIN_FILE" --token fault enroll tls-server \
+	--ca "exec:$TESTCA $WORK/ca" --set dns=fault.example.org
+expect_grep "the message names the first failure" \
+	'set CKA_ID: .*CKR_DEVICE_ERROR.*; the new key pair could not be removed: delete object [0-9]+ on token fault: CKR_DEVICE_REMOVED' \
+	"$WORK/err"
+expect_grep "the deletion was tried" '^[0-9]+ C_DestroyObject 1 0x32$' "$TRACE"
+p11tool_on fault --list-objects >"$WORK/objs"
+expect_grep "the pair the module kept is there, under its pending label" \
+	'label: *pending:tls-server' "$WORK/objs"
+expect_status 0 "status --repair removes it" \
+	"$P11ENROLL" --pin-source "file:$PIN_FILE" --token fault status --repair --yes
+p11tool_on fault --list-objects >"$WORK/objs"
+expect_no_grep "nothing pending is left" 'pending:' "$WORK/objs"
+
 # --- A broken configuration stops C_Initialize and names the line.
 while IFS='	' read -r line why; do
 	conf "# a comment, then a blank line" "" "trace $TRACE" "$line"

@@ -141,4 +141,28 @@ for f in all.out all.err journal report; do
 	expect_no_grep "the PIN is not in $f" "$PIN" "$WORK/$f"
 done
 
+# A token URI's pin-value logs in, and the messages that quote the URI (no
+# token matches it, it is malformed, it has an unknown attribute) show it
+# without the PIN.
+{
+	"$P11ENROLL" --token "pkcs11:token=safe?pin-value=$PIN" status
+	"$P11ENROLL" --token "pkcs11:token=nosuch?pin-value=$PIN" status
+	"$P11ENROLL" --json --token "pkcs11:token=nosuch?pin-value=$PIN" status
+	"$P11ENROLL" --token "pkcs11:token=%zz?pin-value=$PIN" status
+	"$P11ENROLL" --token "pkcs11:token=safe;colour=red?pin-value=$PIN" status
+} >"$WORK/uri.out" 2>"$WORK/uri.err" || :
+expect_grep "the URI's pin-value logged in" '^tls-client ' "$WORK/uri.out"
+expect_grep "no match: the URI is quoted with its PIN hidden" \
+	"no token matches 'pkcs11:token=nosuch\\?pin-value=\\*\\*\\*'" "$WORK/uri.err"
+expect_grep "no match, JSON: the same" \
+	"no token matches 'pkcs11:token=nosuch\\?pin-value=\\*\\*\\*'" "$WORK/uri.out"
+expect_grep "a bad URI is quoted with its PIN hidden" \
+	"bad token URI 'pkcs11:token=%zz\\?pin-value=\\*\\*\\*'" "$WORK/uri.err"
+expect_grep "an unknown attribute: the same" \
+	"token URI 'pkcs11:token=safe;colour=red\\?pin-value=\\*\\*\\*' has attributes" \
+	"$WORK/uri.err"
+for f in uri.out uri.err; do
+	expect_no_grep "the PIN is not in $f" "$PIN" "$WORK/$f"
+done
+
 finish

@@ -26,6 +26,30 @@ for how in "--pin-source prompt" ""; do
 	expect_no_grep "the PIN is not echoed" "$USER_PIN" "$WORK/tty"
 done
 
+# The PIN typed at a pseudo-terminal (ptyrun.py) logs in, unechoed, and
+# leaves the terminal echoing again.
+PTYRUN="$PYTHON $top_srcdir/tests/cli/ptyrun.py"
+expect_status 0 "a PIN typed on a pseudo-terminal" $PTYRUN \
+	--answer 'Enter the user PIN of token pins: ' "$USER_PIN" "$WORK/tty" \
+	"$P11ENROLL" --token pins --pin-source prompt status
+expect_no_grep "the PIN is not echoed" "$USER_PIN" "$WORK/tty"
+expect_grep "echo is back on after the prompt" '^echo$' "$WORK/tty.stty"
+
+# A signal at the prompt ends the run by that signal with the terminal as
+# it was: ^C (SIGINT, which p11enroll catches to clean up) and ^\
+# (SIGQUIT, which used to end it at once with echo off).
+for key in 'INT 003 130' 'QUIT 034 131'; do
+	# shellcheck disable=SC2086
+	set -- $key
+	expect_status "$3" "^$1 at the prompt ends the run by SIG$1" $PTYRUN \
+		--answer 'Enter the user PIN of token pins: ' "$(printf "\\$2")" \
+		"$WORK/tty" "$P11ENROLL" --token pins --pin-source prompt status
+	expect_grep "SIG$1 at the prompt: echo is back on" '^echo$' "$WORK/tty.stty"
+	[ "$1" != INT ] || expect_grep "SIGINT at the prompt: the message says so" \
+		'cannot prompt for the user PIN of token pins: interrupted by SIGINT' \
+		"$WORK/tty"
+done
+
 # prompt without a terminal is refused, not hung (setsid: no controlling
 # terminal, even when the suite is run from one).
 expect_status 2 "prompt without a terminal" setsid -w "$P11ENROLL" --token pins \

@@ -5,14 +5,17 @@ terminal is copied, byte for byte, to the file named first, and what
 the terminal then shows, line by line, to that name with ".screen"
 added: a carriage return goes back to the start of the line, ESC [ K
 erases the rest of it, and what follows overwrites what was there. The
-exit status is the command's (128 + N for a signal N). With --answer,
-TEXT and a newline are typed once the output shows PROMPT.
+exit status is the command's (128 + N for a signal N). Whether the
+terminal echoes once the command has ended goes to that name with ".stty"
+added: "echo" or "-echo", as stty(1) says it. With --answer, TEXT and a
+newline are typed once the output shows PROMPT.
 
     python3 ptyrun.py [--answer PROMPT TEXT] OUTFILE COMMAND [ARG...]
 """
 import os
 import pty
 import sys
+import termios
 
 
 def screen(data):
@@ -63,6 +66,10 @@ def main():
     with open(out_path + ".screen", "wb") as out:
         out.write(screen(shown))
     _, status = os.waitpid(pid, 0)
+    # The master reads the terminal's settings even with no slave open.
+    lflag = termios.tcgetattr(fd)[3]
+    with open(out_path + ".stty", "w") as out:
+        out.write("echo\n" if lflag & termios.ECHO else "-echo\n")
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return os.WEXITSTATUS(status)

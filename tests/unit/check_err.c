@@ -130,6 +130,21 @@ START_TEST(test_collect)
 }
 END_TEST
 
+/* The recorded message may be an argument of the next err_set() or
+ * err_append(): it is read before it is overwritten. */
+START_TEST(test_message_as_argument)
+{
+	err_clear();
+	err_set(ERR_FAILED, "cannot read %s", "m.csv");
+	err_set(ERR_USAGE, "manifest: %s", err_message());
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	ck_assert_str_eq(err_message(), "manifest: cannot read m.csv");
+	err_append("again: %s", err_message());
+	ck_assert_str_eq(err_message(), "manifest: cannot read m.csv; "
+			 "again: manifest: cannot read m.csv");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -144,6 +159,7 @@ main(void)
 	tcase_add_test(tc, test_save_restore);
 	tcase_add_test(tc, test_openssl_reason);
 	tcase_add_test(tc, test_collect);
+	tcase_add_test(tc, test_message_as_argument);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

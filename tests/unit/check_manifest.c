@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,25 @@ START_TEST(test_manifest_missing)
 }
 END_TEST
 
+/* A manifest that opens but cannot be read (a directory) fails with
+ * ERR_FAILED inside; manifest_load() makes that a usage error and keeps
+ * the reason. It used to format the error buffer into itself, which
+ * glibc answers with an empty message. */
+START_TEST(test_manifest_unreadable)
+{
+	struct manifest *m = (struct manifest *)1;
+	char expect[900];
+
+	err_clear();
+	ck_assert_int_eq(manifest_load(tmpdir, &m), -1);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	snprintf(expect, sizeof(expect), "manifest: cannot read %s: %s",
+		 tmpdir, strerror(EISDIR));
+	ck_assert_str_eq(err_message(), expect);
+}
+END_TEST
+
 START_TEST(test_manifest_long_field)
 {
 	char *text = malloc(MANIFEST_MAX_FIELD + 64), path[600];
@@ -279,6 +299,7 @@ manifest_suite(void)
 	tcase_add_loop_test(tc, test_manifest_refused, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_manifest_missing);
+	tcase_add_test(tc, test_manifest_unreadable);
 	tcase_add_test(tc, test_manifest_long_field);
 	suite_add_tcase(s, tc);
 

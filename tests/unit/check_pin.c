@@ -3,12 +3,14 @@
 
 #include <check.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "interrupt.h"
 #include "pin.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -257,6 +259,28 @@ START_TEST(test_fd)
 }
 END_TEST
 
+/* A PIN descriptor whose writer never writes: a signal caught before the
+ * read ends it at once (the old read() blocked until the writer wrote). */
+START_TEST(test_fd_interrupted)
+{
+	char spec[32], want[128], *pin = NULL;
+	int fds[2];
+
+	interrupt_catch();
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(raise(SIGTERM), 0);
+	snprintf(spec, sizeof(spec), "fd:%d", fds[0]);
+	ck_assert_int_eq(read_spec(spec, NULL, NULL, &pin), -1);
+	ck_assert_ptr_null(pin);
+	snprintf(want, sizeof(want), "read " WHAT " from fd %d: interrupted by "
+		 "SIGTERM", fds[0]);
+	ck_assert_str_eq(err_message(), want);
+	ck_assert_int_eq(err_kind(), ERR_FAILED);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 START_TEST(test_fd_bad)
 {
 	char spec[32], want[128], *pin;
@@ -354,6 +378,42 @@ START_TEST(test_free)
 }
 END_TEST
 
+/* ---- a token URI in a message ---- */
+
+static const struct shown_case {
+	const char *text, *shown;
+	size_t size;
+} shown_cases[] = {
+	{ "alice", "alice", 64 },
+	{ NULL, "", 64 },
+	{ "pkcs11:token=alice", "pkcs11:token=alice", 64 },
+	{ "pkcs11:token=alice?pin-value=1234", "pkcs11:token=alice?pin-value=***",
+	  64 },
+	{ "pkcs11:token=a?pin-value=12%3B34&module-name=x",
+	  "pkcs11:token=a?pin-value=***&module-name=x", 64 },
+	{ "pkcs11:pin-value=1234;token=a", "pkcs11:pin-value=***;token=a", 64 },
+	{ "pkcs11:token=a?module-name=m&pin-value=9;x",
+	  "pkcs11:token=a?module-name=m&pin-value=***;x", 64 },
+	/* Only an attribute's name: a label may say pin-value= too. */
+	{ "pkcs11:token=my-pin-value=1", "pkcs11:token=my-pin-value=1", 64 },
+	{ "pin-value=1234", "pin-value=1234", 64 },
+	{ "pkcs11:token=a?pin-value=", "pkcs11:token=a?pin-value=***", 64 },
+	/* Cut short, never ending with a piece of the PIN. */
+	{ "pkcs11:token=a?pin-value=1234", "pkcs11:token=a?pin-va", 22 },
+	{ "pkcs11:token=a?pin-value=1234", "pkcs11:token=a?", 16 },
+};
+
+START_TEST(test_uri_shown)
+{
+	const struct shown_case *c = &shown_cases[_i];
+	char out[64];
+
+	memset(out, 'x', sizeof(out));
+	pin_uri_shown(c->text, out, c->size);
+	ck_assert_str_eq(out, c->shown);
+}
+END_TEST
+
 static Suite *
 pin_suite(void)
 {
@@ -362,6 +422,7 @@ pin_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse, 0, NELEM(parse_cases));
+	tcase_add_loop_test(tc, test_uri_shown, 0, NELEM(shown_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("read");
@@ -371,6 +432,7 @@ pin_suite(void)
 	tcase_add_test(tc, test_file_missing);
 	tcase_add_test(tc, test_env);
 	tcase_add_test(tc, test_fd);
+	tcase_add_test(tc, test_fd_interrupted);
 	tcase_add_test(tc, test_fd_bad);
 	tcase_add_test(tc, test_prompt);
 	tcase_add_test(tc, test_prompt_refused);
