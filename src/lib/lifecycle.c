@@ -305,35 +305,24 @@ static int
 lifecycle_spec_of_cert(const struct profile *p, X509 *cert, struct csr_spec *out)
 {
 	struct csr_spec spec;
-	ASN1_OBJECT *obj = NULL;
 	int crit = -1;
-	size_t i;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&spec, 0, sizeof(spec));
 	spec.subject = X509_NAME_dup(X509_get_subject_name(cert));
 	spec.san = X509_get_ext_d2i(cert, NID_subject_alt_name, &crit, NULL);
-	spec.key_usage = profile_key_usage(p);
-	spec.eku = sk_ASN1_OBJECT_new_null();
-	if (spec.subject == NULL || spec.eku == NULL || (spec.san == NULL && crit != -1)) {
+	if (spec.subject == NULL || (spec.san == NULL && crit != -1)) {
 		err_set(ERR_FAILED, "cannot read the subject and names of the "
 			"current certificate");
 		goto out;
 	}
-	for (i = 0; i < profile_eku_count(p); i++) {
-		if ((obj = OBJ_dup(profile_eku(p, i))) == NULL ||
-		    !sk_ASN1_OBJECT_push(spec.eku, obj)) {
-			err_set(ERR_FAILED, "out of memory");
-			goto out;
-		}
-		obj = NULL;
-	}
+	if (profile_spec_usages(p, &spec) < 0)
+		goto out;
 	*out = spec;
 	memset(&spec, 0, sizeof(spec));
 	rc = 0;
 out:
-	ASN1_OBJECT_free(obj);
 	csr_spec_clear(&spec);
 	return rc;
 }

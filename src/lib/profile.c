@@ -689,36 +689,41 @@ profile_key_justification(const struct profile *p)
 /* ---- filling the templates ---- */
 
 int
+profile_spec_usages(const struct profile *p, struct csr_spec *spec)
+{
+	ASN1_OBJECT *obj = NULL;
+	int i;
+
+	spec->key_usage = p->key_usage;
+	if (spec->eku == NULL && (spec->eku = sk_ASN1_OBJECT_new_null()) == NULL)
+		return err_set(ERR_FAILED, "role %s: out of memory", p->role);
+	for (i = 0; i < sk_ASN1_OBJECT_num(p->eku); i++) {
+		if ((obj = OBJ_dup(sk_ASN1_OBJECT_value(p->eku, i))) == NULL ||
+		    !sk_ASN1_OBJECT_push(spec->eku, obj)) {
+			ASN1_OBJECT_free(obj);
+			return err_set(ERR_FAILED, "role %s: out of memory", p->role);
+		}
+	}
+	return 0;
+}
+
+int
 profile_spec(const struct profile *p, const struct vars *vars,
 	     struct csr_spec *out)
 {
 	struct csr_spec spec;
-	ASN1_OBJECT *obj = NULL;
-	int i, rc = -1;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&spec, 0, sizeof(spec));
 	if (profile_name_subject(p->name, vars, p->role, &spec.subject) < 0 ||
-	    profile_name_sans(p->name, vars, p->role, &spec.san) < 0)
+	    profile_name_sans(p->name, vars, p->role, &spec.san) < 0 ||
+	    profile_spec_usages(p, &spec) < 0)
 		goto out;
-	spec.key_usage = p->key_usage;
-	if ((spec.eku = sk_ASN1_OBJECT_new_null()) == NULL) {
-		err_set(ERR_FAILED, "role %s: out of memory", p->role);
-		goto out;
-	}
-	for (i = 0; i < sk_ASN1_OBJECT_num(p->eku); i++) {
-		if ((obj = OBJ_dup(sk_ASN1_OBJECT_value(p->eku, i))) == NULL ||
-		    !sk_ASN1_OBJECT_push(spec.eku, obj)) {
-			err_set(ERR_FAILED, "role %s: out of memory", p->role);
-			goto out;
-		}
-		obj = NULL;
-	}
 	*out = spec;
 	memset(&spec, 0, sizeof(spec));
 	rc = 0;
 out:
-	ASN1_OBJECT_free(obj);
 	csr_spec_clear(&spec);
 	return rc;
 }

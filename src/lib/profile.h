@@ -74,4 +74,7 @@ const char *profile_key_justification(const struct profile *p);
 int profile_spec(const struct profile *p, const struct vars *vars,
 		 struct csr_spec *out);
 
+/* Set SPEC's key usage and extended key usages to the role's. */
+int profile_spec_usages(const struct profile *p, struct csr_spec *spec);
+
 #endif

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "util.h"
 #include "interrupt.h"
 #include "pin.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define WHAT "user PIN for token alice"
 #define GENERIC "bad PIN source (expected file:PATH, env:VAR, fd:N or prompt)"
 

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "util.h"
 #include "policy.h"
 #include "profile.h"
 #include "profile-load.h"
 #include "testfiles.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The ids of F joined with ",", "" for none. */
 static void

@@ -14,12 +14,12 @@
 #include <openssl/x509v3.h>
 
 #include "err.h"
+#include "util.h"
 #include "keyusage.h"
 #include "profile.h"
 #include "profile-load.h"
 #include "testfiles.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct profile *
 load_text(const char *name, const char *text)
