@@ -23,6 +23,8 @@
 #define QUIRK_TEMPLATE_MAX 64
 /* Objects looked at per C_FindObjects call. */
 #define QUIRK_FIND_BATCH 64
+/* The longest CKA_ID compared; a longer one counts as another object's. */
+#define QUIRK_ID_MAX 256
 
 /* A key on which the application set TYPE (CKA_SIGN or CKA_VERIFY) to
  * FALSE, and which goes on answering FALSE for it. */
@@ -129,6 +131,7 @@ quirk_so_login(CK_FUNCTION_LIST *real, const struct fault_conf *conf, CK_SESSION
 	if (rv != CKR_OK) {
 		fprintf(stderr, "p11fault: so-keygen: the target refused the user login "
 			"with so-keygen-user-pin (0x%lx)\n", (unsigned long)rv);
+		/* Neither SO nor user: the target is left logged out. */
 		real->C_Logout(h);
 		return CKR_GENERAL_ERROR;
 	}
@@ -251,7 +254,7 @@ static int
 quirk_unrelated(CK_FUNCTION_LIST *real, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
 		const CK_ATTRIBUTE *id, const CK_OBJECT_HANDLE *made, size_t n_made)
 {
-	unsigned char value[FAULT_CARD_ID_MAX * 4];
+	unsigned char value[QUIRK_ID_MAX];
 	CK_ATTRIBUTE a = { CKA_ID, value, sizeof(value) };
 	size_t i;
 
