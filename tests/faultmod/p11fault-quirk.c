@@ -23,8 +23,8 @@
 #define QUIRK_TEMPLATE_MAX 64
 /* Objects looked at per C_FindObjects call. */
 #define QUIRK_FIND_BATCH 64
-/* The longest CKA_ID compared; a longer one counts as another object's. */
-#define QUIRK_ID_MAX 256
+/* Objects made by this process that handle-on-failure never names. */
+#define QUIRK_MADE_MAX 1024
 
 /* A key on which the application set TYPE (CKA_SIGN or CKA_VERIFY) to
  * FALSE, and which goes on answering FALSE for it. */
@@ -38,6 +38,9 @@ static struct {
 	pthread_mutex_t lock;
 	struct quirk_narrowed narrowed[QUIRK_NARROWED_MAX];
 	size_t n_narrowed;
+	/* handle-on-failure: the objects this process made. */
+	CK_OBJECT_HANDLE made[QUIRK_MADE_MAX];
+	size_t n_made;
 	/* so-keygen: the application logged in as the SO; the target is then
 	 * logged in as the user. Stale once the target is logged out. */
 	int so;
@@ -248,67 +251,73 @@ quirk_destroy_object_check(CK_FUNCTION_LIST *real, const struct fault_conf *conf
 
 /* ---- handle-on-failure -------------------------------------------------- */
 
-/* Is object O unrelated to the call: not one it made (MADE, N_MADE), and
- * not sharing the call's CKA_ID (ID, or NULL)? */
-static int
-quirk_unrelated(CK_FUNCTION_LIST *real, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
-		const CK_ATTRIBUTE *id, const CK_OBJECT_HANDLE *made, size_t n_made)
+/* Remembers what this process made, so that a failed call can name an
+ * object somebody else made. A full table stops remembering. */
+static void
+quirk_remember(CK_OBJECT_HANDLE o)
 {
-	unsigned char value[QUIRK_ID_MAX];
-	CK_ATTRIBUTE a = { CKA_ID, value, sizeof(value) };
-	size_t i;
-
-	for (i = 0; i < n_made; i++)
-		if (made[i] == o)
-			return 0;
-	if (id == NULL || id->pValue == NULL)
-		return 1;
-	/* No CKA_ID (a data object), or one that does not fit: another. */
-	if (real->C_GetAttributeValue(h, o, &a, 1) != CKR_OK)
-		return 1;
-	return a.ulValueLen != id->ulValueLen || memcmp(value, id->pValue, id->ulValueLen) != 0;
+	pthread_mutex_lock(&quirk.lock);
+	if (quirk.n_made < QUIRK_MADE_MAX)
+		quirk.made[quirk.n_made++] = o;
+	pthread_mutex_unlock(&quirk.lock);
 }
 
-/* Up to MAX objects that session H sees and that are unrelated to the
- * call, in the target's order, into FOUND; returns how many. */
+void
+quirk_made(const struct fault_conf *conf, CK_OBJECT_HANDLE_PTR *out, size_t n_out)
+{
+	size_t i;
+
+	if (!(conf->quirks & QUIRK_HANDLE_ON_FAILURE))
+		return;
+	for (i = 0; i < n_out; i++)
+		if (out[i] != NULL)
+			quirk_remember(*out[i]);
+}
+
+static int
+quirk_made_here(CK_OBJECT_HANDLE o)
+{
+	size_t i;
+	int here = 0;
+
+	pthread_mutex_lock(&quirk.lock);
+	for (i = 0; !here && i < quirk.n_made; i++)
+		here = quirk.made[i] == o;
+	pthread_mutex_unlock(&quirk.lock);
+	return here;
+}
+
+/* Up to MAX objects that session H sees and that this process did not
+ * make, in the target's order, into FOUND; returns how many. */
 static size_t
-quirk_find_unrelated(CK_FUNCTION_LIST *real, CK_SESSION_HANDLE h, const CK_ATTRIBUTE *id,
-		     const CK_OBJECT_HANDLE *made, size_t n_made,
-		     CK_OBJECT_HANDLE *found, size_t max)
+quirk_find_unrelated(CK_FUNCTION_LIST *real, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE *found,
+		     size_t max)
 {
 	CK_OBJECT_HANDLE batch[QUIRK_FIND_BATCH];
 	CK_ULONG i, n_batch = 0;
 	size_t n_found = 0;
 	CK_RV rv;
 
-	/* The search ends before the checks: no other call may run on a
-	 * session while it searches. */
 	if (real->C_FindObjectsInit(h, NULL, 0) != CKR_OK)
 		return 0;
 	rv = real->C_FindObjects(h, batch, QUIRK_FIND_BATCH, &n_batch);
 	real->C_FindObjectsFinal(h);
 	for (i = 0; rv == CKR_OK && i < n_batch && n_found < max; i++)
-		if (quirk_unrelated(real, h, batch[i], id, made, n_made))
+		if (!quirk_made_here(batch[i]))
 			found[n_found++] = batch[i];
 	return n_found;
 }
 
 void
 quirk_handle_on_failure(CK_FUNCTION_LIST *real, const struct fault_conf *conf,
-			CK_SESSION_HANDLE h, const CK_ATTRIBUTE *t, CK_ULONG n,
-			CK_OBJECT_HANDLE_PTR *out, size_t n_out, int made)
+			CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR *out, size_t n_out)
 {
-	CK_OBJECT_HANDLE mine[2] = { CK_INVALID_HANDLE, CK_INVALID_HANDLE };
 	CK_OBJECT_HANDLE found[2];
-	size_t i, n_found, n_mine = 0;
+	size_t i, n_found;
 
 	if (!(conf->quirks & QUIRK_HANDLE_ON_FAILURE) || n_out > 2)
 		return;
-	for (i = 0; made && i < n_out; i++)
-		if (out[i] != NULL)
-			mine[n_mine++] = *out[i];
-	n_found = quirk_find_unrelated(real, h, fault_attribute(t, n, CKA_ID), mine, n_mine,
-				       found, n_out);
+	n_found = quirk_find_unrelated(real, h, found, n_out);
 	/* One object for both halves of a pair when the session sees only one. */
 	for (i = 0; n_found > 0 && i < n_out; i++)
 		if (out[i] != NULL)

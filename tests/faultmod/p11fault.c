@@ -459,16 +459,16 @@ fault_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n,
 		     CK_OBJECT_HANDLE_PTR object)
 {
 	struct fault_call call;
-	int made = 0;
 
 	if (fault_enter(&call, FAULT_FN_C_CreateObject)) {
 		call.rv = quirk_create_object_check(fault.real, &fault.conf, h, t, n);
 		if (call.rv == CKR_OK)
 			call.rv = card_create_object(fault.real, &fault.conf, h, t, n, object);
-		made = call.rv == CKR_OK;
+		if (call.rv == CKR_OK)
+			quirk_made(&fault.conf, &object, 1);
 	}
 	if (fault.real != NULL && fault_answer(&call) != CKR_OK)
-		quirk_handle_on_failure(fault.real, &fault.conf, h, t, n, &object, 1, made);
+		quirk_handle_on_failure(fault.real, &fault.conf, h, &object, 1);
 	return fault_leave(&call);
 }
 
@@ -501,10 +501,7 @@ fault_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PT
 			CK_OBJECT_HANDLE_PTR pub_key, CK_OBJECT_HANDLE_PTR priv_key)
 {
 	CK_OBJECT_HANDLE_PTR keys[2] = { pub_key, priv_key };
-	const CK_ATTRIBUTE *id_tmpl = pub;
-	CK_ULONG id_n = pub_n;
 	struct fault_call call;
-	int made = 0;
 
 	if (fault_enter(&call, FAULT_FN_C_GenerateKeyPair)) {
 		call.rv = quirk_generate_key_pair_check(fault.real, &fault.conf, h, pub, pub_n,
@@ -512,15 +509,11 @@ fault_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PT
 		if (call.rv == CKR_OK)
 			call.rv = card_generate_key_pair(fault.real, &fault.conf, h, m, pub,
 							 pub_n, priv, priv_n, pub_key, priv_key);
-		made = call.rv == CKR_OK;
-	}
-	/* The pair's CKA_ID, from whichever half names one. */
-	if (fault_attribute(pub, pub_n, CKA_ID) == NULL) {
-		id_tmpl = priv;
-		id_n = priv_n;
+		if (call.rv == CKR_OK)
+			quirk_made(&fault.conf, keys, 2);
 	}
 	if (fault.real != NULL && fault_answer(&call) != CKR_OK)
-		quirk_handle_on_failure(fault.real, &fault.conf, h, id_tmpl, id_n, keys, 2, made);
+		quirk_handle_on_failure(fault.real, &fault.conf, h, keys, 2);
 	return fault_leave(&call);
 }
 

@@ -148,15 +148,18 @@ FAULT_INTERNAL CK_RV quirk_set_attribute_value(CK_FUNCTION_LIST *real,
 FAULT_INTERNAL void quirk_get_attribute_value(const struct fault_conf *conf, CK_RV rv,
 					      CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
 					      CK_ULONG n);
-/* handle-on-failure, after a C_CreateObject or C_GenerateKeyPair whose
- * answer is not CKR_OK: writes handles of objects unrelated to the call
- * (template T) into the N_OUT handles OUT. MADE: the target did create
- * them (a fail-after), so they are not unrelated. */
+/* handle-on-failure. After a C_CreateObject or C_GenerateKeyPair that the
+ * target answered CKR_OK: the N_OUT handles OUT were made by this process,
+ * so they are never named for another call. */
+FAULT_INTERNAL void quirk_made(const struct fault_conf *conf, CK_OBJECT_HANDLE_PTR *out,
+			       size_t n_out);
+/* After such a call whose answer is not CKR_OK: writes into the N_OUT
+ * handles OUT handles of objects that session H sees and that this process
+ * did not make. */
 FAULT_INTERNAL void quirk_handle_on_failure(CK_FUNCTION_LIST *real,
 					    const struct fault_conf *conf,
-					    CK_SESSION_HANDLE h, const CK_ATTRIBUTE *t,
-					    CK_ULONG n, CK_OBJECT_HANDLE_PTR *out,
-					    size_t n_out, int made);
+					    CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR *out,
+					    size_t n_out);
 
 /* so-keygen. How a C_Login that the quirks let through goes on. */
 typedef CK_RV quirk_login_fn(CK_SESSION_HANDLE h, CK_USER_TYPE user,
