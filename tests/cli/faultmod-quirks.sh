@@ -231,6 +231,16 @@ expect_grep "says the write failed" 'CKR_DEVICE_MEMORY' "$WORK/err"
 expect "the failed write was the only object write" test "$(traced C_CreateObject '0x[0-9a-f]+')" -eq 1
 expect_unchanged "after the failed enroll" hof
 
+# The same where a key is parked for install: the request's data object
+# cannot be written.
+conf "quirk handle-on-failure" "trace $TRACE" "fail C_CreateObject 1 CKR_DEVICE_MEMORY"
+expect_status 1 "p11enroll request whose request write fails" \
+	quirk_p11e --token hof request tls-server --out "$WORK/hof-req.pem" \
+	--set dns=www.example.org
+expect_grep "says the write failed" 'CKR_DEVICE_MEMORY' "$WORK/err"
+expect "the failed write was the only object write" test "$(traced C_CreateObject '0x[0-9a-f]+')" -eq 1
+expect_unchanged "after the failed request" hof
+
 # --- attrs-read-only: a key's attributes are fixed once it exists.
 conf "quirk attrs-read-only" "trace $TRACE"
 expect_status 1 "CKA_SIGN of a private key cannot change" \
