@@ -106,29 +106,6 @@ card_get_mechanism_info(CK_FUNCTION_LIST *real, CK_SLOT_ID slot, CK_MECHANISM_TY
 	return rv;
 }
 
-/* The attribute TYPE in template T, or NULL. */
-static const CK_ATTRIBUTE *
-card_attribute(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
-{
-	CK_ULONG i;
-
-	if (t == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (t[i].type == type)
-			return &t[i];
-	return NULL;
-}
-
-static int
-card_ulong(const CK_ATTRIBUTE *a, CK_ULONG *value)
-{
-	if (a->pValue == NULL || a->ulValueLen != sizeof(CK_ULONG))
-		return -1;
-	memcpy(value, a->pValue, sizeof(CK_ULONG));
-	return 0;
-}
-
 /* Is the CKA_ID A one of the card's key slots? */
 static int
 card_is_slot(const struct fault_conf *conf, const CK_ATTRIBUTE *a)
@@ -234,15 +211,15 @@ card_check_key(CK_MECHANISM_PTR m, const CK_ATTRIBUTE *pub, CK_ULONG pub_n)
 	if (m == NULL)
 		return CKR_ARGUMENTS_BAD;
 	if (m->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN) {
-		a = card_attribute(pub, pub_n, CKA_MODULUS_BITS);
+		a = fault_attribute(pub, pub_n, CKA_MODULUS_BITS);
 		if (a == NULL)
 			return CKR_TEMPLATE_INCOMPLETE;
-		if (card_ulong(a, &bits) < 0)
+		if (fault_ulong(a, &bits) < 0)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		return bits == CARD_RSA_BITS ? CKR_OK : CKR_KEY_SIZE_RANGE;
 	}
 	if (m->mechanism == CKM_EC_KEY_PAIR_GEN) {
-		a = card_attribute(pub, pub_n, CKA_EC_PARAMS);
+		a = fault_attribute(pub, pub_n, CKA_EC_PARAMS);
 		if (a == NULL)
 			return CKR_TEMPLATE_INCOMPLETE;
 		return a->pValue != NULL && a->ulValueLen == sizeof(card_p256) &&
@@ -282,13 +259,13 @@ card_generate_key_pair(CK_FUNCTION_LIST *real, const struct fault_conf *conf, CK
 		       CK_ATTRIBUTE_PTR priv, CK_ULONG priv_n,
 		       CK_OBJECT_HANDLE_PTR pub_key, CK_OBJECT_HANDLE_PTR priv_key)
 {
-	const CK_ATTRIBUTE *id = card_attribute(pub, pub_n, CKA_ID);
+	const CK_ATTRIBUTE *id = fault_attribute(pub, pub_n, CKA_ID);
 	CK_RV rv = CKR_OK;
 
 	if (conf->card) {
 		rv = card_check_key(m, pub, pub_n);
 		if (rv == CKR_OK)
-			rv = card_check_pair_id(conf, id, card_attribute(priv, priv_n, CKA_ID));
+			rv = card_check_pair_id(conf, id, fault_attribute(priv, priv_n, CKA_ID));
 		if (rv == CKR_OK && card_may_write(real, h, 1)) {
 			rv = card_clear_slot(real, h, CKO_PRIVATE_KEY, id);
 			if (rv == CKR_OK)
@@ -308,12 +285,12 @@ CK_RV
 card_create_object(CK_FUNCTION_LIST *real, const struct fault_conf *conf, CK_SESSION_HANDLE h,
 		   CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR object)
 {
-	const CK_ATTRIBUTE *class_attr = card_attribute(t, n, CKA_CLASS);
-	const CK_ATTRIBUTE *id = card_attribute(t, n, CKA_ID);
+	const CK_ATTRIBUTE *class_attr = fault_attribute(t, n, CKA_CLASS);
+	const CK_ATTRIBUTE *id = fault_attribute(t, n, CKA_ID);
 	CK_OBJECT_CLASS class = (CK_OBJECT_CLASS)-1;
 	CK_RV rv = CKR_OK;
 
-	if (class_attr != NULL && card_ulong(class_attr, &class) < 0)
+	if (class_attr != NULL && fault_ulong(class_attr, &class) < 0)
 		class = (CK_OBJECT_CLASS)-1;
 	/* One certificate per key slot; data objects go anywhere. */
 	if (conf->card && class == CKO_CERTIFICATE) {
@@ -336,7 +313,7 @@ CK_RV
 card_set_attribute_value(CK_FUNCTION_LIST *real, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o,
 			 CK_ATTRIBUTE_PTR t, CK_ULONG n)
 {
-	if (card_attribute(t, n, CKA_ID) != NULL)
+	if (fault_attribute(t, n, CKA_ID) != NULL)
 		return CKR_ATTRIBUTE_READ_ONLY;
 	return real->C_SetAttributeValue(h, o, t, n);
 }

@@ -67,6 +67,16 @@ static const struct conf_name conf_flags[] = {
 	{ "count-low", CKF_USER_PIN_COUNT_LOW },
 };
 
+static const struct conf_name conf_quirks[] = {
+	{ "verify-needs-decrypt", QUIRK_VERIFY_NEEDS_DECRYPT },
+	{ "narrowing-ignored", QUIRK_NARROWING_IGNORED },
+	{ "no-public-data", QUIRK_NO_PUBLIC_DATA },
+	{ "no-data", QUIRK_NO_DATA },
+	{ "handle-on-failure", QUIRK_HANDLE_ON_FAILURE },
+	{ "attrs-read-only", QUIRK_ATTRS_READ_ONLY },
+	{ "so-keygen", QUIRK_SO_KEYGEN },
+};
+
 #define CONF_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
 /* The line being read: its words, and why it is refused. */
@@ -76,6 +86,8 @@ struct conf_line {
 	int pinpad_line;       /* the line of "flag pin-pad", or 0 */
 	int card_line;         /* the first card-ids, card-state or card-tries line, or 0 */
 	const char *card_what; /* which of them */
+	int so_keygen_line;    /* the line of "quirk so-keygen", or 0 */
+	int so_pin_line;       /* the line of so-keygen-user-pin, or 0 */
 	int number;
 };
 
@@ -162,6 +174,49 @@ conf_flag(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
 	if (flag == CKF_PROTECTED_AUTHENTICATION_PATH)
 		line->pinpad_line = line->number;
 	conf->flags |= flag;
+	return 0;
+}
+
+static int
+conf_quirk(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	unsigned long quirk;
+
+	if (conf_lookup(conf_quirks, CONF_COUNT(conf_quirks), line->words[1], &quirk) < 0) {
+		snprintf(line->why, sizeof(line->why), "unknown quirk '%s'", line->words[1]);
+		return -1;
+	}
+	if (quirk == QUIRK_SO_KEYGEN)
+		line->so_keygen_line = line->number;
+	conf->quirks |= (unsigned)quirk;
+	return 0;
+}
+
+static int
+conf_so_keygen_user_pin(struct fault_conf *conf, struct conf_line *line, enum fault_kind kind)
+{
+	line->so_pin_line = line->number;
+	return conf_copy(conf->so_keygen_user_pin, sizeof(conf->so_keygen_user_pin),
+			 line->words[1], line);
+}
+
+/* so-keygen logs the target in as the user, so it needs that PIN; and the
+ * PIN means nothing without the quirk. */
+static int
+conf_so_keygen_check(const struct fault_conf *conf, struct conf_line *line)
+{
+	if (line->so_keygen_line != 0 && line->so_pin_line == 0) {
+		line->number = line->so_keygen_line;
+		snprintf(line->why, sizeof(line->why),
+			 "quirk so-keygen needs a so-keygen-user-pin line");
+		return -1;
+	}
+	if (line->so_pin_line != 0 && line->so_keygen_line == 0) {
+		line->number = line->so_pin_line;
+		snprintf(line->why, sizeof(line->why),
+			 "so-keygen-user-pin needs a quirk so-keygen line");
+		return -1;
+	}
 	return 0;
 }
 
@@ -380,6 +435,8 @@ static const struct conf_directive {
 	{ "card-tries", 1, conf_card_tries, 0 },
 	{ "card-objects", 1, conf_card_objects, 0 },
 	{ "card-keygen-delay", 1, conf_card_keygen_delay, 0 },
+	{ "quirk", 1, conf_quirk, 0 },
+	{ "so-keygen-user-pin", 1, conf_so_keygen_user_pin, 0 },
 };
 
 /* Splits TEXT into at most CONF_WORDS_MAX words before any comment; returns
@@ -465,7 +522,7 @@ fault_conf_read(const char *path, struct fault_conf *conf, char *error, size_t e
 		snprintf(line.why, sizeof(line.why), "flag pin-pad needs a pinpad-pin line");
 		goto out;
 	}
-	if (conf_card_defaults(conf, path, &line) < 0)
+	if (conf_card_defaults(conf, path, &line) < 0 || conf_so_keygen_check(conf, &line) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -34,7 +34,8 @@
 #define FAULT_CUSTOM(X) \
 	X(C_Initialize) X(C_GetFunctionList) X(C_GetTokenInfo) \
 	X(C_OpenSession) X(C_Login) X(C_GetMechanismList) X(C_GetMechanismInfo) \
-	X(C_InitToken) X(C_CreateObject) X(C_SetAttributeValue) X(C_GenerateKeyPair)
+	X(C_InitToken) X(C_CreateObject) X(C_SetAttributeValue) X(C_GenerateKeyPair) \
+	X(C_GetSessionInfo) X(C_Logout) X(C_DestroyObject) X(C_GetAttributeValue)
 
 /* Argument shapes shared by several functions: parameters, then arguments. */
 #define S_NONE (CK_SESSION_HANDLE h), (h)
@@ -55,14 +56,10 @@
 	X(C_SetPIN, (CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR o, CK_ULONG on, CK_UTF8CHAR_PTR p, CK_ULONG n), (h, o, on, p, n)) \
 	X(C_CloseSession, S_NONE) \
 	X(C_CloseAllSessions, (CK_SLOT_ID s), (s)) \
-	X(C_GetSessionInfo, (CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR i), (h, i)) \
 	X(C_GetOperationState, S_OUT) \
 	X(C_SetOperationState, (CK_SESSION_HANDLE h, CK_BYTE_PTR st, CK_ULONG n, CK_OBJECT_HANDLE e, CK_OBJECT_HANDLE a), (h, st, n, e, a)) \
-	X(C_Logout, S_NONE) \
 	X(C_CopyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR c), (h, o, t, n, c)) \
-	X(C_DestroyObject, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o), (h, o)) \
 	X(C_GetObjectSize, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR n), (h, o, n)) \
-	X(C_GetAttributeValue, S_ATTRS) \
 	X(C_FindObjectsInit, (CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n), (h, t, n)) \
 	X(C_FindObjects, (CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR o, CK_ULONG m, CK_ULONG_PTR n), (h, o, m, n)) \
 	X(C_FindObjectsFinal, S_NONE) \
@@ -160,6 +157,28 @@ fault_fn_lookup(const char *name)
 		if (strcmp(fault_fn_names[i], name) == 0)
 			return i;
 	return -1;
+}
+
+const CK_ATTRIBUTE *
+fault_attribute(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE_TYPE type)
+{
+	CK_ULONG i;
+
+	if (t == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (t[i].type == type)
+			return &t[i];
+	return NULL;
+}
+
+int
+fault_ulong(const CK_ATTRIBUTE *a, CK_ULONG *value)
+{
+	if (a->pValue == NULL || a->ulValueLen != sizeof(CK_ULONG))
+		return -1;
+	memcpy(value, a->pValue, sizeof(CK_ULONG));
+	return 0;
 }
 
 /* Reads the configuration and loads the target; on failure fault.real stays
@@ -383,7 +402,8 @@ fault_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_UL
 	if (fault_enter(&call, FAULT_FN_C_Login)) {
 		call.rv = card ? card_login_check(&fault.conf) : CKR_OK;
 		if (call.rv == CKR_OK)
-			call.rv = fault_login(h, user, pin, pin_len);
+			call.rv = quirk_login(fault.real, &fault.conf, h, user, pin, pin_len,
+					      fault_login);
 		if (card && call.rv != CKR_PIN_LOCKED)
 			call.rv = card_login_done(&fault.conf, call.rv);
 	}
@@ -425,17 +445,40 @@ fault_C_InitToken(CK_SLOT_ID slot, CK_UTF8CHAR_PTR so_pin, CK_ULONG so_pin_len,
 	return fault_leave(&call);
 }
 
-/* card-objects applies with or without card mode; card_create_object
- * checks card mode itself. */
+/* The answer a call will give: a fail-after replaces the forwarded one. */
+static CK_RV
+fault_answer(const struct fault_call *call)
+{
+	return call->fail_after ? call->after_rv : call->rv;
+}
+
+/* Quirks first, then card mode; card-objects applies with or without card
+ * mode, card_create_object checks card mode itself. */
 static CK_RV
 fault_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t, CK_ULONG n,
 		     CK_OBJECT_HANDLE_PTR object)
 {
 	struct fault_call call;
 
-	if (fault_enter(&call, FAULT_FN_C_CreateObject))
-		call.rv = card_create_object(fault.real, &fault.conf, h, t, n, object);
+	if (fault_enter(&call, FAULT_FN_C_CreateObject)) {
+		call.rv = quirk_create_object_check(fault.real, &fault.conf, h, t, n);
+		if (call.rv == CKR_OK)
+			call.rv = card_create_object(fault.real, &fault.conf, h, t, n, object);
+		if (call.rv == CKR_OK)
+			quirk_made(&fault.conf, &object, 1);
+	}
+	if (fault.real != NULL && fault_answer(&call) != CKR_OK)
+		quirk_handle_on_failure(fault.real, &fault.conf, h, &object, 1);
 	return fault_leave(&call);
+}
+
+/* What a C_SetAttributeValue that the quirks let through meets. */
+static CK_RV
+fault_set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
+			  CK_ULONG n)
+{
+	return fault.conf.card ? card_set_attribute_value(fault.real, h, o, t, n) :
+	       fault.real->C_SetAttributeValue(h, o, t, n);
 }
 
 static CK_RV
@@ -445,22 +488,84 @@ fault_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_
 	struct fault_call call;
 
 	if (fault_enter(&call, FAULT_FN_C_SetAttributeValue))
-		call.rv = fault.conf.card ? card_set_attribute_value(fault.real, h, o, t, n) :
-			  fault.real->C_SetAttributeValue(h, o, t, n);
+		call.rv = quirk_set_attribute_value(fault.real, &fault.conf, h, o, t, n,
+						    fault_set_attribute_value);
 	return fault_leave(&call);
 }
 
-/* card-objects and card-keygen-delay apply with or without card mode. */
+/* Quirks first, then card mode; card-objects and card-keygen-delay apply
+ * with or without card mode. */
 static CK_RV
 fault_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
 			CK_ULONG pub_n, CK_ATTRIBUTE_PTR priv, CK_ULONG priv_n,
 			CK_OBJECT_HANDLE_PTR pub_key, CK_OBJECT_HANDLE_PTR priv_key)
 {
+	CK_OBJECT_HANDLE_PTR keys[2] = { pub_key, priv_key };
 	struct fault_call call;
 
-	if (fault_enter(&call, FAULT_FN_C_GenerateKeyPair))
-		call.rv = card_generate_key_pair(fault.real, &fault.conf, h, m, pub, pub_n,
-						 priv, priv_n, pub_key, priv_key);
+	if (fault_enter(&call, FAULT_FN_C_GenerateKeyPair)) {
+		call.rv = quirk_generate_key_pair_check(fault.real, &fault.conf, h, pub, pub_n,
+							priv, priv_n);
+		if (call.rv == CKR_OK)
+			call.rv = card_generate_key_pair(fault.real, &fault.conf, h, m, pub,
+							 pub_n, priv, priv_n, pub_key, priv_key);
+		if (call.rv == CKR_OK)
+			quirk_made(&fault.conf, keys, 2);
+	}
+	if (fault.real != NULL && fault_answer(&call) != CKR_OK)
+		quirk_handle_on_failure(fault.real, &fault.conf, h, keys, 2);
+	return fault_leave(&call);
+}
+
+static CK_RV
+fault_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_GetSessionInfo)) {
+		call.rv = fault.real->C_GetSessionInfo(h, info);
+		quirk_session_info(&fault.conf, call.rv, info);
+	}
+	return fault_leave(&call);
+}
+
+static CK_RV
+fault_C_Logout(CK_SESSION_HANDLE h)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_Logout)) {
+		call.rv = fault.real->C_Logout(h);
+		quirk_logout_done(call.rv);
+	}
+	return fault_leave(&call);
+}
+
+static CK_RV
+fault_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_DestroyObject)) {
+		call.rv = quirk_destroy_object_check(fault.real, &fault.conf, h);
+		if (call.rv == CKR_OK)
+			call.rv = fault.real->C_DestroyObject(h, o);
+		if (call.rv == CKR_OK)
+			quirk_destroyed(o);
+	}
+	return fault_leave(&call);
+}
+
+static CK_RV
+fault_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
+			  CK_ULONG n)
+{
+	struct fault_call call;
+
+	if (fault_enter(&call, FAULT_FN_C_GetAttributeValue)) {
+		call.rv = fault.real->C_GetAttributeValue(h, o, t, n);
+		quirk_get_attribute_value(&fault.conf, call.rv, o, t, n);
+	}
 	return fault_leave(&call);
 }
 
@@ -479,6 +584,10 @@ static CK_FUNCTION_LIST fault_functions = {
 	.C_CreateObject = fault_C_CreateObject,
 	.C_SetAttributeValue = fault_C_SetAttributeValue,
 	.C_GenerateKeyPair = fault_C_GenerateKeyPair,
+	.C_GetSessionInfo = fault_C_GetSessionInfo,
+	.C_Logout = fault_C_Logout,
+	.C_DestroyObject = fault_C_DestroyObject,
+	.C_GetAttributeValue = fault_C_GetAttributeValue,
 	FAULT_GENERIC(FAULT_ENTRY)
 };
 
