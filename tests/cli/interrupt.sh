@@ -45,13 +45,15 @@ gone() {
 
 # signalled SIG WANT ARGS...: run p11enroll ARGS in the background (with
 # the default SIGINT a terminal's job has, which a shell without job
-# control would ignore), send SIG once the request is with the CA, and
-# expect exit status WANT. $took: the seconds from the signal to the exit.
+# control would ignore, and the default SIGHUP, which a suite started
+# under nohup would pass down ignored), send SIG once the request is with
+# the CA, and expect exit status WANT. $took: the seconds from the signal
+# to the exit.
 signalled() {
 	_sig=$1
 	_want=$2
 	shift 2
-	env --default-signal=INT "$P11ENROLL" --pin-source "file:$PIN_FILE" "$@" \
+	env --default-signal=INT,HUP "$P11ENROLL" --pin-source "file:$PIN_FILE" "$@" \
 		>"$WORK/out" 2>"$WORK/err" &
 	_pid=$!
 	_helper=$(wait_blocked)

@@ -278,15 +278,31 @@ def positions(sc):
     return out
 
 
+# SWEEP_SHARD=I/N: only the runs I, I+N, I+2N, ... (counting from 1) of
+# the scenario's list, so that N shards side by side do every run once.
+# The list is the same in every shard (one clean run records it), and
+# runs rather than positions are dealt out: "rotate" puts every signal
+# at a position that is a multiple of 4, which would load one shard.
+def shard():
+    spec = os.environ.get("SWEEP_SHARD", "1/1")
+    m = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)", spec)
+    if not m or int(m.group(1)) > int(m.group(2)):
+        sys.exit("SWEEP_SHARD=%s: expected I/N with 1 <= I <= N" % spec)
+    return int(m.group(1)), int(m.group(2))
+
+
 def main():
     spec = json.loads(sys.argv[1])
     sc = Scenario(**spec)
     checker = Checker(sc)
+    part, parts = shard()
     calls = positions(sc)
     jobs = []
     for index, (func, n) in enumerate(calls):
         for kind, arg in kinds_for(func, index):
             jobs.append((func, n, kind, arg))
+    total = len(jobs)
+    jobs = jobs[part - 1::parts]
     outcomes = collections.Counter()
     failures = []
     with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
@@ -299,8 +315,9 @@ def main():
                 failures.append("%s: %s" % (what, why))
     for line in failures:
         print("not ok - %s: %s" % (sc.name, line))
-    print("# %s: %d call positions, %d runs (%s): %s" % (
+    print("# %s: %d call positions, %d runs (%s)%s: %s" % (
         sc.name, len(calls), len(jobs), MODE,
+        "" if parts == 1 else ", shard %d/%d of %d" % (part, parts, total),
         ", ".join("%s %d" % kv for kv in sorted(outcomes.items()))))
     sys.exit(1 if failures else 0)
 

@@ -13,7 +13,9 @@
 # position once with a rotating kind (sweep.py's "rotate"), unless
 # SWEEP_MODE=full. SWEEP_MODE=rotate (for the sanitizer and valgrind
 # passes) rotates all three. SWEEP_SCENARIOS picks among "enroll renew
-# batch"; SWEEP_JOBS is how many runs go at once (2).
+# batch"; SWEEP_JOBS is how many runs go at once (2). SWEEP_SHARD=I/N
+# does only every Nth run of each scenario, starting with the Ith: make
+# check runs sweep-1.sh .. sweep-4.sh, the four quarters, side by side.
 . "$top_srcdir/tests/cli/lib.sh"
 
 : "${P11FAULT_MODULE:?the fault module is built by make check}"

@@ -1,0 +1,6 @@
+# sweep-2.sh - quarter 2 of the fault sweep (sweep.sh): every fourth run
+# of each scenario, starting with run 2, so that make -j2 check runs the
+# quarters side by side and the four together do every run once.
+SWEEP_SHARD=2/4
+export SWEEP_SHARD
+. "$top_srcdir/tests/cli/sweep.sh"
