@@ -11,6 +11,12 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x /usr/sbin/pkcsslotd ]; then
 fi
 . "$top_srcdir/tests/cli/lib.sh"
 
+# Under --enable-sanitizers: openCryptoki's token library, which the
+# module loads and unloads itself, leaks; unloaded, its frames cannot be
+# named for a suppression. p11enroll's own leaks on this scenario's
+# paths are caught by module-softhsm.sh, which runs it on SoftHSM.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
 OCK_DIR=/var/lib/opencryptoki/swtok
 OCK_SHM=/dev/shm/var.lib.opencryptoki.swtok
 OCK_PID=/run/pkcsslotd.pid
