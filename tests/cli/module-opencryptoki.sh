@@ -69,11 +69,38 @@ expect_grep "the message names pkcsslotd" "openCryptoki's slot daemon is not run
 	"$WORK/err"
 
 # The daemon must not inherit the lock: it would hold it after the run.
-/usr/sbin/pkcsslotd 9>&-
-for _ in $(seq 50); do
-	ock_daemon_running && break
-	sleep 0.1
-done
+ock_start() {
+	/usr/sbin/pkcsslotd 9>&-
+	for _ in $(seq 50); do
+		ock_daemon_running && break
+		sleep 0.1
+	done
+}
+
+# A daemon that died leaves its pid file and shared memory behind, and the
+# module then answers otherwise (CKR_FUNCTION_FAILED); the message still
+# says the daemon is not running.
+ock_start
+dead=$(cat "$OCK_PID")
+kill -KILL "$dead"
+while kill -0 "$dead" 2>/dev/null; do sleep 0.1; done
+expect_status 2 "openCryptoki after pkcsslotd died" "$P11ENROLL" --module "$MOD" tokens
+expect_grep "the message still names pkcsslotd" "openCryptoki's slot daemon is not running: start /usr/sbin/pkcsslotd" \
+	"$WORK/err"
+
+ock_start
+
+# A user outside group pkcs11 is told to join it, not to start the daemon.
+# The binary is copied where that user can run it.
+outsider=$(mktemp -d /tmp/p11enroll-outsider.XXXXXX)
+chmod 755 "$outsider"
+cp "$P11ENROLL_NATIVE" "$outsider/p11enroll"
+expect_status 2 "openCryptoki for a user outside group pkcs11" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$outsider/p11enroll" --module "$MOD" tokens
+expect_grep "the message names group pkcs11" "this user may not use openCryptoki: add it to group pkcs11" \
+	"$WORK/err"
+rm -rf "$outsider"
 
 # The soft token's slot, as pkcsconf numbers it.
 SLOT=$(pkcsconf -t 2>/dev/null | awk '
