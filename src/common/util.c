@@ -108,3 +108,42 @@ util_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+FILE *
+util_fopen_regular(const char *path)
+{
+	struct stat st;
+	FILE *fp;
+	int fd, flags, saved;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		saved = errno;
+		err_set(ERR_USAGE, "cannot open %s: %s", path, strerror(errno));
+		errno = saved;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		saved = errno;
+		err_set(ERR_FAILED, "cannot look at %s: %s", path,
+			strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		saved = EINVAL;
+		err_set(ERR_USAGE, "%s is not a regular file", path);
+		goto fail;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		saved = errno;
+		err_set(ERR_FAILED, "cannot read %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return fp;
+fail:
+	close(fd);
+	errno = saved;
+	return NULL;
+}

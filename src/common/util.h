@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The number of elements of array A. */
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -19,6 +20,13 @@ void util_p11_string(char *out, const unsigned char *field, size_t len);
 /* Read a whole file of at most MAX bytes; caller frees *OUT. -1 on error
  * with the reason recorded. *OUT is NUL-terminated (not counted in *LEN). */
 int util_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
+
+/* Open PATH for reading as a stream, only if it is a regular file: a
+ * FIFO, device or directory is refused (the open itself never blocks, so
+ * a FIFO without a writer cannot hang the caller). NULL on error with the
+ * reason recorded and errno kept from the failing call (ENOENT for a file
+ * that is not there). */
+FILE *util_fopen_regular(const char *path);
 
 /* strdup that records an error on failure. */
 char *util_strdup(const char *s);

@@ -73,6 +73,12 @@ profile_ini_reader(char *str, int num, void *stream)
 	if (ini->err_line != 0 || fgets(str, num, ini->fp) == NULL)
 		return NULL;
 	ini->line++;
+	if (ftello(ini->fp) > PROFILE_MAX_BYTES) {
+		ini->err_line = ini->line;
+		snprintf(ini->err, sizeof(ini->err), "%s: larger than %d bytes",
+			 ini->path, PROFILE_MAX_BYTES);
+		return NULL;
+	}
 	len = strlen(str);
 	if (len > 0 && str[len - 1] != '\n' && len == (size_t)num - 1 &&
 	    (c = getc(ini->fp)) != EOF) {

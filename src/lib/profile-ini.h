@@ -14,6 +14,11 @@
 #define PROFILE_SET_SUFFIX ".set"
 #define PROFILE_MSG_MAX 512
 
+/* The most a profile or role-set file may hold: profiles are a few
+ * hundred bytes, and a bound keeps a huge or endless file from holding
+ * up a run. */
+#define PROFILE_MAX_BYTES (256 * 1024)
+
 /* What the reader and the handlers of one INI file share. inih gives its
  * handler no line number, so the reader counts lines. */
 struct profile_ini {
@@ -40,8 +45,9 @@ char *profile_ini_name_of(const char *path, const char *suffix,
 void profile_ini_fail(struct profile_ini *ini, const char *key,
 		      const char *msg);
 
-/* Run inih over INI->fp with HANDLER and USER. The first error, wherever
- * it was found (inih, the reader or a handler), is the one recorded. */
+/* Run inih over INI->fp with HANDLER and USER, reading at most
+ * PROFILE_MAX_BYTES. The first error, wherever it was found (inih, the
+ * reader or a handler), is the one recorded. */
 int profile_ini_run(struct profile_ini *ini, ini_handler handler, void *user);
 
 #endif

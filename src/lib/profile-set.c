@@ -17,6 +17,7 @@
 #include "profile-set.h"
 
 #include "profile-ini.h"
+#include "util.h"
 
 /* ---- the profiles directory ---- */
 
@@ -202,17 +203,15 @@ profile_dir_open(const char *dir, const char *role, FILE **fp, char **path)
 	if (profile_check_name(role) < 0 ||
 	    (name = profile_path_of(dir, role, PROFILE_SUFFIX)) == NULL)
 		goto out;
-	if ((f = fopen(name, "r")) != NULL) {
+	if ((f = util_fopen_regular(name)) != NULL) {
 		*fp = f;
 		*path = name;
 		name = NULL;
 		rc = 0;
 		goto out;
 	}
-	if (errno != ENOENT) {
-		err_set(ERR_USAGE, "cannot open %s: %s", name, strerror(errno));
+	if (errno != ENOENT)
 		goto out;
-	}
 	if (profile_exists(dir, role, PROFILE_SET_SUFFIX) == 1) {
 		err_set(ERR_USAGE, "'%s' is a role set (%s%s in %s), not a "
 			"role; name one of its roles", role, role,
@@ -370,10 +369,8 @@ profile_set_load_file(const char *path, char ***roles, size_t *count)
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
-	if ((sp.ini.fp = fopen(path, "r")) == NULL) {
-		err_set(ERR_USAGE, "cannot open %s: %s", path, strerror(errno));
+	if ((sp.ini.fp = util_fopen_regular(path)) == NULL)
 		goto out;
-	}
 	if (profile_ini_run(&sp.ini, profile_set_handler, &sp) < 0)
 		goto out;
 	if (!sp.seen) {

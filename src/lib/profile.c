@@ -510,10 +510,8 @@ profile_parse_file(const char *path, struct profile **out)
 	*out = NULL;
 	if ((role = profile_ini_name_of(path, PROFILE_SUFFIX, "role")) == NULL)
 		goto out;
-	if ((fp = fopen(path, "r")) == NULL) {
-		err_set(ERR_USAGE, "cannot open %s: %s", path, strerror(errno));
+	if ((fp = util_fopen_regular(path)) == NULL)
 		goto out;
-	}
 	rc = profile_parse_stream(fp, path, role, out);
 out:
 	if (fp != NULL)

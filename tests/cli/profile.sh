@@ -112,6 +112,35 @@ assert ":2: algorithm: unknown key algorithm" in f["error"], f
 ' "$WORK/out"
 rm "$WORK/mixed/broken.profile"
 
+# ---- files that are not profiles: refused at once, never read ----
+# A symlink to /dev/zero never ends and a FIFO without a writer blocks the
+# open; both are refused as not regular files. timeout turns a hang into a
+# failed check.
+mkdir "$WORK/odd"
+ln -s /dev/zero "$WORK/odd/zero.profile"
+mkfifo "$WORK/odd/fifo.profile"
+ln -s /dev/zero "$WORK/odd/zeros.set"
+for name in zero fifo; do
+	expect_status 2 "show refuses $name.profile" \
+		timeout 30 "$P11ENROLL" --profiles "$WORK/odd" profile show "$name"
+	expect_grep "show says $name.profile is not a file" \
+		"$WORK/odd/$name.profile is not a regular file" "$WORK/err"
+	expect_status 2 "lint refuses $name.profile" \
+		timeout 30 "$P11ENROLL" profile lint "$WORK/odd/$name.profile"
+	expect_grep "lint says $name.profile is not a file" \
+		"$WORK/odd/$name.profile is not a regular file" "$WORK/out"
+done
+expect_status 2 "a role set that is /dev/zero is refused" \
+	timeout 30 "$P11ENROLL" --profiles "$WORK/odd" profile show zeros
+expect_grep "the role set is named" "$WORK/odd/zeros.set is not a regular file" \
+	"$WORK/err"
+# A regular file of comment lines past the size bound.
+rm "$WORK/odd/zero.profile" "$WORK/odd/fifo.profile" "$WORK/odd/zeros.set"
+yes '#' | head -c 300000 >"$WORK/odd/huge.profile"
+expect_status 2 "lint refuses a profile over 256 KiB" \
+	timeout 30 "$P11ENROLL" profile lint "$WORK/odd/huge.profile"
+expect_grep "lint names the bound" "huge.profile: larger than 262144 bytes" "$WORK/out"
+
 # The same role with a justified waiver: allowed, and the waiver reported.
 sed 's/^max_lifetime_days = 398$/&\nallow_mixed_roles = yes\njustification = the appliance holds one certificate/' \
 	"$WORK/mixed/tls-both.profile" >"$WORK/waived/tls-both.profile"
