@@ -359,6 +359,10 @@ manifest_parse(struct manifest_reader *r, const unsigned char *data,
 	if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		return err_set(ERR_FAILED, "%s: out of memory", r->path);
 	r->line = 1;
+	/* Spreadsheets save CSV as UTF-8 with a byte-order mark; it is not
+	 * part of the first column's name. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		off = 3;
 	while (off < len && !r->failed) {
 		nl = memchr(data + off, '\n', len - off);
 		chunk = nl != NULL ? (size_t)(nl - (data + off)) + 1 : len - off;

@@ -65,6 +65,27 @@ START_TEST(test_manifest_read)
 }
 END_TEST
 
+/* A byte-order mark, as spreadsheets write it, is not part of the header:
+ * the first column is still "token". One elsewhere is data. */
+START_TEST(test_manifest_bom)
+{
+	static const char text[] =
+		"\xef\xbb\xbftoken,roles,note\n"
+		"web01,tls-server,\xef\xbb\xbfkept\n";
+	struct manifest *m = NULL;
+	char path[600];
+
+	write_file(NULL, "bom.csv", text, path, sizeof(path));
+	ck_assert_msg(manifest_load(path, &m) == 0, "%s", err_message());
+	ck_assert_uint_eq(m->nrows, 1);
+	ck_assert_uint_eq(m->column_token, 1);
+	ck_assert_str_eq(m->rows[0].token, "web01");
+	ck_assert_str_eq(m->rows[0].roles[0], "tls-server");
+	ck_assert_str_eq(vars_get(m->rows[0].vars, "note"), "\xef\xbb\xbfkept");
+	manifest_free(m);
+}
+END_TEST
+
 /* One byte more, another digest. */
 START_TEST(test_manifest_digest)
 {
@@ -295,6 +316,7 @@ manifest_suite(void)
 
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, test_manifest_read);
+	tcase_add_test(tc, test_manifest_bom);
 	tcase_add_test(tc, test_manifest_digest);
 	tcase_add_loop_test(tc, test_manifest_refused, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
