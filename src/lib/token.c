@@ -16,6 +16,7 @@
 #include "array.h"
 #include "ckr.h"
 #include "err.h"
+#include "owndir.h"
 #include "module-hint.h"
 #include "pin.h"
 #include "token.h"
@@ -354,10 +355,17 @@ token_lock(struct token *t, const char *lock_dir)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/p11enroll-%s.lock", lock_dir, hex);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		  0600);
 	if (fd < 0) {
 		err_set(ERR_FAILED, "cannot open lock file %s for token %s: %s",
 			path, t->info.label, strerror(errno));
+		goto out;
+	}
+	/* A lock file somebody else made is a lock they could hold forever,
+	 * with a holder text of their choosing. */
+	if (owndir_check_file(fd, path, "lock file") < 0) {
+		err_prefix("token %s", t->info.label);
 		goto out;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -366,9 +374,10 @@ token_lock(struct token *t, const char *lock_dir)
 				t->info.label, path, strerror(errno));
 			goto out;
 		}
+		/* The holder's pid, as the holder wrote it: digits only. */
 		n = pread(fd, holder, sizeof(holder) - 1, 0);
 		holder[n > 0 ? n : 0] = '\0';
-		holder[strcspn(holder, "\n")] = '\0';
+		holder[strspn(holder, "0123456789")] = '\0';
 		err_set(ERR_FAILED, "token %s (serial %s) is in use by another "
 			"p11enroll process%s%s%s; try again when it has finished",
 			t->info.label, t->info.serial, holder[0] ? " (pid " : "",

@@ -387,7 +387,10 @@ cmd_batch_run(const struct cmd_batch *b)
 		goto out;
 	}
 	job.module_path = cmd_module_path(g);
-	job.lock_dir = cmd_lock_dir();
+	if ((job.lock_dir = cmd_lock_dir()) == NULL) {
+		status = cmd_fail(g);
+		goto out;
+	}
 	job.pin = pin;
 	job.so_pin = so_pin;
 	job.pin_mailer_fd = mailer;

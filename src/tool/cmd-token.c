@@ -9,20 +9,32 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "owndir.h"
 #include "pin.h"
 #include "token-pin.h"
 #include "tty.h"
 
+/* Locks are per user: in a directory others share, anybody could take a
+ * token's lock first, or leave one its owner cannot open. Users who run
+ * p11enroll on one token at once therefore do not wait for each other. */
 const char *
 cmd_lock_dir(void)
 {
+	static char dir[4096];
 	const char *env = getenv("P11ENROLL_LOCK_DIR");
+	const char *runtime = getenv("XDG_RUNTIME_DIR");
 
 	if (env != NULL && env[0] != '\0')
 		return env;
-	if (access("/run/lock", W_OK) == 0)
-		return "/run/lock";
-	return "/tmp";
+	if (geteuid() == 0 && access("/run", W_OK) == 0)
+		snprintf(dir, sizeof(dir), "/run/p11enroll");
+	else if (geteuid() != 0 && runtime != NULL && runtime[0] == '/' &&
+		 access(runtime, W_OK) == 0)
+		snprintf(dir, sizeof(dir), "%s/p11enroll", runtime);
+	else
+		snprintf(dir, sizeof(dir), "/tmp/p11enroll-%lu",
+			 (unsigned long)geteuid());
+	return owndir_make(dir, "lock directory") < 0 ? NULL : dir;
 }
 
 /* The terminal prompt behind the "prompt" PIN source: echo off, read
@@ -115,14 +127,16 @@ cmd_read_pin(const struct global_opts *g, struct token *t, char **pin)
 int
 cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 {
+	const char *lock_dir;
 	char *pin = NULL;
 	int rc;
 
 	*m = NULL;
 	*t = NULL;
 	cmd_progress_setup(g);
-	if (module_load(cmd_module_path(g), m) < 0 ||
-	    token_open_mode(*m, g->token, cmd_lock_dir(),
+	if ((lock_dir = cmd_lock_dir()) == NULL ||
+	    module_load(cmd_module_path(g), m) < 0 ||
+	    token_open_mode(*m, g->token, lock_dir,
 			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0)
 		goto fail;
 	if (!token_needs_login(*t))

@@ -79,7 +79,11 @@ const char *cmd_profiles_dir(const struct global_opts *g);
  * the PIN from its source. Returns 0 or an exit status after reporting. */
 int cmd_open_token(struct global_opts *g, struct module **m, struct token **t);
 
-/* Where per-token locks live: $P11ENROLL_LOCK_DIR, /run/lock, else /tmp. */
+/* Where this user's per-token locks live: $P11ENROLL_LOCK_DIR as it is,
+ * else a directory of this user's own (made 0700 when missing):
+ * /run/p11enroll for root, $XDG_RUNTIME_DIR/p11enroll, else
+ * /tmp/p11enroll-UID. NULL with the reason recorded when that directory
+ * is someone else's or open to others. */
 const char *cmd_lock_dir(void);
 
 /* Read the secret WHAT from the PIN source SPEC (file:, env:, fd: or
