@@ -509,10 +509,6 @@ static int
 ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
 	      struct ca_http_body *body, long *status)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *headers = NULL, *more;
-	CURL *curl = NULL;
-	CURLcode code;
 	const struct ca_http_opts opts = {
 		.redir_protocols = cc->redir_protocols,
 		.max_redirects = CA_CFSSL_MAX_REDIRECTS,
@@ -520,44 +516,14 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
 		.max_answer = cc->max_answer,
 		.tls_trust = cc->tls_trust,
 	};
-	int rc = -1;
+	const struct ca_http_post post = {
+		.content_type = "application/json",
+		.data = request,
+		.len = strlen(request),
+	};
 
-	*status = 0;
-	if ((curl = curl_easy_init()) == NULL ||
-	    (headers = curl_slist_append(NULL, "Content-Type: "
-					 "application/json")) == NULL ||
-	    /* No "100-continue" round trip before the body. */
-	    (more = curl_slist_append(headers, "Expect:")) == NULL) {
-		err_set(ERR_FAILED, "cannot start an HTTP client");
-		goto out;
-	}
-	headers = more;
-	if (ca_http_setup(curl, &opts, body, errbuf) < 0)
-		goto out;
-	if (curl_easy_setopt(curl, CURLOPT_URL, cc->endpoint) ||
-	    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) ||
-	    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request) ||
-	    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			     (curl_off_t)strlen(request))) {
-		err_set(ERR_FAILED, "cannot set up the HTTP client");
-		goto out;
-	}
-	code = curl_easy_perform(curl);
-	if (body->overflow || code == CURLE_FILESIZE_EXCEEDED) {
-		err_set(ERR_FAILED, "the CA's answer is larger than %zu bytes",
-			cc->max_answer);
-		goto out;
-	}
-	if (code != CURLE_OK) {
-		ca_http_curl_failed(code, errbuf);
-		goto out;
-	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	rc = 0;
-out:
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
-	return rc;
+	return ca_http_exchange(&opts, cc->endpoint, &post, "the CA's answer",
+				body, status);
 }
 
 /* ---- submit ------------------------------------------------------------- */

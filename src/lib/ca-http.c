@@ -102,7 +102,9 @@ out:
 	return rc;
 }
 
-size_t
+/* libcurl's write callback for a body: refuses (and so ends the transfer)
+ * past the size limit, setting overflow. */
+static size_t
 ca_http_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct ca_http_body *body = userdata;
@@ -137,7 +139,9 @@ ca_http_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 	return interrupt_signal() != 0;
 }
 
-int
+/* Set up CURL for one transfer into BODY, with libcurl's message in ERRBUF
+ * (CURL_ERROR_SIZE bytes). */
+static int
 ca_http_setup(CURL *curl, const struct ca_http_opts *o,
 	      struct ca_http_body *body, char *errbuf)
 {
@@ -187,7 +191,8 @@ static const struct {
 	{ CURLE_TOO_MANY_REDIRECTS, "the CA redirected too often" },
 };
 
-int
+/* Record a failed transfer as a sentence; returns -1. */
+static int
 ca_http_curl_failed(CURLcode code, const char *errbuf)
 {
 	const char *what = "talking to the CA failed";
@@ -204,4 +209,59 @@ ca_http_curl_failed(CURLcode code, const char *errbuf)
 	}
 	return err_set(ERR_FAILED, "%s: %s", what,
 		       *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
+}
+
+int
+ca_http_exchange(const struct ca_http_opts *o, const char *url,
+		 const struct ca_http_post *post, const char *what,
+		 struct ca_http_body *body, long *status)
+{
+	char errbuf[CURL_ERROR_SIZE] = "", content_type[128];
+	struct curl_slist *headers = NULL, *more;
+	CURL *curl = NULL;
+	CURLcode code;
+	int rc = -1;
+
+	*status = 0;
+	if ((curl = curl_easy_init()) == NULL) {
+		err_set(ERR_FAILED, "cannot start an HTTP client");
+		goto out;
+	}
+	if (ca_http_setup(curl, o, body, errbuf) < 0)
+		goto out;
+	if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK) {
+		err_set(ERR_FAILED, "cannot set up the HTTP client");
+		goto out;
+	}
+	if (post != NULL) {
+		snprintf(content_type, sizeof(content_type), "Content-Type: %s",
+			 post->content_type);
+		if ((headers = curl_slist_append(NULL, content_type)) == NULL ||
+		    /* No "100-continue" round trip before the body. */
+		    (more = curl_slist_append(headers, "Expect:")) == NULL ||
+		    (headers = more,
+		     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers)) ||
+		    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post->data) ||
+		    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				     (curl_off_t)post->len)) {
+			err_set(ERR_FAILED, "cannot set up the HTTP client");
+			goto out;
+		}
+	}
+	code = curl_easy_perform(curl);
+	if (body->overflow || code == CURLE_FILESIZE_EXCEEDED) {
+		err_set(ERR_FAILED, "%s is larger than %zu bytes", what,
+			o->max_answer);
+		goto out;
+	}
+	if (code != CURLE_OK) {
+		ca_http_curl_failed(code, errbuf);
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	rc = 0;
+out:
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return rc;
 }

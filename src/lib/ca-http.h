@@ -40,18 +40,21 @@ int ca_http_url_parse(const char *kind, const char *spec, const char *text,
 /* Free what U holds and zero it. */
 void ca_http_url_clear(struct ca_http_url *u);
 
-/* Set up CURL for one transfer into BODY, with libcurl's message in ERRBUF
- * (CURL_ERROR_SIZE bytes). A caught SIGINT/SIGTERM/SIGHUP aborts the
- * transfer. -1 on a failure, recorded. */
-int ca_http_setup(CURL *curl, const struct ca_http_opts *o,
-		  struct ca_http_body *body, char *errbuf);
+/* A POST's body. */
+struct ca_http_post {
+	const char *content_type;
+	const void *data;
+	size_t len;
+};
 
-/* libcurl's write callback for a body: refuses (and so ends the
- * transfer) past the size limit, setting overflow. */
-size_t ca_http_write(char *ptr, size_t size, size_t nmemb, void *userdata);
-
-/* Record a failed transfer as a sentence ("the CA could not be
- * reached: ..."); returns -1. */
-int ca_http_curl_failed(CURLcode code, const char *errbuf);
+/* One HTTP exchange with the CA: a GET of URL, or a POST of POST when it
+ * is not NULL, with the limits of O. The answer goes into BODY (at most
+ * O->max_answer bytes; WHAT names it in the message when it is larger:
+ * "the CA's answer"), *STATUS is the HTTP status. A caught SIGINT,
+ * SIGTERM or SIGHUP ends the transfer. -1 on a failure, recorded as a
+ * sentence ("the CA could not be reached: ..."). */
+int ca_http_exchange(const struct ca_http_opts *o, const char *url,
+		     const struct ca_http_post *post, const char *what,
+		     struct ca_http_body *body, long *status);
 
 #endif

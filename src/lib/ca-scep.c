@@ -130,10 +130,10 @@ ca_scep_body_free(struct ca_http_body *body)
 
 /* The URL of OPERATION, with MESSAGE (base64) for a GET PKIOperation. */
 static int
-ca_scep_url(const struct ca_scep *cs, CURL *curl, const char *operation,
+ca_scep_url(const struct ca_scep *cs, const char *operation,
 	    const char *message, char **out)
 {
-	char query[64], *escaped = NULL, *param = NULL;
+	char query[64], *param = NULL;
 	CURLU *url = NULL;
 	size_t size;
 	int rc = -1;
@@ -145,14 +145,15 @@ ca_scep_url(const struct ca_scep *cs, CURL *curl, const char *operation,
 	    CURLUE_OK)
 		goto out;
 	if (message != NULL) {
-		if ((escaped = curl_easy_escape(curl, message, 0)) == NULL)
-			goto out;
-		size = strlen("message=") + strlen(escaped) + 1;
+		/* URLENCODE escapes what follows the '=': base64's '+', '/'
+		 * and '=' too. */
+		size = strlen("message=") + strlen(message) + 1;
 		if ((param = malloc(size)) == NULL)
 			goto out;
-		snprintf(param, size, "message=%s", escaped);
+		snprintf(param, size, "message=%s", message);
 		if (curl_url_set(url, CURLUPART_QUERY, param,
-				 CURLU_APPENDQUERY) != CURLUE_OK)
+				 CURLU_APPENDQUERY | CURLU_URLENCODE) !=
+		    CURLUE_OK)
 			goto out;
 	}
 	if (curl_url_get(url, CURLUPART_URL, out, 0) != CURLUE_OK)
@@ -162,7 +163,6 @@ out:
 	if (rc < 0)
 		err_set(ERR_FAILED, "cannot build the URL for %s", operation);
 	free(param);
-	curl_free(escaped);
 	curl_url_cleanup(url);
 	return rc;
 }
@@ -174,7 +174,6 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 	     const char *message, const unsigned char *post, size_t post_len,
 	     int64_t deadline, struct ca_http_body *body, long *status)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
 	struct ca_http_opts opts = {
 		/* Never from https down to http. */
 		.redir_protocols = cs->ca.https ? "https" : "http,https",
@@ -182,59 +181,27 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 		.max_answer = cs->max_answer,
 		.tls_trust = cs->tls_trust,
 	};
-	struct curl_slist *headers = NULL;
-	CURL *curl = NULL;
-	CURLcode code;
-	char *url = NULL;
+	const struct ca_http_post pki = {
+		.content_type = "application/x-pki-message",
+		.data = post,
+		.len = post_len,
+	};
+	char what[64], *url = NULL;
 	int64_t left;
-	int rc = -1;
+	int rc;
 
 	*status = 0;
 	ca_scep_body_free(body);
-	if ((left = deadline - util_now_ms()) <= 0) {
-		err_set(ERR_FAILED, "the CA could not be reached within %d "
-			"seconds", cs->timeout_seconds);
-		goto out;
-	}
-	if ((curl = curl_easy_init()) == NULL) {
-		err_set(ERR_FAILED, "cannot start an HTTP client");
-		goto out;
-	}
-	if (ca_scep_url(cs, curl, operation, message, &url) < 0)
-		goto out;
+	if ((left = deadline - util_now_ms()) <= 0)
+		return err_set(ERR_FAILED, "the CA could not be reached within "
+			       "%d seconds", cs->timeout_seconds);
+	if (ca_scep_url(cs, operation, message, &url) < 0)
+		return -1;
 	opts.timeout_ms = (long)left;
-	if (ca_http_setup(curl, &opts, body, errbuf) < 0)
-		goto out;
-	if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK) {
-		err_set(ERR_FAILED, "cannot set up the HTTP client");
-		goto out;
-	}
-	if (post != NULL &&
-	    ((headers = curl_slist_append(NULL, "Content-Type: "
-		  "application/x-pki-message")) == NULL ||
-	     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) ||
-	     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post) ||
-	     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			      (curl_off_t)post_len))) {
-		err_set(ERR_FAILED, "cannot set up the HTTP client");
-		goto out;
-	}
-	code = curl_easy_perform(curl);
-	if (body->overflow || code == CURLE_FILESIZE_EXCEEDED) {
-		err_set(ERR_FAILED, "the CA's answer to %s is larger than %zu "
-			"bytes", operation, cs->max_answer);
-		goto out;
-	}
-	if (code != CURLE_OK) {
-		ca_http_curl_failed(code, errbuf);
-		goto out;
-	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	rc = 0;
-out:
-	curl_slist_free_all(headers);
+	snprintf(what, sizeof(what), "the CA's answer to %s", operation);
+	rc = ca_http_exchange(&opts, url, post != NULL ? &pki : NULL, what,
+			      body, status);
 	curl_free(url);
-	curl_easy_cleanup(curl);
 	return rc;
 }
 
