@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "err.h"
 #include "interrupt.h"
 #include "util.h"
@@ -241,18 +242,14 @@ spawn_drain(int fd, struct spawn_output *buf)
 			keep = buf->max - buf->len;
 			buf->overflow = true;
 		}
-		if (buf->len + keep > buf->cap) {
-			size_t cap = buf->cap ? buf->cap : 16384;
-			unsigned char *grown;
+		if (keep > 0) {
+			/* Room for the NUL that spawn_run() adds. */
+			unsigned char *grown = array_grow(buf->data, &buf->cap,
+							  buf->len + keep + 1, 1);
 
-			while (cap < buf->len + keep)
-				cap *= 2;
-			if (cap > buf->max)
-				cap = buf->max;
-			if ((grown = realloc(buf->data, cap + 1)) == NULL)
+			if (grown == NULL)
 				return -1;
 			buf->data = grown;
-			buf->cap = cap;
 		}
 		if (keep > 0)
 			memcpy(buf->data + buf->len, scratch, keep);
