@@ -244,15 +244,6 @@ card_check_pair_id(const struct fault_conf *conf, const CK_ATTRIBUTE *pub_id,
 	return card_is_slot(conf, pub_id) ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
-static void
-card_sleep(unsigned long ms)
-{
-	struct timespec left = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&left, &left) < 0 && errno == EINTR)
-		;
-}
-
 CK_RV
 card_generate_key_pair(CK_FUNCTION_LIST *real, const struct fault_conf *conf, CK_SESSION_HANDLE h,
 		       CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub, CK_ULONG pub_n,
@@ -277,7 +268,7 @@ card_generate_key_pair(CK_FUNCTION_LIST *real, const struct fault_conf *conf, CK
 	if (rv != CKR_OK)
 		return rv;
 	if (m != NULL && m->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN && conf->card_keygen_delay != 0)
-		card_sleep(conf->card_keygen_delay);
+		fault_sleep(conf->card_keygen_delay);
 	return real->C_GenerateKeyPair(h, m, pub, pub_n, priv, priv_n, pub_key, priv_key);
 }
 

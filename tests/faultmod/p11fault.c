@@ -215,7 +215,7 @@ fault_load(void)
 	fault_functions.version = fault.real->version;
 }
 
-static void
+void
 fault_sleep(unsigned long ms)
 {
 	struct timespec left = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };

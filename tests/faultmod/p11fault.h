@@ -79,6 +79,8 @@ struct fault_conf {
 FAULT_INTERNAL int fault_fn_lookup(const char *name);
 
 /* The attribute TYPE in template T of N attributes, or NULL. */
+/* Sleep MS milliseconds, whatever signals come. */
+FAULT_INTERNAL void fault_sleep(unsigned long ms);
 FAULT_INTERNAL const CK_ATTRIBUTE *fault_attribute(const CK_ATTRIBUTE *t, CK_ULONG n,
 						   CK_ATTRIBUTE_TYPE type);
 /* A CK_ULONG attribute's value; -1 when A does not hold one. */
