@@ -13,6 +13,7 @@ enum {
 	OPT_PROFILES,
 	OPT_JSON,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option cmd_global_long[] = {
@@ -25,6 +26,7 @@ static const struct option cmd_global_long[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
 };
 #define CMD_GLOBAL_SHORT "m:t:vqh"
 #define CMD_NGLOBAL (sizeof(cmd_global_long) / sizeof(cmd_global_long[0]))
@@ -65,7 +67,8 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"                           else %s)\n"
 		"      --json               machine-readable output on stdout\n"
 		"  -v, --verbose / -q, --quiet\n"
-		"  -h, --help               this text; COMMAND --help for one command\n\n"
+		"  -h, --help               this text; COMMAND --help for one command\n"
+		"      --version            the version of p11enroll\n\n"
 		"Commands:\n", DEFAULT_MODULE, PROFILES_DIR);
 	for (i = 0; i < g->ncommands; i++)
 		fprintf(f, "  %s\n      %s\n", g->commands[i].synopsis,
@@ -111,6 +114,9 @@ cmd_global_option(struct global_opts *g, int opt, const char *arg)
 	case 'h':
 	case OPT_HELP:
 		cmd_print_help(g, stdout, g->command);
+		return -1;
+	case OPT_VERSION:
+		printf("p11enroll %s\n", PACKAGE_VERSION);
 		return -1;
 	default:
 		return cmd_usage_error(g, "unknown option");
