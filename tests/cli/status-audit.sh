@@ -234,4 +234,13 @@ expect_status 4 "the same certificate without the profile is an error" \
 	p11e --token waived --profiles "$top_srcdir/profiles" status
 expect_grep "cert-mixed-tls without a waiver" '^peer: error: cert-mixed-tls: ' "$WORK/out"
 
+# -v: each role's object, as --json gives it in roles, after its findings.
+expect_status 0 "status -v" p11e -v --token waived --profiles "$WORK/profiles" status
+expect "status -v prints the role's object" "$PYTHON" -c '
+import json, sys
+text = open(sys.argv[1]).read()
+role = json.loads(text[text.index("\n{") + 1:])
+assert role["role"] == "peer" and role["state"] == "enrolled", role
+' "$WORK/out"
+
 finish
