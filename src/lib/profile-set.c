@@ -1,10 +1,12 @@
-/* profile-set.c - the profiles directory: which roles and role sets it
- * holds, the roles of a set (DIR/NAME.set, [set] roles = ROLE ROLE ...),
- * and the roles a list of role and set names comes to.
+/* profile-set.c - the profiles path: which roles and role sets its
+ * directories hold, the first of them winning, the roles of a set
+ * (DIR/NAME.set, [set] roles = ROLE ROLE ...), and the roles a list of
+ * role and set names comes to.
  */
 #include "config.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,67 +44,115 @@ profile_path_of(const char *dir, const char *name, const char *suffix)
 	return path;
 }
 
-/* The names of the files NAME SUFFIX in DIR, sorted. */
+/* Each directory of the search path DIRS in turn: *CURSOR starts at DIRS;
+ * DIR (SIZE bytes) gets the next one. false at the end. Empty entries are
+ * skipped. */
+static bool
+profile_path_next(const char **cursor, char *dir, size_t size)
+{
+	const char *p = *cursor, *end;
+	size_t len;
+
+	while (*p == ':')
+		p++;
+	if (*p == '\0')
+		return false;
+	end = strchr(p, ':');
+	len = end != NULL ? (size_t)(end - p) : strlen(p);
+	snprintf(dir, size, "%.*s", (int)len, p);
+	*cursor = p + len;
+	return true;
+}
+
+/* Whether NAME is among the N NAMES. */
+static bool
+profile_names_have(char **names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Add to *OUT (N names, room for *CAP) the names of the files NAME SUFFIX
+ * in DIR that neither list has yet: an earlier directory hides them. A
+ * directory that is not there holds nothing. */
 static int
 profile_dir_names(const char *dir, const char *suffix, char ***out,
-		  size_t *count)
+		  size_t *n, size_t *cap, char **hidden, size_t nhidden)
 {
 	DIR *d = NULL;
 	struct dirent *de;
-	char **names = NULL, **grown;
-	size_t n = 0, cap = 0, len, slen = strlen(suffix);
+	char **grown, *name = NULL;
+	size_t len, slen = strlen(suffix);
 	int rc = -1;
 
-	*out = NULL;
-	*count = 0;
 	if ((d = opendir(dir)) == NULL) {
-		err_set(ERR_USAGE, "cannot read the profiles directory %s: %s",
-			dir, strerror(errno));
-		goto out;
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return err_set(ERR_USAGE, "cannot read the profiles directory "
+			       "%s: %s", dir, strerror(errno));
 	}
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		if (len <= slen || strcmp(de->d_name + len - slen, suffix) != 0 ||
 		    !profile_ini_is_name(de->d_name, len - slen))
 			continue;
-		if ((grown = array_grow(names, &cap, n + 1, sizeof(*grown))) ==
-		    NULL)
-			goto out;
-		names = grown;
-		if ((names[n] = strndup(de->d_name, len - slen)) == NULL) {
+		if ((name = strndup(de->d_name, len - slen)) == NULL) {
 			err_set(ERR_FAILED, "out of memory");
 			goto out;
 		}
-		n++;
+		if (profile_names_have(*out, *n, name) ||
+		    profile_names_have(hidden, nhidden, name)) {
+			free(name);
+			name = NULL;
+			continue;
+		}
+		if ((grown = array_grow(*out, cap, *n + 1, sizeof(*grown))) ==
+		    NULL)
+			goto out;
+		*out = grown;
+		(*out)[(*n)++] = name;
+		name = NULL;
 	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), profile_cmp_names);
-	*out = names;
-	*count = n;
-	names = NULL;
-	n = 0;
 	rc = 0;
 out:
-	if (d != NULL)
-		closedir(d);
-	profile_names_free(names, n);
+	free(name);
+	closedir(d);
 	return rc;
 }
 
 int
-profile_dir_list(const char *dir, char ***roles, size_t *nroles, char ***sets,
-		 size_t *nsets)
+profile_dir_list(const char *dirs, char ***roles, size_t *nroles,
+		 char ***sets, size_t *nsets)
 {
-	*sets = NULL;
-	*nsets = 0;
-	if (profile_dir_names(dir, PROFILE_SUFFIX, roles, nroles) < 0)
-		return -1;
-	if (profile_dir_names(dir, PROFILE_SET_SUFFIX, sets, nsets) < 0) {
-		profile_names_free(*roles, *nroles);
-		*roles = NULL;
-		*nroles = 0;
-		return -1;
+	const char *cursor = dirs;
+	char dir[PATH_MAX];
+	size_t rcap = 0, scap = 0, r0, s0;
+
+	*roles = *sets = NULL;
+	*nroles = *nsets = 0;
+	while (profile_path_next(&cursor, dir, sizeof(dir))) {
+		/* A name this directory adds hides the other kind below. */
+		r0 = *nroles;
+		s0 = *nsets;
+		if (profile_dir_names(dir, PROFILE_SUFFIX, roles, nroles, &rcap,
+				      *sets, s0) < 0 ||
+		    profile_dir_names(dir, PROFILE_SET_SUFFIX, sets, nsets, &scap,
+				      *roles, r0) < 0) {
+			profile_names_free(*roles, *nroles);
+			profile_names_free(*sets, *nsets);
+			*roles = *sets = NULL;
+			*nroles = *nsets = 0;
+			return -1;
+		}
 	}
+	if (*nroles > 1)
+		qsort(*roles, *nroles, sizeof(**roles), profile_cmp_names);
+	if (*nsets > 1)
+		qsort(*sets, *nsets, sizeof(**sets), profile_cmp_names);
 	return 0;
 }
 
@@ -129,22 +179,43 @@ profile_join(char *buf, size_t size, char **names, size_t n)
 	}
 }
 
-/* Record that NAME is unknown in DIR: WHAT it was to be, LOOKED_FOR the
+/* DIRS as a reader sees it: "A", "A or B", "A, B or C". */
+static void
+profile_path_words(const char *dirs, char *buf, size_t size)
+{
+	const char *cursor = dirs;
+	char dir[PATH_MAX];
+	size_t n = 0, total = 0, len;
+
+	while (profile_path_next(&cursor, dir, sizeof(dir)))
+		total++;
+	buf[0] = '\0';
+	cursor = dirs;
+	while (profile_path_next(&cursor, dir, sizeof(dir))) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s",
+			 n == 0 ? "" : n + 1 == total ? " or " : ", ", dir);
+		n++;
+	}
+}
+
+/* Record that NAME is unknown in DIRS: WHAT it was to be, LOOKED_FOR the
  * files that are missing. */
 static int
-profile_unknown(const char *dir, const char *name, const char *what,
+profile_unknown(const char *dirs, const char *name, const char *what,
 		const char *looked_for)
 {
 	char **roles = NULL, **sets = NULL;
 	size_t nroles = 0, nsets = 0;
-	char there[768] = "";
+	char there[768] = "", where[1024];
 
-	if (profile_dir_list(dir, &roles, &nroles, &sets, &nsets) < 0)
-		return err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s, which "
-			       "cannot be read: %s)", what, name, looked_for,
-			       dir, strerror(errno));
+	profile_path_words(dirs, where, sizeof(where));
+	if (profile_dir_list(dirs, &roles, &nroles, &sets, &nsets) < 0)
+		return err_prefix("unknown %s '%s' (no %s in %s)", what, name,
+				  looked_for, where);
 	if (nroles + nsets == 0)
-		snprintf(there, sizeof(there), "which holds no profiles");
+		snprintf(there, sizeof(there), "which hold%s no profiles",
+			 strchr(dirs, ':') != NULL ? "" : "s");
 	if (nroles > 0) {
 		snprintf(there, sizeof(there), "roles there: ");
 		profile_join(there, sizeof(there), roles, nroles);
@@ -157,7 +228,7 @@ profile_unknown(const char *dir, const char *name, const char *what,
 	profile_names_free(roles, nroles);
 	profile_names_free(sets, nsets);
 	return err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s%s %s)", what,
-		       name, looked_for, dir, nroles + nsets == 0 ? "," : ";",
+		       name, looked_for, where, nroles + nsets == 0 ? "," : ";",
 		       there);
 }
 
@@ -182,7 +253,7 @@ profile_exists(const char *dir, const char *name, const char *suffix)
 		return -1;
 	if (access(path, F_OK) == 0)
 		rc = 1;
-	else if (errno == ENOENT)
+	else if (errno == ENOENT || errno == ENOTDIR)
 		rc = 0;
 	else
 		rc = err_set(ERR_USAGE, "cannot look at %s: %s", path,
@@ -192,59 +263,81 @@ profile_exists(const char *dir, const char *name, const char *suffix)
 }
 
 int
-profile_dir_open(const char *dir, const char *role, FILE **fp, char **path)
+profile_locate(const char *dirs, const char *name, enum profile_kind *kind,
+	       char **path)
+{
+	const char *cursor = dirs;
+	char dir[PATH_MAX];
+	int role, set;
+
+	*path = NULL;
+	if (profile_check_name(name) < 0)
+		return -1;
+	while (profile_path_next(&cursor, dir, sizeof(dir))) {
+		if ((role = profile_exists(dir, name, PROFILE_SUFFIX)) < 0 ||
+		    (set = profile_exists(dir, name, PROFILE_SET_SUFFIX)) < 0)
+			return -1;
+		if (role && set)
+			return err_set(ERR_USAGE, "'%s' is both a role (%s%s) and "
+				       "a role set (%s%s) in %s; rename one", name,
+				       name, PROFILE_SUFFIX, name,
+				       PROFILE_SET_SUFFIX, dir);
+		if (!role && !set)
+			continue;
+		*kind = role ? PROFILE_KIND_ROLE : PROFILE_KIND_SET;
+		*path = profile_path_of(dir, name, role ? PROFILE_SUFFIX :
+					PROFILE_SET_SUFFIX);
+		return *path != NULL ? 1 : -1;
+	}
+	return 0;
+}
+
+int
+profile_dir_open(const char *dirs, const char *role, FILE **fp, char **path)
 {
 	char *name = NULL, looked_for[PROFILE_MSG_MAX];
-	FILE *f = NULL;
-	int rc = -1;
+	enum profile_kind kind;
+	int rc = -1, found;
 
 	*fp = NULL;
 	*path = NULL;
-	if (profile_check_name(role) < 0 ||
-	    (name = profile_path_of(dir, role, PROFILE_SUFFIX)) == NULL)
+	if ((found = profile_locate(dirs, role, &kind, &name)) < 0)
 		goto out;
-	if ((f = util_fopen_regular(name)) != NULL) {
-		*fp = f;
-		*path = name;
-		name = NULL;
-		rc = 0;
+	if (found == 0) {
+		snprintf(looked_for, sizeof(looked_for), "%s%s", role,
+			 PROFILE_SUFFIX);
+		profile_unknown(dirs, role, "role", looked_for);
 		goto out;
 	}
-	if (errno != ENOENT)
-		goto out;
-	if (profile_exists(dir, role, PROFILE_SET_SUFFIX) == 1) {
-		err_set(ERR_USAGE, "'%s' is a role set (%s%s in %s), not a "
-			"role; name one of its roles", role, role,
-			PROFILE_SET_SUFFIX, dir);
+	if (kind == PROFILE_KIND_SET) {
+		err_set(ERR_USAGE, "'%s' is a role set (%s), not a role; name "
+			"one of its roles", role, name);
 		goto out;
 	}
-	snprintf(looked_for, sizeof(looked_for), "%s%s", role, PROFILE_SUFFIX);
-	profile_unknown(dir, role, "role", looked_for);
+	if ((*fp = util_fopen_regular(name)) == NULL)
+		goto out;
+	*path = name;
+	name = NULL;
+	rc = 0;
 out:
 	free(name);
 	return rc;
 }
 
 int
-profile_find(const char *dir, const char *name, enum profile_kind *out)
+profile_find(const char *dirs, const char *name, enum profile_kind *out)
 {
-	char looked_for[PROFILE_MSG_MAX];
-	int role, set;
+	char looked_for[PROFILE_MSG_MAX], *path = NULL;
+	int found;
 
-	if (profile_check_name(name) < 0 ||
-	    (role = profile_exists(dir, name, PROFILE_SUFFIX)) < 0 ||
-	    (set = profile_exists(dir, name, PROFILE_SET_SUFFIX)) < 0)
+	if ((found = profile_locate(dirs, name, out, &path)) < 0)
 		return -1;
-	if (role && set)
-		return err_set(ERR_USAGE, "'%s' is both a role (%s%s) and a role "
-			       "set (%s%s) in %s; rename one", name, name,
-			       PROFILE_SUFFIX, name, PROFILE_SET_SUFFIX, dir);
-	if (!role && !set) {
+	free(path);
+	if (found == 0) {
 		snprintf(looked_for, sizeof(looked_for), "%s%s or %s%s", name,
 			 PROFILE_SUFFIX, name, PROFILE_SET_SUFFIX);
-		return profile_unknown(dir, name, "role", looked_for);
+		return profile_unknown(dirs, name, "role", looked_for);
 	}
-	*out = role ? PROFILE_KIND_ROLE : PROFILE_KIND_SET;
 	return 0;
 }
 
@@ -252,7 +345,7 @@ profile_find(const char *dir, const char *name, enum profile_kind *out)
 
 struct profile_set_parse {
 	struct profile_ini ini;
-	char *dir;                      /* where the set's roles are */
+	char *dirs;                     /* where the set's roles are */
 	char **roles;
 	size_t count, cap;
 	bool seen;
@@ -263,7 +356,8 @@ static bool
 profile_set_add(struct profile_set_parse *sp, const char *name, char *msg,
 		size_t size)
 {
-	char **grown;
+	enum profile_kind kind;
+	char **grown, *path = NULL, where[256];
 	size_t i;
 	int exists;
 
@@ -278,19 +372,19 @@ profile_set_add(struct profile_set_parse *sp, const char *name, char *msg,
 			return false;
 		}
 	}
-	if ((exists = profile_exists(sp->dir, name, PROFILE_SUFFIX)) == 0 &&
-	    (exists = profile_exists(sp->dir, name, PROFILE_SET_SUFFIX)) == 1) {
+	if ((exists = profile_locate(sp->dirs, name, &kind, &path)) < 0) {
+		snprintf(msg, size, "%s", err_message());
+		return false;
+	}
+	free(path);
+	if (exists == 0) {
+		profile_path_words(sp->dirs, where, sizeof(where));
+		snprintf(msg, size, "no %s%s in %s", name, PROFILE_SUFFIX, where);
+		return false;
+	}
+	if (kind == PROFILE_KIND_SET) {
 		snprintf(msg, size, "'%s' is a role set; sets do not nest",
 			 name);
-		return false;
-	}
-	if (exists == 0) {
-		snprintf(msg, size, "no %s%s in %s", name, PROFILE_SUFFIX,
-			 sp->dir);
-		return false;
-	}
-	if (exists < 0) {
-		snprintf(msg, size, "%s", err_message());
 		return false;
 	}
 	if ((grown = array_grow(sp->roles, &sp->cap, sp->count + 1,
@@ -348,8 +442,11 @@ profile_set_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-int
-profile_set_load_file(const char *path, char ***roles, size_t *count)
+/* The roles of the set file PATH, each looked up in DIRS, or in the set's
+ * own directory when DIRS is NULL. */
+static int
+profile_set_read(const char *path, const char *dirs, char ***roles,
+		 size_t *count)
 {
 	struct profile_set_parse sp;
 	const char *slash = strrchr(path, '/');
@@ -363,9 +460,12 @@ profile_set_load_file(const char *path, char ***roles, size_t *count)
 	if ((name = profile_ini_name_of(path, PROFILE_SET_SUFFIX,
 					 "role set")) == NULL)
 		goto out;
-	sp.dir = slash == NULL ? strdup(".") :
-	    strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	if (sp.dir == NULL) {
+	if (dirs != NULL)
+		sp.dirs = strdup(dirs);
+	else
+		sp.dirs = slash == NULL ? strdup(".") :
+		    strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (sp.dirs == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
@@ -386,24 +486,38 @@ out:
 	if (sp.ini.fp != NULL)
 		fclose(sp.ini.fp);
 	profile_names_free(sp.roles, sp.count);
-	free(sp.dir);
+	free(sp.dirs);
 	free(name);
 	return rc;
 }
 
 int
-profile_set_load(const char *dir, const char *name, char ***roles,
+profile_set_load_file(const char *path, char ***roles, size_t *count)
+{
+	return profile_set_read(path, NULL, roles, count);
+}
+
+int
+profile_set_load(const char *dirs, const char *name, char ***roles,
 		 size_t *count)
 {
-	char *path = NULL;
-	int rc = -1;
+	enum profile_kind kind;
+	char *path = NULL, looked_for[PROFILE_MSG_MAX];
+	int rc = -1, found;
 
 	*roles = NULL;
 	*count = 0;
-	if (profile_check_name(name) < 0 ||
-	    (path = profile_path_of(dir, name, PROFILE_SET_SUFFIX)) == NULL)
+	if ((found = profile_locate(dirs, name, &kind, &path)) < 0)
 		goto out;
-	rc = profile_set_load_file(path, roles, count);
+	if (found == 0 || kind != PROFILE_KIND_SET) {
+		snprintf(looked_for, sizeof(looked_for), "%s%s", name,
+			 PROFILE_SET_SUFFIX);
+		profile_unknown(dirs, name, "role set", looked_for);
+		goto out;
+	}
+	/* A set's roles come from the whole path: a role redefined in an
+	 * earlier directory is the one a set below it names. */
+	rc = profile_set_read(path, dirs, roles, count);
 out:
 	free(path);
 	return rc;

@@ -1,8 +1,10 @@
 /* cmd-opts.c - the options every command shares, and the help text. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "err.h"
@@ -63,13 +65,16 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"  -t, --token URI          token: RFC 7512 URI, or a label\n"
 		"      --pin-source SRC     user PIN from file:PATH, env:VAR, fd:N or prompt\n"
 		"      --so-pin-source SRC  security officer PIN, same forms\n"
-		"      --profiles DIR       role profiles (default $P11ENROLL_PROFILES,\n"
-		"                           else %s)\n"
+		"      --profiles DIR       look for role profiles in DIR first, then in\n"
+		"                           $P11ENROLL_PROFILES (DIR:DIR...), else in\n"
+		"                           ~/.config/p11enroll/profiles,\n"
+		"                           %s,\n"
+		"                           %s\n"
 		"      --json               machine-readable output on stdout\n"
 		"  -v, --verbose / -q, --quiet\n"
 		"  -h, --help               this text; COMMAND --help for one command\n"
 		"      --version            the version of p11enroll\n\n"
-		"Commands:\n", DEFAULT_MODULE, PROFILES_DIR);
+		"Commands:\n", DEFAULT_MODULE, SYSCONF_PROFILES_DIR, PROFILES_DIR);
 	for (i = 0; i < g->ncommands; i++)
 		fprintf(f, "  %s\n      %s\n", g->commands[i].synopsis,
 			g->commands[i].summary);
@@ -102,12 +107,24 @@ cmd_is_global(int opt)
 static int
 cmd_global_option(struct global_opts *g, int opt, const char *arg)
 {
+	struct stat st;
+
 	switch (opt) {
 	case 'm': g->module = arg; return 0;
 	case 't': g->token = arg; return 0;
 	case OPT_PIN_SOURCE: g->pin_source = arg; return 0;
 	case OPT_SO_PIN_SOURCE: g->so_pin_source = arg; return 0;
-	case OPT_PROFILES: g->profiles = arg; return 0;
+	case OPT_PROFILES:
+		/* A directory that is not there would hold nothing and leave
+		 * only the layers below it: a typo must not go unnoticed. */
+		if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    strchr(arg, ':') != NULL)
+			return cmd_usage_error(g, "--profiles %s: not a directory%s",
+					       arg, strchr(arg, ':') != NULL ?
+					       " (':' separates directories in "
+					       "P11ENROLL_PROFILES only)" : "");
+		g->profiles = arg;
+		return 0;
 	case OPT_JSON: g->json = true; return 0;
 	case 'v': g->verbosity = 1; return 0;
 	case 'q': g->verbosity = -1; return 0;
@@ -203,9 +220,28 @@ cmd_module_path(const struct global_opts *g)
 const char *
 cmd_profiles_dir(const struct global_opts *g)
 {
+	static char path[3 * PATH_MAX + 64];
 	const char *env = getenv("P11ENROLL_PROFILES");
+	const char *config = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	size_t len;
 
+	path[0] = '\0';
 	if (g->profiles != NULL)
-		return g->profiles;
-	return env != NULL && env[0] != '\0' ? env : PROFILES_DIR;
+		snprintf(path, sizeof(path), "%s:", g->profiles);
+	len = strlen(path);
+	if (env != NULL && env[0] != '\0')
+		snprintf(path + len, sizeof(path) - len, "%s", env);
+	else if (config != NULL && config[0] == '/')
+		snprintf(path + len, sizeof(path) - len,
+			 "%s/p11enroll/profiles:%s:%s", config,
+			 SYSCONF_PROFILES_DIR, PROFILES_DIR);
+	else if (home != NULL && home[0] == '/')
+		snprintf(path + len, sizeof(path) - len,
+			 "%s/.config/p11enroll/profiles:%s:%s", home,
+			 SYSCONF_PROFILES_DIR, PROFILES_DIR);
+	else
+		snprintf(path + len, sizeof(path) - len, "%s:%s",
+			 SYSCONF_PROFILES_DIR, PROFILES_DIR);
+	return path;
 }

@@ -133,11 +133,55 @@ cmd_profile_has_error(const struct policy_finding *f, size_t n)
 
 /* ---- profile list ---- */
 
+/* A line of the table: the directory FILE is in comes last. */
+static void
+cmd_profile_list_line(const char *name, const char *kind, const char *key,
+		      const char *what, const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	int dir_len = slash != NULL ? (int)(slash - file) : 1;
+
+	printf("%-24s %-4s %-8s %-32s %.*s\n", name, kind, key, what, dir_len,
+	       slash != NULL ? file : ".");
+}
+
+/* The directories of DIRS, in order, as a JSON array. */
+static json_t *
+cmd_profile_json_path(const char *dirs)
+{
+	json_t *path = json_array();
+	const char *p = dirs, *end;
+
+	while (path != NULL && *p != '\0') {
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (end > p)
+			json_array_append_new(path, json_stringn(p,
+					      (size_t)(end - p)));
+		p = *end == ':' ? end + 1 : end;
+	}
+	return path;
+}
+
+/* Where NAME of DIRS is, for the list; "" when it cannot be told. */
+static char *
+cmd_profile_file(const char *dirs, const char *name)
+{
+	enum profile_kind kind;
+	char *file = NULL;
+
+	if (profile_locate(dirs, name, &kind, &file) <= 0)
+		return strdup("");
+	return file;
+}
+
 /* One role of the directory: a JSON entry, or a table line with its
  * findings kept for below the table. */
 static int
 cmd_profile_list_role(const struct global_opts *g, const char *dir,
-		      const char *name, json_t *roles, json_t *notes)
+		      const char *name, const char *file, json_t *roles,
+		      json_t *notes)
 {
 	struct policy_finding *f = NULL;
 	struct profile *p = NULL;
@@ -147,13 +191,14 @@ cmd_profile_list_role(const struct global_opts *g, const char *dir,
 
 	if (profile_parse(dir, name, &p) < 0) {
 		if (g->json)
-			json_array_append_new(roles, json_pack("{s:s, s:s, s:n, "
-					      "s:[], s:[], s:s}", "name", name,
-					      "kind", "role", "key_algorithm",
+			json_array_append_new(roles, json_pack("{s:s, s:s, s:s, "
+					      "s:n, s:[], s:[], s:s}", "name", name,
+					      "kind", "role", "file", file,
+					      "key_algorithm",
 					      "extended_key_usage", "findings",
 					      "error", err_message()));
 		else {
-			printf("%-24s %-4s %-8s %s\n", name, "role", "-", "-");
+			cmd_profile_list_line(name, "role", "-", "-", file);
 			json_array_append_new(notes, json_string(err_message()));
 		}
 		rc = 0;
@@ -162,17 +207,17 @@ cmd_profile_list_role(const struct global_opts *g, const char *dir,
 	if (policy_lint(p, &f, &n) < 0)
 		goto out;
 	if (g->json) {
-		json_array_append_new(roles, json_pack("{s:s, s:s, s:s, s:o, "
-				      "s:o, s:n}", "name", name, "kind", "role",
-				      "key_algorithm",
+		json_array_append_new(roles, json_pack("{s:s, s:s, s:s, s:s, "
+				      "s:o, s:o, s:n}", "name", name, "kind", "role",
+				      "file", file, "key_algorithm",
 				      keyalg_name(profile_key_alg(p)),
 				      "extended_key_usage", cmd_profile_json_eku(p),
 				      "findings", cmd_profile_json_findings(f, n),
 				      "error"));
 	} else {
 		cmd_profile_eku_text(p, eku, sizeof(eku));
-		printf("%-24s %-4s %-8s %s\n", name, "role",
-		       keyalg_name(profile_key_alg(p)), eku);
+		cmd_profile_list_line(name, "role",
+				      keyalg_name(profile_key_alg(p)), eku, file);
 		for (i = 0; i < n; i++)
 			json_array_append_new(notes, json_sprintf("%s: %s: %s: %s",
 					      name, policy_severity_name(f[i].severity),
@@ -187,30 +232,33 @@ out:
 
 static void
 cmd_profile_list_set(const struct global_opts *g, const char *dir,
-		     const char *name, json_t *sets, json_t *notes)
+		     const char *name, const char *file, json_t *sets,
+		     json_t *notes)
 {
 	char **roles = NULL, text[512];
 	size_t n = 0;
 
 	if (profile_set_load(dir, name, &roles, &n) < 0) {
 		if (g->json)
-			json_array_append_new(sets, json_pack("{s:s, s:s, s:[], "
-					      "s:s}", "name", name, "kind", "set",
-					      "roles", "error", err_message()));
+			json_array_append_new(sets, json_pack("{s:s, s:s, s:s, "
+					      "s:[], s:s}", "name", name, "kind",
+					      "set", "file", file, "roles", "error",
+					      err_message()));
 		else {
-			printf("%-24s %-4s %-8s %s\n", name, "set", "-", "-");
+			cmd_profile_list_line(name, "set", "-", "-", file);
 			json_array_append_new(notes, json_string(err_message()));
 		}
 		return;
 	}
 	if (g->json) {
-		json_array_append_new(sets, json_pack("{s:s, s:s, s:o, s:n}",
-				      "name", name, "kind", "set", "roles",
-				      cmd_profile_json_names(roles, n), "error"));
+		json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:o, s:n}",
+				      "name", name, "kind", "set", "file", file,
+				      "roles", cmd_profile_json_names(roles, n),
+				      "error"));
 	} else {
 		cmd_profile_join(text, sizeof(text), (const char *const *)roles,
 				 n, " ");
-		printf("%-24s %-4s %-8s %s\n", name, "set", "-", text);
+		cmd_profile_list_line(name, "set", "-", text, file);
 	}
 	profile_names_free(roles, n);
 }
@@ -219,7 +267,7 @@ static int
 cmd_profile_list(const struct global_opts *g, char **args, int nargs)
 {
 	const char *dir = cmd_profiles_dir(g);
-	char **roles = NULL, **sets = NULL;
+	char **roles = NULL, **sets = NULL, *file = NULL;
 	size_t i, nroles = 0, nsets = 0;
 	json_t *jroles = json_array(), *jsets = json_array(), *notes = json_array();
 	json_t *v;
@@ -235,18 +283,33 @@ cmd_profile_list(const struct global_opts *g, char **args, int nargs)
 		goto out;
 	}
 	if (!g->json)
-		printf("%-24s %-4s %-8s %s\n", "NAME", "KIND", "KEY",
-		       "EXTENDED KEY USAGE / ROLES");
+		printf("%-24s %-4s %-8s %-32s %s\n", "NAME", "KIND", "KEY",
+		       "EXTENDED KEY USAGE / ROLES", "FROM");
 	for (i = 0; i < nroles; i++) {
-		if (cmd_profile_list_role(g, dir, roles[i], jroles, notes) < 0) {
+		if ((file = cmd_profile_file(dir, roles[i])) == NULL ||
+		    cmd_profile_list_role(g, dir, roles[i], file, jroles,
+					  notes) < 0) {
+			if (file == NULL)
+				err_set(ERR_FAILED, "out of memory");
 			status = cmd_fail(g);
 			goto out;
 		}
+		free(file);
+		file = NULL;
 	}
-	for (i = 0; i < nsets; i++)
-		cmd_profile_list_set(g, dir, sets[i], jsets, notes);
+	for (i = 0; i < nsets; i++) {
+		if ((file = cmd_profile_file(dir, sets[i])) == NULL) {
+			err_set(ERR_FAILED, "out of memory");
+			status = cmd_fail(g);
+			goto out;
+		}
+		cmd_profile_list_set(g, dir, sets[i], file, jsets, notes);
+		free(file);
+		file = NULL;
+	}
 	if (g->json) {
-		cmd_json_print(json_pack("{s:s, s:O, s:O}", "directory", dir,
+		cmd_json_print(json_pack("{s:s, s:o, s:O, s:O}", "directory", dir,
+					 "path", cmd_profile_json_path(dir),
 					 "profiles", jroles, "sets", jsets));
 	} else if (json_array_size(notes) > 0) {
 		printf("\n");
@@ -255,6 +318,7 @@ cmd_profile_list(const struct global_opts *g, char **args, int nargs)
 	}
 	status = EXIT_DONE;
 out:
+	free(file);
 	json_decref(jroles);
 	json_decref(jsets);
 	json_decref(notes);

@@ -72,7 +72,11 @@ bool cmd_parse_global(struct global_opts *g, int argc, char **argv, int *first,
 /* The module path: --module, $P11ENROLL_MODULE, else p11-kit's proxy. */
 const char *cmd_module_path(const struct global_opts *g);
 
-/* The profiles directory: --profiles, $P11ENROLL_PROFILES, else installed. */
+/* The profiles path (DIR:DIR..., the first holding a name wins):
+ * --profiles, then $P11ENROLL_PROFILES, or when that is not set the
+ * user's ($XDG_CONFIG_HOME or ~/.config, then p11enroll/profiles), the
+ * administrator's (SYSCONFDIR/p11enroll/profiles) and the installed
+ * ones. */
 const char *cmd_profiles_dir(const struct global_opts *g);
 
 /* Load the module, open the selected token and log in as the user with

@@ -8,11 +8,11 @@ SHIPPED=$top_srcdir/profiles
 # ---- list and show ----
 
 expect_status 0 "profile list" "$P11ENROLL" profile list
-expect_grep "list: header" '^NAME +KIND +KEY +EXTENDED KEY USAGE / ROLES$' "$WORK/out"
+expect_grep "list: header" '^NAME +KIND +KEY +EXTENDED KEY USAGE / ROLES +FROM$' "$WORK/out"
 expect_grep "list: tls-server is a role with serverAuth" \
-	'^tls-server +role +ec-p256 +serverAuth$' "$WORK/out"
+	"^tls-server +role +ec-p256 +serverAuth +$SHIPPED\$" "$WORK/out"
 expect_grep "list: tls-client is a role with clientAuth" \
-	'^tls-client +role +ec-p256 +clientAuth$' "$WORK/out"
+	"^tls-client +role +ec-p256 +clientAuth +$SHIPPED\$" "$WORK/out"
 
 expect_status 0 "profile list --json" "$P11ENROLL" --json profile list
 expect "list --json parses, shipped roles clean, sets expand to shipped roles" "$PYTHON" -c '
@@ -29,7 +29,55 @@ for p in doc["profiles"]:
 for s in doc["sets"]:
     assert s["kind"] == "set" and s["error"] is None, s
     assert s["roles"] and all(r in roles for r in s["roles"]), s
-' "$WORK/out"
+assert doc["path"] == [sys.argv[2]], doc["path"]
+assert roles["tls-server"]["file"] == sys.argv[2] + "/tls-server.profile"
+' "$WORK/out" "$SHIPPED"
+
+# ---- the profiles path: --profiles adds a directory in front ----
+# An administrator's own tls-server (RSA) hides the shipped one, a role set
+# of theirs names shipped roles, and everything else stays in view.
+mkdir "$WORK/own"
+sed 's/^algorithm = .*/algorithm = rsa-3072/' "$SHIPPED/tls-server.profile" \
+	>"$WORK/own/tls-server.profile"
+printf '[set]\nroles = tls-server tls-client\n' >"$WORK/own/web.set"
+expect_status 0 "profile list with a directory of one's own" \
+	"$P11ENROLL" --profiles "$WORK/own" profile list
+expect_grep "list: the own tls-server hides the shipped one" \
+	"^tls-server +role +rsa-3072 +serverAuth +$WORK/own\$" "$WORK/out"
+expect "list: tls-server is listed once" \
+	test "$(grep -c '^tls-server ' "$WORK/out")" -eq 1
+expect_grep "list: the shipped roles stay in view" \
+	"^tls-client +role +ec-p256 +clientAuth +$SHIPPED\$" "$WORK/out"
+expect_grep "list: the own set expands to the roles it names" \
+	"^web +set +- +tls-server tls-client +$WORK/own\$" "$WORK/out"
+expect_status 0 "show takes the own tls-server" \
+	"$P11ENROLL" --profiles "$WORK/own" profile show tls-server
+expect_grep "show: the own key algorithm" '^key algorithm: +rsa-3072$' "$WORK/out"
+expect_status 2 "a --profiles that is not a directory is refused" \
+	"$P11ENROLL" --profiles "$WORK/no-such-dir" profile list
+expect_grep "the refusal names the directory" \
+	"--profiles $WORK/no-such-dir: not a directory" "$WORK/err"
+# P11ENROLL_PROFILES is a path of its own: the first directory wins.
+expect_status 0 "P11ENROLL_PROFILES with two directories" \
+	env P11ENROLL_PROFILES="$WORK/own:$SHIPPED" "$P11ENROLL" profile show tls-server
+expect_grep "the first directory of P11ENROLL_PROFILES wins" \
+	'^key algorithm: +rsa-3072$' "$WORK/out"
+# Without P11ENROLL_PROFILES: the user's directory comes before the
+# administrator's and the shipped ones.
+mkdir -p "$WORK/config/p11enroll/profiles"
+cp "$WORK/own/tls-server.profile" "$WORK/config/p11enroll/profiles/"
+expect_status 0 "the user's profiles directory" \
+	env -u P11ENROLL_PROFILES XDG_CONFIG_HOME="$WORK/config" \
+	"$P11ENROLL" --json profile list
+expect "list --json: the user's directory comes first" "$PYTHON" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["path"][0] == sys.argv[2] + "/p11enroll/profiles", doc["path"]
+assert len(doc["path"]) == 3, doc["path"]
+roles = {p["name"]: p for p in doc["profiles"]}
+assert roles["tls-server"]["file"].startswith(sys.argv[2]), roles["tls-server"]
+assert roles["tls-server"]["key_algorithm"] == "rsa-3072"
+' "$WORK/out" "$WORK/config"
 
 expect_status 0 "profile show tls-server" "$P11ENROLL" profile show tls-server
 expect_grep "show: extended key usage serverAuth" '^extended key usage: +serverAuth$' "$WORK/out"

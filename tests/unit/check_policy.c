@@ -262,6 +262,75 @@ sets_dir(char *buf, size_t size)
 	return buf;
 }
 
+/* A search path of two directories (and one that is not there): the
+ * first that holds a name gives it, as a role or as a set, and a set's
+ * roles come from the whole path. */
+START_TEST(test_profile_path)
+{
+	char dirs[3 * PATH_MAX], path[PATH_MAX], want[4 * PATH_MAX];
+	char **roles = NULL, **sets = NULL, *found = NULL;
+	size_t nroles = 0, nsets = 0;
+	enum profile_kind kind;
+
+	write_file("upper", "b.profile", GOOD, path, sizeof(path));
+	write_file("upper", "s1.profile", GOOD, path, sizeof(path));
+	write_file("upper", "x.set", "[set]\nroles = c b\n", path, sizeof(path));
+	snprintf(dirs, sizeof(dirs), "%s/none:%s/upper::%s/sets", tmpdir, tmpdir,
+		 tmpdir);
+
+	ck_assert_int_eq(profile_locate(dirs, "b", &kind, &found), 1);
+	ck_assert_int_eq(kind, PROFILE_KIND_ROLE);
+	snprintf(want, sizeof(want), "%s/upper/b.profile", tmpdir);
+	ck_assert_str_eq(found, want);
+	free(found);
+	ck_assert_int_eq(profile_locate(dirs, "a", &kind, &found), 1);
+	snprintf(want, sizeof(want), "%s/sets/a.profile", tmpdir);
+	ck_assert_str_eq(found, want);
+	free(found);
+	ck_assert_int_eq(profile_locate(dirs, "zz", &kind, &found), 0);
+	ck_assert_ptr_null(found);
+
+	/* The role s1 above hides the set s1 below. */
+	ck_assert_int_eq(profile_find(dirs, "s1", &kind), 0);
+	ck_assert_int_eq(kind, PROFILE_KIND_ROLE);
+
+	/* x's roles: c from below, b from above. */
+	ck_assert_int_eq(profile_set_load(dirs, "x", &roles, &nroles), 0);
+	ck_assert_uint_eq(nroles, 2);
+	ck_assert_str_eq(roles[0], "c");
+	ck_assert_str_eq(roles[1], "b");
+	profile_names_free(roles, nroles);
+
+	ck_assert_int_eq(profile_dir_list(dirs, &roles, &nroles, &sets, &nsets), 0);
+	ck_assert_uint_eq(nroles, 4);
+	ck_assert_str_eq(roles[0], "a");
+	ck_assert_str_eq(roles[1], "b");
+	ck_assert_str_eq(roles[2], "c");
+	ck_assert_str_eq(roles[3], "s1");
+	ck_assert_uint_eq(nsets, 3);
+	ck_assert_str_eq(sets[0], "missing");
+	ck_assert_str_eq(sets[1], "nested");
+	ck_assert_str_eq(sets[2], "x");
+	profile_names_free(roles, nroles);
+	profile_names_free(sets, nsets);
+
+	/* An unknown name lists every directory and everything in them. */
+	err_clear();
+	ck_assert_int_eq(profile_find(dirs, "zz", &kind), -1);
+	snprintf(want, sizeof(want), "unknown role 'zz' (no zz.profile or zz.set "
+		 "in %s/none, %s/upper or %s/sets; roles there: a, b, c, s1; sets "
+		 "there: missing, nested, x)", tmpdir, tmpdir, tmpdir);
+	ck_assert_str_eq(err_message(), want);
+
+	snprintf(path, sizeof(path), "%s/upper/b.profile", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/upper/s1.profile", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/upper/x.set", tmpdir);
+	unlink(path);
+}
+END_TEST
+
 static const struct expand_case {
 	const char *names[4];
 	const char *roles;              /* joined with ",", NULL: refused */
@@ -433,7 +502,7 @@ START_TEST(test_set_load_and_find)
 	ck_assert_int_eq(profile_load(dir, "s1", &p), -1);
 	ck_assert_ptr_null(p);
 	ck_assert_int_eq(err_kind(), ERR_USAGE);
-	snprintf(want, sizeof(want), "'s1' is a role set (s1.set in %s), not a "
+	snprintf(want, sizeof(want), "'s1' is a role set (%s/s1.set), not a "
 		 "role; name one of its roles", dir);
 	ck_assert_str_eq(err_message(), want);
 	profile_names_free(NULL, 0);
@@ -459,6 +528,7 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_expand, 0, NELEM(expand_cases));
 	tcase_add_loop_test(tc, test_set_file, 0, NELEM(set_file_cases));
 	tcase_add_test(tc, test_set_load_and_find);
+	tcase_add_test(tc, test_profile_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
