@@ -262,8 +262,9 @@ keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
 	/* Proven, not assumed: the right reads back gone, and the key
 	 * refuses to start a signature. */
 	if (keyrights_read(t, kp->priv, &rights) < 0 ||
-	    keyrights_probe_sign(t, kp->priv, kp->alg, &signs) < 0)
-		return -1;
+	    keyrights_probe_sign(t, kp->priv, keyalg_is_ec(kp->alg) ? CKK_EC : CKK_RSA,
+				 &signs) < 0)
+		return err_prefix("check that the new key no longer signs");
 	if (signs && allow_unnarrowed) {
 		*unnarrowed = true;
 		return 0;
