@@ -334,6 +334,36 @@ expect_no_grep "and kept its ID" 'ID: +4242 ' "$WORK/ro"
 expect_status 0 "a certificate's attributes still change" quirk_user_on quirks \
 	--type cert --label npd-cert --set-id 43
 
+# p11enroll finds it right after generating the key, before the CA is
+# asked (the role's label comes only after the certificate), and leaves
+# the token as it was. The CA helper records each call.
+CALLS=$WORK/ca.calls
+printf '#!/bin/sh\necho called >>"%s"\nexec "%s" "%s" "$@"\n' "$CALLS" "$TESTCA" \
+	"$WORK/ca" >"$WORK/recording-ca"
+chmod +x "$WORK/recording-ca"
+new_token fixed
+conf ""
+expect_status 0 "the recording CA issues without the quirk" quirk_p11e --token fixed \
+	enroll user-sign --ca "exec:$WORK/recording-ca" --set name=x --set email=x@example.org
+expect "and records its call" test "$(wc -l <"$CALLS")" -eq 1
+objects_of fixed >"$WORK/before"
+for role in tls-server piv-auth; do
+	conf "quirk attrs-read-only" "trace $TRACE"
+	: >"$CALLS"
+	expect_status 1 "$role is refused where a key's attributes are fixed" quirk_p11e \
+		--token fixed enroll "$role" --ca "exec:$WORK/recording-ca" \
+		--set dns=www.example.org --set name=x --set upn=x@example.org
+	expect_grep "$role: the message says why" \
+		"enroll $role on token fixed: .*CKR_ATTRIBUTE_READ_ONLY.*: this module cannot change a key's label or rights once it has generated it, so it cannot hold a role that is complete or absent" \
+		"$WORK/err"
+	expect_grep "$role: and that the new key was removed" 'the new key was removed$' "$WORK/err"
+	expect "$role: the CA was never asked" test ! -s "$CALLS"
+	expect "$role: one write, refused by the module" \
+		test "$(traced C_SetAttributeValue '0x[0-9a-f]+')" -eq 1 -a \
+		"$(traced C_SetAttributeValue 0x10)" -eq 1
+	expect_unchanged "$role refused" fixed
+done
+
 # --- so-keygen: keys and objects are made and removed by the SO only.
 conf "quirk so-keygen" "so-keygen-user-pin $USER_PIN" "trace $TRACE"
 expect_status 1 "the user cannot generate a key pair" quirk_user_on quirks \
