@@ -11,6 +11,7 @@
 #include "array.h"
 #include "audit.h"
 #include "err.h"
+#include "keyrights.h"
 #include "keyusage.h"
 #include "profile.h"
 #include "profile-load.h"
@@ -181,8 +182,9 @@ audit_key_not_sensitive(struct audit_ctx *c)
 	return 0;
 }
 
-static int
-audit_key_exceeds_usage(struct audit_ctx *c)
+/* The capabilities in CAPS as attribute names, appended to BUF. */
+static void
+audit_cap_names(unsigned caps, char *buf, size_t size)
 {
 	static const struct {
 		unsigned cap;
@@ -193,10 +195,59 @@ audit_key_exceeds_usage(struct audit_ctx *c)
 		{ KEY_CAP_UNWRAP, "CKA_UNWRAP" },
 		{ KEY_CAP_DERIVE, "CKA_DERIVE" },
 	};
-	char extra[80] = "";
+	size_t i, used;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		used = strlen(buf);
+		if (caps & names[i].cap)
+			snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+				 names[i].name);
+	}
+}
+
+/* Whether the row's key must not sign by its role's profile: its sign
+ * right is then judged by key-unnarrowed or unnarrowed-in-force. A
+ * pending key may still sign, for its own request. */
+static bool
+audit_must_not_sign(const struct audit_ctx *c)
+{
+	return c->profile != NULL && c->e->has_private &&
+	       strcmp(c->row->state, "pending") != 0 &&
+	       !(profile_key_caps(c->profile) & KEY_CAP_SIGN);
+}
+
+/* The row's real rights: as read back, and for a key whose role must not
+ * sign, whether it signs as the token answers it, not as its CKA_SIGN
+ * says (tpm2-pkcs11 accepts CKA_SIGN = FALSE and the key goes on
+ * signing). */
+static int
+audit_key_rights(struct audit_ctx *c)
+{
+	bool signs = false;
+
+	c->row->rights = c->e->key_caps;
+	c->row->sign_probe = AUDIT_PROBE_NONE;
+	if (c->opts->token == NULL || !audit_must_not_sign(c) ||
+	    (c->e->key_type != CKK_EC && c->e->key_type != CKK_RSA))
+		return 0;
+	if (keyrights_probe_sign(c->opts->token, c->e->priv, c->e->key_type,
+				 &signs) < 0)
+		return err_prefix("role %s", c->row->role);
+	c->row->sign_probe = signs ? AUDIT_PROBE_SIGNS : AUDIT_PROBE_REFUSED;
+	if (signs)
+		c->row->rights |= KEY_CAP_SIGN;
+	else
+		c->row->rights &= ~(unsigned)KEY_CAP_SIGN;
+	return 0;
+}
+
+/* The private key's rights beyond its certificate's key usage, but for
+ * the sign right of a role that must not sign. */
+static unsigned
+audit_usage_extra(const struct audit_ctx *c)
+{
 	unsigned caps;
 	X509 *cert;
-	size_t i;
 
 	if (!c->e->has_private || c->e->ncerts == 0)
 		return 0;
@@ -204,15 +255,76 @@ audit_key_exceeds_usage(struct audit_ctx *c)
 	/* Without a keyUsage extension the certificate restricts nothing. */
 	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE))
 		return 0;
-	caps = c->e->key_caps & ~keyusage_caps(X509_get_key_usage(cert));
+	caps = c->row->rights & ~keyusage_caps(X509_get_key_usage(cert));
+	if (audit_must_not_sign(c))
+		caps &= ~(unsigned)KEY_CAP_SIGN;
+	return caps;
+}
+
+static int
+audit_key_exceeds_usage(struct audit_ctx *c)
+{
+	unsigned caps = audit_usage_extra(c);
+	char extra[80] = "";
+
 	if (caps == 0)
 		return 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (caps & names[i].cap)
-			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-				 "%s%s", extra[0] ? ", " : "", names[i].name);
+	audit_cap_names(caps, extra, sizeof(extra));
 	return audit_add(c, "key-exceeds-usage", POLICY_ERROR, "the private key "
 			 "may do more than its certificate's key usage allows: %s", extra);
+}
+
+/* A key whose role must not sign, and which signs. */
+static int
+audit_key_unnarrowed(struct audit_ctx *c)
+{
+	const char *why;
+
+	if (!audit_must_not_sign(c) || !(c->row->rights & KEY_CAP_SIGN))
+		return 0;
+	why = profile_allow_unnarrowed(c->profile) ?
+	      profile_key_justification(c->profile) : NULL;
+	if (why != NULL)
+		return audit_add(c, "unnarrowed-in-force", POLICY_INFO, "the key "
+				 "still signs although its role does not (the "
+				 "module ignores the narrowing); the profile's "
+				 "waiver allows it: %s", why);
+	return audit_add(c, "key-unnarrowed", POLICY_ERROR, "the key still signs "
+			 "although its role does not: it can do more than its "
+			 "certificate says; renew the role on a module that takes "
+			 "the signing right away, or accept it in the role's "
+			 "profile with [key] allow_unnarrowed = yes and a "
+			 "justification");
+}
+
+/* Rights read back beyond the role's profile that no other finding
+ * names: the certificate's key usage is judged by key-exceeds-usage, a
+ * role's sign right by key-unnarrowed, CKA_EXTRACTABLE and CKA_SENSITIVE
+ * by their own. */
+static int
+audit_key_exceeds_role(struct audit_ctx *c)
+{
+	char extra[128] = "";
+	unsigned caps;
+	size_t used;
+
+	if (c->profile == NULL || !c->e->has_private ||
+	    strcmp(c->row->state, "pending") == 0)
+		return 0;
+	caps = c->row->rights & ~profile_key_caps(c->profile) &
+	       ~(unsigned)KEY_CAP_SIGN & ~audit_usage_extra(c);
+	audit_cap_names(caps, extra, sizeof(extra));
+	used = strlen(extra);
+	if (c->e->sign_recover)
+		used += (size_t)snprintf(extra + used, sizeof(extra) - used, "%s%s",
+					 used ? ", " : "", "CKA_SIGN_RECOVER");
+	if (!c->e->private_ && used < sizeof(extra))
+		used += (size_t)snprintf(extra + used, sizeof(extra) - used, "%s%s",
+					 used ? ", " : "", "CKA_PRIVATE false");
+	if (used == 0)
+		return 0;
+	return audit_add(c, "key-exceeds-role", POLICY_ERROR, "the private key "
+			 "may do more than its role allows: %s", extra);
 }
 
 /* Days from NOW to T, rounded down; negative in the past. */
@@ -325,6 +437,8 @@ static int (*const audit_rules[])(struct audit_ctx *) = {
 	audit_key_extractable,
 	audit_key_not_sensitive,
 	audit_key_exceeds_usage,
+	audit_key_unnarrowed,
+	audit_key_exceeds_role,
 	audit_cert_dates,
 	audit_cert_without_key,
 	audit_key_state,
@@ -406,6 +520,8 @@ audit_token(const struct inventory_entry *inv, size_t n,
 		    profile_load(opts->profiles_dir, rows[i].role, &p) < 0)
 			err_clear();
 		c = (struct audit_ctx){ inv, n, opts, &inv[i], &rows[i], p };
+		if (audit_key_rights(&c) < 0)
+			goto out;
 		for (r = 0; r < sizeof(audit_rules) / sizeof(audit_rules[0]); r++)
 			if (audit_rules[r](&c) < 0)
 				goto out;

@@ -19,11 +19,24 @@ struct audit_finding {
 	char *message;                  /* owned */
 };
 
+/* Whether the audit asked the token if a key signs. */
+enum audit_sign_probe {
+	AUDIT_PROBE_NONE,       /* not asked: the role may sign, its profile
+				 * is unknown, the key is pending, or no
+				 * token was given */
+	AUDIT_PROBE_REFUSED,    /* the key refused to sign */
+	AUDIT_PROBE_SIGNS,      /* the key signed */
+};
+
 /* One CKA_ID group of the inventory, judged. */
 struct audit_row {
 	const struct inventory_entry *entry;    /* borrowed */
 	char *role;                     /* owned: the label without its state */
 	const char *state;              /* static: "enrolled", "pending", ... */
+	unsigned rights;                /* KEY_CAP_* the private key really
+					 * has: as read back, its sign right
+					 * as the probe found it */
+	enum audit_sign_probe sign_probe;
 	struct audit_finding *findings; /* owned */
 	size_t nfindings, findings_cap;
 };
@@ -32,9 +45,15 @@ struct audit_options {
 	int expiring_days;              /* cert-expiring threshold */
 	time_t now;
 	const char *profiles_dir;       /* for waivers; NULL: none looked up */
+	struct token *token;            /* where INV was read, to probe whether
+					 * a key whose role does not sign still
+					 * does (a module may ignore the
+					 * narrowing); NULL: no probe */
 };
 
-/* Judge every group of INV (N entries); *OUT has N rows in INV's order. */
+/* Judge every group of INV (N entries); *OUT has N rows in INV's order.
+ * The only token call is the probe of OPTS->token (a signature over
+ * zeros, in any session the user is logged in to). */
 int audit_token(const struct inventory_entry *inv, size_t n,
 		const struct audit_options *opts, struct audit_row **out);
 

@@ -269,8 +269,10 @@ certstore_key_rights(struct token *t, CK_OBJECT_HANDLE h, struct inventory_entry
 		return -1;
 	/* Signing with recovery is signing, for the audit. */
 	e->key_caps = r.caps | (r.sign_recover ? KEY_CAP_SIGN : 0);
+	e->sign_recover = r.sign_recover;
 	e->extractable = r.extractable;
 	e->sensitive = r.sensitive;
+	e->private_ = r.private_;
 	return 0;
 }
 

@@ -74,7 +74,8 @@ struct inventory_entry {
 	unsigned long key_bits; /* RSA modulus or EC field size; 0 unknown */
 	unsigned key_caps;      /* KEY_CAP_* the private key has; sign-recover
 				 * counts as sign */
-	bool extractable, sensitive;
+	bool sign_recover;      /* of those, CKA_SIGN_RECOVER */
+	bool extractable, sensitive, private_;  /* the private key's */
 	EVP_PKEY *key;          /* owned: the public key, from the public key
 				 * object, else from the first certificate */
 	struct inventory_cert *certs;   /* owned */

@@ -89,6 +89,57 @@ keygen_call(struct token *t, CK_MECHANISM *mech, CK_ATTRIBUTE *pub, CK_ULONG np,
 	return rv;
 }
 
+/* Whether key object H says it is fixed (CKA_MODIFIABLE false); a
+ * module that does not report it counts as letting it change. */
+static int
+keygen_fixed(struct token *t, CK_OBJECT_HANDLE h, bool *fixed)
+{
+	unsigned char *v = NULL;
+	size_t len = 0;
+
+	*fixed = false;
+	if (token_get_attr(t, h, CKA_MODIFIABLE, &v, &len) < 0)
+		return -1;
+	*fixed = len == sizeof(CK_BBOOL) && v[0] == CK_FALSE;
+	free(v);
+	return 0;
+}
+
+/* Prove on the new pair KP, before anything else is done with it, that
+ * the module lets a key's attributes change: the role's label comes only
+ * once the certificate is written, after the CA has issued it, and CKA_ID
+ * and the narrowing come after generation too. The first write is done
+ * here: CKA_ID, or with a fixed id the pending LABEL written again. A
+ * pair that says CKA_MODIFIABLE false, or whose write the module refuses
+ * as read-only, is refused with a sentence that says why. */
+static int
+keygen_prove_modifiable(struct token *t, const struct keypair *kp,
+			bool fixed_id, const char *label)
+{
+	static const char fixed_keys[] = "this module cannot change a key's "
+		"label or rights once it has generated it, so it cannot hold a "
+		"role that is complete or absent (a new key takes its role's "
+		"label only after its certificate is written)";
+	bool priv_fixed = false, pub_fixed = false;
+	CK_RV rv;
+
+	if (keygen_fixed(t, kp->priv, &priv_fixed) < 0 ||
+	    keygen_fixed(t, kp->pub, &pub_fixed) < 0)
+		return -1;
+	if (priv_fixed || pub_fixed)
+		return err_set(ERR_FAILED, "the new %s key is not modifiable "
+			       "(CKA_MODIFIABLE false): %s", priv_fixed ?
+			       "private" : "public", fixed_keys);
+	if ((fixed_id ? keygen_relabel(t, kp, label) : keygen_set_id(t, kp)) == 0)
+		return 0;
+	rv = err_last_ckr();
+	if (rv == CKR_ATTRIBUTE_READ_ONLY)
+		return err_set(ERR_FAILED, "the module refused to change the new "
+			       "key's %s (%s): %s", fixed_id ? "CKA_LABEL" : "CKA_ID",
+			       ckr_name(rv), fixed_keys);
+	return -1;
+}
+
 static const struct keygen_progress *keygen_progress;
 
 /* Remove the pair a failing keygen_generate() made, keeping the error
@@ -103,6 +154,7 @@ keygen_discard(struct token *t, const struct keypair *kp)
 	err_save(&first);
 	if (keygen_destroy(t, kp) == 0) {
 		err_restore(&first);
+		err_append("the new key was removed");
 		return;
 	}
 	snprintf(why, sizeof(why), "%s", err_message());
@@ -227,12 +279,12 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	if (fixed_id != NULL) {
 		memcpy(kp.id, fixed_id, fixed_id_len);
 		kp.id_len = fixed_id_len;
-	} else {
-		if (keygen_public_key(t, kp.pub, &key) < 0 ||
-		    keygen_id_of(key, kp.id, &kp.id_len) < 0 ||
-		    keygen_set_id(t, &kp) < 0)
-			goto out;
+	} else if (keygen_public_key(t, kp.pub, &key) < 0 ||
+		   keygen_id_of(key, kp.id, &kp.id_len) < 0) {
+		goto out;
 	}
+	if (keygen_prove_modifiable(t, &kp, fixed_id != NULL, label) < 0)
+		goto out;
 	*out = kp;
 	made = false;
 	rc = 0;
@@ -262,8 +314,9 @@ keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
 	/* Proven, not assumed: the right reads back gone, and the key
 	 * refuses to start a signature. */
 	if (keyrights_read(t, kp->priv, &rights) < 0 ||
-	    keyrights_probe_sign(t, kp->priv, kp->alg, &signs) < 0)
-		return -1;
+	    keyrights_probe_sign(t, kp->priv, keyalg_is_ec(kp->alg) ? CKK_EC : CKK_RSA,
+				 &signs) < 0)
+		return err_prefix("check that the new key no longer signs");
 	if (signs && allow_unnarrowed) {
 		*unnarrowed = true;
 		return 0;

@@ -102,28 +102,33 @@ keyrights_check(const struct keyrights *r, unsigned allowed)
 }
 
 int
-keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv, enum key_alg alg,
+keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_KEY_TYPE type,
 		     bool *signs)
 {
 	CK_FUNCTION_LIST *fn = token_fn(t);
-	CK_MECHANISM m = { keyalg_is_ec(alg) ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m = { type == CKK_EC ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0 };
 	/* A SHA-256 digest's worth of bytes: a valid input for both. */
 	unsigned char data[32] = { 0 }, sig[1024];
 	CK_ULONG len = sizeof(sig);
 	CK_RV rv;
 
 	*signs = false;
+	if (type != CKK_EC && type != CKK_RSA)
+		return err_set(ERR_FAILED, "cannot check whether key object %lu "
+			       "signs: key type 0x%lx is not supported",
+			       (unsigned long)priv, (unsigned long)type);
 	rv = fn->C_SignInit(token_session(t), &m, priv);
 	if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
 		return 0;
 	if (rv != CKR_OK)
-		return err_ckr(rv, "check that the new key no longer signs");
-	/* It signs. C_Sign ends the operation whatever it answers, except
+		return err_ckr(rv, "check whether key object %lu signs",
+			       (unsigned long)priv);
+	/* C_Sign ends the operation whatever it answers, except
 	 * CKR_BUFFER_TOO_SMALL, which room for a 8192-bit signature rules
-	 * out. */
-	*signs = true;
+	 * out. A module may refuse only here; any other answer (a card that
+	 * wants the PIN again for this key, say) still means it signs. */
 	rv = fn->C_Sign(token_session(t), data, sizeof(data), sig, &len);
 	OPENSSL_cleanse(sig, sizeof(sig));
-	(void)rv;
+	*signs = rv != CKR_KEY_FUNCTION_NOT_PERMITTED;
 	return 0;
 }

@@ -30,11 +30,13 @@ int keyrights_read(struct token *t, CK_OBJECT_HANDLE priv,
  * names every right too many. */
 int keyrights_check(const struct keyrights *r, unsigned allowed);
 
-/* Whether the private key PRIV, of ALG, still signs: C_SignInit with
- * the algorithm's signing mechanism. *SIGNS false when the module refuses
- * it. An operation it starts is finished, so that the session stays
- * usable. */
+/* Whether the private key PRIV, of TYPE (CKK_EC or CKK_RSA), really
+ * signs: C_SignInit with the type's raw signing mechanism, then C_Sign
+ * over a digest's worth of zeros. *SIGNS false when the module refuses
+ * either with CKR_KEY_FUNCTION_NOT_PERMITTED (or the key type with
+ * CKR_KEY_TYPE_INCONSISTENT). Works in a read-only session; an operation
+ * it starts is finished, so that the session stays usable. */
 int keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv,
-			 enum key_alg alg, bool *signs);
+			 CK_KEY_TYPE type, bool *signs);
 
 #endif

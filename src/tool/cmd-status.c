@@ -14,6 +14,7 @@
 #include "keyusage.h"
 #include "keysupport.h"
 #include "profile.h"
+#include "text.h"
 #include "util.h"
 
 #define STATUS_DEFAULT_EXPIRING 30
@@ -70,31 +71,46 @@ cmd_status_key(const struct inventory_entry *e, char *buf, size_t size)
 		snprintf(buf, size, "type-0x%lx", (unsigned long)e->key_type);
 }
 
-/* The private key's capabilities as attribute names. */
+/* Capabilities (enum key_cap bits) by name. */
 static json_t *
-cmd_status_caps(const struct inventory_entry *e)
+cmd_status_caps(unsigned caps)
 {
 	json_t *list = json_array();
 	const char *name;
 	size_t i;
 
-	for (i = 0; list != NULL && (name = keyalg_cap_nth(e->key_caps, i)) != NULL;
-	     i++)
+	for (i = 0; list != NULL && (name = keyalg_cap_nth(caps, i)) != NULL; i++)
 		json_array_append_new(list, json_string(name));
 	return list;
 }
 
-static json_t *
-cmd_status_json_key(const struct inventory_entry *e)
+/* How the audit's probe answered whether the key signs; NULL: no probe. */
+static const char *
+cmd_status_probe_word(enum audit_sign_probe p)
 {
+	static const char *const words[] = {
+		[AUDIT_PROBE_NONE] = NULL,
+		[AUDIT_PROBE_REFUSED] = "refused",
+		[AUDIT_PROBE_SIGNS] = "signs",
+	};
+
+	return words[p];
+}
+
+static json_t *
+cmd_status_json_key(const struct audit_row *row)
+{
+	const struct inventory_entry *e = row->entry;
 	char alg[32];
 
 	if (!e->has_private && !e->has_public)
 		return json_null();
 	cmd_status_key(e, alg, sizeof(alg));
-	return json_pack("{s:s, s:I, s:b, s:o, s:b, s:b}", "algorithm", alg,
+	return json_pack("{s:s, s:I, s:b, s:o, s:o, s:s?, s:b, s:b}", "algorithm", alg,
 			 "bits", (json_int_t)e->key_bits, "private", e->has_private,
-			 "capabilities", cmd_status_caps(e),
+			 "capabilities", cmd_status_caps(e->key_caps),
+			 "rights", cmd_status_caps(row->rights),
+			 "sign_probe", cmd_status_probe_word(row->sign_probe),
 			 "extractable", e->extractable, "sensitive", e->sensitive);
 }
 
@@ -183,7 +199,7 @@ cmd_status_json_row(const struct audit_row *row, time_t now)
 				      "message", row->findings[i].message));
 	doc = json_pack("{s:s, s:s, s:s, s:s?, s:o, s:o, s:o}", "role", row->role,
 			"state", row->state, "label", e->label ? e->label : "",
-			"id", id, "key", cmd_status_json_key(e),
+			"id", id, "key", cmd_status_json_key(row),
 			"certificates", certs, "findings", findings);
 	free(id);
 	return doc;
@@ -203,24 +219,49 @@ cmd_status_eku(X509 *cert, char *buf, size_t size)
 	json_decref(list);
 }
 
+/* S, which may come from the token, made safe for the terminal in BUF. */
+static const char *
+cmd_status_text(const char *s, char *buf, size_t size)
+{
+	text_printable(s, strlen(s), buf, size);
+	return buf;
+}
+
+/* The private key's real rights, comma-separated: "-" without one. */
+static void
+cmd_status_rights(const struct audit_row *row, char *buf, size_t size)
+{
+	const char *name;
+	size_t i, used = 0;
+
+	snprintf(buf, size, "%s", row->entry->has_private ? "none" : "-");
+	for (i = 0; (name = keyalg_cap_nth(row->rights, i)) != NULL && used < size;
+	     i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i ? "," : "", name);
+}
+
 static void
 cmd_status_print_row(const struct audit_row *row)
 {
 	const struct inventory_entry *e = row->entry;
 	X509 *cert = e->ncerts > 0 ? e->certs[0].cert : NULL;
-	char key[32], not_after[32], eku[256];
+	char key[32], not_after[32], eku[256], rights[64], role[256], subj[1024];
 	char *id = util_hex(e->id, e->id_len > 5 ? 5 : e->id_len);
 	char *subject = cert ? cmd_name_string(X509_get_subject_name(cert)) : NULL;
 
 	cmd_status_key(e, key, sizeof(key));
+	cmd_status_rights(row, rights, sizeof(rights));
 	eku[0] = '\0';
 	snprintf(not_after, sizeof(not_after), "-");
 	if (cert != NULL) {
 		cmd_status_eku(cert, eku, sizeof(eku));
 		certstore_time_string(X509_get0_notAfter(cert), not_after, sizeof(not_after));
 	}
-	printf("%-16s %-24s %-8s %-12s %-26s %-22s %s\n", row->role, row->state, key,
-	       id ? id : "", subject ? subject : "-", eku[0] ? eku : "-", not_after);
+	printf("%-16s %-24s %-8s %-12s %-26s %-22s %-22s %s\n",
+	       cmd_status_text(row->role, role, sizeof(role)), row->state, key,
+	       id ? id : "", subject ? cmd_status_text(subject, subj, sizeof(subj)) : "-",
+	       eku[0] ? eku : "-", not_after, rights);
 	free(id);
 	free(subject);
 }
@@ -243,7 +284,7 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 		 const struct key_support *ks, const struct audit_row *rows,
 		 size_t n, time_t now)
 {
-	char keys[3 * KEYALG_NAMES_MAX + 64];
+	char keys[3 * KEYALG_NAMES_MAX + 64], role[256], message[2048];
 	size_t i, j;
 
 	printf("token %s (serial %s, %s)\n", info->label, info->serial, info->uri);
@@ -255,15 +296,19 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 		printf("no keys or certificates\n");
 		return;
 	}
-	printf("%-16s %-24s %-8s %-12s %-26s %-22s %s\n", "ROLE", "STATE", "KEY",
-	       "ID", "SUBJECT", "EKU", "NOT AFTER");
+	printf("%-16s %-24s %-8s %-12s %-26s %-22s %-22s %s\n", "ROLE", "STATE",
+	       "KEY", "ID", "SUBJECT", "EKU", "NOT AFTER", "RIGHTS");
 	for (i = 0; i < n; i++)
 		cmd_status_print_row(&rows[i]);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < rows[i].nfindings; j++)
-			printf("%s: %s: %s: %s\n", rows[i].role[0] ? rows[i].role : "(no label)",
+			printf("%s: %s: %s: %s\n", rows[i].role[0] ?
+			       cmd_status_text(rows[i].role, role, sizeof(role)) :
+			       "(no label)",
 			       policy_severity_name(rows[i].findings[j].severity),
-			       rows[i].findings[j].id, rows[i].findings[j].message);
+			       rows[i].findings[j].id,
+			       cmd_status_text(rows[i].findings[j].message, message,
+					       sizeof(message)));
 		if (g->verbosity > 0)
 			cmd_status_print_detail(&rows[i], now);
 	}
@@ -347,6 +392,7 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	ao.expiring_days = o.expiring;
 	ao.now = time(NULL);
 	ao.profiles_dir = cmd_profiles_dir(g);
+	ao.token = t;
 	if (audit_token(inv, n, &ao, &rows) < 0 ||
 	    keysupport_read(token_fn(t), token_get_info(t)->slot, &ks) < 0) {
 		status = cmd_fail(g);

@@ -167,6 +167,82 @@ objects_of narrow >"$WORK/left"
 expect "the token holds no object afterwards" test ! -s "$WORK/left"
 expect "the narrowing was accepted" test "$(traced C_SetAttributeValue 0x0)" -ge 1
 
+# status reports a key's real rights: for a role that does not sign it
+# asks the token, in its read-only session, whether the key still signs.
+SCHEMA=$top_srcdir/doc/status.schema.json
+mkdir "$WORK/waived"
+cp "$P11ENROLL_PROFILES"/* "$WORK/waived/"
+sed -i 's/^algorithm = rsa-2048$/&\nallow_unnarrowed = yes\njustification = the TPM is the only key store/' \
+	"$WORK/waived/user-encrypt.profile"
+new_token rights
+conf "quirk narrowing-ignored"
+expect_status 0 "p11enroll keeps the unnarrowed user-encrypt key under the waiver" \
+	quirk_p11e --profiles "$WORK/waived" --token rights enroll user-encrypt \
+	--ca "$CA" --set name=x --set email=x@example.org
+
+# check_role_json FILE ROLE PROBE RIGHTS FINDINGS: in the status document
+# FILE, which validates, ROLE's sign probe is PROBE (None: not asked), its
+# rights are RIGHTS (comma-separated) and its findings are FINDINGS
+# (id:severity, comma-separated), the last one's message ending in WHY
+# when given.
+check_role_json() {
+	"$PYTHON" - "$SCHEMA" "$@" <<'PY'
+import json, sys, jsonschema
+schema, path, role, probe, rights, findings = sys.argv[1:7]
+why = sys.argv[7] if len(sys.argv) > 7 else ""
+doc = json.load(open(path))
+jsonschema.validate(doc, json.load(open(schema)))
+row = [r for r in doc["roles"] if r["role"] == role][0]
+assert str(row["key"]["sign_probe"]) == probe, row["key"]
+assert row["key"]["rights"] == rights.split(","), row["key"]
+got = ",".join(f["id"] + ":" + f["severity"] for f in row["findings"])
+assert got == findings, got
+assert not why or row["findings"][-1]["message"].endswith(why), row["findings"]
+PY
+}
+
+conf "quirk narrowing-ignored" "trace $TRACE"
+expect_status 0 "status with the waiver: no error (exit 0)" \
+	quirk_p11e --profiles "$WORK/waived" --token rights status
+expect_grep "the waiver is shown as unnarrowed-in-force, with its justification" \
+	'^user-encrypt: info: unnarrowed-in-force: the key still signs although its role does not.*: the TPM is the only key store$' \
+	"$WORK/out"
+expect_grep "its rights say that it signs" '^user-encrypt +enrolled .* sign,decrypt,unwrap$' "$WORK/out"
+expect_no_grep "no other finding" '^user-encrypt: (error|warning)' "$WORK/out"
+expect "status signed with the key to find out" test "$(traced C_SignInit 0x0)" -eq 1 -a \
+	"$(traced C_Sign 0x0)" -eq 1
+expect_status 0 "status --json with the waiver" \
+	quirk_p11e --profiles "$WORK/waived" --token rights --json status
+expect "JSON: the probe signed, the rights say so, one info finding with the justification" \
+	check_role_json "$WORK/out" user-encrypt signs sign,decrypt,unwrap \
+	unnarrowed-in-force:info "the TPM is the only key store"
+
+# The same key judged by the shipped profile, which has no waiver.
+expect_status 4 "status without the waiver: an error (exit 4)" quirk_p11e --token rights status
+expect_grep "key-unnarrowed says what is wrong and what to do" \
+	'^user-encrypt: error: key-unnarrowed: the key still signs although its role does not: it can do more than its certificate says; renew the role on a module that takes the signing right away, or accept it .* allow_unnarrowed = yes' \
+	"$WORK/out"
+expect "and nothing else" test "$(grep -c '^user-encrypt: ' "$WORK/out")" -eq 1
+expect_status 4 "status --json without the waiver" quirk_p11e --token rights --json status
+expect "JSON: one error finding, key-unnarrowed" \
+	check_role_json "$WORK/out" user-encrypt signs sign,decrypt,unwrap key-unnarrowed:error
+
+# A key the module narrowed: the probe is refused, no finding.
+new_token narrowed
+conf "trace $TRACE"
+expect_status 0 "user-encrypt where the narrowing holds" \
+	quirk_p11e --token narrowed enroll user-encrypt --ca "$CA" --set name=x \
+	--set email=x@example.org
+: >"$TRACE"
+expect_status 0 "status on the narrowed key (exit 0)" quirk_p11e --token narrowed status
+expect_grep "its rights are its role's" '^user-encrypt +enrolled .* decrypt,unwrap$' "$WORK/out"
+expect_no_grep "no finding" '^user-encrypt: ' "$WORK/out"
+expect "the key refused to sign" test "$(traced C_SignInit 0x68)" -eq 1 -a \
+	"$(traced C_Sign '0x[0-9a-f]+')" -eq 0
+expect_status 0 "status --json on the narrowed key" quirk_p11e --token narrowed --json status
+expect "JSON: the probe refused, the rights are decrypt and unwrap, no finding" \
+	check_role_json "$WORK/out" user-encrypt refused decrypt,unwrap ""
+
 # --- no-public-data: only private data objects.
 conf "quirk no-public-data" "trace $TRACE"
 expect_status 1 "a public data object is refused" quirk_user_on quirks \
@@ -257,6 +333,36 @@ expect_grep "the key still signs on SoftHSM" 'Private Key Object.*Usage: +[a-z, 
 expect_no_grep "and kept its ID" 'ID: +4242 ' "$WORK/ro"
 expect_status 0 "a certificate's attributes still change" quirk_user_on quirks \
 	--type cert --label npd-cert --set-id 43
+
+# p11enroll finds it right after generating the key, before the CA is
+# asked (the role's label comes only after the certificate), and leaves
+# the token as it was. The CA helper records each call.
+CALLS=$WORK/ca.calls
+printf '#!/bin/sh\necho called >>"%s"\nexec "%s" "%s" "$@"\n' "$CALLS" "$TESTCA" \
+	"$WORK/ca" >"$WORK/recording-ca"
+chmod +x "$WORK/recording-ca"
+new_token fixed
+conf ""
+expect_status 0 "the recording CA issues without the quirk" quirk_p11e --token fixed \
+	enroll user-sign --ca "exec:$WORK/recording-ca" --set name=x --set email=x@example.org
+expect "and records its call" test "$(wc -l <"$CALLS")" -eq 1
+objects_of fixed >"$WORK/before"
+for role in tls-server piv-auth; do
+	conf "quirk attrs-read-only" "trace $TRACE"
+	: >"$CALLS"
+	expect_status 1 "$role is refused where a key's attributes are fixed" quirk_p11e \
+		--token fixed enroll "$role" --ca "exec:$WORK/recording-ca" \
+		--set dns=www.example.org --set name=x --set upn=x@example.org
+	expect_grep "$role: the message says why" \
+		"enroll $role on token fixed: .*CKR_ATTRIBUTE_READ_ONLY.*: this module cannot change a key's label or rights once it has generated it, so it cannot hold a role that is complete or absent" \
+		"$WORK/err"
+	expect_grep "$role: and that the new key was removed" 'the new key was removed$' "$WORK/err"
+	expect "$role: the CA was never asked" test ! -s "$CALLS"
+	expect "$role: one write, refused by the module" \
+		test "$(traced C_SetAttributeValue '0x[0-9a-f]+')" -eq 1 -a \
+		"$(traced C_SetAttributeValue 0x10)" -eq 1
+	expect_unchanged "$role refused" fixed
+done
 
 # --- so-keygen: keys and objects are made and removed by the SO only.
 conf "quirk so-keygen" "so-keygen-user-pin $USER_PIN" "trace $TRACE"

@@ -165,6 +165,14 @@ if [ "$KIND" = tpm2 ]; then
 		--set email=bob@example.org
 	mobjects >"$WORK/objects"
 	expect_grep "its key is on the token" 'label: +user-encrypt$' "$WORK/objects"
+	# status asks the key whether it signs, and shows the waiver.
+	expect_status 0 "status with the waiver: no error" mp11e --profiles "$WORK/waived" status
+	expect_grep "the key that still signs is shown as unnarrowed-in-force" \
+		'^user-encrypt: info: unnarrowed-in-force: .*: the TPM is the only key store$' \
+		"$WORK/out"
+	expect_grep "its rights say it signs" '^user-encrypt +enrolled .* sign,decrypt' "$WORK/out"
+	expect_status 4 "status without the waiver: exit 4" mp11e status
+	expect_grep "key-unnarrowed" '^user-encrypt: error: key-unnarrowed: ' "$WORK/out"
 	expect_status 0 "remove user-encrypt" mp11e remove user-encrypt --yes
 	expect_absent user-encrypt
 else

@@ -113,6 +113,17 @@ extendedKeyUsage=clientAuth
 EXT
 store "$WORK/elsewhere.der" 09 elsewhere
 
+# A key that may decrypt, certified for it, under the label of a role
+# that only signs: its rights go beyond its role, not its certificate.
+keypair 0c user-sign rsa:2048 --usage-sign --usage-decrypt
+certify 0c "$WORK/beyond.der" /CN=beyond "$EE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=emailProtection" 200
+store "$WORK/beyond.der" 0c user-sign
+
+# A label that would clear the screen.
+keypair 0d "$(printf 'evil\033[2J')" EC:prime256v1 --usage-sign
+
 # Left by interrupted runs: a pending key, and a pending key whose checked
 # certificate was already written.
 keypair 0a pending:tls-server EC:prime256v1 --usage-sign
@@ -141,8 +152,21 @@ expired warning cert-without-key
 elsewhere warning cert-without-key
 tls-server warning key-pending
 tls-client warning key-pending
+user-sign error key-exceeds-role
 FINDINGS
 expect_grep "exceeds names the extra rights" 'exceeds: error: key-exceeds-usage: .*CKA_DECRYPT, CKA_UNWRAP$' "$WORK/table"
+expect_grep "user-sign names the rights beyond its role" \
+	'^user-sign: error: key-exceeds-role: the private key may do more than its role allows: CKA_DECRYPT, CKA_UNWRAP' \
+	"$WORK/table"
+expect_no_grep "which its certificate allows" '^user-sign: error: key-exceeds-usage' "$WORK/table"
+expect_grep "the table shows the rights" '^user-sign +enrolled .* sign,decrypt,unwrap$' "$WORK/table"
+expect_grep "and SoftHSM's CKA_SIGN_RECOVER, which no role has" \
+	'^user-sign: error: key-exceeds-role: .*CKA_SIGN_RECOVER' "$WORK/table"
+expect_grep "a label from the token is escaped in the table" '^evil\\x1b\[2J +key-without' "$WORK/table"
+expect_grep "and in its findings" '^evil\\x1b\[2J: warning: key-orphan: ' "$WORK/table"
+expect "no escape character reaches the terminal" test "$(tr -dc '\033' <"$WORK/table" | wc -c)" -eq 0
+expect_no_grep "a pending key is not judged by its role" \
+	'^tls-(server|client): error: key-exceeds-role' "$WORK/table"
 expect_no_grep "a clean role has no finding" '^shared-a: .*key-orphan' "$WORK/table"
 
 expect_status 4 "status --json" p11e --token foreign --json status --expiring 30
@@ -158,11 +182,15 @@ assert ("cert-mixed-tls", "error") in f["mixed"], f
 assert ("key-shared", "error") in f["shared-a"] and ("key-shared", "error") in f["shared-b"]
 assert ("key-extractable", "error") in f["extractable"]
 assert ("key-exceeds-usage", "error") in f["exceeds"]
+assert ("key-exceeds-role", "error") in f["user-sign"]
 assert ("cert-expired", "error") in f["expired"]
 assert ("cert-expiring", "warning") in f["noeku"]
 roles = {r["role"]: r for r in doc["roles"]}
 assert roles["exceeds"]["key"]["capabilities"] == ["sign", "decrypt", "unwrap"], roles["exceeds"]["key"]
 assert roles["extractable"]["key"]["extractable"] is True
+assert "evil\x1b[2J" in roles, "JSON keeps a label whole"
+assert roles["user-sign"]["key"]["rights"] == ["sign", "decrypt", "unwrap"]
+assert roles["user-sign"]["key"]["sign_probe"] is None, "a role that signs is not probed"
 assert roles["tls-server"]["state"] == "pending" and roles["tls-client"]["state"] == "pending"
 assert roles["elsewhere"]["state"] == "certificate-without-key"
 assert doc["summary"]["errors"] >= 7
