@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "err.h"
 #include "pin.h"
+#include "statedir.h"
 #include "token-pin.h"
 #include "tty.h"
 
@@ -23,6 +24,22 @@ cmd_lock_dir(void)
 	if (access("/run/lock", W_OK) == 0)
 		return "/run/lock";
 	return "/tmp";
+}
+
+int
+cmd_state_dir(const struct global_opts *g, char **out)
+{
+	*out = NULL;
+	if (g->state_dir != NULL) {
+		*out = strdup(g->state_dir);
+		return *out != NULL ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
+	/* Without a home there is no default: the token that needs one
+	 * says so, with --state-dir as the way out. */
+	if (statedir_default(geteuid(), getenv("XDG_STATE_HOME"), getenv("HOME"),
+			     out) < 0 && err_kind() == ERR_USAGE)
+		err_clear();
+	return *out != NULL || err_kind() == ERR_NONE ? 0 : -1;
 }
 
 /* The terminal prompt behind the "prompt" PIN source: echo off, read
@@ -115,16 +132,21 @@ cmd_read_pin(const struct global_opts *g, struct token *t, char **pin)
 int
 cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 {
-	char *pin = NULL;
+	char *pin = NULL, *state_dir = NULL;
 	int rc;
 
 	*m = NULL;
 	*t = NULL;
 	cmd_progress_setup(g);
-	if (module_load(cmd_module_path(g), m) < 0 ||
+	if (cmd_state_dir(g, &state_dir) < 0 ||
+	    module_load(cmd_module_path(g), m) < 0 ||
 	    token_open_mode(*m, g->token, cmd_lock_dir(),
-			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0)
+			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0 ||
+	    token_set_state_dir(*t, state_dir) < 0) {
+		free(state_dir);
 		goto fail;
+	}
+	free(state_dir);
 	if (!token_needs_login(*t))
 		return 0;
 	if (token_has_pinpad(*t) && g->pin_source == NULL &&
