@@ -396,6 +396,24 @@ audit_cert_without_key(struct audit_ctx *c)
 	return 0;
 }
 
+/* Whether the survey found the request of the awaiting key at entry I of
+ * INV nowhere. */
+static bool
+audit_lost(const struct waitstore_survey *w, const struct inventory_entry *inv,
+	   size_t i)
+{
+	return w != NULL && i < w->n && inv[i].has_private &&
+	       rolestate_parse(inv[i].priv_label, NULL) == ROLESTATE_AWAITING &&
+	       w->places[i][CERTSTORE_REQUEST].where == WAITSTORE_NONE;
+}
+
+/* The same for the row being judged. */
+static bool
+audit_request_lost(const struct audit_ctx *c)
+{
+	return audit_lost(c->opts->waiting, c->inv, (size_t)(c->e - c->inv));
+}
+
 /* pending, awaiting, retired and orphan keys. */
 static int
 audit_key_state(struct audit_ctx *c)
@@ -405,6 +423,11 @@ audit_key_state(struct audit_ctx *c)
 	if (strcmp(state, "pending") == 0)
 		return audit_add(c, "key-pending", POLICY_WARNING, "left by an "
 				 "interrupted run; p11enroll status --repair cleans it up");
+	if (strcmp(state, "awaiting-certificate") == 0 && audit_request_lost(c))
+		return audit_add(c, "key-awaiting-no-request", POLICY_WARNING, "the "
+				 "key awaits its certificate, but its request is "
+				 "neither on the token nor in the state directory; "
+				 "p11enroll status --repair removes it");
 	if (strcmp(state, "awaiting-certificate") == 0)
 		return audit_add(c, "key-awaiting", POLICY_INFO, "the key awaits its "
 				 "certificate (p11enroll install, or enroll again "
@@ -594,11 +617,68 @@ audit_finishable(const struct inventory_entry *e)
 	       EVP_PKEY_eq(e->key, X509_get0_pubkey(e->certs[0].cert)) == 1;
 }
 
+/* One more step in *PLAN: ACTION on ENTRY for ROLE, FILE (may be NULL). */
+static int
+audit_plan_add(struct audit_repair **plan, size_t *used, size_t *cap,
+	       size_t entry, enum audit_repair_action action, const char *role,
+	       const char *file)
+{
+	struct audit_repair *grown, *r;
+
+	grown = array_grow(*plan, cap, *used + 1, sizeof(**plan));
+	if (grown == NULL)
+		return -1;
+	*plan = grown;
+	r = &grown[*used];
+	memset(r, 0, sizeof(*r));
+	r->entry = entry;
+	r->action = action;
+	r->role = strdup(role);
+	r->file = file != NULL ? strdup(file) : NULL;
+	(*used)++;
+	if (r->role == NULL || (file != NULL && r->file == NULL))
+		return err_set(ERR_FAILED, "out of memory");
+	return 0;
+}
+
+/* The waiting state to repair: awaiting keys whose request is lost, and
+ * state files whose key is not awaiting on the token. */
+static int
+audit_plan_waiting(const struct inventory_entry *inv, size_t n,
+		   const struct waitstore_survey *w, struct audit_repair **plan,
+		   size_t *used, size_t *cap)
+{
+	const char *role;
+	char *path;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (!audit_lost(w, inv, i))
+			continue;
+		rolestate_parse(inv[i].priv_label, &role);
+		if (audit_plan_add(plan, used, cap, i, AUDIT_REPAIR_REMOVE_AWAITING,
+				   role, NULL) < 0)
+			return -1;
+	}
+	for (i = 0; i < w->norphans; i++) {
+		if (asprintf(&path, "%s/%s", w->dir, w->orphans[i].name) < 0)
+			return err_set(ERR_FAILED, "out of memory");
+		rc = audit_plan_add(plan, used, cap, i, AUDIT_REPAIR_DROP_STATE, "",
+				    path);
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 audit_repair_plan(const struct inventory_entry *inv, size_t n,
+		  const struct waitstore_survey *waiting,
 		  struct audit_repair **out, size_t *count)
 {
-	struct audit_repair *plan = NULL, *grown;
+	struct audit_repair *plan = NULL;
 	const char *label, *role;
 	size_t i, used = 0, cap = 0;
 	int rc = -1;
@@ -608,22 +688,16 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!audit_any_pending(&inv[i], &label))
 			continue;
-		grown = array_grow(plan, &cap, used + 1, sizeof(*plan));
-		if (grown == NULL)
-			goto out;
-		plan = grown;
-		plan[used].entry = i;
 		rolestate_parse(label, &role);
-		plan[used].role = strdup(role);
-		if (plan[used].role == NULL) {
-			err_set(ERR_FAILED, "out of memory");
+		if (audit_plan_add(&plan, &used, &cap, i, AUDIT_REPAIR_REMOVE, role,
+				   NULL) < 0)
 			goto out;
-		}
-		plan[used].action = audit_finishable(&inv[i]) &&
-				    !audit_role_taken(inv, n, i, plan[used].role) ?
-				    AUDIT_REPAIR_FINISH : AUDIT_REPAIR_REMOVE;
-		used++;
+		if (audit_finishable(&inv[i]) && !audit_role_taken(inv, n, i, role))
+			plan[used - 1].action = AUDIT_REPAIR_FINISH;
 	}
+	if (waiting != NULL &&
+	    audit_plan_waiting(inv, n, waiting, &plan, &used, &cap) < 0)
+		goto out;
 	*out = plan;
 	*count = used;
 	plan = NULL;
@@ -668,7 +742,7 @@ audit_relabel(struct token *t, const struct rolestate_group *g, const char *role
 	return 0;
 }
 
-/* Carry out one repair. */
+/* Carry out one repair of a group of objects, E. */
 static int
 audit_repair_one(struct token *t, const struct inventory_entry *e,
 		 const struct audit_repair *r)
@@ -681,25 +755,37 @@ audit_repair_one(struct token *t, const struct inventory_entry *e,
 	if ((r->action == AUDIT_REPAIR_FINISH ? audit_relabel(t, &g, r->role) :
 	     rolestate_delete(t, &g, NULL)) < 0)
 		goto out;
+	/* The key is gone: a CA ticket of its CKA_ID has nothing to wait for. */
+	if (r->action == AUDIT_REPAIR_REMOVE_AWAITING &&
+	    waitstore_drop_files(t, e->id, e->id_len) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0)
-		err_prefix("%s the pending %s", r->action == AUDIT_REPAIR_FINISH ?
-			   "finish" : "remove", r->role);
+		err_prefix("%s the %s %s", r->action == AUDIT_REPAIR_FINISH ?
+			   "finish" : "remove", r->action == AUDIT_REPAIR_REMOVE_AWAITING ?
+			   "awaiting" : "pending", r->role);
 	rolestate_group_clear(&g);
 	return rc;
 }
 
 int
 audit_repair_apply(struct token *t, const struct inventory_entry *inv,
+		   const struct waitstore_survey *waiting,
 		   const struct audit_repair *plan, size_t count)
 {
 	struct err_saved first;
 	size_t i, failed = 0;
+	int rc;
 
-	for (i = 0; i < count; i++)
-		if (audit_repair_one(t, &inv[plan[i].entry], &plan[i]) < 0)
+	for (i = 0; i < count; i++) {
+		if (plan[i].action == AUDIT_REPAIR_DROP_STATE)
+			rc = waitstore_drop_file(t, waiting->orphans[plan[i].entry].name);
+		else
+			rc = audit_repair_one(t, &inv[plan[i].entry], &plan[i]);
+		if (rc < 0)
 			err_collect(&first, &failed);
+	}
 	if (failed == 0)
 		return 0;
 	return err_restore(&first);
@@ -712,7 +798,9 @@ audit_repair_free(struct audit_repair *plan, size_t count)
 
 	if (plan == NULL)
 		return;
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		free(plan[i].role);
+		free(plan[i].file);
+	}
 	free(plan);
 }

@@ -12,6 +12,7 @@
 
 #include "certstore.h"
 #include "policy.h"
+#include "waitstore.h"
 
 struct audit_finding {
 	const char *id;                 /* static: "cert-mixed-tls" */
@@ -49,6 +50,8 @@ struct audit_options {
 					 * a key whose role does not sign still
 					 * does (a module may ignore the
 					 * narrowing); NULL: no probe */
+	const struct waitstore_survey *waiting; /* where awaiting keys' requests
+						 * are; NULL: not looked */
 };
 
 /* Judge every group of INV (N entries); *OUT has N rows in INV's order.
@@ -68,17 +71,28 @@ size_t audit_count(const struct audit_row *rows, size_t n,
 enum audit_repair_action {
 	AUDIT_REPAIR_FINISH,    /* certificate written and checked: relabel */
 	AUDIT_REPAIR_REMOVE,    /* no usable certificate: delete the group */
+	AUDIT_REPAIR_REMOVE_AWAITING,   /* a key awaiting its certificate
+					 * with no request anywhere, which
+					 * nothing can finish: delete it and
+					 * any state file of its CKA_ID */
+	AUDIT_REPAIR_DROP_STATE,        /* a state file whose key does not
+					 * await on the token: delete it */
 };
 
 struct audit_repair {
-	size_t entry;                   /* index into the inventory */
+	size_t entry;                   /* index into the inventory, or for
+					 * DROP_STATE into the survey's
+					 * orphans */
 	enum audit_repair_action action;
-	char *role;                     /* owned */
+	char *role;                     /* owned; "" for DROP_STATE */
+	char *file;                     /* owned: DROP_STATE's path, else NULL */
 };
 
-/* Plan the repair of every pending group of INV. The lock guarantees no
- * live run owns them. */
+/* Plan the repair of every pending group of INV, and with WAITING (may be
+ * NULL) of every awaiting key without its request and every state file
+ * without its key. The lock guarantees no live run owns them. */
 int audit_repair_plan(const struct inventory_entry *inv, size_t n,
+		      const struct waitstore_survey *waiting,
 		      struct audit_repair **out, size_t *count);
 
 /* Carry PLAN out on T: a group to remove goes in rolestate_delete()'s
@@ -86,6 +100,7 @@ int audit_repair_plan(const struct inventory_entry *inv, size_t n,
  * its certificate last. Goes on after a failure: the first is the
  * recorded error, every later one follows it in the message. */
 int audit_repair_apply(struct token *t, const struct inventory_entry *inv,
+		       const struct waitstore_survey *waiting,
 		       const struct audit_repair *plan, size_t count);
 
 /* Free a plan. */

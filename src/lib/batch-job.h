@@ -25,6 +25,8 @@ struct batch_row {
 struct batch_job {
 	const char *module_path;
 	const char *lock_dir;
+	const char *state_dir;  /* for tokens without data objects; may be
+				 * NULL (statedir.h) */
 	const char *pin;        /* for rows without a pin_source; may be NULL */
 	const char *so_pin;     /* for rows with an init_label */
 	int pin_mailer_fd;      /* -1: new user PINs come from the PIN sources */

@@ -170,8 +170,8 @@ batch_worker_repair(struct token *t)
 	int rc = -1;
 
 	if (certstore_inventory(t, &inv, &n) < 0 ||
-	    audit_repair_plan(inv, n, &plan, &count) < 0 ||
-	    audit_repair_apply(t, inv, plan, count) < 0)
+	    audit_repair_plan(inv, n, NULL, &plan, &count) < 0 ||
+	    audit_repair_apply(t, inv, NULL, plan, count) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -336,6 +336,7 @@ batch_worker_row(struct batch_worker *w, size_t index)
 		goto end;
 	if (token_open(w->module, row->init_label != NULL ? row->init_label :
 		       row->token, w->job->lock_dir, &t) < 0 ||
+	    token_set_state_dir(t, w->job->state_dir) < 0 ||
 	    batch_worker_login(w, row, t, pin) < 0 ||
 	    (batch_worker_resumes(w, index) && batch_worker_repair(t) < 0))
 		goto end;

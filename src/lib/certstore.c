@@ -133,10 +133,8 @@ certstore_read_cert(struct token *t, CK_OBJECT_HANDLE h, X509 **out)
 	return 0;
 }
 
-/* Answers to C_CreateObject that refuse a public data object: some
- * modules keep only private ones (tpm2-pkcs11). */
-static bool
-certstore_public_refused(CK_RV rv)
+bool
+certstore_data_refused(CK_RV rv)
 {
 	return rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT;
 }
@@ -162,7 +160,7 @@ certstore_write_data(struct token *t, const char *label,
 
 	*out = CK_INVALID_HANDLE;
 	rv = token_fn(t)->C_CreateObject(token_session(t), tmpl, NELEM(tmpl), &h);
-	if (certstore_public_refused(rv)) {
+	if (certstore_data_refused(rv)) {
 		/* A request or cookie holds nothing secret, but where only
 		 * private objects are kept, one is as good: every command
 		 * that reads it has logged in. */

@@ -35,10 +35,17 @@ enum certstore_data {
 				 * ("p11enroll ca-ticket") */
 };
 
-/* Store DATA as a public CKO_DATA object of KIND under LABEL. */
+/* Store DATA as a public CKO_DATA object of KIND under LABEL, or a
+ * private one where the token refuses public ones (tpm2-pkcs11). */
 int certstore_write_data(struct token *t, const char *label,
 			 enum certstore_data kind, const unsigned char *data,
 			 size_t len, CK_OBJECT_HANDLE *out);
+
+/* Whether RV, the answer of C_CreateObject to a data object, refuses the
+ * object itself (its class or visibility) rather than failing the call:
+ * after certstore_write_data() it means that the token keeps no data
+ * objects at all. */
+bool certstore_data_refused(CK_RV rv);
 
 /* Data objects of KIND labelled LABEL. */
 int certstore_find_data(struct token *t, const char *label,

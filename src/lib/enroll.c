@@ -18,6 +18,7 @@
 #include "rolestate.h"
 #include "util.h"
 #include "verify.h"
+#include "waitstore.h"
 
 void
 enroll_result_clear(struct enroll_result *r)
@@ -336,10 +337,19 @@ out:
  * to wait, and that CA's ticket if it did. */
 struct enroll_waiting {
 	struct keypair kp;
-	CK_OBJECT_HANDLE data;          /* the request */
-	CK_OBJECT_HANDLE ticket;        /* CK_INVALID_HANDLE: none */
+	struct waitstore_item data;     /* the request */
+	struct waitstore_item ticket;   /* WAITSTORE_NONE: none */
 	X509_REQ *req;
 };
+
+/* W with nothing found yet. */
+static void
+enroll_waiting_init(struct enroll_waiting *w)
+{
+	memset(w, 0, sizeof(*w));
+	waitstore_item_init(&w->data, CERTSTORE_REQUEST);
+	waitstore_item_init(&w->ticket, CERTSTORE_CA_TICKET);
+}
 
 /* What the ticket says: which CA asked to wait, and with what cookie. */
 struct enroll_ticket {
@@ -370,7 +380,8 @@ enroll_ticket_encode(const char *ca, const char *cookie, char **out)
 }
 
 static int
-enroll_ticket_read(struct token *t, CK_OBJECT_HANDLE h, struct enroll_ticket *tk)
+enroll_ticket_read(struct token *t, const struct waitstore_item *it,
+		   struct enroll_ticket *tk)
 {
 	unsigned char *data = NULL;
 	const char *ca = NULL, *cookie = NULL;
@@ -379,7 +390,7 @@ enroll_ticket_read(struct token *t, CK_OBJECT_HANDLE h, struct enroll_ticket *tk
 	int rc = -1;
 
 	memset(tk, 0, sizeof(*tk));
-	if (token_get_attr(t, h, CKA_VALUE, &data, &len) < 0)
+	if (waitstore_read(t, it, &data, &len) < 0)
 		goto out;
 	doc = data != NULL ? json_loadb((const char *)data, len, 0, NULL) : NULL;
 	if (json_unpack(doc, "{s:s, s:s}", "ca", &ca, "cookie", &cookie) != 0) {
@@ -399,34 +410,36 @@ out:
 	return rc;
 }
 
-/* Record COOKIE from CA in W's ticket: written in place (one call, so
- * that an interrupted run leaves the old or the new one), or made new
- * when W has none or the token will not change it. */
+/* Record COOKIE from CA in W's ticket: replaced in one step (so that an
+ * interrupted run leaves the old or the new one), or made new when W has
+ * none or the token will not change it. */
 static int
 enroll_ticket_store(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w, const char *ca, const char *cookie)
 {
 	char awaiting[ROLESTATE_LABEL_MAX], *text = NULL;
-	CK_OBJECT_HANDLE h;
+	struct waitstore_item made;
 	int rc = -1;
 
 	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
 			    sizeof(awaiting)) < 0 ||
 	    enroll_ticket_encode(ca, cookie, &text) < 0)
 		return -1;
-	if (w->ticket != CK_INVALID_HANDLE &&
-	    token_set_attr(t, w->ticket, CKA_VALUE, text, strlen(text)) == 0) {
+	if (w->ticket.where != WAITSTORE_NONE &&
+	    waitstore_replace(t, &w->ticket, (const unsigned char *)text,
+			      strlen(text)) == 0) {
 		rc = 0;
 		goto out;
 	}
-	if (certstore_write_data(t, awaiting, CERTSTORE_CA_TICKET,
-				 (const unsigned char *)text, strlen(text), &h) < 0)
+	if (waitstore_write(t, awaiting, CERTSTORE_CA_TICKET, w->kp.id, w->kp.id_len,
+			    (const unsigned char *)text, strlen(text), &made) < 0)
 		goto out;
 	/* An old ticket that stays is found beside the new one, and the role
-	 * is then refused with a word on what to do. */
-	if (w->ticket != CK_INVALID_HANDLE && token_destroy(t, w->ticket) < 0)
+	 * is then refused with a word on what to do. A file was replaced
+	 * under its name: there is no old one left. */
+	if (w->ticket.where == WAITSTORE_TOKEN && waitstore_delete(t, &w->ticket) < 0)
 		err_clear();
-	w->ticket = h;
+	w->ticket = made;
 	rc = 0;
 out:
 	free(text);
@@ -439,22 +452,32 @@ static void
 enroll_unpark(struct token *t, const struct profile *p,
 	      const struct enroll_waiting *w, const char *awaiting)
 {
-	struct rolestate_group g = { NULL, 0, 0 };
 	struct err_saved saved, cleanup;
-	int rc = -1;
+	size_t failed = 0;
+	const struct waitstore_item *items[] = { &w->data, &w->ticket };
+	bool file_left = false;
+	size_t i;
 
 	err_save(&saved);
-	if (rolestate_group_add(&g, w->data, CKO_DATA, awaiting) == 0 &&
-	    rolestate_group_add(&g, w->ticket, CKO_DATA, awaiting) == 0 &&
-	    rolestate_delete(t, &g, NULL) == 0)
-		rc = 0;
-	err_save(&cleanup);
+	for (i = 0; i < NELEM(items); i++) {
+		if (waitstore_delete(t, items[i]) == 0)
+			continue;
+		/* A file's message names its path already. */
+		if (items[i]->where == WAITSTORE_TOKEN)
+			err_prefix("data %s", awaiting);
+		else
+			file_left = true;
+		err_collect(&cleanup, &failed);
+	}
 	err_restore(&saved);
-	if (rc < 0)
+	if (failed > 0 && file_left)
+		err_append("what was stored beside the new key could not all be "
+			   "removed; run p11enroll status --repair to delete what "
+			   "is left in the state directory: %s", cleanup.message);
+	else if (failed > 0)
 		err_append("what was stored beside the new key could not all be "
 			   "removed; run p11enroll remove %s to delete what is left "
 			   "under %s: %s", profile_role(p), awaiting, cleanup.message);
-	rolestate_group_clear(&g);
 }
 
 /* Leave N's key pair waiting for its certificate: its request, and the
@@ -470,8 +493,8 @@ enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
 	unsigned char *der = NULL;
 	int der_len, rc = -1;
 
-	memset(&w, 0, sizeof(w));
-	w.data = w.ticket = CK_INVALID_HANDLE;
+	enroll_waiting_init(&w);
+	w.kp = n->kp;
 	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
 			    sizeof(awaiting)) < 0)
 		goto out;
@@ -481,8 +504,8 @@ enroll_park(struct token *t, const struct profile *p, struct enroll_new *n,
 		goto out;
 	}
 	/* The request is kept so that install can check subject and SANs. */
-	if (certstore_write_data(t, awaiting, CERTSTORE_REQUEST, der,
-				 (size_t)der_len, &w.data) < 0 ||
+	if (waitstore_write(t, awaiting, CERTSTORE_REQUEST, n->kp.id, n->kp.id_len,
+			    der, (size_t)der_len, &w.data) < 0 ||
 	    (cookie != NULL &&
 	     enroll_ticket_store(t, p, &w, ca, cookie) < 0) ||
 	    keygen_relabel(t, &n->kp, awaiting) < 0)
@@ -496,30 +519,41 @@ out:
 	return rc;
 }
 
+/* The role's waiting key pair, found by its label, then its request and
+ * ticket by the label and the key's CKA_ID. */
 static int
 enroll_find_waiting(struct token *t, const struct profile *p,
 		    struct enroll_waiting *w)
 {
 	char awaiting[ROLESTATE_LABEL_MAX];
-	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL, *data = NULL, *ticket = NULL;
+	CK_OBJECT_HANDLE *priv = NULL, *pub = NULL;
+	struct waitstore_item *data = NULL, *ticket = NULL;
 	size_t npriv = 0, npub = 0, ndata = 0, nticket = 0;
 	unsigned char *id = NULL, *der = NULL;
 	size_t id_len = 0, der_len = 0;
 	const unsigned char *q;
 	int rc = -1;
 
-	memset(w, 0, sizeof(*w));
-	w->data = w->ticket = CK_INVALID_HANDLE;
+	enroll_waiting_init(w);
 	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
 			    sizeof(awaiting)) < 0 ||
-	    certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
-	    certstore_find_data(t, awaiting, CERTSTORE_REQUEST, &data, &ndata) < 0 ||
-	    certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &ticket,
-				&nticket) < 0)
+	    certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0)
+		goto out;
+	if (npriv == 1 && token_get_attr(t, priv[0], CKA_ID, &id, &id_len) < 0)
+		goto out;
+	if (npriv == 1 &&
+	    (waitstore_find(t, awaiting, CERTSTORE_REQUEST, id, id_len, &data,
+			    &ndata) < 0 ||
+	     waitstore_find(t, awaiting, CERTSTORE_CA_TICKET, id, id_len, &ticket,
+			    &nticket) < 0))
 		goto out;
 	if (npriv != 1 || ndata != 1) {
 		err_set(ERR_FAILED, "no key awaits a certificate for role %s "
 			"(run request first)", profile_role(p));
+		if (npriv == 1 && ndata == 0)
+			err_append("the key labelled %s has no request beside it, on "
+				   "the token or in the state directory; p11enroll "
+				   "status --repair removes it", awaiting);
 		goto out;
 	}
 	if (nticket > 1) {
@@ -528,8 +562,7 @@ enroll_find_waiting(struct token *t, const struct profile *p,
 			"and enroll it again", profile_role(p), nticket);
 		goto out;
 	}
-	if (token_get_attr(t, priv[0], CKA_ID, &id, &id_len) < 0 ||
-	    certstore_find_id(t, CKO_PUBLIC_KEY, id ? id : (unsigned char *)"",
+	if (certstore_find_id(t, CKO_PUBLIC_KEY, id ? id : (unsigned char *)"",
 			      id_len, &pub, &npub) < 0)
 		goto out;
 	if (npub != 1 || id_len > sizeof(w->kp.id)) {
@@ -537,7 +570,7 @@ enroll_find_waiting(struct token *t, const struct profile *p,
 			"public key beside it", profile_role(p));
 		goto out;
 	}
-	if (token_get_attr(t, data[0], CKA_VALUE, &der, &der_len) < 0)
+	if (waitstore_read(t, &data[0], &der, &der_len) < 0)
 		goto out;
 	q = der;
 	if (der == NULL || (w->req = d2i_X509_REQ(NULL, &q, (long)der_len)) == NULL) {
@@ -569,17 +602,28 @@ static int
 enroll_has_ticket(struct token *t, const struct profile *p, bool *yes)
 {
 	char awaiting[ROLESTATE_LABEL_MAX];
-	CK_OBJECT_HANDLE *h = NULL;
-	size_t n = 0;
+	CK_OBJECT_HANDLE *priv = NULL;
+	struct waitstore_item *found = NULL;
+	unsigned char *id = NULL;
+	size_t npriv = 0, n = 0, id_len = 0;
+	int rc = -1;
 
 	*yes = false;
+	/* The state directory knows a ticket by its key's CKA_ID. */
 	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
 			    sizeof(awaiting)) < 0 ||
-	    certstore_find_data(t, awaiting, CERTSTORE_CA_TICKET, &h, &n) < 0)
-		return -1;
-	free(h);
+	    certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
+	    (npriv == 1 && token_get_attr(t, priv[0], CKA_ID, &id, &id_len) < 0) ||
+	    waitstore_find(t, awaiting, CERTSTORE_CA_TICKET, id, id_len, &found,
+			   &n) < 0)
+		goto out;
 	*yes = n > 0;
-	return 0;
+	rc = 0;
+out:
+	free(priv);
+	free(found);
+	free(id);
+	return rc;
 }
 
 /* What the stored request asked for, as a spec to check against. */
@@ -649,13 +693,8 @@ enroll_install_write(struct token *t, const struct profile *p,
 static void
 enroll_drop_waiting(struct token *t, const struct enroll_waiting *w)
 {
-	struct rolestate_group g = { NULL, 0, 0 };
-
-	if (rolestate_group_add(&g, w->data, CKO_DATA, NULL) < 0 ||
-	    rolestate_group_add(&g, w->ticket, CKO_DATA, NULL) < 0 ||
-	    rolestate_delete(t, &g, NULL) < 0)
+	if (waitstore_delete(t, &w->data) < 0 || waitstore_delete(t, &w->ticket) < 0)
 		err_clear();
-	rolestate_group_clear(&g);
 }
 
 /* Check ANSWER against W's key, its request and the role, write it back
@@ -723,7 +762,7 @@ enroll_resume(struct token *t, const struct profile *p, struct ca *ca,
 	int rc = -1;
 
 	if (enroll_find_waiting(t, p, &w) < 0 ||
-	    enroll_ticket_read(t, w.ticket, &tk) < 0)
+	    enroll_ticket_read(t, &w.ticket, &tk) < 0)
 		goto out;
 	if (strcmp(tk.ca, ca_describe(ca)) != 0) {
 		err_set(ERR_FAILED, "its key awaits the certificate from CA %s, "

@@ -14,6 +14,7 @@
 #include "lifecycle.h"
 #include "rolestate.h"
 #include "util.h"
+#include "waitstore.h"
 
 void
 lifecycle_renewal_clear(struct lifecycle_renewal *r)
@@ -606,12 +607,39 @@ out:
 	return rc;
 }
 
+/* The state files of PLAN's awaiting keys (waitstore.h), which go once
+ * the keys have: nothing can use them without their key. */
+static int
+lifecycle_remove_files(struct token *t, const struct rolestate_group *plan)
+{
+	const struct rolestate_object *o;
+	unsigned char id[KEY_ID_MAX];
+	size_t i, len = 0;
+
+	for (i = 0; i < plan->n; i++) {
+		o = &plan->objs[i];
+		if (o->cls != CKO_PRIVATE_KEY || o->id_hex == NULL ||
+		    o->id_hex[0] == '\0' ||
+		    rolestate_parse(o->label, NULL) != ROLESTATE_AWAITING)
+			continue;
+		if (OPENSSL_hexstr2buf_ex(id, sizeof(id), &len, o->id_hex, '\0') != 1)
+			continue;
+		if (waitstore_drop_files(t, id, len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 lifecycle_remove(struct token *t, const char *role,
 		 const struct rolestate_group *plan, size_t *removed)
 {
-	if (rolestate_delete(t, plan, removed) == 0)
-		return 0;
-	return err_prefix("remove %s on token %s: %zu of %zu objects deleted", role,
-			  token_get_info(t)->label, *removed, plan->n);
+	if (rolestate_delete(t, plan, removed) < 0)
+		return err_prefix("remove %s on token %s: %zu of %zu objects deleted",
+				  role, token_get_info(t)->label, *removed, plan->n);
+	if (lifecycle_remove_files(t, plan) < 0)
+		return err_prefix("remove %s on token %s: its objects are deleted, "
+				  "its state file is not", role,
+				  token_get_info(t)->label);
+	return 0;
 }

@@ -42,6 +42,8 @@ struct token {
 	int lock_fd;
 	char *pin_value;        /* from the URI; wiped on close */
 	char *pin_source;
+	char *state_dir;        /* for what a token without data objects
+				 * cannot keep; NULL: none */
 };
 
 int
@@ -547,8 +549,27 @@ token_close(struct token *t)
 		close(t->lock_fd);
 	pin_free(t->pin_value);
 	free(t->pin_source);
+	free(t->state_dir);
 	free(t->info.uri);
 	free(t);
+}
+
+int
+token_set_state_dir(struct token *t, const char *path)
+{
+	char *copy = NULL;
+
+	if (path != NULL && (copy = util_strdup(path)) == NULL)
+		return -1;
+	free(t->state_dir);
+	t->state_dir = copy;
+	return 0;
+}
+
+const char *
+token_state_dir(const struct token *t)
+{
+	return t->state_dir;
 }
 
 const struct token_info *

@@ -89,6 +89,11 @@ void token_close(struct token *t);
 /* The selected token's description (flags as of the last refresh). */
 const struct token_info *token_get_info(const struct token *t);
 
+/* The state directory (statedir.h) for what T cannot keep as data
+ * objects; NULL: none. Only the path: it is opened when needed. */
+int token_set_state_dir(struct token *t, const char *path);
+const char *token_state_dir(const struct token *t);
+
 /* Re-read the token's flags (PIN counters, login state). */
 int token_refresh(struct token *t);
 

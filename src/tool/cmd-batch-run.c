@@ -341,7 +341,7 @@ cmd_batch_run(const struct cmd_batch *b)
 	struct batch_job job;
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
-	char *pin = NULL, *so_pin = NULL;
+	char *pin = NULL, *so_pin = NULL, *state_dir = NULL;
 	bool need_pin = false, need_so_pin = false;
 	int mailer = -1;
 	json_t *summary;
@@ -375,7 +375,8 @@ cmd_batch_run(const struct cmd_batch *b)
 					 "--so-pin-source");
 		goto out;
 	}
-	if ((b->pin_mailer_path != NULL &&
+	if (cmd_state_dir(g, &state_dir) < 0 ||
+	    (b->pin_mailer_path != NULL &&
 	     pin_mailer_open(b->pin_mailer_path, &mailer) < 0) ||
 	    (need_pin && g->pin_source != NULL &&
 	     cmd_read_pin_source(g->pin_source, "user PIN of the tokens without "
@@ -391,6 +392,7 @@ cmd_batch_run(const struct cmd_batch *b)
 		status = cmd_fail(g);
 		goto out;
 	}
+	job.state_dir = state_dir;
 	job.pin = pin;
 	job.so_pin = so_pin;
 	job.pin_mailer_fd = mailer;
@@ -435,6 +437,7 @@ out:
 	}
 	pin_free(pin);
 	pin_free(so_pin);
+	free(state_dir);
 	if (mailer >= 0)
 		close(mailer);
 	for (i = 0; rows != NULL && i < m->nrows; i++)

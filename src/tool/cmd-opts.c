@@ -16,6 +16,7 @@ enum {
 	OPT_JSON,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_STATE_DIR,
 };
 
 static const struct option cmd_global_long[] = {
@@ -24,6 +25,7 @@ static const struct option cmd_global_long[] = {
 	{ "pin-source", required_argument, NULL, OPT_PIN_SOURCE },
 	{ "so-pin-source", required_argument, NULL, OPT_SO_PIN_SOURCE },
 	{ "profiles", required_argument, NULL, OPT_PROFILES },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -70,6 +72,11 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"                           ~/.config/p11enroll/profiles,\n"
 		"                           %s,\n"
 		"                           %s\n"
+		"      --state-dir DIR      where a request or CA ticket goes when the\n"
+		"                           token keeps no data objects (default\n"
+		"                           $XDG_STATE_HOME/p11enroll, else\n"
+		"                           ~/.local/state/p11enroll; /var/lib/p11enroll\n"
+		"                           for root)\n"
 		"      --json               machine-readable output on stdout\n"
 		"  -v, --verbose / -q, --quiet\n"
 		"  -h, --help               this text; COMMAND --help for one command\n"
@@ -124,6 +131,11 @@ cmd_global_option(struct global_opts *g, int opt, const char *arg)
 					       " (':' separates directories in "
 					       "P11ENROLL_PROFILES only)" : "");
 		g->profiles = arg;
+		return 0;
+	case OPT_STATE_DIR:
+		if (arg[0] == '\0')
+			return cmd_usage_error(g, "--state-dir needs a directory");
+		g->state_dir = arg;
 		return 0;
 	case OPT_JSON: g->json = true; return 0;
 	case 'v': g->verbosity = 1; return 0;

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "text.h"
 #include "util.h"
+#include "waitstore.h"
 
 #define STATUS_DEFAULT_EXPIRING 30
 
@@ -181,11 +182,37 @@ cmd_status_json_cert(const struct inventory_cert *c, time_t now)
 	return doc;
 }
 
+/* Where P is, for JSON: "token", the state file's path, or null. */
 static json_t *
-cmd_status_json_row(const struct audit_row *row, time_t now)
+cmd_status_json_place(const struct waitstore_place *p)
+{
+	switch (p->where) {
+	case WAITSTORE_TOKEN: return json_string("token");
+	case WAITSTORE_FILE: return json_string(p->path);
+	default: return json_null();
+	}
+}
+
+/* Where the request and ticket of an awaiting key are, or NULL for a row
+ * that does not await. */
+static json_t *
+cmd_status_json_waiting(const struct audit_row *row, const struct waitstore_survey *w,
+			size_t i)
+{
+	if (w == NULL || i >= w->n || strcmp(row->state, "awaiting-certificate") != 0 ||
+	    !row->entry->has_private)
+		return NULL;
+	return json_pack("{s:o, s:o}",
+			 "request", cmd_status_json_place(&w->places[i][CERTSTORE_REQUEST]),
+			 "ca_ticket", cmd_status_json_place(&w->places[i][CERTSTORE_CA_TICKET]));
+}
+
+static json_t *
+cmd_status_json_row(const struct audit_row *row, time_t now,
+		    const struct waitstore_survey *w, size_t index)
 {
 	const struct inventory_entry *e = row->entry;
-	json_t *certs = json_array(), *findings = json_array();
+	json_t *certs = json_array(), *findings = json_array(), *waiting;
 	char *id = util_hex(e->id, e->id_len);
 	json_t *doc;
 	size_t i;
@@ -201,8 +228,30 @@ cmd_status_json_row(const struct audit_row *row, time_t now)
 			"state", row->state, "label", e->label ? e->label : "",
 			"id", id, "key", cmd_status_json_key(row),
 			"certificates", certs, "findings", findings);
+	waiting = cmd_status_json_waiting(row, w, index);
+	if (doc != NULL && waiting != NULL)
+		json_object_set_new(doc, "waiting", waiting);
 	free(id);
 	return doc;
+}
+
+/* The state directory and the files in it that wait for no key. */
+static json_t *
+cmd_status_json_statedir(const struct waitstore_survey *w)
+{
+	json_t *orphans = json_array();
+	char *id;
+	size_t i;
+
+	for (i = 0; orphans != NULL && i < w->norphans; i++) {
+		id = util_hex(w->orphans[i].id, w->orphans[i].id_len);
+		json_array_append_new(orphans, json_pack("{s:s++, s:s?, s:s}",
+				      "file", w->dir, "/", w->orphans[i].name,
+				      "id", id, "kind",
+				      statedir_kind_name(w->orphans[i].kind)));
+		free(id);
+	}
+	return json_pack("{s:s?, s:o}", "path", w->dir, "orphans", orphans);
 }
 
 /* The EKU short names of CERT joined with commas. */
@@ -268,9 +317,10 @@ cmd_status_print_row(const struct audit_row *row)
 
 /* -v: everything known about one row. */
 static void
-cmd_status_print_detail(const struct audit_row *row, time_t now)
+cmd_status_print_detail(const struct audit_row *row, time_t now,
+			const struct waitstore_survey *w, size_t index)
 {
-	json_t *doc = cmd_status_json_row(row, now);
+	json_t *doc = cmd_status_json_row(row, now, w, index);
 	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
 	if (text != NULL)
@@ -279,10 +329,57 @@ cmd_status_print_detail(const struct audit_row *row, time_t now)
 	json_decref(doc);
 }
 
+/* PATH, which holds a token's serial, made safe for the terminal. */
+static void
+cmd_status_print_path(const char *lead, const char *path, const char *tail)
+{
+	char safe[4 * 1024];
+
+	text_printable(path, strlen(path), safe, sizeof(safe));
+	printf("%s%s%s\n", lead, safe, tail);
+}
+
+/* Where the awaiting rows keep their request and ticket, and the state
+ * files that wait for no key. */
+static void
+cmd_status_print_waiting(const struct audit_row *rows, size_t n,
+			 const struct waitstore_survey *w)
+{
+	static const char *const what[] = {
+		[CERTSTORE_REQUEST] = "request", [CERTSTORE_CA_TICKET] = "CA ticket",
+	};
+	char lead[400], role[300], path[4 * 1024];
+	size_t i, k;
+
+	for (i = 0; i < n && i < w->n; i++) {
+		if (strcmp(rows[i].state, "awaiting-certificate") != 0)
+			continue;
+		for (k = 0; k < 2; k++) {
+			const struct waitstore_place *p = &w->places[i][k];
+
+			text_printable(rows[i].role, strlen(rows[i].role), role,
+				       sizeof(role));
+			snprintf(lead, sizeof(lead), "%s: %s ", role, what[k]);
+			if (p->where == WAITSTORE_TOKEN)
+				printf("%son the token\n", lead);
+			else if (p->where == WAITSTORE_FILE)
+				cmd_status_print_path(lead, p->path, "");
+			else if (k == CERTSTORE_REQUEST)
+				printf("%snot found, on the token or in the state "
+				       "directory\n", lead);
+		}
+	}
+	for (i = 0; i < w->norphans; i++) {
+		snprintf(path, sizeof(path), "%s/%s", w->dir, w->orphans[i].name);
+		cmd_status_print_path("state file ", path, ": its key does not await "
+				      "on the token; status --repair removes it");
+	}
+}
+
 static void
 cmd_status_print(const struct global_opts *g, const struct token_info *info,
 		 const struct key_support *ks, const struct audit_row *rows,
-		 size_t n, time_t now)
+		 size_t n, time_t now, const struct waitstore_survey *w)
 {
 	char keys[3 * KEYALG_NAMES_MAX + 64], role[256], message[2048];
 	size_t i, j;
@@ -294,6 +391,7 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 	printf("key algorithms: %s\n", keys);
 	if (n == 0) {
 		printf("no keys or certificates\n");
+		cmd_status_print_waiting(rows, n, w);
 		return;
 	}
 	printf("%-16s %-24s %-8s %-12s %-26s %-22s %-22s %s\n", "ROLE", "STATE",
@@ -310,36 +408,66 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 			       cmd_status_text(rows[i].findings[j].message, message,
 					       sizeof(message)));
 		if (g->verbosity > 0)
-			cmd_status_print_detail(&rows[i], now);
+			cmd_status_print_detail(&rows[i], now, w, i);
 	}
+	cmd_status_print_waiting(rows, n, w);
+}
+
+/* The repair actions by name: for JSON, and for people. */
+static const struct {
+	const char *name;
+	const char *text;
+} cmd_status_actions[] = {
+	[AUDIT_REPAIR_FINISH] = { "finish", "finish the pending" },
+	[AUDIT_REPAIR_REMOVE] = { "remove", "remove the pending" },
+	[AUDIT_REPAIR_REMOVE_AWAITING] = { "remove-awaiting", "remove the awaiting" },
+	[AUDIT_REPAIR_DROP_STATE] = { "remove-state-file", "remove the state file" },
+};
+
+/* One step of the plan, for people. */
+static void
+cmd_status_print_repair(const struct audit_repair *r, bool done)
+{
+	char lead[160];
+
+	snprintf(lead, sizeof(lead), "%s%s ", done ? "" : "would ",
+		 cmd_status_actions[r->action].text);
+	if (r->action == AUDIT_REPAIR_DROP_STATE)
+		cmd_status_print_path(lead, r->file, " (its key is not on the token)");
+	else if (r->action == AUDIT_REPAIR_REMOVE_AWAITING)
+		printf("%s%s (its request is lost)\n", lead, r->role);
+	else
+		printf("%s%s\n", lead, r->role);
 }
 
 /* status --repair: list, and with --yes carry out, the plan. */
 static int
 cmd_status_repair(const struct status_opts *o, struct token *t,
-		  const struct inventory_entry *inv, size_t n)
+		  const struct inventory_entry *inv, size_t n,
+		  const struct waitstore_survey *w)
 {
 	struct audit_repair *plan = NULL;
-	json_t *list = NULL;
+	json_t *list = NULL, *item;
 	size_t count = 0, i;
 	int status = EXIT_FAILED;
 
-	if (audit_repair_plan(inv, n, &plan, &count) < 0)
+	if (audit_repair_plan(inv, n, w, &plan, &count) < 0)
 		return cmd_fail(o->g);
-	if (o->yes && audit_repair_apply(t, inv, plan, count) < 0) {
+	if (o->yes && audit_repair_apply(t, inv, w, plan, count) < 0) {
 		status = cmd_fail(o->g);
 		goto out;
 	}
 	list = json_array();
 	for (i = 0; i < count; i++) {
-		const char *what = plan[i].action == AUDIT_REPAIR_FINISH ? "finish" : "remove";
-
-		if (o->g->json)
-			json_array_append_new(list, json_pack("{s:s, s:s}", "role",
-					      plan[i].role, "action", what));
-		else
-			printf("%s%s the pending %s\n", o->yes ? "" : "would ",
-			       what, plan[i].role);
+		if (!o->g->json) {
+			cmd_status_print_repair(&plan[i], o->yes);
+			continue;
+		}
+		item = json_pack("{s:s, s:s}", "role", plan[i].role, "action",
+				 cmd_status_actions[plan[i].action].name);
+		if (item != NULL && plan[i].file != NULL)
+			json_object_set_new(item, "file", json_string(plan[i].file));
+		json_array_append_new(list, item);
 	}
 	if (o->g->json)
 		cmd_json_print(json_pack("{s:o, s:b, s:O}", "token",
@@ -348,8 +476,8 @@ cmd_status_repair(const struct status_opts *o, struct token *t,
 	else if (count == 0)
 		printf("nothing to repair\n");
 	else if (!o->yes)
-		printf("dry run: %zu pending group%s; give --yes to repair\n", count,
-		       count == 1 ? "" : "s");
+		printf("dry run: %zu thing%s to repair; give --yes to repair\n",
+		       count, count == 1 ? "" : "s");
 	status = EXIT_DONE;
 out:
 	json_decref(list);
@@ -365,6 +493,7 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	struct key_support ks;
 	struct inventory_entry *inv = NULL;
 	struct audit_row *rows = NULL;
+	struct waitstore_survey ws;
 	struct module *m = NULL;
 	struct token *t = NULL;
 	json_t *list;
@@ -378,17 +507,20 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
 	if (o.yes && !o.repair)
 		return cmd_usage_error(g, "--yes goes with --repair");
+	memset(&ws, 0, sizeof(ws));
 	g->read_only = !o.repair;
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		return status;
-	if (certstore_inventory(t, &inv, &n) < 0) {
+	if (certstore_inventory(t, &inv, &n) < 0 ||
+	    waitstore_survey(t, inv, n, &ws) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
 	if (o.repair) {
-		status = cmd_status_repair(&o, t, inv, n);
+		status = cmd_status_repair(&o, t, inv, n, &ws);
 		goto out;
 	}
+	ao.waiting = &ws;
 	ao.expiring_days = o.expiring;
 	ao.now = time(NULL);
 	ao.profiles_dir = cmd_profiles_dir(g);
@@ -401,21 +533,24 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	if (g->json) {
 		list = json_array();
 		for (i = 0; list != NULL && i < n; i++)
-			json_array_append_new(list, cmd_status_json_row(&rows[i], ao.now));
-		cmd_json_print(json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+			json_array_append_new(list, cmd_status_json_row(&rows[i], ao.now,
+								       &ws, i));
+		cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
 					 "token", cmd_json_token(token_get_info(t)),
 					 "key_algorithms", cmd_json_key_support(&ks),
 					 "roles", list,
+					 "state_dir", cmd_status_json_statedir(&ws),
 					 "summary", "roles", (json_int_t)n,
 					 "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
 					 "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
 					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO)));
 	} else {
-		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now);
+		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now, &ws);
 	}
 	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
 out:
 	audit_rows_free(rows, n);
+	waitstore_survey_clear(&ws);
 	certstore_inventory_free(inv, n);
 	cmd_close_token(m, t);
 	return status;

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "owndir.h"
 #include "pin.h"
+#include "statedir.h"
 #include "token-pin.h"
 #include "tty.h"
 
@@ -35,6 +36,22 @@ cmd_lock_dir(void)
 		snprintf(dir, sizeof(dir), "/tmp/p11enroll-%lu",
 			 (unsigned long)geteuid());
 	return owndir_make(dir, "lock directory") < 0 ? NULL : dir;
+}
+
+int
+cmd_state_dir(const struct global_opts *g, char **out)
+{
+	*out = NULL;
+	if (g->state_dir != NULL) {
+		*out = strdup(g->state_dir);
+		return *out != NULL ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
+	/* Without a home there is no default: the token that needs one
+	 * says so, with --state-dir as the way out. */
+	if (statedir_default(geteuid(), getenv("XDG_STATE_HOME"), getenv("HOME"),
+			     out) < 0 && err_kind() == ERR_USAGE)
+		err_clear();
+	return *out != NULL || err_kind() == ERR_NONE ? 0 : -1;
 }
 
 /* The terminal prompt behind the "prompt" PIN source: echo off, read
@@ -128,17 +145,22 @@ int
 cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 {
 	const char *lock_dir;
-	char *pin = NULL;
+	char *pin = NULL, *state_dir = NULL;
 	int rc;
 
 	*m = NULL;
 	*t = NULL;
 	cmd_progress_setup(g);
-	if ((lock_dir = cmd_lock_dir()) == NULL ||
+	if (cmd_state_dir(g, &state_dir) < 0 ||
+	    (lock_dir = cmd_lock_dir()) == NULL ||
 	    module_load(cmd_module_path(g), m) < 0 ||
 	    token_open_mode(*m, g->token, lock_dir,
-			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0)
+			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0 ||
+	    token_set_state_dir(*t, state_dir) < 0) {
+		free(state_dir);
 		goto fail;
+	}
+	free(state_dir);
 	if (!token_needs_login(*t))
 		return 0;
 	if (token_has_pinpad(*t) && g->pin_source == NULL &&

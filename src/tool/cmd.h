@@ -34,6 +34,7 @@ struct global_opts {
 	const char *pin_source;
 	const char *so_pin_source;
 	const char *profiles;
+	const char *state_dir;  /* --state-dir, or NULL */
 	const char *command;    /* the command's name, for messages */
 	bool json;
 	bool read_only;         /* the command writes nothing to the token */
@@ -89,6 +90,11 @@ int cmd_open_token(struct global_opts *g, struct module **m, struct token **t);
  * /tmp/p11enroll-UID. NULL with the reason recorded when that directory
  * is someone else's or open to others. */
 const char *cmd_lock_dir(void);
+
+/* The state directory: --state-dir, else the default of the user
+ * (statedir_default()); *OUT is NULL when there is none (no home), which
+ * only a token that keeps no data objects minds. Caller frees. */
+int cmd_state_dir(const struct global_opts *g, char **out);
 
 /* Read the secret WHAT from the PIN source SPEC (file:, env:, fd: or
  * prompt, on the terminal). */

@@ -453,11 +453,11 @@ START_TEST(test_audit_pending)
 	row = core_row(rows, n, "tls-server");
 	ck_assert_str_eq(row->state, "pending");
 	ck_assert_int_eq(core_finding(row, "key-pending")->severity, POLICY_WARNING);
-	ck_assert_int_eq(audit_repair_plan(inv, n, &plan, &count), 0);
+	ck_assert_int_eq(audit_repair_plan(inv, n, NULL, &plan, &count), 0);
 	ck_assert_uint_eq(count, 1);
 	ck_assert_int_eq(plan[0].action, AUDIT_REPAIR_REMOVE);
 	ck_assert_str_eq(plan[0].role, "tls-server");
-	ck_assert_msg(audit_repair_apply(t, inv, plan, count) == 0, "%s", err_message());
+	ck_assert_msg(audit_repair_apply(t, inv, NULL, plan, count) == 0, "%s", err_message());
 	got = coretest_snapshot(t);
 	ck_assert_str_eq(got, "");
 

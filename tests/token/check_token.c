@@ -485,11 +485,11 @@ START_TEST(test_repair_large_group)
 	ck_assert_int_eq(certstore_inventory(t, &inv, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(inv[0].ncerts, 70);
-	ck_assert_int_eq(audit_repair_plan(inv, n, &plan, &nplan), 0);
+	ck_assert_int_eq(audit_repair_plan(inv, n, NULL, &plan, &nplan), 0);
 	ck_assert_uint_eq(nplan, 1);
 	ck_assert_int_eq(plan[0].action, AUDIT_REPAIR_REMOVE);
 	ck_assert_str_eq(plan[0].role, "big");
-	ck_assert_msg(audit_repair_apply(t, inv, plan, nplan) == 0, "%s", err_message());
+	ck_assert_msg(audit_repair_apply(t, inv, NULL, plan, nplan) == 0, "%s", err_message());
 	audit_repair_free(plan, nplan);
 	certstore_inventory_free(inv, n);
 
