@@ -12,6 +12,7 @@
 
 #include "array.h"
 #include "err.h"
+#include "owndir.h"
 #include "statedir.h"
 #include "util.h"
 
@@ -191,20 +192,8 @@ out:
 static int
 statedir_check(const char *path, const struct stat *st)
 {
-	if (S_ISLNK(st->st_mode))
-		return err_set(ERR_FAILED, "state directory %s is a symbolic link, "
-			       "which is refused; %s", path, STATEDIR_HINT);
-	if (!S_ISDIR(st->st_mode))
-		return err_set(ERR_FAILED, "state directory %s is not a directory; "
-			       "%s", path, STATEDIR_HINT);
-	if (st->st_uid != geteuid())
-		return err_set(ERR_FAILED, "state directory %s belongs to user %lu, "
-			       "not to you; %s", path, (unsigned long)st->st_uid,
-			       STATEDIR_HINT);
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return err_set(ERR_FAILED, "state directory %s can be written by "
-			       "others (mode %03o); chmod 700 it, or %s", path,
-			       (unsigned)(st->st_mode & 0777), STATEDIR_HINT);
+	if (owndir_check(path, st, "state directory", S_IWGRP | S_IWOTH) < 0)
+		return err_append("%s", STATEDIR_HINT);
 	return 0;
 }
 

@@ -211,7 +211,7 @@ expect_status 1 "a symbolic link as the state directory is refused" \
 	p11e --token nodata --state-dir "$WORK/link" request user-auth \
 	--out "$WORK/auth-link.csr" --set name=nodata --set upn=nodata@example.org
 expect_grep "the message names the path and the way out" \
-	"state directory $WORK/link is a symbolic link, which is refused; give --state-dir DIR" \
+	"state directory $WORK/link is not a directory but a symbolic link; give --state-dir DIR" \
 	"$WORK/err"
 expect_grep "and says the key was removed" 'the new key was removed' "$WORK/err"
 expect_unchanged "after the refused link" nodata
@@ -221,7 +221,7 @@ chmod 770 "$WORK/real"
 expect_status 1 "a directory the group can write is refused" \
 	p11e --token nodata --state-dir "$WORK/real" request user-auth \
 	--out "$WORK/auth-group.csr" --set name=nodata --set upn=nodata@example.org
-expect_grep "the message says so" "state directory $WORK/real can be written by others \(mode 770\); chmod 700 it" \
+expect_grep "the message says so" "state directory $WORK/real may be written by others \(mode 0770\): chmod 700 $WORK/real; give --state-dir DIR" \
 	"$WORK/err"
 expect_unchanged "after the refused directory" nodata
 

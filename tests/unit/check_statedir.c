@@ -228,7 +228,7 @@ START_TEST(test_dir_refused)
 	ck_assert_ptr_nonnull(strstr(err_message(), "not a directory"));
 	ck_assert_int_eq(chmod(real, 0720), 0);
 	ck_assert_int_eq(statedir_open(real, true, &d), -1);
-	ck_assert_ptr_nonnull(strstr(err_message(), "written by others (mode 720)"));
+	ck_assert_ptr_nonnull(strstr(err_message(), "written by others (mode 0720)"));
 	ck_assert_int_eq(chmod(real, 0702), 0);
 	ck_assert_int_eq(statedir_open(real, false, &d), -1);
 	ck_assert_ptr_null(d);
