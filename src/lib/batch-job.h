@@ -26,7 +26,9 @@ struct batch_job {
 	const char *module_path;
 	const char *lock_dir;
 	const char *pin;        /* for rows without a pin_source; may be NULL */
-	const char *so_pin;     /* for rows with an init_label */
+	const char *so_pin;     /* for rows with an init_label, and for
+				 * tokens that want their security officer
+				 * to write; may be NULL */
 	int pin_mailer_fd;      /* -1: new user PINs come from the PIN sources */
 	const char *pin_mailer; /* its path, to read a PIN back on a rerun */
 	struct ca *ca;
