@@ -28,7 +28,9 @@ struct batch_job {
 	const char *state_dir;  /* for tokens without data objects; may be
 				 * NULL (statedir.h) */
 	const char *pin;        /* for rows without a pin_source; may be NULL */
-	const char *so_pin;     /* for rows with an init_label */
+	const char *so_pin;     /* for rows with an init_label, and for
+				 * tokens that want their security officer
+				 * to write; may be NULL */
 	int pin_mailer_fd;      /* -1: new user PINs come from the PIN sources */
 	const char *pin_mailer; /* its path, to read a PIN back on a rerun */
 	struct ca *ca;

@@ -18,6 +18,7 @@
 #include "pin.h"
 #include "pin-mailer.h"
 #include "token.h"
+#include "token-login.h"
 #include "token-pin.h"
 
 struct batch_worker {
@@ -51,15 +52,25 @@ batch_worker_pin(const struct batch_worker *w, const struct manifest_row *row,
 	return 0;
 }
 
-/* Log in to ROW's token T with KNOWN (the PIN this run set, or read from
- * the mailer), else as batch_worker_pin() says. */
+/* Log in to the token T of row INDEX with KNOWN (the PIN this run set, or
+ * read from the mailer), else as batch_worker_pin() says; the batch's SO
+ * PIN goes first, for a token that wants its security officer to write,
+ * who writes from the start when one of the row's profiles says so. */
 static int
-batch_worker_login(const struct batch_worker *w, const struct manifest_row *row,
+batch_worker_login(const struct batch_worker *w, size_t index,
 		   struct token *t, const char *known)
 {
+	const struct batch_row *br = &w->job->rows[index];
+	const struct manifest_row *row = br->row;
 	char *pin = NULL;
-	int rc;
+	int k, rc;
 
+	if (w->job->so_pin != NULL && token_login_set_so_pin(t, w->job->so_pin) < 0)
+		return -1;
+	for (k = 0; k < br->nprofiles; k++)
+		if (profile_writes_as_so(br->profiles[k]) &&
+		    token_login_require_so(t, profile_role(br->profiles[k])) < 0)
+			return -1;
 	if (!token_needs_login(t))
 		return 0;
 	if (known != NULL)
@@ -337,7 +348,7 @@ batch_worker_row(struct batch_worker *w, size_t index)
 	if (token_open(w->module, row->init_label != NULL ? row->init_label :
 		       row->token, w->job->lock_dir, &t) < 0 ||
 	    token_set_state_dir(t, w->job->state_dir) < 0 ||
-	    batch_worker_login(w, row, t, pin) < 0 ||
+	    batch_worker_login(w, index, t, pin) < 0 ||
 	    (batch_worker_resumes(w, index) && batch_worker_repair(t) < 0))
 		goto end;
 	pin_free(pin);

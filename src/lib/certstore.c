@@ -12,6 +12,7 @@
 #include "err.h"
 #include "keyrights.h"
 #include "rolestate.h"
+#include "token-login.h"
 #include "util.h"
 
 static const char *const certstore_applications[] = {
@@ -29,6 +30,31 @@ certstore_der(int (*i2d)(const void *, unsigned char **), const void *obj, int *
 	if (*len <= 0)
 		return NULL;
 	return der;
+}
+
+/* One C_CreateObject, its answer in *RV, logged in as whoever writes,
+ * and asked once more as the security officer when the token refuses it
+ * to the user for want of one; -1 only when that login cannot be made.
+ * *OUT is set only when it answers CKR_OK. */
+static int
+certstore_create(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+		 CK_OBJECT_HANDLE *out, CK_RV *rv)
+{
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	int again;
+
+	if (token_login_for_write(t) < 0)
+		return -1;
+	*rv = token_fn(t)->C_CreateObject(token_session(t), tmpl, n, &h);
+	if ((again = token_login_retry_write(t, *rv, "C_CreateObject")) < 0)
+		return -1;
+	if (again) {
+		h = CK_INVALID_HANDLE;
+		*rv = token_fn(t)->C_CreateObject(token_session(t), tmpl, n, &h);
+	}
+	if (*rv == CKR_OK)
+		*out = h;
+	return 0;
 }
 
 int
@@ -71,8 +97,8 @@ certstore_write(struct token *t, X509 *cert, const unsigned char *id,
 			{ CKA_VALUE, value, (CK_ULONG)value_len },
 		};
 
-		rv = token_fn(t)->C_CreateObject(token_session(t), tmpl,
-						 sizeof(tmpl) / sizeof(tmpl[0]), &h);
+		if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
+			goto out;
 	}
 	if (rv != CKR_OK) {
 		err_ckr(rv, "write the certificate");
@@ -159,15 +185,15 @@ certstore_write_data(struct token *t, const char *label,
 	CK_RV rv;
 
 	*out = CK_INVALID_HANDLE;
-	rv = token_fn(t)->C_CreateObject(token_session(t), tmpl, NELEM(tmpl), &h);
+	if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
+		return -1;
 	if (certstore_data_refused(rv)) {
 		/* A request or cookie holds nothing secret, but where only
 		 * private objects are kept, one is as good: every command
 		 * that reads it has logged in. */
 		tmpl[2].pValue = &yes;
-		h = CK_INVALID_HANDLE;
-		rv = token_fn(t)->C_CreateObject(token_session(t), tmpl,
-						 NELEM(tmpl), &h);
+		if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
+			return -1;
 	}
 	if (rv != CKR_OK)
 		return err_ckr(rv, "store the %s '%s'", kind == CERTSTORE_REQUEST ?

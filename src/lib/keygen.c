@@ -15,6 +15,7 @@
 #include "err.h"
 #include "keygen.h"
 #include "keyrights.h"
+#include "token-login.h"
 #include "util.h"
 
 /* DER of the named curve's OID, as CKA_EC_PARAMS wants it. */
@@ -70,23 +71,34 @@ keygen_template_refused(CK_RV rv)
 	       rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_GENERAL_ERROR;
 }
 
-/* One C_GenerateKeyPair. The handles in KP are set only when it answers
- * CKR_OK: a module may write them on failure, and destroying such a
- * handle could destroy somebody else's object. */
-static CK_RV
+/* One C_GenerateKeyPair, its answer in *RV, asked once more as the
+ * security officer when the token refuses it to the user for want of
+ * one; -1 only when that login cannot be made. The handles in KP are set
+ * only when it answers CKR_OK: a module may write them on failure, and
+ * destroying such a handle could destroy somebody else's object. */
+static int
 keygen_call(struct token *t, CK_MECHANISM *mech, CK_ATTRIBUTE *pub, CK_ULONG np,
-	    CK_ATTRIBUTE *priv, CK_ULONG nq, struct keypair *kp)
+	    CK_ATTRIBUTE *priv, CK_ULONG nq, struct keypair *kp, CK_RV *rv)
 {
 	CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
-	CK_RV rv;
+	int again;
 
-	rv = token_fn(t)->C_GenerateKeyPair(token_session(t), mech, pub, np,
-					    priv, nq, &hpub, &hpriv);
-	if (rv == CKR_OK) {
+	if (token_login_for_write(t) < 0)
+		return -1;
+	*rv = token_fn(t)->C_GenerateKeyPair(token_session(t), mech, pub, np,
+					     priv, nq, &hpub, &hpriv);
+	if ((again = token_login_retry_write(t, *rv, "C_GenerateKeyPair")) < 0)
+		return -1;
+	if (again) {
+		hpub = hpriv = CK_INVALID_HANDLE;
+		*rv = token_fn(t)->C_GenerateKeyPair(token_session(t), mech, pub,
+						     np, priv, nq, &hpub, &hpriv);
+	}
+	if (*rv == CKR_OK) {
 		kp->pub = hpub;
 		kp->priv = hpriv;
 	}
-	return rv;
+	return 0;
 }
 
 /* Whether key object H says it is fixed (CKA_MODIFIABLE false); a
@@ -191,8 +203,8 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	struct keypair kp;
 	EVP_PKEY *key = NULL;
 	bool made = false;
-	CK_RV rv;
-	int rc = -1;
+	CK_RV rv = CKR_OK;
+	int called, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&kp, 0, sizeof(kp));
@@ -248,17 +260,20 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 			 e->name, token_get_info(t)->label);
 		keygen_progress->begin(keygen_progress->ctx, what);
 	}
-	rv = keygen_call(t, &mech, pub_tmpl, np, priv_tmpl, nq, &kp);
-	if (keygen_template_refused(rv)) {
+	called = keygen_call(t, &mech, pub_tmpl, np, priv_tmpl, nq, &kp, &rv);
+	if (called == 0 && keygen_template_refused(rv)) {
 		/* Some modules refuse rights on the public half that they
 		 * derive themselves (tpm2-pkcs11 maps CKA_VERIFY onto the
 		 * key's decrypt right): once more without them. What the
 		 * private half may do is read back below either way. */
 		first = rv;
-		rv = keygen_call(t, &mech, pub_tmpl, np_minimal, priv_tmpl, nq, &kp);
+		called = keygen_call(t, &mech, pub_tmpl, np_minimal, priv_tmpl,
+				     nq, &kp, &rv);
 	}
 	if (keygen_progress != NULL)
 		keygen_progress->end(keygen_progress->ctx);
+	if (called < 0)
+		goto out;
 	/* The handles of a failed call are not the module's word: nothing
 	 * is destroyed by them (the device may still have made the pair;
 	 * status --repair finds it under its pending label). */

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "keyrights.h"
+#include "token-login.h"
 #include "util.h"
 
 /* The attributes read back, and the capability each grants (0: not a
@@ -42,8 +43,8 @@ keyrights_read(struct token *t, CK_OBJECT_HANDLE priv, struct keyrights *out)
 		v[i] = CK_FALSE;
 		tmpl[i] = (CK_ATTRIBUTE){ keyrights_attrs[i].type, &v[i], sizeof(v[i]) };
 	}
-	rv = token_fn(t)->C_GetAttributeValue(token_session(t), priv, tmpl,
-					      NELEM(tmpl));
+	rv = token_fn(t)->C_GetAttributeValue(token_session(t), token_handle(t, priv),
+					      tmpl, NELEM(tmpl));
 	/* These two answers still fill every attribute the module knows;
 	 * the others are marked unavailable. */
 	if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
@@ -117,7 +118,9 @@ keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_KEY_TYPE type,
 		return err_set(ERR_FAILED, "cannot check whether key object %lu "
 			       "signs: key type 0x%lx is not supported",
 			       (unsigned long)priv, (unsigned long)type);
-	rv = fn->C_SignInit(token_session(t), &m, priv);
+	if (token_login_for_sign(t) < 0)
+		return -1;
+	rv = fn->C_SignInit(token_session(t), &m, token_handle(t, priv));
 	if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
 		return 0;
 	if (rv != CKR_OK)

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "keygen.h"
 #include "keysign.h"
+#include "token-login.h"
 #include "util.h"
 
 /* C_Sign over DATA once C_SignInit has answered CKR_OK: the size, then
@@ -54,7 +55,7 @@ keysign_c_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_MECHANISM_TYPE mech,
 
 	*sig = NULL;
 	*siglen = 0;
-	rv = token_fn(t)->C_SignInit(token_session(t), &m, priv);
+	rv = token_fn(t)->C_SignInit(token_session(t), &m, token_handle(t, priv));
 	if (rv != CKR_OK)
 		return err_ckr(rv, "sign with the new key");
 	return keysign_finish(t, data, len, sig, siglen);
@@ -163,7 +164,8 @@ keysign_rsa(struct token *t, const struct keypair *kp, const struct csr_tbs *tbs
 	int rc = -1;
 
 	if (m.mechanism != 0)
-		rv = token_fn(t)->C_SignInit(token_session(t), &m, kp->priv);
+		rv = token_fn(t)->C_SignInit(token_session(t), &m,
+						 token_handle(t, kp->priv));
 	if (rv == CKR_OK)
 		return keysign_finish(t, tbs->data, tbs->len, sig, siglen);
 	if (rv != CKR_MECHANISM_INVALID && rv != CKR_MECHANISM_PARAM_INVALID &&
@@ -190,6 +192,9 @@ keysign_request(struct token *t, const struct keypair *kp,
 
 	*sig = NULL;
 	*siglen = 0;
+	/* The user signs, where the security officer may have written. */
+	if (token_login_for_sign(t) < 0)
+		return -1;
 	if (!keyalg_is_ec(kp->alg))
 		return keysign_rsa(t, kp, tbs, sig, siglen);
 	if (keysign_c_sign(t, kp->priv, CKM_ECDSA, tbs->digest, tbs->dlen, &raw,

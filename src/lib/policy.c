@@ -235,6 +235,17 @@ policy_unnarrowed_in_force(const struct profile *p, char *msg, size_t size)
 }
 
 static bool
+policy_write_login_so(const struct profile *p, char *msg, size_t size)
+{
+	if (!profile_writes_as_so(p))
+		return false;
+	snprintf(msg, size, "write_login = so: the role's key is generated, and "
+		 "its objects written and removed, as the token's security "
+		 "officer, whose PIN --so-pin-source gives");
+	return true;
+}
+
+static bool
 policy_ku_missing(const struct profile *p, char *msg, size_t size)
 {
 	if (profile_key_usage(p) != 0)
@@ -409,6 +420,7 @@ static const struct policy_rule {
 	{ "unnarrowed-unjustified", POLICY_ERROR, policy_unnarrowed_unjustified },
 	{ "unnarrowed-unused", POLICY_WARNING, policy_unnarrowed_unused },
 	{ "unnarrowed-in-force", POLICY_INFO, policy_unnarrowed_in_force },
+	{ "write-login-so", POLICY_INFO, policy_write_login_so },
 	{ "ku-missing", POLICY_ERROR, policy_ku_missing },
 	{ "ku-ca", POLICY_ERROR, policy_ku_ca },
 	{ "ku-ec-encipherment", POLICY_ERROR, policy_ku_ec_encipherment },

@@ -28,6 +28,8 @@ enum policy_severity {
  *   unnarrowed-in-force  info     a justified waiver keeps a key that may
  *                                 still sign on a module that ignores
  *                                 the narrowing
+ *   write-login-so       info     the security officer writes the
+ *                                 role's key and objects
  *   ku-missing           error    no key usage
  *   ku-ca                error    keyCertSign or cRLSign on an end entity
  *   ku-ec-encipherment   error    keyEncipherment/dataEncipherment on EC

@@ -56,6 +56,7 @@ struct profile {
 	bool allow_subject_change;
 	bool allow_mixed_roles;
 	bool allow_unnarrowed;          /* [key] allow_unnarrowed */
+	bool writes_as_so;              /* [key] write_login = so */
 	char *key_justification;        /* [key] justification */
 };
 
@@ -64,6 +65,14 @@ static const struct {
 	bool value;
 } profile_bool_table[] = {
 	{ "yes", true }, { "no", false }, { "true", true }, { "false", false },
+};
+
+/* Who logs in to write the role's key and objects ([key] write_login). */
+static const struct {
+	const char *name;
+	bool so;
+} profile_write_login_table[] = {
+	{ "user", false }, { "so", true },
 };
 
 /* The OIDs an extended key usage given by name may have. */
@@ -347,6 +356,20 @@ profile_set_unnarrowed(struct profile *p, const char *value)
 }
 
 static int
+profile_set_write_login(struct profile *p, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(profile_write_login_table); i++) {
+		if (strcmp(profile_write_login_table[i].name, value) == 0) {
+			p->writes_as_so = profile_write_login_table[i].so;
+			return 0;
+		}
+	}
+	return err_set(ERR_USAGE, "'%s' is not user or so", value);
+}
+
+static int
 profile_set_key_justification(struct profile *p, const char *value)
 {
 	if ((p->key_justification = util_strdup(value)) == NULL)
@@ -381,6 +404,7 @@ static const struct profile_key {
 	{ "key", "id", profile_set_id, 0 },
 	{ "key", "allow_unnarrowed", profile_set_unnarrowed, 0 },
 	{ "key", "justification", profile_set_key_justification, 0 },
+	{ "key", "write_login", profile_set_write_login, 0 },
 	{ "request", "subject", profile_set_subject, KEY_REQUIRED },
 	{ "request", "dns", profile_set_dns, KEY_REPEATS },
 	{ "request", "ip", profile_set_ip, KEY_REPEATS },
@@ -676,6 +700,12 @@ bool
 profile_allow_unnarrowed(const struct profile *p)
 {
 	return p->allow_unnarrowed;
+}
+
+bool
+profile_writes_as_so(const struct profile *p)
+{
+	return p->writes_as_so;
 }
 
 const char *

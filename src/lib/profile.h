@@ -68,6 +68,10 @@ const char *profile_justification(const struct profile *p);
 bool profile_allow_unnarrowed(const struct profile *p);
 /* Why that waiver is needed ([key] justification = ...), or NULL. */
 const char *profile_key_justification(const struct profile *p);
+/* Whether the token's security officer generates the role's key and
+ * writes and removes its objects ([key] write_login = so), as tokens such
+ * as Yubico's ykcs11 want; the user still signs. */
+bool profile_writes_as_so(const struct profile *p);
 
 /* Fill the templates with VARS into a request spec. A variable the
  * profile uses but VARS lacks is ERR_USAGE naming it. */

@@ -20,6 +20,8 @@
 #include "module-hint.h"
 #include "pin.h"
 #include "token.h"
+#include "token-login.h"
+#include "token-struct.h"
 #include "util.h"
 
 struct module {
@@ -31,19 +33,6 @@ struct module {
 	 * them all), and how many it could not read. */
 	char unreadable[256];
 	size_t nunreadable;
-};
-
-struct token {
-	struct module *module;  /* borrowed */
-	struct token_info info;
-	CK_SESSION_HANDLE session;
-	bool has_session;
-	bool logged_in;
-	int lock_fd;
-	char *pin_value;        /* from the URI; wiped on close */
-	char *pin_source;
-	char *state_dir;        /* for what a token without data objects
-				 * cannot keep; NULL: none */
 };
 
 int
@@ -503,6 +492,7 @@ token_open_mode(struct module *m, const char *selector, const char *lock_dir,
 	}
 	t->lock_fd = -1;
 	t->module = m;
+	t->fn = m->fn;
 	if (token_select(m, selector, &t->info, &t->pin_value, &t->pin_source) < 0)
 		goto out;
 	if (!(t->info.flags & CKF_TOKEN_INITIALIZED)) {
@@ -540,11 +530,9 @@ token_close(struct token *t)
 {
 	if (t == NULL)
 		return;
-	if (t->has_session) {
-		if (t->logged_in)
-			t->module->fn->C_Logout(t->session);
-		t->module->fn->C_CloseSession(t->session);
-	}
+	token_login_clear(t);
+	if (t->has_session)
+		t->fn->C_CloseSession(t->session);
 	if (t->lock_fd >= 0)
 		close(t->lock_fd);
 	pin_free(t->pin_value);
@@ -578,19 +566,6 @@ token_get_info(const struct token *t)
 	return &t->info;
 }
 
-int
-token_refresh(struct token *t)
-{
-	CK_TOKEN_INFO ti;
-	CK_RV rv;
-
-	rv = t->module->fn->C_GetTokenInfo(t->info.slot, &ti);
-	if (rv != CKR_OK)
-		return err_ckr(rv, "read the state of token %s", t->info.label);
-	t->info.flags = ti.flags;
-	return 0;
-}
-
 const char *
 token_uri_pin_value(const struct token *t)
 {
@@ -615,69 +590,10 @@ token_has_pinpad(const struct token *t)
 	return (t->info.flags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
 }
 
-/* Refuse a login that cannot succeed or would spend the last try. */
-static int
-token_login_allowed(struct token *t)
-{
-	const char *label = t->info.label;
-
-	if (token_refresh(t) < 0)
-		return -1;
-	if (!(t->info.flags & CKF_USER_PIN_INITIALIZED))
-		return err_set(ERR_FAILED, "token %s has no user PIN yet; "
-			       "initialise the token first", label);
-	if (t->info.flags & CKF_USER_PIN_LOCKED)
-		return err_set(ERR_FAILED, "the user PIN of token %s is locked; "
-			       "unlock it with the SO PIN (no login was tried)", label);
-	if (t->info.flags & CKF_USER_PIN_FINAL_TRY)
-		return err_set(ERR_FAILED, "the user PIN of token %s has one try "
-			       "left; p11enroll will not spend it (no login was "
-			       "tried)", label);
-	return 0;
-}
-
-/* What the token says of the tries left after a wrong PIN. */
-static const char *
-token_tries_left(CK_FLAGS f)
-{
-	if (f & CKF_USER_PIN_LOCKED)
-		return "the PIN is now locked; unlock it with the SO PIN";
-	if (f & CKF_USER_PIN_FINAL_TRY)
-		return "one try is left, which p11enroll will not spend; not retried";
-	if (f & CKF_USER_PIN_COUNT_LOW)
-		return "the token says few tries are left; not retried";
-	return "not retried";
-}
-
-int
-token_login(struct token *t, const char *pin)
-{
-	CK_RV rv;
-
-	if (token_login_allowed(t) < 0)
-		return -1;
-	if (pin == NULL && !token_has_pinpad(t))
-		return err_set(ERR_USAGE, "token %s needs a PIN", t->info.label);
-	rv = t->module->fn->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR)pin,
-				    pin ? strlen(pin) : 0);
-	if (rv == CKR_USER_ALREADY_LOGGED_IN)
-		rv = CKR_OK;
-	if (rv != CKR_OK) {
-		err_ckr(rv, "log in to token %s", t->info.label);
-		if (rv == CKR_PIN_INCORRECT) {
-			token_refresh(t);
-			err_append("%s", token_tries_left(t->info.flags));
-		}
-		return -1;
-	}
-	t->logged_in = true;
-	return 0;
-}
-
 CK_FUNCTION_LIST *
 token_fn(const struct token *t)
 {
-	return t->module->fn;
+	return t->fn;
 }
 
 CK_SESSION_HANDLE
@@ -687,144 +603,14 @@ token_session(const struct token *t)
 }
 
 int
-token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
-	   CK_OBJECT_HANDLE **out, size_t *count)
-{
-	CK_FUNCTION_LIST *fn = t->module->fn;
-	CK_OBJECT_HANDLE *found = NULL, *grown, batch[32];
-	size_t used = 0, cap = 0;
-	CK_ULONG got, i;
-	CK_RV rv;
-	int rc = -1;
-
-	*out = NULL;
-	*count = 0;
-	rv = fn->C_FindObjectsInit(t->session, tmpl, n);
-	if (rv != CKR_OK) {
-		err_ckr(rv, "search objects on token %s", t->info.label);
-		return -1;
-	}
-	for (;;) {
-		rv = fn->C_FindObjects(t->session, batch, 32, &got);
-		if (rv != CKR_OK) {
-			err_ckr(rv, "search objects on token %s", t->info.label);
-			goto out;
-		}
-		if (got == 0)
-			break;
-		grown = array_grow(found, &cap, used + got, sizeof(*found));
-		if (grown == NULL)
-			goto out;
-		found = grown;
-		for (i = 0; i < got; i++)
-			found[used++] = batch[i];
-	}
-	rc = 0;
-out:
-	/* A search that cannot be ended would block the next one. */
-	rv = fn->C_FindObjectsFinal(t->session);
-	if (rv != CKR_OK && rc == 0)
-		rc = err_ckr(rv, "end a search of objects on token %s", t->info.label);
-	if (rc == 0) {
-		*out = found;
-		*count = used;
-		found = NULL;
-	}
-	free(found);
-	return rc;
-}
-
-int
-token_get_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-	       unsigned char **out, size_t *len)
-{
-	CK_FUNCTION_LIST *fn = t->module->fn;
-	CK_ATTRIBUTE attr = { type, NULL, 0 };
-	unsigned char *buf = NULL;
-	CK_RV rv;
-	int rc = -1;
-
-	*out = NULL;
-	*len = 0;
-	rv = fn->C_GetAttributeValue(t->session, h, &attr, 1);
-	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE ||
-	    attr.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
-		rc = 0;
-		goto out;
-	}
-	if (rv != CKR_OK) {
-		err_ckr(rv, "read attribute 0x%lx of object %lu on token %s",
-			(unsigned long)type, (unsigned long)h, t->info.label);
-		goto out;
-	}
-	buf = malloc(attr.ulValueLen + 1);
-	if (buf == NULL) {
-		err_set(ERR_FAILED, "out of memory");
-		goto out;
-	}
-	attr.pValue = buf;
-	rv = fn->C_GetAttributeValue(t->session, h, &attr, 1);
-	if (rv != CKR_OK) {
-		err_ckr(rv, "read attribute 0x%lx of object %lu on token %s",
-			(unsigned long)type, (unsigned long)h, t->info.label);
-		goto out;
-	}
-	buf[attr.ulValueLen] = '\0';
-	*out = buf;
-	*len = attr.ulValueLen;
-	buf = NULL;
-	rc = 0;
-out:
-	free(buf);
-	return rc;
-}
-
-int
-token_get_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-	       bool *out)
-{
-	unsigned char *v = NULL;
-	size_t len = 0;
-
-	*out = false;
-	if (token_get_attr(t, h, type, &v, &len) < 0)
-		return -1;
-	*out = len == sizeof(CK_BBOOL) && v[0] == CK_TRUE;
-	free(v);
-	return 0;
-}
-
-int
-token_get_ulong(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-		CK_ULONG *out)
-{
-	unsigned char *v = NULL;
-	size_t len = 0;
-	int rc = -1;
-
-	*out = 0;
-	if (token_get_attr(t, h, type, &v, &len) < 0)
-		return -1;
-	if (len != sizeof(CK_ULONG)) {
-		err_set(ERR_FAILED, "object %lu on token %s lacks attribute 0x%lx",
-			(unsigned long)h, t->info.label, (unsigned long)type);
-		goto out;
-	}
-	memcpy(out, v, sizeof(CK_ULONG));
-	rc = 0;
-out:
-	free(v);
-	return rc;
-}
-
-int
 token_set_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 	       const void *value, size_t len)
 {
 	CK_ATTRIBUTE attr = { type, (void *)value, len };
 	CK_RV rv;
 
-	rv = t->module->fn->C_SetAttributeValue(t->session, h, &attr, 1);
+	h = token_handle(t, h);
+	rv = t->fn->C_SetAttributeValue(t->session, h, &attr, 1);
 	if (rv != CKR_OK)
 		return err_ckr(rv, "change attribute 0x%lx of object %lu on token %s",
 			       (unsigned long)type, (unsigned long)h, t->info.label);
@@ -835,8 +621,15 @@ int
 token_destroy(struct token *t, CK_OBJECT_HANDLE h)
 {
 	CK_RV rv;
+	int again;
 
-	rv = t->module->fn->C_DestroyObject(t->session, h);
+	if (token_login_for_write(t) < 0)
+		return -1;
+	rv = t->fn->C_DestroyObject(t->session, token_handle(t, h));
+	if ((again = token_login_retry_write(t, rv, "C_DestroyObject")) < 0)
+		return -1;
+	if (again)
+		rv = t->fn->C_DestroyObject(t->session, token_handle(t, h));
 	if (rv != CKR_OK)
 		return err_ckr(rv, "delete object %lu on token %s", (unsigned long)h,
 			       t->info.label);

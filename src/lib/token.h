@@ -1,4 +1,5 @@
-/* token.h - the PKCS#11 module, token selection, session, login and lock.
+/* token.h - the PKCS#11 module, token selection, session and lock (the
+ * logins are token-login.h's).
  *
  * The module is loaded with dlopen and used through its own function list.
  * A token is opened with a read-write session and an exclusive per-token
@@ -11,22 +12,11 @@
 #include <stddef.h>
 #include <p11-kit/pkcs11.h>
 
+#include "token-info.h"
+#include "token-object.h"
+
 struct module;
 struct token;
-
-/* What is known about one token, as listed and as selected. */
-struct token_info {
-	CK_SLOT_ID slot;
-	char label[33];
-	char manufacturer[33];
-	char model[17];
-	char serial[17];
-	char slot_description[65];
-	CK_FLAGS flags;         /* CK_TOKEN_INFO flags */
-	char *uri;              /* RFC 7512 URI naming this token */
-	CK_TOKEN_INFO token_info;       /* as the module gave them, for */
-	CK_SLOT_INFO slot_info;         /* matching a URI */
-};
 
 /* Load the module at PATH and initialise it. */
 int module_load(const char *path, struct module **out);
@@ -94,9 +84,6 @@ const struct token_info *token_get_info(const struct token *t);
 int token_set_state_dir(struct token *t, const char *path);
 const char *token_state_dir(const struct token *t);
 
-/* Re-read the token's flags (PIN counters, login state). */
-int token_refresh(struct token *t);
-
 /* pin-value and pin-source from the selecting URI, or NULL. */
 const char *token_uri_pin_value(const struct token *t);
 const char *token_uri_pin_source(const struct token *t);
@@ -105,36 +92,15 @@ const char *token_uri_pin_source(const struct token *t);
 bool token_needs_login(const struct token *t);
 bool token_has_pinpad(const struct token *t);
 
-/* Log in as the user. Refuses a locked PIN and a PIN at its final try
- * before calling C_Login; never retries. PIN is NULL for a PIN pad. */
-int token_login(struct token *t, const char *pin);
-
 /* The function list and the read-write session, for the object layers. */
 CK_FUNCTION_LIST *token_fn(const struct token *t);
 CK_SESSION_HANDLE token_session(const struct token *t);
-
-/* Every object matching TEMPLATE; *OUT is malloc'ed (NULL when none). */
-int token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
-	       CK_OBJECT_HANDLE **out, size_t *count);
-
-/* One attribute's value, malloc'ed; CKR_ATTRIBUTE_TYPE_INVALID and
- * sensitive attributes give *OUT == NULL, *LEN == 0 and success. */
-int token_get_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-		   unsigned char **out, size_t *len);
-
-/* A CK_BBOOL attribute; absent counts as false. */
-int token_get_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-		   bool *out);
-
-/* A CK_ULONG attribute (class, key type). */
-int token_get_ulong(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-		    CK_ULONG *out);
 
 /* Set one attribute. */
 int token_set_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 		   const void *value, size_t len);
 
-/* Destroy one object. */
+/* Destroy one object, logged in as whoever writes on T (token-login.h). */
 int token_destroy(struct token *t, CK_OBJECT_HANDLE h);
 
 #endif

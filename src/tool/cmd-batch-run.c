@@ -328,6 +328,21 @@ cmd_batch_open_report(const char *path, FILE **out)
 	return 0;
 }
 
+/* The first role of the N ROWS whose security officer writes ([key]
+ * write_login = so), or NULL. */
+static const char *
+cmd_batch_so_role(const struct batch_row *rows, size_t n)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < rows[i].nprofiles; k++)
+			if (profile_writes_as_so(rows[i].profiles[k]))
+				return profile_role(rows[i].profiles[k]);
+	return NULL;
+}
+
 int
 cmd_batch_run(const struct cmd_batch *b)
 {
@@ -342,6 +357,7 @@ cmd_batch_run(const struct cmd_batch *b)
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
 	char *pin = NULL, *so_pin = NULL, *state_dir = NULL;
+	const char *so_role = NULL;
 	bool need_pin = false, need_so_pin = false;
 	int mailer = -1;
 	json_t *summary;
@@ -375,15 +391,24 @@ cmd_batch_run(const struct cmd_batch *b)
 					 "--so-pin-source");
 		goto out;
 	}
+	if ((so_role = cmd_batch_so_role(rows, m->nrows)) != NULL &&
+	    g->so_pin_source == NULL) {
+		status = cmd_usage_error(g, "role %s: its profile says the token "
+					 "needs its security officer for writing "
+					 "([key] write_login = so); give the "
+					 "security officer PIN with --so-pin-source",
+					 so_role);
+		goto out;
+	}
 	if (cmd_state_dir(g, &state_dir) < 0 ||
 	    (b->pin_mailer_path != NULL &&
 	     pin_mailer_open(b->pin_mailer_path, &mailer) < 0) ||
 	    (need_pin && g->pin_source != NULL &&
 	     cmd_read_pin_source(g->pin_source, "user PIN of the tokens without "
 				 "a pin_source", &pin) < 0) ||
-	    (need_so_pin &&
+	    (g->so_pin_source != NULL &&
 	     cmd_read_pin_source(g->so_pin_source, "security officer PIN of the "
-				 "tokens to initialise", &so_pin) < 0)) {
+				 "tokens", &so_pin) < 0)) {
 		status = cmd_fail(g);
 		goto out;
 	}

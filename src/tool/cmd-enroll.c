@@ -116,6 +116,7 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 	if ((status = cmd_load_profiles(g, argv + first, nnamed, o.vars, &profiles,
 					 &nroles)) != 0)
 		goto out;
+	cmd_note_write_login(g, profiles, nroles);
 	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
 	    (status = cmd_load_trust(g, o.trust, &trust)) != 0)
 		goto out;

@@ -104,6 +104,7 @@ cmd_install(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	cmd_note_write_login(g, &p, 1);
 	if ((status = cmd_load_trust(g, o.trust, &trust)) != 0 ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;

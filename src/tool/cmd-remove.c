@@ -54,9 +54,9 @@ cmd_remove_option(void *ctx, int opt, const char *arg)
 
 /* The label of ROLE: its profile's when the profiles directory has a role
  * of that name, else the name itself, so that objects that other tools
- * made can be removed too. */
+ * made can be removed too; and whether its security officer writes. */
 static int
-cmd_remove_label(const struct global_opts *g, const char *role, char *label,
+cmd_remove_label(struct global_opts *g, const char *role, char *label,
 		 size_t size)
 {
 	enum profile_kind kind = PROFILE_KIND_ROLE;
@@ -78,6 +78,8 @@ cmd_remove_label(const struct global_opts *g, const char *role, char *label,
 	if (profile_parse(cmd_profiles_dir(g), role, &p) < 0)
 		return cmd_fail(g);
 	snprintf(label, size, "%s", profile_label(p));
+	if (profile_writes_as_so(p))
+		g->so_role = role;
 	profile_free(p);
 	return 0;
 }

@@ -187,6 +187,7 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	if ((status = cmd_renew_profile(g, &o, argv[first], &p)) != 0 ||
 	    (status = cmd_renew_check_keep_old(g, &o, p)) != 0)
 		goto out;
+	cmd_note_write_login(g, &p, 1);
 	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
 	    (status = cmd_load_trust(g, o.trust, &trust)) != 0 ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)

@@ -124,6 +124,7 @@ cmd_request(struct global_opts *g, int argc, char **argv)
 	    (status = cmd_load_profiles(g, argv + first, 1, o.vars, &profile,
 				       &nroles)) != 0)
 		goto out;
+	cmd_note_write_login(g, profile, nroles);
 	if ((status = cmd_request_open_out(g, o.out, &fd)) != 0 ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;

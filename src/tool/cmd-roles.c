@@ -72,6 +72,16 @@ out:
 }
 
 void
+cmd_note_write_login(struct global_opts *g, struct profile *const *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n && g->so_role == NULL; i++)
+		if (profile_writes_as_so(p[i]))
+			g->so_role = profile_role(p[i]);
+}
+
+void
 cmd_free_profiles(struct profile **p, int n)
 {
 	int i;

@@ -12,6 +12,7 @@
 #include "owndir.h"
 #include "pin.h"
 #include "statedir.h"
+#include "token-login.h"
 #include "token-pin.h"
 #include "tty.h"
 
@@ -141,6 +142,29 @@ cmd_read_pin(const struct global_opts *g, struct token *t, char **pin)
 				pin);
 }
 
+/* The security officer PIN of --so-pin-source for a command that writes,
+ * for a token that wants its SO to write; and the SO from the first
+ * write when a profile says so. Before the user's login: the user PIN is
+ * then kept, to log the user back in to sign. */
+static int
+cmd_give_so_pin(const struct global_opts *g, struct token *t)
+{
+	char what[160], *so_pin = NULL;
+	int rc;
+
+	if (g->read_only || g->so_pin_source == NULL)
+		return g->so_role != NULL ? token_login_require_so(t, g->so_role) : 0;
+	snprintf(what, sizeof(what), "security officer PIN of token %s",
+		 token_get_info(t)->label);
+	if (cmd_read_pin_source(g->so_pin_source, what, &so_pin) < 0)
+		return -1;
+	rc = token_login_set_so_pin(t, so_pin);
+	pin_free(so_pin);
+	if (rc == 0 && g->so_role != NULL)
+		rc = token_login_require_so(t, g->so_role);
+	return rc;
+}
+
 int
 cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 {
@@ -156,7 +180,8 @@ cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 	    module_load(cmd_module_path(g), m) < 0 ||
 	    token_open_mode(*m, g->token, lock_dir,
 			    g->read_only ? TOKEN_READ : TOKEN_WRITE, t) < 0 ||
-	    token_set_state_dir(*t, state_dir) < 0) {
+	    token_set_state_dir(*t, state_dir) < 0 ||
+	    cmd_give_so_pin(g, *t) < 0) {
 		free(state_dir);
 		goto fail;
 	}

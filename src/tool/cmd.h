@@ -38,6 +38,9 @@ struct global_opts {
 	const char *command;    /* the command's name, for messages */
 	bool json;
 	bool read_only;         /* the command writes nothing to the token */
+	const char *so_role;    /* a role whose profile has the security
+				 * officer write ([key] write_login = so),
+				 * or NULL */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 	const struct command *commands; /* main's table, for help */
 	size_t ncommands;
@@ -81,7 +84,10 @@ const char *cmd_module_path(const struct global_opts *g);
 const char *cmd_profiles_dir(const struct global_opts *g);
 
 /* Load the module, open the selected token and log in as the user with
- * the PIN from its source. Returns 0 or an exit status after reporting. */
+ * the PIN from its source. A command that writes also gives the token
+ * the security officer PIN of --so-pin-source, for a token that wants
+ * its SO to write, and refuses to go on without one when G->so_role is
+ * set. Returns 0 or an exit status after reporting. */
 int cmd_open_token(struct global_opts *g, struct module **m, struct token **t);
 
 /* Where this user's per-token locks live: $P11ENROLL_LOCK_DIR as it is,
@@ -153,6 +159,10 @@ struct profile;
 int cmd_load_profiles(const struct global_opts *g, char **roles, int n,
 		      const struct vars *vars, struct profile ***out,
 		      int *count);
+
+/* Note in G->so_role the first of the N profiles P whose security officer
+ * writes ([key] write_login = so), for cmd_open_token(). */
+void cmd_note_write_login(struct global_opts *g, struct profile *const *p, int n);
 
 /* Free what cmd_load_profiles() made; NULL is fine. */
 void cmd_free_profiles(struct profile **p, int n);

@@ -18,6 +18,7 @@
 #include "softhsm.h"
 #include "../unit/testkeys.h"
 #include "token.h"
+#include "token-login.h"
 
 static struct module *mod;
 

@@ -13,6 +13,7 @@
 #include "keygen.h"
 #include "lifecycle.h"
 #include "profile-load.h"
+#include "token-login.h"
 #include "rolestate.h"
 #include "softhsm.h"
 #include "util.h"
