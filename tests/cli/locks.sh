@@ -59,7 +59,8 @@ expect_status 0 "nobody looks at the token after root" \
 nobody_dir=/tmp/p11enroll-$NOBODY_UID
 expect "nobody's locks are in $nobody_dir, 0700 and nobody's" \
 	test "$(stat -c '%a %u' "$nobody_dir")" = "700 $NOBODY_UID"
-lock_name=$(cd "$nobody_dir" && ls p11enroll-*.lock | head -n 1)
+# The newest: the directory outlives this run, with earlier tokens' locks.
+lock_name=$(cd "$nobody_dir" && ls -t p11enroll-*.lock | head -n 1)
 expect "nobody's lock file is 0600 and nobody's" \
 	test "$(stat -c '%a %u' "$nobody_dir/$lock_name")" = "600 $NOBODY_UID"
 
