@@ -109,31 +109,6 @@ pin_free(char *pin)
 	free(pin);
 }
 
-void
-pin_uri_shown(const char *text, char *out, size_t size)
-{
-	static const char key[] = "pin-value=";
-	size_t n = 0;
-	const char *p;
-
-	if (size == 0)
-		return;
-	for (p = text != NULL ? text : ""; *p != '\0' && n + 1 < size; p++) {
-		out[n++] = *p;
-		/* An attribute starts after the scheme, ';', '?' or '&'. */
-		if (strchr(":;?&", *p) == NULL || strncmp(p + 1, key,
-							  sizeof(key) - 1) != 0)
-			continue;
-		n += (size_t)snprintf(out + n, size - n, "%s***", key);
-		if (n >= size)
-			n = size - 1;
-		p += sizeof(key) - 1;
-		while (p[1] != '\0' && strchr(";?&", p[1]) == NULL)
-			p++;
-	}
-	out[n] = '\0';
-}
-
 /* A malloc'ed copy of the LEN bytes of PIN, refusing an empty PIN, an
  * overlong one and one with a NUL byte (which would cut it short). FROM
  * says where it came from. */

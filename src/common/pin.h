@@ -39,10 +39,6 @@ void pin_source_clear(struct pin_source *src);
 int pin_source_read(const struct pin_source *src, const char *what,
 		    pin_prompt_fn prompt, void *prompt_ctx, char **out);
 
-/* TEXT for a message: a token URI's pin-value shown as "***" (and NULL
- * as ""), cut to fit SIZE bytes. */
-void pin_uri_shown(const char *text, char *out, size_t size);
-
 /* Wipe and free a secret; NULL is fine. */
 void pin_free(char *pin);
 

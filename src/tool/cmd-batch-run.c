@@ -150,7 +150,7 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 			if (strcmp(m->rows[j].token, row->token) == 0)
 				return err_set(ERR_USAGE, "%s:%zu:%zu: token '%s' "
 					       "is on line %zu already", b->manifest_path,
-					       row->line, m->column_token, row->token,
+					       row->line, m->column_token, row->token_shown,
 					       m->rows[j].line);
 		if (row->pin_source != NULL &&
 		    cmd_batch_check_pin_source(row->pin_source) < 0)
@@ -205,7 +205,7 @@ cmd_batch_row_json(const struct batch_outcome *o)
 		    "not_after", r->cert.not_after, "error", r->error));
 	}
 	doc = json_pack("{s:I, s:s, s:s, s:o, s:s*}", "line",
-			(json_int_t)o->row->row->line, "token", o->row->row->token,
+			(json_int_t)o->row->row->line, "token", o->row->row->token_shown,
 			"state", cmd_batch_row_state(o), "roles", roles,
 			"error", o->error);
 	return doc;
@@ -283,16 +283,16 @@ cmd_batch_row_done(void *ctx, const struct batch_outcome *o)
 	if (c->bar) {
 		if (o->failed)
 			fprintf(stderr, "\rline %zu, token %s: failed: %s\033[K\n",
-				row->line, row->token, cmd_batch_row_error(o));
+				row->line, row->token_shown, cmd_batch_row_error(o));
 		cmd_batch_bar(c);
 		return;
 	}
 	cmd_batch_progress_text(c, text, sizeof(text));
 	if (o->failed)
 		printf("line %zu, token %s: failed: %s [%s]\n", row->line,
-		       row->token, cmd_batch_row_error(o), text);
+		       row->token_shown, cmd_batch_row_error(o), text);
 	else
-		printf("line %zu, token %s: %s [%s]\n", row->line, row->token,
+		printf("line %zu, token %s: %s [%s]\n", row->line, row->token_shown,
 		       earlier ? "done earlier" : o->awaiting ? "awaiting a CA" :
 		       "done", text);
 	fflush(stdout);

@@ -378,42 +378,6 @@ START_TEST(test_free)
 }
 END_TEST
 
-/* ---- a token URI in a message ---- */
-
-static const struct shown_case {
-	const char *text, *shown;
-	size_t size;
-} shown_cases[] = {
-	{ "alice", "alice", 64 },
-	{ NULL, "", 64 },
-	{ "pkcs11:token=alice", "pkcs11:token=alice", 64 },
-	{ "pkcs11:token=alice?pin-value=1234", "pkcs11:token=alice?pin-value=***",
-	  64 },
-	{ "pkcs11:token=a?pin-value=12%3B34&module-name=x",
-	  "pkcs11:token=a?pin-value=***&module-name=x", 64 },
-	{ "pkcs11:pin-value=1234;token=a", "pkcs11:pin-value=***;token=a", 64 },
-	{ "pkcs11:token=a?module-name=m&pin-value=9;x",
-	  "pkcs11:token=a?module-name=m&pin-value=***;x", 64 },
-	/* Only an attribute's name: a label may say pin-value= too. */
-	{ "pkcs11:token=my-pin-value=1", "pkcs11:token=my-pin-value=1", 64 },
-	{ "pin-value=1234", "pin-value=1234", 64 },
-	{ "pkcs11:token=a?pin-value=", "pkcs11:token=a?pin-value=***", 64 },
-	/* Cut short, never ending with a piece of the PIN. */
-	{ "pkcs11:token=a?pin-value=1234", "pkcs11:token=a?pin-va", 22 },
-	{ "pkcs11:token=a?pin-value=1234", "pkcs11:token=a?", 16 },
-};
-
-START_TEST(test_uri_shown)
-{
-	const struct shown_case *c = &shown_cases[_i];
-	char out[64];
-
-	memset(out, 'x', sizeof(out));
-	pin_uri_shown(c->text, out, c->size);
-	ck_assert_str_eq(out, c->shown);
-}
-END_TEST
-
 static Suite *
 pin_suite(void)
 {
@@ -422,7 +386,6 @@ pin_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse, 0, NELEM(parse_cases));
-	tcase_add_loop_test(tc, test_uri_shown, 0, NELEM(shown_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("read");
