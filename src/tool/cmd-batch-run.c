@@ -114,22 +114,29 @@ out:
 	return rc;
 }
 
-/* A row's pin_source must be readable by a worker on its own. */
+/* A row's pin_source must be readable by a worker on its own: a file
+ * (private) or a variable, which leaves the environment now, before the
+ * workers are forked, and stays theirs to read. */
 static int
-cmd_batch_check_pin_source(const char *spec)
+cmd_batch_check_pin_source(const struct manifest_row *row)
 {
 	struct pin_source src;
-	int ok;
+	char what[160];
+	int rc = -1;
 
-	if (pin_source_parse(spec, &src) < 0)
+	if (pin_source_parse(row->pin_source, &src) < 0)
 		return -1;
-	ok = src.kind == PIN_FILE || src.kind == PIN_ENV;
+	if (src.kind != PIN_FILE && src.kind != PIN_ENV) {
+		err_set(ERR_USAGE, "pin_source: a row's PIN comes from "
+			"file:PATH or env:VAR (a prompt or a descriptor "
+			"serves the whole batch as --pin-source)");
+		goto out;
+	}
+	snprintf(what, sizeof(what), "user PIN of token %s", row->token_shown);
+	rc = pin_source_prepare(&src, what);
+out:
 	pin_source_clear(&src);
-	if (!ok)
-		return err_set(ERR_USAGE, "pin_source: a row's PIN comes from "
-			       "file:PATH or env:VAR (a prompt or a descriptor "
-			       "serves the whole batch as --pin-source)");
-	return 0;
+	return rc;
 }
 
 /* Every row checked and its roles loaded; any error names the manifest's
@@ -153,7 +160,7 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 					       row->line, m->column_token, row->token_shown,
 					       m->rows[j].line);
 		if (row->pin_source != NULL &&
-		    cmd_batch_check_pin_source(row->pin_source) < 0)
+		    cmd_batch_check_pin_source(row) < 0)
 			return err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
 					  m->column_pin_source);
 		if (row->pin_source == NULL)

@@ -60,6 +60,7 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"                           else %s)\n"
 		"  -t, --token URI          token: RFC 7512 URI, or a label\n"
 		"      --pin-source SRC     user PIN from file:PATH, env:VAR, fd:N or prompt\n"
+		"                           (a file must be private: chmod 600)\n"
 		"      --so-pin-source SRC  security officer PIN, same forms\n"
 		"      --profiles DIR       role profiles (default $P11ENROLL_PROFILES,\n"
 		"                           else %s)\n"
