@@ -326,11 +326,13 @@ cmd_batch_open_report(const char *path, FILE **out)
 	*out = NULL;
 	if (path == NULL)
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || (*out = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return err_set(ERR_USAGE, "--report %s: %s", path, strerror(errno));
+	/* Private, as the journal is: it lists the tokens and what they
+	 * hold. */
+	if (util_open_private(path, O_WRONLY | O_TRUNC, true, &fd) < 0)
+		return err_prefix("--report %s", path);
+	if ((*out = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return err_set(ERR_FAILED, "--report %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
