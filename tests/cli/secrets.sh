@@ -110,7 +110,8 @@ expect_no_pin "bad manifest URI" "$WORK/out" "$WORK/err"
 # p11enroll would own its entries either way, so as root the runs are
 # made as nobody, in a directory of nobody's.
 DUMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/p11enroll-dump.XXXXXX")
-on_exit() { rm -rf "$DUMPDIR"; }
+remove_dumpdir() { rm -rf "$DUMPDIR"; }
+on_exit=remove_dumpdir
 cat >"$DUMPDIR/ca-dumpable" <<'EOF'
 #!/bin/sh
 echo "$(stat -c %u "/proc/$PPID/status") $(awk '/^Uid:/ { print $2 }' "/proc/$PPID/status")" >>"$1"
