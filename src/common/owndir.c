@@ -42,24 +42,3 @@ owndir_make(const char *path, const char *what)
 			       path, strerror(errno));
 	return owndir_check(path, &st, what, 077);
 }
-
-int
-owndir_check_file(int fd, const char *path, const char *what)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return err_set(ERR_FAILED, "cannot look at %s %s: %s", what,
-			       path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return err_set(ERR_FAILED, "%s %s is not a regular file", what,
-			       path);
-	if (st.st_uid != geteuid())
-		return err_set(ERR_FAILED, "%s %s belongs to another user (uid "
-			       "%lu): remove it", what, path,
-			       (unsigned long)st.st_uid);
-	if (st.st_nlink != 1)
-		return err_set(ERR_FAILED, "%s %s has %lu links: remove it", what,
-			       path, (unsigned long)st.st_nlink);
-	return 0;
-}

@@ -1,7 +1,6 @@
 /* owndir.h - directories and files that only this user can touch: a lock
  * or state directory made 0700 where it is missing, and refused where it
- * is a symbolic link, belongs to someone else or others may write to it;
- * an opened file refused unless it is this user's own regular file. */
+ * is a symbolic link, belongs to someone else or others may write to it. */
 #ifndef P11E_OWNDIR_H
 #define P11E_OWNDIR_H
 
@@ -18,9 +17,5 @@ int owndir_check(const char *path, const struct stat *st, const char *what,
  * then check it as owndir_check() with REFUSED 077. WHAT names it
  * in messages ("lock directory"). -1 with the reason recorded. */
 int owndir_make(const char *path, const char *what);
-
-/* Check the opened file FD (at PATH, WHAT as above): a regular file owned
- * by this user with one link. -1 with the reason recorded. */
-int owndir_check_file(int fd, const char *path, const char *what);
 
 #endif

@@ -14,14 +14,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "array.h"
 #include "err.h"
 #include "interrupt.h"
 #include "pin.h"
 #include "util.h"
+
+extern char **environ;
 
 static const struct {
 	const char *prefix;
@@ -101,37 +108,21 @@ pin_source_clear(struct pin_source *src)
 }
 
 void
+pin_protect_process(void)
+{
+#ifdef __linux__
+	/* Never fails with these arguments. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+void
 pin_free(char *pin)
 {
 	if (pin == NULL)
 		return;
 	OPENSSL_cleanse(pin, strlen(pin));
 	free(pin);
-}
-
-void
-pin_uri_shown(const char *text, char *out, size_t size)
-{
-	static const char key[] = "pin-value=";
-	size_t n = 0;
-	const char *p;
-
-	if (size == 0)
-		return;
-	for (p = text != NULL ? text : ""; *p != '\0' && n + 1 < size; p++) {
-		out[n++] = *p;
-		/* An attribute starts after the scheme, ';', '?' or '&'. */
-		if (strchr(":;?&", *p) == NULL || strncmp(p + 1, key,
-							  sizeof(key) - 1) != 0)
-			continue;
-		n += (size_t)snprintf(out + n, size - n, "%s***", key);
-		if (n >= size)
-			n = size - 1;
-		p += sizeof(key) - 1;
-		while (p[1] != '\0' && strchr(";?&", p[1]) == NULL)
-			p++;
-	}
-	out[n] = '\0';
 }
 
 /* A malloc'ed copy of the LEN bytes of PIN, refusing an empty PIN, an
@@ -246,16 +237,35 @@ out:
 	return rc;
 }
 
+/* A PIN file that another user may read (or write: then the PIN tried
+ * would be theirs) is refused, as ssh refuses such a key file. Only a
+ * regular file has a mode that means so: a FIFO, a pipe or a terminal
+ * (file:/dev/stdin) is read whatever its mode. ST describes PATH. */
+static int
+pin_check_file(const struct stat *st, const char *path, const char *what)
+{
+	if (S_ISREG(st->st_mode) && (st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return err_set(ERR_USAGE, "cannot read %s from %s: the file is "
+			       "open to group or others (mode %04o); a PIN file "
+			       "must be private: chmod 600 %s", what, path,
+			       (unsigned)(st->st_mode & 07777), path);
+	return 0;
+}
+
 static int
 pin_read_file(const char *path, const char *what, char **out)
 {
+	struct stat st;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 ||
+	    fstat(fd, &st) < 0) {
 		err_set(ERR_USAGE, "cannot read %s from %s: %s", what, path,
 			strerror(errno));
 		goto out;
 	}
+	if (pin_check_file(&st, path, what) < 0)
+		goto out;
 	rc = pin_read_fd(fd, what, path, out);
 out:
 	if (fd >= 0)
@@ -263,17 +273,122 @@ out:
 	return rc;
 }
 
+/* ---- env: PINs ------------------------------------------------------------ */
+
+/* The env: variables read so far, by name, with their values. A variable
+ * is taken out of the environment when it is first read: its value is
+ * overwritten where it lies (for the initial environment, the memory
+ * that /proc/PID/environ shows) and the variable unset, so that no child
+ * inherits it. Later reads, also in forked batch workers, get the copy
+ * kept here. The environment is the process's, and so is this table. */
+static struct pin_env_var {
+	char *name;
+	char *value;
+} *pin_env_vars;
+static size_t pin_env_count, pin_env_cap;
+
+static const char *
+pin_env_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pin_env_count; i++)
+		if (strcmp(pin_env_vars[i].name, name) == 0)
+			return pin_env_vars[i].value;
+	return NULL;
+}
+
+/* Overwrite the value of every NAME=VALUE in the environment, then unset
+ * NAME. */
+static void
+pin_env_scrub(const char *name)
+{
+	size_t len = strlen(name);
+	char **e, *value;
+
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
+			continue;
+		value = *e + len + 1;
+		OPENSSL_cleanse(value, strlen(value));
+	}
+	unsetenv(name);
+}
+
+/* Move variable NAME, when it is set, from the environment into the
+ * table. */
+static int
+pin_env_take(const char *name)
+{
+	struct pin_env_var *grown, *v;
+	const char *value;
+
+	if (pin_env_lookup(name) != NULL || (value = getenv(name)) == NULL)
+		return 0;
+	if ((grown = array_grow(pin_env_vars, &pin_env_cap, pin_env_count + 1,
+				sizeof(*grown))) == NULL)
+		return -1;
+	pin_env_vars = grown;
+	v = &pin_env_vars[pin_env_count];
+	if ((v->name = strdup(name)) == NULL ||
+	    (v->value = strdup(value)) == NULL) {
+		free(v->name);
+		return err_set(ERR_FAILED, "out of memory");
+	}
+	pin_env_count++;
+	pin_env_scrub(name);
+	return 0;
+}
+
+void
+pin_env_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < pin_env_count; i++) {
+		free(pin_env_vars[i].name);
+		pin_free(pin_env_vars[i].value);
+	}
+	free(pin_env_vars);
+	pin_env_vars = NULL;
+	pin_env_count = pin_env_cap = 0;
+}
+
 static int
 pin_read_env(const char *name, const char *what, char **out)
 {
-	const char *value = getenv(name);
+	const char *value;
 	char from[128];
 
 	snprintf(from, sizeof(from), "environment variable %s", name);
-	if (value == NULL)
+	if (pin_env_take(name) < 0)
+		return -1;
+	if ((value = pin_env_lookup(name)) == NULL)
 		return err_set(ERR_USAGE, "cannot read %s: %s is not set", what,
 			       from);
 	return pin_copy(value, strlen(value), what, from, out);
+}
+
+int
+pin_source_prepare(const struct pin_source *src, const char *what)
+{
+	struct stat st;
+
+	switch (src->kind) {
+	case PIN_ENV:
+		return pin_env_take(src->arg);
+	case PIN_FILE:
+		/* A file that is not there yet may be by the time it is
+		 * read, and is checked then; a FIFO is not opened here, as
+		 * that would take its writer. */
+		if (stat(src->arg, &st) < 0)
+			return 0;
+		return pin_check_file(&st, src->arg, what);
+	case PIN_FD:
+	case PIN_PROMPT:
+		return 0;
+	}
+	return err_set(ERR_FAILED, "unknown PIN source kind %d", (int)src->kind);
 }
 
 static int

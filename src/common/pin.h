@@ -39,9 +39,21 @@ void pin_source_clear(struct pin_source *src);
 int pin_source_read(const struct pin_source *src, const char *what,
 		    pin_prompt_fn prompt, void *prompt_ctx, char **out);
 
-/* TEXT for a message: a token URI's pin-value shown as "***" (and NULL
- * as ""), cut to fit SIZE bytes. */
-void pin_uri_shown(const char *text, char *out, size_t size);
+/* Get SRC ready before a process forks the readers of it: an env:
+ * variable is taken out of the environment now (the readers find it
+ * still), and a file that exists must be private (as on reading: a
+ * regular file open to group or others is refused). */
+int pin_source_prepare(const struct pin_source *src, const char *what);
+
+/* Wipe and forget the env: PINs taken out of the environment. */
+void pin_env_clear(void);
+
+/* Keep the memory of this process, which holds PINs, to itself: no core
+ * file, and no ptrace, /proc/PID/mem or /proc/PID/environ for other
+ * processes of the same user (Linux: not dumpable). Forked batch workers
+ * inherit it; a program executed (a CA helper) starts dumpable again, as
+ * execve resets it, and holds no PIN. */
+void pin_protect_process(void);
 
 /* Wipe and free a secret; NULL is fine. */
 void pin_free(char *pin);

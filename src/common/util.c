@@ -41,20 +41,16 @@ util_p11_string(char *out, const unsigned char *field, size_t len)
 }
 
 int
-util_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
+util_read_fd(int fd, const char *path, size_t max, unsigned char **out,
+	     size_t *len)
 {
 	unsigned char *buf = NULL, *grown;
 	size_t used = 0, cap = 0;
 	ssize_t n;
-	int fd = -1, rc = -1;
+	int rc = -1;
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err_set(ERR_USAGE, "cannot open %s: %s", path, strerror(errno));
-		goto out;
-	}
 	for (;;) {
 		/* Room for a read and the terminating NUL. */
 		if ((grown = array_grow(buf, &cap, used + 4096 + 1, 1)) ==
@@ -85,8 +81,86 @@ util_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
 	rc = 0;
 out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
+	return rc;
+}
+
+int
+util_read_file(const char *path, size_t max, unsigned char **out, size_t *len)
+{
+	int fd, rc;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(ERR_USAGE, "cannot open %s: %s", path,
+			       strerror(errno));
+	rc = util_read_fd(fd, path, max, out, len);
+	close(fd);
+	return rc;
+}
+
+/* Why the file ST (opened by this process) may not take what this user
+ * writes privately, or NULL. */
+static const char *
+util_private_refusal(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	if (st->st_uid != geteuid())
+		return "owned by another user";
+	if (st->st_nlink > 1)
+		return "has other names (hard links)";
+	return NULL;
+}
+
+int
+util_open_private(const char *path, int flags, bool tighten, int *fd)
+{
+	const char *why;
+	struct stat st;
+	int f = -1, rc = -1;
+
+	*fd = -1;
+	/* No O_TRUNC before the checks; O_NONBLOCK: a FIFO must not hold
+	 * the open until a reader comes. */
+	f = open(path, (flags & ~O_TRUNC) | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+		 O_NOCTTY | O_NONBLOCK, 0600);
+	/* ENXIO: a FIFO without a reader, a socket or a device without
+	 * its driver. */
+	if (f == -1) {
+		err_set(ERR_USAGE, "%s", errno == ELOOP ?
+			"a symbolic link, which is not followed" :
+			errno == ENXIO ? "not a regular file; nothing was "
+			"written to it" : strerror(errno));
+		goto out;
+	}
+	if (fstat(f, &st) == -1) {
+		err_set(ERR_USAGE, "%s", strerror(errno));
+		goto out;
+	}
+	if ((why = util_private_refusal(&st)) != NULL) {
+		err_set(ERR_USAGE, "%s; nothing was written to it", why);
+		goto out;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0 && !tighten) {
+		err_set(ERR_USAGE, "open to group or others (mode %04o); it must "
+			"be private: chmod 600 %s", (unsigned)(st.st_mode & 07777),
+			path);
+		goto out;
+	}
+	if (((st.st_mode & (S_IRWXG | S_IRWXO)) != 0 && fchmod(f, 0600) == -1) ||
+	    ((flags & O_TRUNC) && ftruncate(f, 0) == -1) ||
+	    fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK) == -1) {
+		err_set(ERR_USAGE, "%s", strerror(errno));
+		goto out;
+	}
+	*fd = f;
+	f = -1;
+	rc = 0;
+out:
+	if (f != -1)
+		close(f);
 	return rc;
 }
 

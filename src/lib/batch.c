@@ -273,7 +273,7 @@ batch_take(struct batch_state *s, struct batch_child *c, const char *line)
 	    (news.error != NULL && (ro->error = util_strdup(news.error)) == NULL))
 		goto out;
 	if (s->job->journal != NULL &&
-	    journal_record(s->job->journal, br->row->line, br->row->token,
+	    journal_record(s->job->journal, br->row->line, br->row->token_shown,
 			   ro->role, ro->state, &ro->cert, news.error) < 0)
 		goto out;
 	/* The worker waits for this before it touches the token. */

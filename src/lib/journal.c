@@ -151,35 +151,54 @@ journal_remember(struct journal *j, json_t *doc)
 	return journal_cert_copy(&e->cert, serial, sha256, not_after);
 }
 
+/* The journal's first line for the manifest whose SHA-256 is HEX,
+ * without its newline; malloc'ed. */
+static char *
+journal_header(const char *hex)
+{
+	json_t *doc = json_pack("{s:s}", "manifest", hex);
+	char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+	json_decref(doc);
+	if (text == NULL)
+		err_set(ERR_FAILED, "out of memory");
+	return text;
+}
+
 /* Read what an earlier run wrote; DIGEST must match its first line. The
- * last line, cut short by a crash, is cut off the file too. */
+ * last line, cut short by a crash, is cut off the file too, but only in
+ * a file that is a journal: one whose first line is a journal's header,
+ * or that holds only the start of the header this run would write. Any
+ * other file is refused as it is: it may be something else, given by
+ * mistake or planted. */
 static int
 journal_read(struct journal *j, const unsigned char digest[32])
 {
 	unsigned char *data = NULL;
-	char *hex = util_hex(digest, 32), *p, *nl;
+	char *hex = util_hex(digest, 32), *header = NULL, *p, *nl;
 	const char *recorded = NULL;
 	json_t *doc = NULL;
 	size_t len = 0, lineno = 0, good = 0;
 	int rc = -1;
 
-	if (hex == NULL)
+	if (hex == NULL || (header = journal_header(hex)) == NULL)
 		goto out;
-	if (util_read_file(j->path, JOURNAL_MAX_BYTES, &data, &len) < 0)
+	if (util_read_fd(j->fd, j->path, JOURNAL_MAX_BYTES, &data, &len) < 0)
 		goto out;
 	for (p = (char *)data; (nl = memchr(p, '\n', len - (size_t)(p - (char *)data)))
 	     != NULL; p = nl + 1) {
 		lineno++;
 		json_decref(doc);
 		if ((doc = json_loadb(p, (size_t)(nl - p), 0, NULL)) == NULL) {
-			err_set(ERR_USAGE, "journal %s:%zu: not a JSON line",
-				j->path, lineno);
+			err_set(ERR_USAGE, "journal %s:%zu: not a JSON line%s",
+				j->path, lineno, lineno == 1 ? ", so not a p11enroll "
+				"batch journal (left as it is)" : "");
 			goto out;
 		}
 		if (lineno == 1) {
 			if (json_unpack(doc, "{s:s}", "manifest", &recorded) != 0) {
 				err_set(ERR_USAGE, "journal %s: not a p11enroll "
-					"batch journal", j->path);
+					"batch journal (left as it is)", j->path);
 				goto out;
 			}
 			if (strcmp(recorded, hex) != 0) {
@@ -193,6 +212,12 @@ journal_read(struct journal *j, const unsigned char digest[32])
 		}
 		good = (size_t)(nl + 1 - (char *)data);
 	}
+	if (lineno == 0 && (len > strlen(header) ||
+			    memcmp(data, header, len) != 0)) {
+		err_set(ERR_USAGE, "journal %s: not a p11enroll batch journal "
+			"(left as it is)", j->path);
+		goto out;
+	}
 	if (good < len && ftruncate(j->fd, (off_t)good) == -1) {
 		err_set(ERR_FAILED, "journal %s: cannot drop its cut-off last "
 			"line: %s", j->path, strerror(errno));
@@ -200,10 +225,10 @@ journal_read(struct journal *j, const unsigned char digest[32])
 	}
 	if (lineno == 0) {
 		/* Empty or only a cut-off header: start it again. */
-		json_decref(doc);
-		doc = json_pack("{s:s}", "manifest", hex);
-		if (doc == NULL || json_dumpfd(doc, j->fd, JSON_COMPACT) != 0 ||
-		    write(j->fd, "\n", 1) != 1 || fdatasync(j->fd) != 0) {
+		len = strlen(header);
+		header[len] = '\n';
+		if (write(j->fd, header, len + 1) != (ssize_t)(len + 1) ||
+		    fdatasync(j->fd) != 0) {
 			err_set(ERR_FAILED, "journal %s: cannot write: %s",
 				j->path, strerror(errno));
 			goto out;
@@ -213,6 +238,7 @@ journal_read(struct journal *j, const unsigned char digest[32])
 out:
 	json_decref(doc);
 	free(data);
+	free(header);
 	free(hex);
 	return rc;
 }
@@ -225,14 +251,15 @@ journal_open(const char *path, const unsigned char digest[32],
 	int rc = -1;
 
 	*out = NULL;
-	if ((j = calloc(1, sizeof(*j))) == NULL ||
-	    (j->path = util_strdup(path)) == NULL) {
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
-	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (j->fd == -1) {
-		err_set(ERR_USAGE, "journal %s: %s", path, strerror(errno));
+	j->fd = -1;
+	if ((j->path = util_strdup(path)) == NULL)
+		goto out;
+	if (util_open_private(path, O_RDWR | O_APPEND, true, &j->fd) < 0) {
+		err_prefix("journal %s", path);
 		goto out;
 	}
 	if (flock(j->fd, LOCK_EX | LOCK_NB) == -1) {

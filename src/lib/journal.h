@@ -32,7 +32,9 @@ struct journal_cert {
 void journal_cert_clear(struct journal_cert *c);
 
 /* Open or create the journal at PATH (mode 0600) for the manifest whose
- * SHA-256 is DIGEST; a journal of another manifest is ERR_USAGE. */
+ * SHA-256 is DIGEST; a journal of another manifest is ERR_USAGE. PATH
+ * must be this user's private file (util_open_private()); a file that
+ * is not a journal is refused and left as it is. */
 int journal_open(const char *path, const unsigned char digest[32],
 		 struct journal **out);
 

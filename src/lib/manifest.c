@@ -13,6 +13,7 @@
 #include "array.h"
 #include "err.h"
 #include "manifest.h"
+#include "token-uri.h"
 #include "util.h"
 
 /* Columns with a meaning of their own; all others are variables. */
@@ -231,6 +232,7 @@ manifest_row_clear(struct manifest_row *row)
 	size_t i;
 
 	free(row->token);
+	free(row->token_shown);
 	for (i = 0; i < row->nroles; i++)
 		free(row->roles[i]);
 	free(row->roles);
@@ -268,6 +270,13 @@ manifest_take_row(struct manifest_reader *r)
 			}
 			if ((row.token = strdup(cell)) == NULL)
 				goto nomem;
+			/* A URI p11-kit cannot read fails here, unquoted. */
+			if (token_uri_printable(cell, &row.token_shown) < 0) {
+				if (err_kind() != ERR_USAGE)
+					goto nomem;
+				manifest_fail(r, i + 1, "%s", err_message());
+				goto out;
+			}
 			break;
 		case MANIFEST_ROLES:
 			if (manifest_split_roles(r, cell, &row, i + 1) < 0)

@@ -18,6 +18,8 @@
 struct manifest_row {
 	size_t line;            /* where the row is in the file */
 	char *token;
+	char *token_shown;      /* TOKEN as shown and recorded: without a
+				 * URI's pin-value and pin-source */
 	char **roles;           /* NULL-terminated, as written */
 	size_t nroles;
 	char *pin_source;       /* NULL: the command's */

@@ -51,20 +51,11 @@ pin_generate(size_t digits, char **out)
 int
 pin_mailer_open(const char *path, int *fd)
 {
-	struct stat st;
-	int f;
-
-	*fd = -1;
-	f = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (f == -1)
-		return err_set(ERR_USAGE, "PIN mailer %s: %s", path, strerror(errno));
-	if (fstat(f, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		close(f);
-		return err_set(ERR_USAGE, "PIN mailer %s: not a private file "
-			       "(it must be a regular file of mode 0600)", path);
-	}
-	*fd = f;
+	/* Fresh PINs go into it: a file that another user made (and can
+	 * read, whatever its mode now), another name of a file, a file
+	 * that others may read already, or a symbolic link is refused. */
+	if (util_open_private(path, O_WRONLY | O_APPEND, false, fd) < 0)
+		return err_prefix("PIN mailer %s", path);
 	return 0;
 }
 

@@ -12,7 +12,9 @@
 /* A PIN of DIGITS random decimal digits; free it with pin_free(). */
 int pin_generate(size_t digits, char **out);
 
-/* Open PATH for appending, created with mode 0600; an existing file that
+/* Open PATH for appending, created with mode 0600; an existing file must
+ * be this user's private file (util_open_private()): a symbolic link,
+ * another user's file, a file with other names (hard links) or one that
  * others may read is refused. *FD is close-on-exec. */
 int pin_mailer_open(const char *path, int *fd);
 

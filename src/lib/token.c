@@ -11,17 +11,16 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <p11-kit/uri.h>
 
 #include "array.h"
 #include "ckr.h"
 #include "err.h"
-#include "owndir.h"
 #include "module-hint.h"
 #include "pin.h"
 #include "token.h"
 #include "token-login.h"
 #include "token-struct.h"
+#include "token-uri.h"
 #include "util.h"
 
 struct module {
@@ -232,69 +231,6 @@ token_info_free_array(struct token_info *infos, size_t count)
 	free(infos);
 }
 
-/* p11-kit frees a URI's pin-value as it is: wipe it first. */
-static void
-token_uri_free(P11KitUri *uri)
-{
-	const char *value = uri != NULL ? p11_kit_uri_get_pin_value(uri) : NULL;
-
-	if (value != NULL)
-		OPENSSL_cleanse((char *)value, strlen(value));
-	p11_kit_uri_free(uri);
-}
-
-/* Turn SELECTOR into a URI: a pkcs11: URI as is, a bare label as
- * pkcs11:token=LABEL, NULL as a URI that matches every token. */
-static int
-token_parse_selector(const char *selector, P11KitUri **out)
-{
-	P11KitUri *uri = NULL;
-	CK_TOKEN_INFO *ti;
-	char shown[1024];
-	size_t len;
-	int r, rc = -1;
-
-	*out = NULL;
-	pin_uri_shown(selector, shown, sizeof(shown));
-	uri = p11_kit_uri_new();
-	if (uri == NULL) {
-		err_set(ERR_FAILED, "out of memory");
-		goto out;
-	}
-	if (selector == NULL) {
-		/* matches everything */
-	} else if (strncmp(selector, "pkcs11:", 7) == 0) {
-		r = p11_kit_uri_parse(selector, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_SLOT |
-				      P11_KIT_URI_FOR_MODULE, uri);
-		if (r != P11_KIT_URI_OK) {
-			err_set(ERR_USAGE, "bad token URI '%s': %s", shown,
-				p11_kit_uri_message(r));
-			goto out;
-		}
-		if (p11_kit_uri_any_unrecognized(uri)) {
-			err_set(ERR_USAGE, "token URI '%s' has attributes that do not "
-				"select a token", shown);
-			goto out;
-		}
-	} else {
-		len = strlen(selector);
-		ti = p11_kit_uri_get_token_info(uri);
-		if (len == 0 || len > sizeof(ti->label)) {
-			err_set(ERR_USAGE, "token label '%s' must be 1 to %zu bytes",
-				selector, sizeof(ti->label));
-			goto out;
-		}
-		memset(ti->label, ' ', sizeof(ti->label));
-		memcpy(ti->label, selector, len);
-	}
-	*out = uri;
-	uri = NULL;
-	rc = 0;
-out:
-	token_uri_free(uri);
-	return rc;
-}
-
 /* Whether the token in INFO matches URI, as listed (not asked again: the
  * answers cannot differ from the list's, or fail where it did not). */
 static bool
@@ -346,17 +282,12 @@ token_lock(struct token *t, const char *lock_dir)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/p11enroll-%s.lock", lock_dir, hex);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-		  0600);
-	if (fd < 0) {
-		err_set(ERR_FAILED, "cannot open lock file %s for token %s: %s",
-			path, t->info.label, strerror(errno));
-		goto out;
-	}
 	/* A lock file somebody else made is a lock they could hold forever,
-	 * with a holder text of their choosing. */
-	if (owndir_check_file(fd, path, "lock file") < 0) {
-		err_prefix("token %s", t->info.label);
+	 * with a holder text of their choosing: only a private file of this
+	 * user's is taken. */
+	if (util_open_private(path, O_RDWR, true, &fd) < 0) {
+		err_set(ERR_FAILED, "token %s: lock file %s: %s", t->info.label,
+			path, err_message());
 		goto out;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -398,17 +329,18 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	P11KitUri *uri = NULL;
 	bool *chosen = NULL;
 	size_t n = 0, i, matches = 0, pick = 0;
-	char list[2048], shown[1024];
+	char list[2048], *shown = NULL;
 	const char *value, *source;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	pin_uri_shown(selector, shown, sizeof(shown));
 	if (pin_value != NULL)
 		*pin_value = NULL;
 	if (pin_source != NULL)
 		*pin_source = NULL;
-	if (token_parse_selector(selector, &uri) < 0 || token_list(m, &infos, &n) < 0)
+	if (token_uri_parse(selector, &uri) < 0 ||
+	    token_uri_printable(selector, &shown) < 0 ||
+	    token_list(m, &infos, &n) < 0)
 		goto out;
 	if (n == 0) {
 		err_set(ERR_FAILED, "no token is present in %s", m->path);
@@ -464,6 +396,7 @@ out:
 		*pin_source = NULL;
 	}
 	free(chosen);
+	free(shown);
 	token_info_free_array(infos, n);
 	token_uri_free(uri);
 	return rc;

@@ -114,22 +114,29 @@ out:
 	return rc;
 }
 
-/* A row's pin_source must be readable by a worker on its own. */
+/* A row's pin_source must be readable by a worker on its own: a file
+ * (private) or a variable, which leaves the environment now, before the
+ * workers are forked, and stays theirs to read. */
 static int
-cmd_batch_check_pin_source(const char *spec)
+cmd_batch_check_pin_source(const struct manifest_row *row)
 {
 	struct pin_source src;
-	int ok;
+	char what[160];
+	int rc = -1;
 
-	if (pin_source_parse(spec, &src) < 0)
+	if (pin_source_parse(row->pin_source, &src) < 0)
 		return -1;
-	ok = src.kind == PIN_FILE || src.kind == PIN_ENV;
+	if (src.kind != PIN_FILE && src.kind != PIN_ENV) {
+		err_set(ERR_USAGE, "pin_source: a row's PIN comes from "
+			"file:PATH or env:VAR (a prompt or a descriptor "
+			"serves the whole batch as --pin-source)");
+		goto out;
+	}
+	snprintf(what, sizeof(what), "user PIN of token %s", row->token_shown);
+	rc = pin_source_prepare(&src, what);
+out:
 	pin_source_clear(&src);
-	if (!ok)
-		return err_set(ERR_USAGE, "pin_source: a row's PIN comes from "
-			       "file:PATH or env:VAR (a prompt or a descriptor "
-			       "serves the whole batch as --pin-source)");
-	return 0;
+	return rc;
 }
 
 /* Every row checked and its roles loaded; any error names the manifest's
@@ -150,10 +157,10 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 			if (strcmp(m->rows[j].token, row->token) == 0)
 				return err_set(ERR_USAGE, "%s:%zu:%zu: token '%s' "
 					       "is on line %zu already", b->manifest_path,
-					       row->line, m->column_token, row->token,
+					       row->line, m->column_token, row->token_shown,
 					       m->rows[j].line);
 		if (row->pin_source != NULL &&
-		    cmd_batch_check_pin_source(row->pin_source) < 0)
+		    cmd_batch_check_pin_source(row) < 0)
 			return err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
 					  m->column_pin_source);
 		if (row->pin_source == NULL)
@@ -205,7 +212,7 @@ cmd_batch_row_json(const struct batch_outcome *o)
 		    "not_after", r->cert.not_after, "error", r->error));
 	}
 	doc = json_pack("{s:I, s:s, s:s, s:o, s:s*}", "line",
-			(json_int_t)o->row->row->line, "token", o->row->row->token,
+			(json_int_t)o->row->row->line, "token", o->row->row->token_shown,
 			"state", cmd_batch_row_state(o), "roles", roles,
 			"error", o->error);
 	return doc;
@@ -283,16 +290,16 @@ cmd_batch_row_done(void *ctx, const struct batch_outcome *o)
 	if (c->bar) {
 		if (o->failed)
 			fprintf(stderr, "\rline %zu, token %s: failed: %s\033[K\n",
-				row->line, row->token, cmd_batch_row_error(o));
+				row->line, row->token_shown, cmd_batch_row_error(o));
 		cmd_batch_bar(c);
 		return;
 	}
 	cmd_batch_progress_text(c, text, sizeof(text));
 	if (o->failed)
 		printf("line %zu, token %s: failed: %s [%s]\n", row->line,
-		       row->token, cmd_batch_row_error(o), text);
+		       row->token_shown, cmd_batch_row_error(o), text);
 	else
-		printf("line %zu, token %s: %s [%s]\n", row->line, row->token,
+		printf("line %zu, token %s: %s [%s]\n", row->line, row->token_shown,
 		       earlier ? "done earlier" : o->awaiting ? "awaiting a CA" :
 		       "done", text);
 	fflush(stdout);
@@ -319,11 +326,13 @@ cmd_batch_open_report(const char *path, FILE **out)
 	*out = NULL;
 	if (path == NULL)
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || (*out = fdopen(fd, "w")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return err_set(ERR_USAGE, "--report %s: %s", path, strerror(errno));
+	/* Private, as the journal is: it lists the tokens and what they
+	 * hold. */
+	if (util_open_private(path, O_WRONLY | O_TRUNC, true, &fd) < 0)
+		return err_prefix("--report %s", path);
+	if ((*out = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return err_set(ERR_FAILED, "--report %s: %s", path, strerror(errno));
 	}
 	return 0;
 }

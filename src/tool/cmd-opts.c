@@ -66,6 +66,7 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"                           else %s)\n"
 		"  -t, --token URI          token: RFC 7512 URI, or a label\n"
 		"      --pin-source SRC     user PIN from file:PATH, env:VAR, fd:N or prompt\n"
+		"                           (a file must be private: chmod 600)\n"
 		"      --so-pin-source SRC  security officer PIN, same forms: for\n"
 		"                           init-token, and for writes on tokens\n"
 		"                           that want their SO for them (ykcs11)\n"

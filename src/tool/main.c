@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "interrupt.h"
+#include "pin.h"
 #include "util.h"
 
 static const struct command cmd_table[] = {
@@ -38,6 +39,8 @@ main(int argc, char **argv)
 	int first = 0, status = EXIT_USAGE;
 	const struct command *c;
 
+	/* Before any PIN is read. */
+	pin_protect_process();
 	memset(&g, 0, sizeof(g));
 	g.commands = cmd_table;
 	g.ncommands = NELEM(cmd_table);
@@ -50,6 +53,7 @@ main(int argc, char **argv)
 	 * up, the process ends by that signal. */
 	interrupt_catch();
 	status = c->run(&g, argc - first, argv + first);
+	pin_env_clear();
 	interrupt_reraise();
 	return status;
 }

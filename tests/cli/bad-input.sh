@@ -20,7 +20,7 @@ unchanged() {
 }
 
 # Wrong PIN: one C_Login, a clear message, no retry.
-printf '9999\n' >"$WORK/wrong.pin"
+( umask 077; printf '9999\n' >"$WORK/wrong.pin" )
 PKCS11SPY=$SOFTHSM2_MODULE PKCS11SPY_OUTPUT=$WORK/spy.log \
 	expect_status 1 "wrong PIN is refused" "$P11ENROLL" --module "$SPY" \
 	--pin-source "file:$WORK/wrong.pin" --token carol enroll tls-server \

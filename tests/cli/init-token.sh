@@ -72,7 +72,9 @@ chmod 644 "$WORK/open-mailer"
 expect_status 2 "a mailer others may read is refused" \
 	"$P11ENROLL" --so-pin-source "file:$SO_FILE" init-token --label carol \
 	--pin-mailer "$WORK/open-mailer"
-expect_grep "the mailer refusal says why" 'not a private file' "$WORK/err"
+expect_grep "the mailer refusal says why" \
+	'open-mailer: open to group or others \(mode 0644\); it must be private: chmod 600' \
+	"$WORK/err"
 expect "the blank token is still blank" test -n "$(blank_slot)"
 
 finish

@@ -102,7 +102,7 @@ done
 LOCKS=$SHARED/shared
 expect_status 1 "root refuses a lock file nobody made" status_as_root
 expect_grep "the message says whose it is" \
-	"token lockcard: lock file $SHARED/shared/$lock_name belongs to another user" \
+	"token lockcard: lock file $SHARED/shared/$lock_name: owned by another user" \
 	"$WORK/err"
 expect_no_grep "no escape sequence reaches the message" "$(printf '\033')" "$WORK/err"
 kill "$holder"

@@ -25,13 +25,14 @@ START_TEST(test_manifest_read)
 		"web01,tls-server tls-client,web01.example.org,,plain\r\n"
 		"\"pkcs11:token=web%2002\",\"  tls-server\t\",\"a,b\",file:/p,\"two\n"
 		"lines with \"\"quotes\"\"\"\n"
-		"web03,smartcard-user,,env:PIN,\n";
+		"web03,smartcard-user,,env:PIN,\n"
+		"pkcs11:token=web04?pin-value=8642,tls-server,,,\n";
 	struct manifest *m = NULL;
 	char path[600];
 
 	write_file(NULL, "m.csv", text, path, sizeof(path));
 	ck_assert_msg(manifest_load(path, &m) == 0, "%s", err_message());
-	ck_assert_uint_eq(m->nrows, 3);
+	ck_assert_uint_eq(m->nrows, 4);
 	ck_assert_uint_eq(m->column_token, 1);
 	ck_assert_uint_eq(m->column_roles, 2);
 	ck_assert_uint_eq(m->column_pin_source, 4);
@@ -48,6 +49,10 @@ START_TEST(test_manifest_read)
 
 	ck_assert_uint_eq(m->rows[1].line, 3);
 	ck_assert_str_eq(m->rows[1].token, "pkcs11:token=web%2002");
+	ck_assert_str_eq(m->rows[1].token_shown, "pkcs11:token=web%2002");
+	/* What is shown and recorded of a token has no PIN. */
+	ck_assert_str_eq(m->rows[3].token, "pkcs11:token=web04?pin-value=8642");
+	ck_assert_str_eq(m->rows[3].token_shown, "pkcs11:token=web04");
 	ck_assert_uint_eq(m->rows[1].nroles, 1);
 	ck_assert_str_eq(m->rows[1].roles[0], "tls-server");
 	ck_assert_str_eq(m->rows[1].pin_source, "file:/p");
@@ -129,6 +134,9 @@ static const struct {
 	{ "too many fields", "token,roles\nx,y,z\n",
 	  "2: 3 fields where the header has 2" },
 	{ "empty token", "token,roles\n,tls-server\n", "2:1: no token given" },
+	{ "bad token URI", "token,roles\npkcs11:token=%zz?pin-value=8642,x\n",
+	  "2:1: bad token URI: URI encoding invalid or corrupted (the URI is not quoted, "
+	  "as it may hold a PIN)" },
 	{ "blank roles", "token,roles\nx,  \t \n", "2:2: no role given" },
 	{ "quote in a bare field", "token,roles\nx,y\nab\"c,d\n",
 	  "3:1: not valid CSV: error parsing data while strict checking enabled" },

@@ -1,7 +1,10 @@
 /* check_pin.c - PIN sources: parsing and reading each kind. */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <check.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -206,6 +209,102 @@ START_TEST(test_file_missing)
 }
 END_TEST
 
+/* A regular PIN file open to group or others is refused, naming the
+ * file and the fix; a private one is read. */
+static const struct mode_case {
+	mode_t mode;
+	int rc;
+} mode_cases[] = {
+	{ 0600, 0 }, { 0400, 0 }, { 0640, -1 }, { 0604, -1 }, { 0644, -1 },
+	{ 0620, -1 }, { 0602, -1 },
+};
+
+START_TEST(test_file_mode)
+{
+	const struct mode_case *c = &mode_cases[_i];
+	char spec[PATH_MAX + 8], want[64], *pin;
+	struct pin_source src;
+
+	write_tmpfile("2468\n", 5);
+	ck_assert_int_eq(chmod(tmpfile_path, c->mode), 0);
+	snprintf(spec, sizeof(spec), "file:%s", tmpfile_path);
+	ck_assert_int_eq(read_spec(spec, NULL, NULL, &pin), c->rc);
+	ck_assert_int_eq(pin_source_parse(spec, &src), 0);
+	ck_assert_int_eq(pin_source_prepare(&src, WHAT), c->rc);
+	pin_source_clear(&src);
+	if (c->rc == 0) {
+		ck_assert_str_eq(pin, "2468");
+		pin_free(pin);
+		return;
+	}
+	ck_assert_ptr_null(pin);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	snprintf(want, sizeof(want), "(mode %04o)", (unsigned)c->mode);
+	ck_assert_ptr_nonnull(strstr(err_message(), want));
+	ck_assert_ptr_nonnull(strstr(err_message(), tmpfile_path));
+	ck_assert_ptr_nonnull(strstr(err_message(), "chmod 600"));
+}
+END_TEST
+
+/* A FIFO has no mode that matters: it is read whatever its mode. */
+START_TEST(test_file_fifo)
+{
+	char spec[PATH_MAX + 8], *pin;
+	int fd;
+
+	snprintf(tmpfile_path, sizeof(tmpfile_path), "/tmp/check_pin.%ld",
+		 (long)getpid());
+	ck_assert_int_eq(mkfifo(tmpfile_path, 0644), 0);
+	ck_assert_int_eq(chmod(tmpfile_path, 0666), 0);
+	fd = open(tmpfile_path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "1357\n", 5), 5);
+	snprintf(spec, sizeof(spec), "file:%s", tmpfile_path);
+	ck_assert_int_eq(read_spec(spec, NULL, NULL, &pin), 0);
+	ck_assert_str_eq(pin, "1357");
+	pin_free(pin);
+	close(fd);
+}
+END_TEST
+
+/* An env: variable leaves the environment once read, its value wiped
+ * where it was; it reads the same again, and a source prepared before
+ * a fork is still found after it. */
+START_TEST(test_env_taken)
+{
+	struct pin_source src;
+	char *pin, *entry = NULL;
+	extern char **environ;
+	char **e;
+
+	ck_assert_int_eq(setenv("CHECK_PIN_TAKEN", "97531", 1), 0);
+	for (e = environ; *e != NULL; e++)
+		if (strncmp(*e, "CHECK_PIN_TAKEN=", 16) == 0)
+			entry = *e;
+	ck_assert_ptr_nonnull(entry);
+	ck_assert_int_eq(read_spec("env:CHECK_PIN_TAKEN", NULL, NULL, &pin), 0);
+	ck_assert_str_eq(pin, "97531");
+	pin_free(pin);
+	ck_assert_ptr_null(getenv("CHECK_PIN_TAKEN"));
+	/* setenv's copy of the value is wiped (not freed: glibc keeps it). */
+	ck_assert_ptr_null(strstr(entry + 16, "97531"));
+	ck_assert_int_eq(read_spec("env:CHECK_PIN_TAKEN", NULL, NULL, &pin), 0);
+	ck_assert_str_eq(pin, "97531");
+	pin_free(pin);
+
+	ck_assert_int_eq(setenv("CHECK_PIN_PREPARED", "8642", 1), 0);
+	ck_assert_int_eq(pin_source_parse("env:CHECK_PIN_PREPARED", &src), 0);
+	ck_assert_int_eq(pin_source_prepare(&src, WHAT), 0);
+	pin_source_clear(&src);
+	ck_assert_ptr_null(getenv("CHECK_PIN_PREPARED"));
+	ck_assert_int_eq(read_spec("env:CHECK_PIN_PREPARED", NULL, NULL, &pin), 0);
+	ck_assert_str_eq(pin, "8642");
+	pin_free(pin);
+	pin_env_clear();
+	ck_assert_int_eq(read_spec("env:CHECK_PIN_PREPARED", NULL, NULL, &pin), -1);
+}
+END_TEST
+
 START_TEST(test_env)
 {
 	char *pin;
@@ -378,42 +477,6 @@ START_TEST(test_free)
 }
 END_TEST
 
-/* ---- a token URI in a message ---- */
-
-static const struct shown_case {
-	const char *text, *shown;
-	size_t size;
-} shown_cases[] = {
-	{ "alice", "alice", 64 },
-	{ NULL, "", 64 },
-	{ "pkcs11:token=alice", "pkcs11:token=alice", 64 },
-	{ "pkcs11:token=alice?pin-value=1234", "pkcs11:token=alice?pin-value=***",
-	  64 },
-	{ "pkcs11:token=a?pin-value=12%3B34&module-name=x",
-	  "pkcs11:token=a?pin-value=***&module-name=x", 64 },
-	{ "pkcs11:pin-value=1234;token=a", "pkcs11:pin-value=***;token=a", 64 },
-	{ "pkcs11:token=a?module-name=m&pin-value=9;x",
-	  "pkcs11:token=a?module-name=m&pin-value=***;x", 64 },
-	/* Only an attribute's name: a label may say pin-value= too. */
-	{ "pkcs11:token=my-pin-value=1", "pkcs11:token=my-pin-value=1", 64 },
-	{ "pin-value=1234", "pin-value=1234", 64 },
-	{ "pkcs11:token=a?pin-value=", "pkcs11:token=a?pin-value=***", 64 },
-	/* Cut short, never ending with a piece of the PIN. */
-	{ "pkcs11:token=a?pin-value=1234", "pkcs11:token=a?pin-va", 22 },
-	{ "pkcs11:token=a?pin-value=1234", "pkcs11:token=a?", 16 },
-};
-
-START_TEST(test_uri_shown)
-{
-	const struct shown_case *c = &shown_cases[_i];
-	char out[64];
-
-	memset(out, 'x', sizeof(out));
-	pin_uri_shown(c->text, out, c->size);
-	ck_assert_str_eq(out, c->shown);
-}
-END_TEST
-
 static Suite *
 pin_suite(void)
 {
@@ -422,7 +485,6 @@ pin_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse, 0, NELEM(parse_cases));
-	tcase_add_loop_test(tc, test_uri_shown, 0, NELEM(shown_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("read");
@@ -430,7 +492,10 @@ pin_suite(void)
 	tcase_add_loop_test(tc, test_file, 0, NELEM(file_cases));
 	tcase_add_loop_test(tc, test_file_length, 0, NELEM(length_cases));
 	tcase_add_test(tc, test_file_missing);
+	tcase_add_loop_test(tc, test_file_mode, 0, NELEM(mode_cases));
+	tcase_add_test(tc, test_file_fifo);
 	tcase_add_test(tc, test_env);
+	tcase_add_test(tc, test_env_taken);
 	tcase_add_test(tc, test_fd);
 	tcase_add_test(tc, test_fd_interrupted);
 	tcase_add_test(tc, test_fd_bad);

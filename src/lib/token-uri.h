@@ -1,0 +1,29 @@
+/* token-uri.h - a token selector read as an RFC 7512 URI, and the form of
+ * it that may be shown.
+ *
+ * A URI's pin-value is a secret and its pin-source says where one is:
+ * whatever the tool prints or records (messages, progress, the batch
+ * journal and report, JSON) names a token by token_uri_printable()'s form
+ * of the URI, never by the URI as given.
+ */
+#ifndef P11E_TOKEN_URI_H
+#define P11E_TOKEN_URI_H
+
+#include <p11-kit/uri.h>
+
+/* SELECTOR parsed: a pkcs11: URI by p11-kit, a bare label as
+ * pkcs11:token=LABEL, NULL as a URI that matches every token. Free *OUT
+ * with token_uri_free(). */
+int token_uri_parse(const char *selector, P11KitUri **out);
+
+/* Wipe the URI's pin-value and free it; NULL is fine. */
+void token_uri_free(P11KitUri *uri);
+
+/* SELECTOR as it may be shown or recorded, malloc'ed: a URI without its
+ * pin-value and pin-source (formatted again by p11-kit when it had one,
+ * else as given), a bare label as given, NULL as "". A URI that p11-kit
+ * cannot parse is refused (ERR_USAGE) without being quoted, since where
+ * its PIN is cannot be told. */
+int token_uri_printable(const char *selector, char **out);
+
+#endif
