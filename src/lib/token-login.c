@@ -291,10 +291,26 @@ token_login_switch(struct token *t, enum token_who who)
 			goto out;
 		}
 		t->who = TOKEN_NOBODY;
+	} else if (t->unfollowed != NULL) {
+		/* An earlier login failed after its log-out: the handles held
+		 * from before it are followed from what was seen then. */
+		before = t->unfollowed;
+		nbefore = t->nunfollowed;
+		t->unfollowed = NULL;
+		t->nunfollowed = 0;
+		looked = true;
 	}
 	if ((who == TOKEN_SO && token_login_as(t, TOKEN_SO, t->so_pin) < 0) ||
-	    (who == TOKEN_USER && token_login_as(t, TOKEN_USER, t->user_pin) < 0))
+	    (who == TOKEN_USER && token_login_as(t, TOKEN_USER, t->user_pin) < 0)) {
+		/* Nobody is logged in now; a clean-up may log in yet. */
+		if (looked) {
+			t->unfollowed = before;
+			t->nunfollowed = nbefore;
+			before = NULL;
+			nbefore = 0;
+		}
 		goto out;
+	}
 	if (looked && (token_login_look(t, &after, &nafter) < 0 ||
 		       token_login_follow(t, before, nbefore, after, nafter) < 0))
 		goto out;
@@ -407,4 +423,7 @@ token_login_clear(struct token *t)
 	free(t->moved);
 	t->moved = NULL;
 	t->nmoved = t->moved_cap = 0;
+	token_login_seen_free(t->unfollowed, t->nunfollowed);
+	t->unfollowed = NULL;
+	t->nunfollowed = 0;
 }

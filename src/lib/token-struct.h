@@ -10,6 +10,7 @@
 #include "token-info.h"
 
 struct module;
+struct token_login_seen;
 
 /* A handle this process held before a change of login, and the one its
  * object has since (token_handle()). */
@@ -43,6 +44,9 @@ struct token {
 	bool so_refused;        /* the SO PIN failed once: never again */
 	struct token_moved *moved;      /* the private objects' handles */
 	size_t nmoved, moved_cap;       /* that changed with a login */
+	struct token_login_seen *unfollowed;    /* the private objects seen */
+	size_t nunfollowed;             /* before a log-out whose login then
+					 * failed: followed at the next one */
 };
 
 #endif
