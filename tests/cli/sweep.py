@@ -70,8 +70,11 @@ class Scenario:
     """One command run on a copy of a prepared token directory."""
 
     def __init__(self, name, template, command, argv, tokens, before_role,
-                 new_roles):
+                 new_roles, fault_lines=()):
         self.name = name
+        # Lines every run's fault configuration starts with: the quirks
+        # of the module the scenario is about.
+        self.fault_lines = "".join(l + "\n" for l in fault_lines)
         self.command = command          # the command's name, for messages
         self.template = template        # directory holding tokens/
         self.argv = argv                # p11enroll arguments
@@ -187,7 +190,7 @@ def one_run(sc, checker, index, func, n, kind, arg):
         conf = sc.prepare(rundir)
         fault_conf = os.path.join(rundir, "fault.conf")
         with open(fault_conf, "w") as f:
-            f.write("%s %s %d %s\n" % (kind, func, n, arg))
+            f.write(sc.fault_lines + "%s %s %d %s\n" % (kind, func, n, arg))
         res = sc.run(rundir, conf, fault_conf)
         what = "%s %s #%d %s" % (kind, func, n, arg)
         rc = res.returncode
@@ -263,7 +266,7 @@ def positions(sc):
     trace = os.path.join(rundir, "trace")
     fault_conf = os.path.join(rundir, "fault.conf")
     with open(fault_conf, "w") as f:
-        f.write("trace %s\n" % trace)
+        f.write(sc.fault_lines + "trace %s\n" % trace)
     res = sc.run(rundir, conf, fault_conf)
     if res.returncode != 0:
         sys.exit("%s: the run without faults failed: %s" % (sc.name, res.stderr))

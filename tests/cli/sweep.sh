@@ -12,8 +12,11 @@
 # whose every run is a batch, its checks and its rerun, gets every
 # position once with a rotating kind (sweep.py's "rotate"), unless
 # SWEEP_MODE=full. SWEEP_MODE=rotate (for the sanitizer and valgrind
-# passes) rotates all three. SWEEP_SCENARIOS picks among "enroll renew
-# batch"; SWEEP_JOBS is how many runs go at once (2). SWEEP_SHARD=I/N
+# passes) rotates all of them. The so-enroll scenario, an enroll on a
+# token that writes only for its security officer, rotates as the batch
+# does.
+# SWEEP_SCENARIOS picks among "enroll renew so-enroll batch"; SWEEP_JOBS
+# is how many runs go at once (2). SWEEP_SHARD=I/N
 # does only every Nth run of each scenario, starting with the Ith: make
 # check runs sweep-1.sh .. sweep-4.sh, the four quarters, side by side.
 . "$top_srcdir/tests/cli/lib.sh"
@@ -44,7 +47,7 @@ enrolled_before() {
 }
 
 # The scenarios to run (all by default).
-SCENARIOS=${SWEEP_SCENARIOS:-enroll renew batch}
+SCENARIOS=${SWEEP_SCENARIOS:-enroll renew so-enroll batch}
 
 # sweep SPEC MODE: run sweep.py on the scenario described by the JSON
 # SPEC, in MODE unless SWEEP_MODE says otherwise.
@@ -89,6 +92,25 @@ sweep "{\"name\": \"renew\", \"template\": \"$WORK/tmpl-renew\", \"command\": \"
 	\"argv\": $(json_list --token sweep renew tls-server --ca "$CA"),
 	\"tokens\": [\"sweep\"], \"before_role\": \"user-auth\",
 	\"new_roles\": [\"tls-server\"]}" full
+
+# ---- so-enroll: a token that writes only for its security officer ------------
+# The fault module's so-keygen quirk (as Yubico's ykcs11): the key is
+# generated and the certificate written as the SO, the request signed as
+# the user, and every handle carried across the changes of login.
+
+rm -rf "$WORK/tokens"
+mkdir "$WORK/tokens"
+new_token sosweep
+enrolled_before sosweep
+SO_PIN_FILE=$WORK/so.pin
+( umask 077; printf '%s\n' "$SO_PIN" >"$SO_PIN_FILE" )
+template so-enroll
+sweep "{\"name\": \"so-enroll\", \"template\": \"$WORK/tmpl-so-enroll\", \"command\": \"enroll\",
+	\"argv\": $(json_list --token sosweep --so-pin-source "file:$SO_PIN_FILE" \
+		enroll tls-server --ca "$CA" --set dns=sosweep.example.org),
+	\"tokens\": [\"sosweep\"], \"before_role\": \"user-auth\",
+	\"new_roles\": [\"tls-server\"],
+	\"fault_lines\": [\"quirk so-keygen\", \"so-keygen-user-pin $USER_PIN\"]}" rotate
 
 # ---- batch: two tokens, each beside user-auth ---------------------------------
 
