@@ -2,9 +2,11 @@
  * a blank token and set its user PIN. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -96,6 +98,8 @@ cmd_init_token(struct global_opts *g, int argc, char **argv)
 	struct module *m = NULL;
 	char selector[64 + 4096], *so_pin = NULL, *pin = NULL;
 	int first = 0, mailer = -1, status = EXIT_FAILED;
+	bool made_mailer = false;
+	struct stat st;
 
 	memset(&o, 0, sizeof(o));
 	memset(&info, 0, sizeof(info));
@@ -121,6 +125,9 @@ cmd_init_token(struct global_opts *g, int argc, char **argv)
 					 "or --pin-mailer FILE for a random one");
 		goto out;
 	}
+	/* A mailer this run makes and leaves empty goes again on failure. */
+	made_mailer = o.pin_mailer != NULL && access(o.pin_mailer, F_OK) < 0 &&
+	    errno == ENOENT;
 	if ((o.pin_mailer != NULL && pin_mailer_open(o.pin_mailer, &mailer) < 0) ||
 	    cmd_read_pin_source(g->so_pin_source, "security officer PIN of the new "
 				"token", &so_pin) < 0 ||
@@ -142,6 +149,9 @@ cmd_init_token(struct global_opts *g, int argc, char **argv)
 out:
 	pin_free(pin);
 	pin_free(so_pin);
+	if (mailer >= 0 && status != EXIT_DONE && made_mailer &&
+	    fstat(mailer, &st) == 0 && st.st_size == 0)
+		unlink(o.pin_mailer);
 	if (mailer >= 0)
 		close(mailer);
 	free(info.uri);

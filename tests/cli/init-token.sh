@@ -77,4 +77,16 @@ expect_grep "the mailer refusal says why" \
 	"$WORK/err"
 expect "the blank token is still blank" test -n "$(blank_slot)"
 
+# A token that cannot be selected: the mailer this run made goes again,
+# and one that was there stays.
+expect_status 1 "init-token of a token that is not there" \
+	"$P11ENROLL" --so-pin-source "file:$SO_FILE" --token no-such-token \
+	init-token --label carol --pin-mailer "$WORK/new-mailer"
+expect "the mailer it made is gone" test ! -e "$WORK/new-mailer"
+( umask 077; : >"$WORK/old-mailer" )
+expect_status 1 "init-token of a token that is not there, an old mailer" \
+	"$P11ENROLL" --so-pin-source "file:$SO_FILE" --token no-such-token \
+	init-token --label carol --pin-mailer "$WORK/old-mailer"
+expect "the mailer that was there stays" test -e "$WORK/old-mailer"
+
 finish
