@@ -350,8 +350,11 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
+	/* Without a selector, a blank token is no choice: nothing but
+	 * init-token can use it. */
 	for (i = 0; i < n; i++) {
-		chosen[i] = token_matches(uri, &infos[i]);
+		chosen[i] = token_matches(uri, &infos[i]) &&
+		    (selector != NULL || (infos[i].flags & CKF_TOKEN_INITIALIZED));
 		if (chosen[i]) {
 			matches++;
 			pick = i;
@@ -366,14 +369,20 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 				"could not be read (%s); tokens present:%s",
 				shown, m->nunreadable,
 				m->nunreadable == 1 ? "" : "s", m->unreadable, list);
+		else if (matches == 0 && selector == NULL)
+			err_set(ERR_FAILED, "no initialised token is present (p11enroll "
+				"init-token initialises one); tokens present:%s",
+				list);
 		else if (matches == 0)
 			err_set(ERR_FAILED, "no token matches '%s'; tokens present:%s",
 				shown, list);
+		else if (selector == NULL)
+			err_set(ERR_FAILED, "%zu tokens are present; choose one with "
+				"--token (by label, serial or URI):%s", matches, list);
 		else
-			err_set(ERR_FAILED, "%s%s%s matches %zu tokens; choose one "
-				"with --token (by serial or URI):%s",
-				selector ? "'" : "", selector ? shown : "more than one token",
-				selector ? "'" : "", matches, list);
+			err_set(ERR_FAILED, "'%s' matches %zu tokens; choose one "
+				"with --token (by serial or URI):%s", shown, matches,
+				list);
 		goto out;
 	}
 	value = p11_kit_uri_get_pin_value(uri);

@@ -88,11 +88,20 @@ expect_grep "token not found lists the tokens" \
 	"no token matches 'nosuch'; tokens present:" "$WORK/err"
 expect_grep "the candidate's URI is listed" 'pkcs11:.*token=carol' "$WORK/err"
 
+# No --token: the one initialised token is taken, the blank one SoftHSM
+# always offers is no choice; with several, each is listed, and no blank.
+expect_status 0 "no --token, one initialised token and a blank one" p11e status
+expect_grep "the initialised token is taken" '^token carol ' "$WORK/out"
+
 # Two tokens with one label: ambiguous, not a guess.
 new_token twin
 new_token twin
 expect_status 1 "ambiguous label" p11e --token twin status
 expect_grep "ambiguity is explained" "'twin' matches 2 tokens" "$WORK/err"
+expect_status 1 "no --token, three initialised tokens" p11e status
+expect_grep "the choice is explained" \
+	'^p11enroll: status: 3 tokens are present; choose one with --token' "$WORK/err"
+expect_no_grep "the blank token is not offered" 'serial=;token=$' "$WORK/err"
 
 # No PIN source and no terminal.
 expect_status 2 "no PIN source without a terminal" \
