@@ -46,6 +46,17 @@ cmd_find(const struct global_opts *g, const char *name)
 	return NULL;
 }
 
+static const char cmd_ca_help[] =
+	"\nCA options of enroll, renew and batch:\n"
+	"      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
+	"      --ca-timeout SECONDS     one submission (default 300)\n"
+	"      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
+	"      --ca-retry SECONDS       between questions when the CA named no delay\n"
+	"                               (default 5)\n"
+	"      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
+	"      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
+	"      --challenge-source SRC   SCEP challenge password, same forms\n";
+
 /* Usage of one command, or of the whole program. */
 static void
 cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
@@ -54,9 +65,12 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 	size_t i;
 
 	if (c != NULL) {
-		fprintf(f, "usage: p11enroll [GLOBAL OPTIONS] %s\n  %s\n",
-			c->synopsis, c->summary);
-		fprintf(f, "See p11enroll(1) for the global options.\n");
+		fprintf(f, "usage: p11enroll [GLOBAL OPTIONS] %s\n  %s\n\n"
+			"Options:\n%s", c->synopsis, c->summary, c->options);
+		if (c->ca)
+			fputs(cmd_ca_help, f);
+		fprintf(f, "\nSee p11enroll --help for the global options, and "
+			"p11enroll(1).\n");
 		return;
 	}
 	fprintf(f,
@@ -81,22 +95,15 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"                           ~/.local/state/p11enroll; /var/lib/p11enroll\n"
 		"                           for root)\n"
 		"      --json               machine-readable output on stdout\n"
-		"  -v, --verbose / -q, --quiet\n"
+		"  -v, --verbose            status: each role's whole record too\n"
+		"  -q, --quiet              no line for each role done\n"
 		"  -h, --help               this text; COMMAND --help for one command\n"
 		"      --version            the version of p11enroll\n\n"
 		"Commands:\n", DEFAULT_MODULE, SYSCONF_PROFILES_DIR, PROFILES_DIR);
 	for (i = 0; i < g->ncommands; i++)
 		fprintf(f, "  %s\n      %s\n", g->commands[i].synopsis,
 			g->commands[i].summary);
-	fputs("\nCA options of enroll, renew and batch:\n"
-	      "      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
-	      "      --ca-timeout SECONDS     one submission (default 300)\n"
-	      "      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
-	      "      --ca-retry SECONDS       between questions when the CA named no delay\n"
-	      "                               (default 5)\n"
-	      "      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
-	      "      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
-	      "      --challenge-source SRC   SCEP challenge password, same forms\n", f);
+	fputs(cmd_ca_help, f);
 	fprintf(f, "\nExit status: 0 done, 1 failed, 2 usage, profile or manifest "
 		"error,\n3 batch: some rows failed, 4 status found policy findings,\n"
 		"5 enroll or batch left a key awaiting a CA that asked to wait.\n");

@@ -53,6 +53,8 @@ struct command {
 	const char *synopsis;
 	const char *summary;
 	int (*run)(struct global_opts *g, int argc, char **argv);
+	const char *options;    /* each of its own options, for --help */
+	bool ca;                /* takes the CA options too */
 };
 
 /* Called for each of a command's own options; returns 0 or an exit

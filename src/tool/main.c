@@ -10,26 +10,57 @@
 
 static const struct command cmd_table[] = {
 	{ "tokens", "tokens",
-	  "list slots and tokens", cmd_tokens },
+	  "list slots and tokens", cmd_tokens,
+	  "  (no options of its own)\n", false },
 	{ "init-token", "init-token --label LABEL [--pin-mailer FILE]",
-	  "initialise a blank token and set its user PIN", cmd_init_token },
+	  "initialise a blank token and set its user PIN", cmd_init_token,
+	  "      --label LABEL        the new token's label (1 to 32 bytes)\n"
+	  "      --pin-mailer FILE    a random user PIN, appended to FILE (0600)\n"
+	  "                           instead of --pin-source\n", false },
 	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE] [--wait SECONDS]",
-	  "for each role: key, request, CA, check, write back", cmd_enroll },
+	  "for each role: key, request, CA, check, write back", cmd_enroll,
+	  "      --set NAME=VALUE     a template variable of the roles' profiles\n"
+	  "      --trust FILE         check the certificate's chain up to these\n"
+	  "                           anchors (PEM); without it the chain is not\n"
+	  "                           checked\n", true },
 	{ "request", "request ROLE --out FILE [--set NAME=VALUE]...",
-	  "key and request only; the key waits for install", cmd_request },
+	  "key and request only; the key waits for install", cmd_request,
+	  "      --out FILE           where the request goes (PEM; - for stdout)\n"
+	  "      --set NAME=VALUE     a template variable of the role's profile\n",
+	  false },
 	{ "install", "install ROLE CERTFILE [--chain FILE] [--trust FILE]",
-	  "check a certificate against the waiting key, write it", cmd_install },
+	  "check a certificate against the waiting key, write it", cmd_install,
+	  "      --chain FILE         more chain certificates, after CERTFILE's\n"
+	  "      --trust FILE         check the chain up to these anchors (PEM)\n",
+	  false },
 	{ "status", "status [--expiring DAYS] [--repair [--yes]]",
-	  "audit roles and their keys' real rights; repair interrupted runs", cmd_status },
+	  "audit roles and their keys' real rights; repair interrupted runs", cmd_status,
+	  "      --expiring DAYS      warn of certificates that end within DAYS\n"
+	  "                           (default 30)\n"
+	  "      --repair             list what interrupted runs left, and how it\n"
+	  "                           would be cleaned up\n"
+	  "      --yes                with --repair: do it\n", false },
 	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]",
-	  "new key and certificate for one role; the old pair goes after", cmd_renew },
+	  "new key and certificate for one role; the old pair goes after", cmd_renew,
+	  "      --set NAME=VALUE     a template variable of the role's profile\n"
+	  "      --trust FILE         check the chain up to these anchors (PEM)\n"
+	  "      --keep-old           keep the old pair as retired:LABEL\n", true },
 	{ "remove", "remove ROLE [--yes] [--retired | --only-retired]",
-	  "delete one role's keys, certificates and waiting request", cmd_remove },
+	  "delete one role's keys, certificates and waiting request", cmd_remove,
+	  "  -y, --yes                do not ask (without a terminal, needed)\n"
+	  "      --retired            the retired:LABEL objects too\n"
+	  "      --only-retired       only the retired:LABEL objects\n", false },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
 	  "        [--pin-mailer FILE]",
-	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch },
+	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch,
+	  "  -j, --jobs N             tokens at once (default 1)\n"
+	  "      --journal FILE       record progress; a rerun with it resumes\n"
+	  "      --report FILE        one JSON object per row, then a summary\n"
+	  "      --trust FILE         check the chains up to these anchors (PEM)\n"
+	  "      --pin-mailer FILE    random user PINs of initialised tokens\n", true },
 	{ "profile", "profile list | show NAME | lint FILE...",
-	  "the roles and role sets, one profile, the policy check", cmd_profile },
+	  "the roles and role sets, one profile, the policy check", cmd_profile,
+	  "  (no options of its own)\n", false },
 };
 
 int
