@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * floor - the least work that enrolling one key pair per role on a
  * PKCS#11 token takes, as a yardstick for p11enroll.

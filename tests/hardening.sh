@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hardening.sh - the binary is built as configure says: with hardening
 # (the default) a position-independent executable, bound at start-up with
 # read-only relocations (full RELRO), with the stack protector and the

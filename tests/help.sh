@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # help.sh - --help describes every option: each long option in the
 # sources' option tables appears in the help of its command (a global
 # option in p11enroll --help, the CA options in the help of each command

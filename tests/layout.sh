@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # layout.sh - the source tree keeps its architecture: src/common sees only
 # itself, src/lib sees common and itself, src/tool sees both; and no two
 # modules (a NAME.c with its NAME.h) include each other, directly or

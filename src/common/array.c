@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* array.c - growing arrays (see array.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* array.h - room for one more element: the one place that grows arrays
  * and buffers, geometrically and with the size arithmetic checked, so
  * that no caller multiplies a count by a size itself.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ckr.c - names and plain sentences for PKCS#11 return values. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ckr.h - names and plain sentences for PKCS#11 return values. */
 #ifndef P11E_CKR_H
 #define P11E_CKR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.c - the per-thread error context. */
 #include "config.h"
 

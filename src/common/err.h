@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.h - one error context per thread, recorded where a failure is found.
  *
  * Core functions return 0 on success and -1 on failure; the failing

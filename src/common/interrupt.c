@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* interrupt.c - SIGINT, SIGTERM and SIGHUP end a run like a failure. */
 #include "config.h"
 

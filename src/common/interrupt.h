@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* interrupt.h - SIGINT, SIGTERM and SIGHUP end a run like a failure.
  *
  * The handler only records the signal and wakes the waits: it writes a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* owndir.c - directories and files that only this user can touch. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* owndir.h - directories and files that only this user can touch: a lock
  * or state directory made 0700 where it is missing, and refused where it
  * is a symbolic link, belongs to someone else or others may write to it. */

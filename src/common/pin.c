@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pin.c - where a PIN comes from.
  *
  * Every buffer that has held a PIN is wiped before it is freed or goes out

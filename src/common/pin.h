@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pin.h - where a PIN comes from.
  *
  * A source is file:PATH, env:VAR, fd:N or prompt. The core never talks to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.c - run a program without a shell, bounded in time and output. */
 #include "config.h"
 

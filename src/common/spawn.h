@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.h - run a program the safe way: execve with an argument vector
  * and an environment built by the caller (no shell, nothing inherited),
  * input on its stdin, what it prints bounded in size and its run bounded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.c - outside text made safe for a terminal (see text.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.h - text from outside (a CA's answer, a helper's output) made safe
  * to show on a terminal.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tty.c - a secret typed at the controlling terminal. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tty.h - a secret typed at the controlling terminal.
  *
  * Read with read(2) straight from /dev/tty, with echo off, into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.c - small helpers shared by the core and the commands. */
 #include "config.h"
 

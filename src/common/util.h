@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.h - small helpers shared by the core and the commands. */
 #ifndef P11E_UTIL_H
 #define P11E_UTIL_H

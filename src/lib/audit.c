@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* audit.c - what is on a token, role by role, and what is wrong with it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* audit.h - what is on a token, role by role, and what is wrong with it.
  *
  * Works on any token, also one provisioned by other tools: groups of

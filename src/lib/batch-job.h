@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch-job.h - what a batch is asked to do: its rows and the settings
  * every worker shares. */
 #ifndef P11E_BATCH_JOB_H

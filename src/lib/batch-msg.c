@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch-msg.c - the line protocol between a batch and its workers. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch-msg.h - what the two sides of a batch say to each other: one
  * JSON object or word per line over a socket pair.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch-worker.c - the worker side of a batch: one token at a time. */
 #include "config.h"
 

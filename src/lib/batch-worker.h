@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch-worker.h - the worker side of a batch: one process serving rows. */
 #ifndef P11E_BATCH_WORKER_H
 #define P11E_BATCH_WORKER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch.c - the parent side of a batch: rows out to worker processes,
  * their news into the journal and out to the caller. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* batch.h - many tokens from a manifest.
  *
  * Worker processes each take one row (one token) at a time; the parent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-backend.h - what each CA kind implements behind ca.h.
  *
  * ca.c splits "SCHEME:REST" and hands REST to the backend whose scheme

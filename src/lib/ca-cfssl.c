@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-cfssl.c - cfssl:URL[#PROFILE], a CA reached through the cfssl API.
  *
  * One submission is one POST of {"certificate_request": PEM, "profile":

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-exec.c - exec:COMMAND, a CA reached through certmonger's helper
  * protocol.
  *

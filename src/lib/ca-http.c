@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-http.c - what the HTTP-speaking CA backends share (cfssl, SCEP). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-http.h - what the HTTP-speaking CA backends share (cfssl, SCEP). */
 #ifndef P11E_CA_HTTP_H
 #define P11E_CA_HTTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-reply.c - a CA's answer. */
 #include "config.h"
 

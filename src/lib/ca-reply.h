@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-reply.h - what a CA is asked with and what it answers: shared by
  * ca.c, which callers use, and the backends behind it. */
 #ifndef P11E_CA_REPLY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-scep-msg.c - the messages of SCEP (RFC 8894), built and read with
  * OpenSSL's PKCS#7 API. */
 #include "config.h"

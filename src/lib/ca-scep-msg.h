@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-scep-msg.h - the messages of SCEP (RFC 8894) for scep:URL, built
  * and read without a network, and the CA's answers about itself.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca-scep.c - scep:URL, a CA reached through SCEP (RFC 8894).
  *
  * One submission asks the CA what it can do (GetCACaps), fetches its

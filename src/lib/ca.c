@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca.c - one interface in front of the CA backends. */
 #include "config.h"
 

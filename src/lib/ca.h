@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ca.h - where a request goes. One interface, one backend per CA kind:
  * exec:COMMAND (certmonger's helper protocol), cfssl:URL[#PROFILE] (the
  * cfssl signing API) and scep:URL (RFC 8894).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* certstore.c - certificate objects on the token, and the inventory. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* certstore.h - certificate objects on the token, and the inventory that
  * groups keys and certificates into roles by CKA_ID. */
 #ifndef P11E_CERTSTORE_H

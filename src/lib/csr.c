@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* csr.c - PKCS#10 requests: what a role asks for, built and signed. */
 #include "config.h"
 

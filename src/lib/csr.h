@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* csr.h - PKCS#10 requests: what a role asks for, built and signed. */
 #ifndef P11E_CSR_H
 #define P11E_CSR_H

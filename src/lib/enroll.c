@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* enroll.c - one role, end to end: key -> request -> CA -> check -> write. */
 #include "config.h"
 

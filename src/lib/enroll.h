@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* enroll.h - one role, end to end: key -> request -> CA -> check -> write.
  *
  * All-or-nothing: the key is created under a pending label and takes the

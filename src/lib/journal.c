@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal.c - a batch's record of what it has done, as JSON lines. */
 #include "config.h"
 

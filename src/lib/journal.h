@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* journal.h - what a batch has done, so that a rerun skips it.
  *
  * One JSON object per line: first the manifest's SHA-256, then one line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyalg.c - the key algorithms a role may name: names, sizes, curves.
  * Knows nothing of tokens, so that profiles can be parsed without them. */
 #include "config.h"

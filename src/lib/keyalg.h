@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyalg.h - the key algorithms a role may name, and what a key may do.
  * No token here: profiles and policy use it without the token layer. */
 #ifndef P11E_KEYALG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen.c - key pairs generated on the token: generation, narrowing,
  * labels, and the public half for OpenSSL. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen.h - key pairs generated on the token. */
 #ifndef P11E_KEYGEN_H
 #define P11E_KEYGEN_H

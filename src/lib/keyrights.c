@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyrights.c - a key's rights are what the token does, not what the
  * template asked for: some modules widen a template (tpm2-pkcs11 maps the
  * public half's CKA_VERIFY onto the TPM object's decrypt right) or accept

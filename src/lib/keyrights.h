@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyrights.h - what a private key on the token may really do: its
  * rights read back and checked against its role, and a probe of the one
  * right p11enroll takes away, for modules that accept the change and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keysign.c - signing a request with the private key of a pair on the token. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keysign.h - signing a request with the private key of a pair on the
  * token. */
 #ifndef P11E_KEYSIGN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keysupport.c - what a token can do with keys, from its mechanism list
  * and mechanism information. */
 #include "config.h"

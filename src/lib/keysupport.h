@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keysupport.h - what a token can do with keys, read from its mechanism
  * list and mechanism information before anything is generated. */
 #ifndef P11E_KEYSUPPORT_H

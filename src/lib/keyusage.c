@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyusage.c - the keyUsage table (see keyusage.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyusage.h - RFC 5280 keyUsage in one table: the KU_* flags of
  * openssl/x509v3.h, their names as openssl and profiles spell them, their
  * bits in the extension, and what each lets the private key do on the

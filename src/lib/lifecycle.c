@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lifecycle.c - a role after enroll: renew it, remove it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lifecycle.h - a role after enroll: renew it, remove it.
  *
  * Renew makes the new key pair and certificate beside the old ones and

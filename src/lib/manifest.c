@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* manifest.c - the batch manifest, read with libcsv. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* manifest.h - the batch manifest: CSV (RFC 4180, read with libcsv) with
  * a header row. Column "token" selects the token (label, serial or
  * pkcs11: URI), column "roles" names its roles and role sets (separated

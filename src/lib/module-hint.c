@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* module-hint.c - the modules people deploy fail to start in known ways;
  * say which, instead of only the CKR (openCryptoki without its daemon
  * answers CKR_HOST_MEMORY, which reads as the host running out of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* module-hint.h - what to check when a PKCS#11 module will not start. */
 #ifndef P11E_MODULE_HINT_H
 #define P11E_MODULE_HINT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pin-mailer.c - random user PINs and the private file that keeps them. */
 #include "config.h"
 

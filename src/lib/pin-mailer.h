@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pin-mailer.h - new user PINs: made at random, and kept in one private
  * file (the "PIN mailer", printed or mailed to the card holders) and
  * nowhere else: not on stdout, not in logs, not in the journal.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* policy.c - what single-purpose means for a role profile (lint).
  *
  * One rule function per finding, run in the order of policy.h. A rule

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* policy.h - what single-purpose means for a role profile (lint).
  *
  * Each finding has a stable identifier, documented in p11enroll-profile(5),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-ini.c - what profile and role-set files share. */
 #include "config.h"
 

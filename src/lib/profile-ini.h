@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-ini.h - what profile and role-set files share: the suffixes
  * that make a file one or the other, the role name a file's name gives,
  * and an INI reader that knows line numbers. */

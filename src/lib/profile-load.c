@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-load.c - parse a profile, then let the policy judge it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-load.h - a profile loaded for use: parsed, then judged by the
  * policy, so that no command works with a profile the lint refuses. */
 #ifndef P11E_PROFILE_LOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-name.c - the subject and alternative names a profile requests.
  *
  * The subject is split into its attributes at load time, before any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-name.h - the subject and alternative names a profile requests. */
 #ifndef P11E_PROFILE_NAME_H
 #define P11E_PROFILE_NAME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-set.c - the profiles path: which roles and role sets its
  * directories hold, the first of them winning, the roles of a set
  * (DIR/NAME.set, [set] roles = ROLE ROLE ...), and the roles a list of

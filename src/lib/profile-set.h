@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile-set.h - the profiles path and its role sets (DIR/NAME.set,
  * [set] roles = ROLE ROLE ...).
  *

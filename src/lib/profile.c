@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile.c - role profiles (INI).
  *
  * Everything a profile says is checked when it is loaded: names of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* profile.h - role profiles (INI); their variables are in template.h,
  * the profiles directory and its role sets in profile-set.h. */
 #ifndef P11E_PROFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rolestate.c - the states of a role's objects, their labels, and the
  * finding and deletion of a group of them. */
 #include "config.h"

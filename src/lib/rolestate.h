@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rolestate.h - the states of a role's objects on the token, told by
  * their labels, and the one way to find and delete a group of them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* statedir.c - the state directory for tokens that keep no data objects. */
 #include "config.h"
 

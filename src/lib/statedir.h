@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* statedir.h - the state directory: where p11enroll keeps, for a token
  * that keeps no data objects, what it would have stored there as one.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* template.c - ${name} templates and the variables that fill them.
  *
  * A template is parsed once, when its profile is loaded, into literal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* template.h - ${name} templates and the variables that fill them. */
 #ifndef P11E_TEMPLATE_H
 #define P11E_TEMPLATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-info.h - what is known about one token, as listed and as
  * selected (token.h lists and selects them). */
 #ifndef P11E_TOKEN_INFO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-init.c - initialising a blank token and setting its user PIN. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-login.c - who is logged in to an open token: the user, and the
  * security officer where the token wants it for writes. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-login.h - who is logged in to an open token, and when.
  *
  * The user logs in to sign: requests, and the probes that prove what a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-object.c - finding objects on an open token and reading their
  * attributes, by handles that outlive a change of login. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-object.h - finding objects on an open token and reading their
  * attributes (token.h includes it).
  *

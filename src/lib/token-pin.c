@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-pin.c - the order in which a token's user PIN is looked for. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-pin.h - where the user PIN of a token comes from: one order for
  * every command and for batch rows. */
 #ifndef P11E_TOKEN_PIN_H

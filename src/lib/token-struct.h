@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-struct.h - what an open token holds. Only token.c and
  * token-login.c see inside; for everyone else struct token is opaque
  * (token.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-uri.c - token selectors as RFC 7512 URIs, read and shown by
  * p11-kit's URI functions. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-uri.h - a token selector read as an RFC 7512 URI, and the form of
  * it that may be shown.
  *

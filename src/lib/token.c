@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token.c - the PKCS#11 module, token selection, session, login and lock. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token.h - the PKCS#11 module, token selection, session and lock (the
  * logins are token-login.h's).
  *

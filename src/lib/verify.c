@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.c - checks on a certificate returned by a CA, before anything is
  * written to the token. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.h - checks on a certificate returned by a CA, before anything is
  * written to the token. Each check has a name that appears in its message.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* waitstore.c - a waiting key's request and CA ticket, on the token or in
  * the state directory. */
 #include "config.h"

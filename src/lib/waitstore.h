@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* waitstore.h - what waits beside a key awaiting its certificate: its
  * request, and the ticket of a CA that asked to wait.
  *

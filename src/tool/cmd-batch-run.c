@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-batch-run.c - a batch from manifest to report. */
 #include "config.h"
 

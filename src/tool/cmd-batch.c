@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-batch.c - batch MANIFEST --ca CA [-j N] [--journal FILE]
  * [--report FILE]: many tokens, one manifest row each. */
 #include "config.h"

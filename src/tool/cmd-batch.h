@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-batch.h - the batch command: its options (cmd-batch.c) and the run
  * that checks the manifest, drives the core and reports (cmd-batch-run.c). */
 #ifndef P11E_CMD_BATCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-ca.c - the CA options of every command that submits a request. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-ca.h - the CA options of every command that submits a request. */
 #ifndef P11E_CMD_CA_H
 #define P11E_CMD_CA_H

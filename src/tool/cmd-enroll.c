@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-enroll.c - enroll ROLE... --ca CA: each role end to end. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-init-token.c - init-token --label L [--pin-mailer FILE]: initialise
  * a blank token and set its user PIN. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-install.c - install ROLE CERTFILE: the second half of request. */
 #include "config.h"
 

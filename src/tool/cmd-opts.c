@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-opts.c - the options every command shares, and the help text. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-output.c - what the commands print: errors, JSON documents, the
  * token, its key algorithms and enrolled roles. */
 #include "config.h"

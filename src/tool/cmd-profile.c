@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-profile.c - profile list | show NAME | lint FILE...: the roles and
  * role sets, one profile as parsed, and the policy check of files. */
 #include "config.h"

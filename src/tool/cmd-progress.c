@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-progress.c - a spinner with the elapsed time while the token works.
  *
  * A card takes seconds to generate an RSA key and shows nothing while it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-remove.c - remove ROLE: delete one role's keys and certificates. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-renew.c - renew ROLE --ca CA: a new key pair and certificate for one
  * role; the old ones go only once the new ones are in. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-request.c - request ROLE --out FILE: key and request only. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-roles.c - what a command that enrolls takes in: variables, trust
  * anchors and the profiles of its roles. */
 #include "config.h"

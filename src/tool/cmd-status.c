@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-status.c - status [--expiring DAYS] [--repair [--yes]]: what is on
  * the token, role by role, and every policy finding. */
 #include "config.h"

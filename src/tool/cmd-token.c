@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-token.c - the module, the token and the PIN that opens it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd-tokens.c - list slots and tokens. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd.h - what every command shares: global options (cmd-opts.c), token
  * opening (cmd-token.c), a role command's inputs (cmd-roles.c), output
  * (cmd-output.c) and exit status. Only the command files talk to the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bad-input.sh - each bad input is a clear error with its exit status, and
 # the token is left exactly as it was.
 . "$top_srcdir/tests/cli/lib.sh"

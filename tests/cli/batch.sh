@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # batch.sh - many tokens from one manifest: a bad row among good ones, a
 # manifest refused before anything is touched, a batch killed at several
 # points and resumed, and hostile manifest values reaching the CA helper

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ca-cfssl.sh - enroll through a real cfssl API server (cfssl serve) on
 # 127.0.0.1, with and without authsign, and through a fake endpoint that
 # answers badly. After every failure the token is exactly as it was.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ca-exec.sh - exec:COMMAND end to end: certmonger's helper protocol with
 # SUBMIT and POLL, --wait, a key left awaiting its certificate and finished
 # by a rerun or by install, and helpers that fail, hang or flood.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ca-scep.sh - enrollment through a real SCEP server: micromdm's
 # scepserver from Debian's scep package.
 #

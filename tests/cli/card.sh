@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # card.sh - p11enroll on a smart card: SoftHSM behind the test module's
 # card mode (tests/faultmod/README), which offers only RSA-2048 and P-256,
 # has fixed key slots that a new key replaces, room for few objects, no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # certificate-checks.sh - a CA answer wrong in any one way fails the check
 # that covers it; nothing is written and the new key is removed.
 . "$top_srcdir/tests/cli/lib.sh"

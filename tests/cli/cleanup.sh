@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cleanup.sh - deleting a group and cleaning up after a failure, with the
 # token made to fail part of the way (tests/faultmod): the private key
 # goes first, so that a deletion stopped half-way leaves nothing that can

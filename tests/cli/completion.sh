@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # completion.sh - bash completion (completion/p11enroll) offers the
 # commands, the global options and each command's own, role and set
 # names from the profiles path, token labels from the module, and the PIN

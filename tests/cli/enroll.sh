@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # enroll.sh - tls-server and tls-client on one token, cross-checked with
 # pkcs11-tool and openssl.
 . "$top_srcdir/tests/cli/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # faultmod-card.sh - the fault module's card mode makes SoftHSM behave like
 # a PIV smart card: four mechanisms at one size each, fixed key slots that
 # a new key overwrites, one certificate per slot, no C_InitToken, a PIN

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # faultmod-quirks.sh - the fault module's quirks make SoftHSM behave where
 # real modules differ from it (tpm2-pkcs11, ykcs11, tokens without data
 # objects, modules that write handles on failure or fix a key's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # faultmod.sh - the fault-injecting test module does what the other
 # scenarios will rely on: it forwards, fails the call it is told to, keeps
 # the device's side effect of a fail-after, shows the token flags it is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # init-token.sh - initialising a blank token: the user PIN from a PIN
 # source or at random into a private PIN mailer, and the refusals that
 # keep a token from being wiped.

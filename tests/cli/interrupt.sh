@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # interrupt.sh - the operator's faults: SIGINT, SIGTERM and SIGHUP in the
 # middle of a run clean up like a failure; SIGKILL leaves only pending
 # keys, which status --repair removes; a second process on the same token

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared set-up for the command-line scenarios.
 #
 # Each scenario gets its own temporary directory with its own SoftHSM

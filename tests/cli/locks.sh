@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # locks.sh - per-token locks belong to the user who takes them: root's
 # lock does not shut the token's own user out, no other user can take a
 # lock first or forge its holder, and a lock directory someone else made

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # module-opencryptoki.sh - the module scenario (module-scenario.sh) on
 # openCryptoki's soft token. openCryptoki keeps one token per machine
 # (/var/lib/opencryptoki/swtok, cached in shared memory by its slot

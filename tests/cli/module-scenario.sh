@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # module-scenario.sh - one scenario, the same on every PKCS#11 module:
 # sourced by module-softhsm.sh, module-tpm2.sh and module-opencryptoki.sh
 # once they have the module running with one initialised token.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # module-softhsm.sh - the module scenario (module-scenario.sh) on SoftHSM,
 # the module the rest of the suite runs on: the yardstick for the others.
 . "$top_srcdir/tests/cli/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # module-tpm2.sh - the module scenario (module-scenario.sh) on tpm2-pkcs11
 # over a software TPM, as a real system runs it: swtpm on 127.0.0.1, the
 # resource manager tpm2-abrmd on a private D-Bus session bus (without

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pin-safety.sh - the PIN is spent with care and shown nowhere: a wrong PIN
 # costs exactly one login, a token at its final try or locked gets no login
 # at all, a PIN pad gets no PIN, and the PIN never appears in the process's

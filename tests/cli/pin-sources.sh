@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pin-sources.sh - every way a PIN can arrive, and none that shows it.
 . "$top_srcdir/tests/cli/lib.sh"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # piv.sh - the PIV roles: each key in its fixed slot (the CKA_ID that
 # OpenSC's PIV driver gives it), an occupied slot refused, and renew
 # replacing the key in its slot.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # profile.sh - profile list, show and lint, and a profile the policy
 # refuses: refused by lint, by enroll before the token is touched, and
 # allowed by a justified waiver.

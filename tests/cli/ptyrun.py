@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ptyrun.py - run a command on a new pseudo-terminal, as a user at a
 terminal would: standard input, output and error are the terminal, which
 is also the command's controlling terminal. Everything it writes to the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # renew-remove.sh - renew rotates one role's key and certificate without
 # touching the others; remove deletes one role's objects and nothing else;
 # every refusal leaves the token as it was.

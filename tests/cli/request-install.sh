@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # request-install.sh - the two-step offline flow.
 . "$top_srcdir/tests/cli/lib.sh"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # secrets.sh - what a local user of the same machine could take, and does
 # not: a token URI's pin-value is shown and recorded nowhere (messages,
 # progress, JSON, journal, report), the process is not dumpable (no core

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # smartcard.sh - a whole smart-card user in one command: three roles,
 # three keys, three certificates, each key able to do what its
 # certificate says and nothing more.

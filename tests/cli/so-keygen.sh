@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # so-keygen.sh - a token that generates keys and writes or removes objects
 # only for its security officer (Yubico's ykcs11), reproduced by the fault
 # module's so-keygen quirk over SoftHSM: p11enroll writes as the SO given

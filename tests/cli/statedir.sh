@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # statedir.sh - a token that keeps no data objects (the fault module's
 # quirk no-data): the request of request/install and the ticket of a CA
 # that asks to wait go to the state directory, 0700 with 0600 files named

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # status-audit.sh - status as an audit of tokens built by other tools:
 # every seeded problem found, with its identifier and severity, in the
 # table and in JSON that validates against doc/status.schema.json.

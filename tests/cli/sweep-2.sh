@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sweep-2.sh - quarter 2 of the fault sweep (sweep.sh): every fourth run
 # of each scenario, starting with run 2, so that make -j2 check runs the
 # quarters side by side and the four together do every run once.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """sweep.py - fail every PKCS#11 call of a run in turn, and check the token.
 
 Run by sweep.sh, which sets up the environment (see there). For one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sweep.sh - every PKCS#11 call of enroll, renew and batch failed in turn.
 #
 # A token that already holds a role (user-auth) gets two more (enroll),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # three-way.sh - one scenario run three ways: on SoftHSM's module
 # directly, on SoftHSM through p11-kit's proxy module, and on SoftHSM
 # behind OpenSC's pkcs11-spy. Once what must differ between runs is

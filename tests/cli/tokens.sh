@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tokens.sh - listing tokens, as a table and as JSON.
 . "$top_srcdir/tests/cli/lib.sh"
 

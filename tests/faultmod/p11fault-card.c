@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* p11fault-card.c - card mode: SoftHSM made to look like a smart card.
  *
  * A card knows four mechanisms at one key size each, keeps its keys and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* p11fault-conf.c - the fault module's configuration file.
  *
  * One directive per line, words separated by blanks; a word starting with

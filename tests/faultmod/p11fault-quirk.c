@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* p11fault-quirk.c - quirks: what real modules do that SoftHSM does not.
  *
  * Each "quirk NAME" line switches on one behaviour, modelled on a module

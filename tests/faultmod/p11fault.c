@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* p11fault.c - a PKCS#11 module for tests: forwards every call to a real
  * module and injects the faults a configuration file asks for.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* p11fault.h - the fault module's configuration and the functions its files share. */
 #ifndef P11FAULT_H
 #define P11FAULT_H

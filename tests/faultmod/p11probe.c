@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* p11probe.c - what pkcs11-tool cannot do, for the fault module's
  * scenarios: set any boolean attribute of an object, and show which object
  * the handle of a failed C_CreateObject names.

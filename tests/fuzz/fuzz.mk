@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fuzzing with libFuzzer: `make fuzz` builds the harnesses of tests/fuzz
 # with clang and its sanitizers, from the sources of the core rather than
 # the library the rest of the build makes, and runs each for FUZZ_TIME

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_ca_exec.c - what a CA helper of certmonger's protocol tells us:
  * the first byte is how it ended (an exit status, or a signal), the rest
  * is its stdout and, after the separator "@@stderr@@", its stderr. An

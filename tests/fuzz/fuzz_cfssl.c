@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_cfssl.c - the body a cfssl server answers a sign or authsign
  * request with. A certificate it yields goes on to the certificate
  * parser, as in enrol. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_manifest.c - a batch manifest's bytes, read as manifest_load()
  * reads a file. */
 #include "config.h"

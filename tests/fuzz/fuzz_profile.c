@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_profile.c - a role profile's text, read as profile_load_file()
  * reads a file, then filled in as enrol does. */
 #include "config.h"

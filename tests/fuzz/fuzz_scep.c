@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_scep.c - what a SCEP CA answers: its CertRep to our PKCSReq, its
  * GetCACert and its GetCACaps answers. The first byte of the input
  * chooses what the rest is:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_verify.c - the checks on a certificate a CA returns. The input is
  * the CA's answer (PEM, or DER) and, after the separator "@@chain@@",
  * more certificates for the chain. The role is tls-server for

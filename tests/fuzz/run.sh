@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh - build the libFuzzer harnesses and run each for FUZZ_TIME
 # seconds on a scratch copy of its seed corpus; called by `make fuzz`
 # (and `make fuzz-build`, with "build"), which passes the compiler, the

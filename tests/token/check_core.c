@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_core.c - the core in process: enroll, renew, remove and audit
  * called directly, each test on a fresh SoftHSM token, through the fault
  * module where the token is made to fail, with the test CA

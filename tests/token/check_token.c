@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_token.c - the token layer, key generation, on-token signing and
  * certificate objects, each test on a fresh SoftHSM token. */
 #include "config.h"

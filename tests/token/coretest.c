@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* coretest.c - the fixture of check_core: a fresh SoftHSM token and test
  * CA per test, the shipped profiles, and the token read back object by
  * object. Every helper fails the running Check test on error. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* coretest.h - the fixture of check_core: a fresh SoftHSM token (label
  * "core") and test CA per test, through SoftHSM itself or through the
  * fault module, and the token read back object by object. Every helper

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* softhsm.h - a fresh SoftHSM token per test.
  *
  * Used as a checked fixture: Check runs it in the test's own process, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_array.c - array_grow(): how much room it makes, and that a size
  * that would overflow is refused with the array left as it was. */
 #include "config.h"

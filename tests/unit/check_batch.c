@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_batch.c - the batch's worker protocol: what the parent accepts
  * from a worker before any number in it indexes the batch's rows. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_ca.c - the CA layer and its exec backend, driven with small
  * certmonger helpers written by the tests and with p11enroll-testca. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_cfssl.c - the cfssl backend without a server: its specs, the
  * requests it sends, the authsign token and how it reads answers. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_cmd_ca.c - the CA options of enroll, renew and batch, from the
  * command line to the options the CA is opened with. */
 #include "config.h"

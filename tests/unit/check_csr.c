@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_csr.c - building, signing and parsing PKCS#10 requests. */
 #include "config.h"
 

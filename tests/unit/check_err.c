@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_err.c - the error context: messages, kinds and the recorded CKR. */
 #include "config.h"
 

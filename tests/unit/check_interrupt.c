@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_interrupt.c - a caught signal wakes every wait at once: one that
  * came before the wait began, and one delivered to another thread. */
 #include "config.h"

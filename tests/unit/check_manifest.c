@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_manifest.c - the batch manifest (CSV read with libcsv) and the
  * batch journal, driven with files written by the tests. */
 #include "config.h"

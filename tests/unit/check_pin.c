@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_pin.c - PIN sources: parsing and reading each kind. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_policy.c - profile lint, one case per finding, and role sets. */
 #include "config.h"
 

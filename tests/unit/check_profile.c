@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_profile.c - role profiles: loading, errors, templates, variables. */
 #include "config.h"
 

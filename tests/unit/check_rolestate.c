@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_rolestate.c - role-state labels made and read back, and the order
  * of a group's objects, without a token. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_scep.c - SCEP messages without a server: the client's messages
  * are read, decrypted and answered by a CA played here with OpenSSL, and
  * the client's reading of those answers is checked. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_statedir.c - the state directory without a token: its default,
  * the file names made from a hostile serial and read back, the checks on
  * the directory, and files written, read and removed. */

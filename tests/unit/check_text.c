@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_text.c - outside text made safe for a terminal: what is escaped,
  * what stays, and how a line is cut. */
 #include "config.h"

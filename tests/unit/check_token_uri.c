@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_token_uri.c - a token selector as it may be shown: without the
  * URI's pin-value and pin-source. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_verify.c - the checks on a certificate a CA sends back. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testfiles.c - a temporary directory of files for parser tests. */
 #include "config.h"
 

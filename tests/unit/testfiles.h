@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testfiles.h - a temporary directory of files for parser tests. */
 #ifndef P11E_TESTFILES_H
 #define P11E_TESTFILES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testkeys.c - in-memory keys, a software signer and test certificates. */
 #include "config.h"
 

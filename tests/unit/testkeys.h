@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testkeys.h - fixture keys, a software request signer, request specs
  * and certificates issued with OpenSSL, for tests that need no token.
  * Every helper fails the running Check test on error instead of returning
