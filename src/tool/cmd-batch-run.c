@@ -13,6 +13,7 @@
 
 #include "array.h"
 #include "batch.h"
+#include "batch-tokens.h"
 #include "cmd-batch.h"
 #include "err.h"
 #include "journal.h"
@@ -22,6 +23,7 @@
 #include "profile.h"
 #include "profile-load.h"
 #include "profile-set.h"
+#include "token.h"
 #include "util.h"
 
 /* Profiles are loaded once per role name, whatever the number of rows. */
@@ -147,40 +149,39 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 		  bool *need_pin, bool *need_so_pin)
 {
 	const char *dir = cmd_profiles_dir(b->g);
-	size_t i, j;
+	struct token_info *infos = NULL;
+	size_t i, ninfos = 0;
+	int rc = -1;
 
 	*need_pin = *need_so_pin = false;
+	/* One token, one row: found by the token each row resolves to, in
+	 * the list read once, before anything else is looked at. */
+	if (batch_tokens_list(cmd_module_path(b->g), &infos, &ninfos) < 0 ||
+	    batch_tokens_check(b->manifest_path, m, infos, ninfos) < 0)
+		goto out;
 	for (i = 0; i < m->nrows; i++) {
 		const struct manifest_row *row = &m->rows[i];
 
-		for (j = 0; j < i; j++)
-			if (strcmp(m->rows[j].token, row->token) == 0)
-				return err_set(ERR_USAGE, "%s:%zu:%zu: token '%s' "
-					       "is on line %zu already", b->manifest_path,
-					       row->line, m->column_token, row->token_shown,
-					       m->rows[j].line);
 		if (row->pin_source != NULL &&
-		    cmd_batch_check_pin_source(row) < 0)
-			return err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
-					  m->column_pin_source);
+		    cmd_batch_check_pin_source(row) < 0) {
+			err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
+				   m->column_pin_source);
+			goto out;
+		}
 		if (row->pin_source == NULL)
 			*need_pin = true;
 		if (row->init_label != NULL)
 			*need_so_pin = true;
-		for (j = 0; row->init_label != NULL && j < i; j++)
-			if (m->rows[j].init_label != NULL &&
-			    strcmp(m->rows[j].init_label, row->init_label) == 0)
-				return err_set(ERR_USAGE, "%s:%zu:%zu: init_label '%s' "
-					       "is on line %zu already", b->manifest_path,
-					       row->line, m->column_init_label,
-					       row->init_label, m->rows[j].line);
 		if (cmd_batch_row_roles(dir, cache, row, &rows[i]) < 0) {
-			if (err_kind() != ERR_USAGE)
-				return -1;
-			return err_prefix("%s:%zu", b->manifest_path, row->line);
+			if (err_kind() == ERR_USAGE)
+				err_prefix("%s:%zu", b->manifest_path, row->line);
+			goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	token_info_free_array(infos, ninfos);
+	return rc;
 }
 
 /* ---- reporting ------------------------------------------------------------ */
