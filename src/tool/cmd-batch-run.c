@@ -23,6 +23,8 @@
 #include "profile.h"
 #include "profile-load.h"
 #include "profile-set.h"
+#include "text.h"
+#include "token-uri.h"
 #include "token.h"
 #include "util.h"
 
@@ -141,6 +143,46 @@ out:
 	return rc;
 }
 
+/* Whether --manifest-pin-sources lets ROW name its PIN as it does: a
+ * pin_source (any; under env, not a file) and a token URI's pin-source
+ * (a file: any only). Checked before the source is looked at. */
+static int
+cmd_batch_allowed_pins(const struct cmd_batch *b, const struct manifest *m,
+		       const struct manifest_row *row)
+{
+	static const char *const names[] = { "any", "env", "none" };
+	const char *name = names[b->manifest_pins];
+	P11KitUri *uri = NULL;
+	bool uri_source;
+	char shown[160];
+
+	if (b->manifest_pins == CMD_MANIFEST_PINS_ANY)
+		return 0;
+	if (row->pin_source != NULL &&
+	    (b->manifest_pins == CMD_MANIFEST_PINS_NONE ||
+	     strncmp(row->pin_source, "env:", 4) != 0)) {
+		text_printable(row->pin_source, strlen(row->pin_source), shown,
+			       sizeof(shown));
+		return err_set(ERR_USAGE, "%s:%zu:%zu: pin_source '%s' is refused "
+			       "by --manifest-pin-sources=%s (%s)", b->manifest_path,
+			       row->line, m->column_pin_source, shown, name,
+			       b->manifest_pins == CMD_MANIFEST_PINS_NONE ?
+			       "the PINs come from the command line only" :
+			       "only env:VAR; a manifest names no file to read");
+	}
+	if (token_uri_parse(row->token, &uri) < 0)
+		return err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
+				  m->column_token);
+	uri_source = p11_kit_uri_get_pin_source(uri) != NULL;
+	token_uri_free(uri);
+	if (uri_source)
+		return err_set(ERR_USAGE, "%s:%zu:%zu: the token URI's pin-source "
+			       "names a file to read, which "
+			       "--manifest-pin-sources=%s refuses", b->manifest_path,
+			       row->line, m->column_token, name);
+	return 0;
+}
+
 /* Every row checked and its roles loaded; any error names the manifest's
  * line (and column where there is one), and nothing has been touched. */
 static int
@@ -162,6 +204,8 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 	for (i = 0; i < m->nrows; i++) {
 		const struct manifest_row *row = &m->rows[i];
 
+		if (cmd_batch_allowed_pins(b, m, row) < 0)
+			goto out;
 		if (row->pin_source != NULL &&
 		    cmd_batch_check_pin_source(row) < 0) {
 			err_prefix("%s:%zu:%zu", b->manifest_path, row->line,

@@ -26,7 +26,7 @@ static const struct command cmd_table[] = {
 	{ "remove", "remove ROLE [--yes] [--retired | --only-retired]",
 	  "delete one role's keys, certificates and waiting request", cmd_remove },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
-	  "        [--pin-mailer FILE]",
+	  "        [--pin-mailer FILE] [--manifest-pin-sources any|env|none]",
 	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch },
 	{ "profile", "profile list | show NAME | lint FILE...",
 	  "the roles and role sets, one profile, the policy check", cmd_profile },

@@ -63,4 +63,39 @@ expect_grep "the missing token fails as its row" \
 expect_grep "the other two are done" '^batch: 3 rows: 2 done, 0 done earlier, 1 failed' \
 	"$WORK/out"
 
+# ---- PIN sources a manifest may give --------------------------------------
+
+new_token gamma
+objects_of gamma >"$WORK/before"
+( umask 077; printf '%s\n' "$USER_PIN" >"$WORK/alpha.pin" )
+printf 'token,roles,dns,cn,pin_source\ngamma,tls-server,a.example.org,a,file:%s\n' \
+	"$WORK/alpha.pin" >"$WORK/pf.csv"
+printf 'token,roles,dns,cn\npkcs11:token=gamma?pin-source=%s,tls-server,a.example.org,a\n' \
+	"$WORK/alpha.pin" >"$WORK/pu.csv"
+printf 'token,roles,dns,cn,pin_source\ngamma,tls-server,a.example.org,a,env:ALPHA_PIN\n' \
+	>"$WORK/pe.csv"
+expect_status 2 "--manifest-pin-sources=env refuses a file: pin_source" \
+	p11e batch "$WORK/pf.csv" --ca "$CA" --manifest-pin-sources env
+expect_grep "the refusal names line and column" \
+	"pf.csv:2:5: pin_source 'file:.*' is refused by --manifest-pin-sources=env" "$WORK/err"
+expect_status 2 "--manifest-pin-sources=env refuses a token URI's pin-source" \
+	p11e batch "$WORK/pu.csv" --ca "$CA" --manifest-pin-sources env
+expect_grep "that refusal names line and column" \
+	"pu.csv:2:1: the token URI's pin-source names a file" "$WORK/err"
+expect_status 2 "--manifest-pin-sources=none refuses env: too" \
+	env ALPHA_PIN=$USER_PIN "$P11ENROLL" --pin-source "file:$PIN_FILE" \
+	batch "$WORK/pe.csv" --ca "$CA" --manifest-pin-sources none
+expect_grep "and says where PINs come from" \
+	"pe.csv:2:5: pin_source 'env:ALPHA_PIN' is refused by --manifest-pin-sources=none" "$WORK/err"
+expect_status 2 "an unknown --manifest-pin-sources" \
+	p11e batch "$WORK/pe.csv" --ca "$CA" --manifest-pin-sources some
+expect_unchanged "after the refused PIN sources" gamma
+expect_status 0 "--manifest-pin-sources=env takes env:" \
+	env ALPHA_PIN=$USER_PIN "$P11ENROLL" batch "$WORK/pe.csv" --ca "$CA" \
+	--manifest-pin-sources env
+new_token delta
+sed 's/^gamma,/delta,/' "$WORK/pf.csv" >"$WORK/pd.csv"
+expect_status 0 "the default still reads a file: pin_source" \
+	p11e batch "$WORK/pd.csv" --ca "$CA"
+
 finish
