@@ -19,6 +19,7 @@
 #include "module-hint.h"
 #include "pin.h"
 #include "token.h"
+#include "token-index.h"
 #include "token-login.h"
 #include "token-struct.h"
 #include "token-uri.h"
@@ -232,19 +233,6 @@ token_info_free_array(struct token_info *infos, size_t count)
 	free(infos);
 }
 
-/* Whether the token in INFO matches URI, as listed (not asked again: the
- * answers cannot differ from the list's, or fail where it did not). */
-static bool
-token_matches(P11KitUri *uri, const struct token_info *info)
-{
-	CK_SLOT_ID want_slot = p11_kit_uri_get_slot_id(uri);
-
-	if (want_slot != (CK_SLOT_ID)-1 && want_slot != info->slot)
-		return false;
-	return p11_kit_uri_match_token_info(uri, &info->token_info) == 1 &&
-	       p11_kit_uri_match_slot_info(uri, &info->slot_info) == 1;
-}
-
 /* "LABEL (serial S, URI)" for each candidate, for messages. */
 static void
 token_candidates(const struct token_info *infos, const bool *chosen, size_t n,
@@ -354,7 +342,7 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	/* Without a selector, a blank token is no choice: nothing but
 	 * init-token can use it. */
 	for (i = 0; i < n; i++) {
-		chosen[i] = token_matches(uri, &infos[i]) &&
+		chosen[i] = token_info_matches(uri, &infos[i]) &&
 		    (selector != NULL || (infos[i].flags & CKF_TOKEN_INITIALIZED));
 		if (chosen[i]) {
 			matches++;

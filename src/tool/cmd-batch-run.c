@@ -14,6 +14,7 @@
 
 #include "array.h"
 #include "batch.h"
+#include "batch-tokens.h"
 #include "cmd-batch.h"
 #include "err.h"
 #include "journal.h"
@@ -23,6 +24,9 @@
 #include "profile.h"
 #include "profile-load.h"
 #include "profile-set.h"
+#include "text.h"
+#include "token-uri.h"
+#include "token.h"
 #include "util.h"
 
 /* Profiles are loaded once per role name, whatever the number of rows. */
@@ -140,6 +144,46 @@ out:
 	return rc;
 }
 
+/* Whether --manifest-pin-sources lets ROW name its PIN as it does: a
+ * pin_source (any; under env, not a file) and a token URI's pin-source
+ * (a file: any only). Checked before the source is looked at. */
+static int
+cmd_batch_allowed_pins(const struct cmd_batch *b, const struct manifest *m,
+		       const struct manifest_row *row)
+{
+	static const char *const names[] = { "any", "env", "none" };
+	const char *name = names[b->manifest_pins];
+	P11KitUri *uri = NULL;
+	bool uri_source;
+	char shown[160];
+
+	if (b->manifest_pins == CMD_MANIFEST_PINS_ANY)
+		return 0;
+	if (row->pin_source != NULL &&
+	    (b->manifest_pins == CMD_MANIFEST_PINS_NONE ||
+	     strncmp(row->pin_source, "env:", 4) != 0)) {
+		text_printable(row->pin_source, strlen(row->pin_source), shown,
+			       sizeof(shown));
+		return err_set(ERR_USAGE, "%s:%zu:%zu: pin_source '%s' is refused "
+			       "by --manifest-pin-sources=%s (%s)", b->manifest_path,
+			       row->line, m->column_pin_source, shown, name,
+			       b->manifest_pins == CMD_MANIFEST_PINS_NONE ?
+			       "the PINs come from the command line only" :
+			       "only env:VAR; a manifest names no file to read");
+	}
+	if (token_uri_parse(row->token, &uri) < 0)
+		return err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
+				  m->column_token);
+	uri_source = p11_kit_uri_get_pin_source(uri) != NULL;
+	token_uri_free(uri);
+	if (uri_source)
+		return err_set(ERR_USAGE, "%s:%zu:%zu: the token URI's pin-source "
+			       "names a file to read, which "
+			       "--manifest-pin-sources=%s refuses", b->manifest_path,
+			       row->line, m->column_token, name);
+	return 0;
+}
+
 /* Every row checked and its roles loaded; any error names the manifest's
  * line (and column where there is one), and nothing has been touched. */
 static int
@@ -148,40 +192,41 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 		  bool *need_pin, bool *need_so_pin)
 {
 	const char *dir = cmd_profiles_dir(b->g);
-	size_t i, j;
+	struct token_info *infos = NULL;
+	size_t i, ninfos = 0;
+	int rc = -1;
 
 	*need_pin = *need_so_pin = false;
+	/* One token, one row: found by the token each row resolves to, in
+	 * the list read once, before anything else is looked at. */
+	if (batch_tokens_list(cmd_module_path(b->g), &infos, &ninfos) < 0 ||
+	    batch_tokens_check(b->manifest_path, m, infos, ninfos) < 0)
+		goto out;
 	for (i = 0; i < m->nrows; i++) {
 		const struct manifest_row *row = &m->rows[i];
 
-		for (j = 0; j < i; j++)
-			if (strcmp(m->rows[j].token, row->token) == 0)
-				return err_set(ERR_USAGE, "%s:%zu:%zu: token '%s' "
-					       "is on line %zu already", b->manifest_path,
-					       row->line, m->column_token, row->token_shown,
-					       m->rows[j].line);
+		if (cmd_batch_allowed_pins(b, m, row) < 0)
+			goto out;
 		if (row->pin_source != NULL &&
-		    cmd_batch_check_pin_source(row) < 0)
-			return err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
-					  m->column_pin_source);
+		    cmd_batch_check_pin_source(row) < 0) {
+			err_prefix("%s:%zu:%zu", b->manifest_path, row->line,
+				   m->column_pin_source);
+			goto out;
+		}
 		if (row->pin_source == NULL)
 			*need_pin = true;
 		if (row->init_label != NULL)
 			*need_so_pin = true;
-		for (j = 0; row->init_label != NULL && j < i; j++)
-			if (m->rows[j].init_label != NULL &&
-			    strcmp(m->rows[j].init_label, row->init_label) == 0)
-				return err_set(ERR_USAGE, "%s:%zu:%zu: init_label '%s' "
-					       "is on line %zu already", b->manifest_path,
-					       row->line, m->column_init_label,
-					       row->init_label, m->rows[j].line);
 		if (cmd_batch_row_roles(dir, cache, row, &rows[i]) < 0) {
-			if (err_kind() != ERR_USAGE)
-				return -1;
-			return err_prefix("%s:%zu", b->manifest_path, row->line);
+			if (err_kind() == ERR_USAGE)
+				err_prefix("%s:%zu", b->manifest_path, row->line);
+			goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	token_info_free_array(infos, ninfos);
+	return rc;
 }
 
 /* ---- reporting ------------------------------------------------------------ */

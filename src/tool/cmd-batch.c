@@ -23,7 +23,8 @@
 #include "profile-set.h"
 #include "util.h"
 
-enum { OPT_JOURNAL = 1600, OPT_REPORT, OPT_TRUST, OPT_PIN_MAILER };
+enum { OPT_JOURNAL = 1600, OPT_REPORT, OPT_TRUST, OPT_PIN_MAILER,
+       OPT_MANIFEST_PINS };
 
 struct batch_opts {
 	const struct global_opts *g;
@@ -33,6 +34,16 @@ struct batch_opts {
 	const char *trust;
 	const char *pin_mailer;
 	int jobs;
+	enum cmd_manifest_pins manifest_pins;
+};
+
+static const struct {
+	const char *name;
+	enum cmd_manifest_pins value;
+} batch_manifest_pins[] = {
+	{ "any", CMD_MANIFEST_PINS_ANY },
+	{ "env", CMD_MANIFEST_PINS_ENV },
+	{ "none", CMD_MANIFEST_PINS_NONE },
 };
 
 static const struct option batch_long[] = {
@@ -42,6 +53,7 @@ static const struct option batch_long[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "pin-mailer", required_argument, NULL, OPT_PIN_MAILER },
+	{ "manifest-pin-sources", required_argument, NULL, OPT_MANIFEST_PINS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -51,6 +63,7 @@ cmd_batch_option(void *ctx, int opt, const char *arg)
 	struct batch_opts *o = ctx;
 	int rc = cmd_ca_option(o->g, &o->ca, opt, arg);
 	char *end = NULL;
+	size_t i;
 	long v;
 
 	if (rc >= 0)
@@ -68,6 +81,15 @@ cmd_batch_option(void *ctx, int opt, const char *arg)
 	case OPT_REPORT: o->report = arg; return 0;
 	case OPT_TRUST: o->trust = arg; return 0;
 	case OPT_PIN_MAILER: o->pin_mailer = arg; return 0;
+	case OPT_MANIFEST_PINS:
+		for (i = 0; i < sizeof(batch_manifest_pins) /
+			    sizeof(batch_manifest_pins[0]); i++)
+			if (strcmp(arg, batch_manifest_pins[i].name) == 0) {
+				o->manifest_pins = batch_manifest_pins[i].value;
+				return 0;
+			}
+		return cmd_usage_error(o->g, "--manifest-pin-sources takes any, "
+				       "env or none");
 	default: return cmd_usage_error(o->g, "unknown option");
 	}
 }
@@ -106,6 +128,7 @@ cmd_batch(struct global_opts *g, int argc, char **argv)
 	run.trust_path = o.trust;
 	run.pin_mailer_path = o.pin_mailer;
 	run.jobs = o.jobs;
+	run.manifest_pins = o.manifest_pins;
 	run.ca = &o.ca;
 	status = cmd_batch_run(&run);
 out:

@@ -52,13 +52,16 @@ static const struct command cmd_table[] = {
 	  "      --retired            the retired:LABEL objects too\n"
 	  "      --only-retired       only the retired:LABEL objects\n", false },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
-	  "        [--pin-mailer FILE]",
+	  "        [--pin-mailer FILE] [--manifest-pin-sources any|env|none]",
 	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch,
 	  "  -j, --jobs N             tokens at once (default 1)\n"
 	  "      --journal FILE       record progress; a rerun with it resumes\n"
 	  "      --report FILE        one JSON object per row, then a summary\n"
 	  "      --trust FILE         check the chains up to these anchors (PEM)\n"
-	  "      --pin-mailer FILE    random user PINs of initialised tokens\n", true },
+	  "      --pin-mailer FILE    random user PINs of initialised tokens\n"
+	  "      --manifest-pin-sources any|env|none\n"
+	  "                           the manifest's pin_source forms allowed\n"
+	  "                           (default any; env: env:VAR only; none)\n", true },
 	{ "profile", "profile list | show NAME | lint FILE...",
 	  "the roles and role sets, one profile, the policy check", cmd_profile,
 	  "  (no options of its own)\n", false },

@@ -130,7 +130,7 @@ bad_manifest "an unknown role" "bad.csv:3: unknown role 'tls-sever'" \
 	'token,roles,dns\nweb01,tls-server,a.example.org\nweb02,tls-sever,b.example.org\n'
 bad_manifest "a missing variable" 'bad.csv:3: .*needs variable dns' \
 	'token,roles,dns\nweb01,tls-server,a.example.org\nweb02,tls-server,\n'
-bad_manifest "a token twice" "bad.csv:3:1: token 'web01' is on line 2 already" \
+bad_manifest "a token twice" "bad.csv:3:1: token 'web01' is the token that line 2 names already" \
 	'token,roles,dns\nweb01,tls-server,a.example.org\nweb01,tls-client,b.example.org\n'
 bad_manifest "a column named twice" "bad.csv:1:4: column 'dns' is named twice" \
 	'token,roles,dns,dns\nweb01,tls-server,a,b\n'
