@@ -7,12 +7,12 @@
 top=${top_srcdir:-.}
 failures=0
 checks=0
-for f in $(cd "$top" && find src tests tools bench man completion .ci \
-	\( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' \
-	-o -name '*.mk' -o -name '*.supp' -o -name '*.[15]' \) -type f \
-	! -path '*/corpus/*' 2>/dev/null; printf '%s\n' Makefile.am configure.ac \
-	autogen.sh tools/demo tools/install-deps tools/p11enroll-testca \
-	completion/p11enroll tests/valgrind-run bench/run .ci/run .ci/keep-log); do
+for f in $(cd "$top" && { find src tests man \( -name '*.c' -o -name '*.h' \
+	-o -name '*.sh' -o -name '*.py' -o -name '*.mk' -o -name '*.supp' \
+	-o -name '*.[15]' \) -type f ! -path '*/corpus/*'
+	find tools bench completion .ci -type f ! -name '*.md'
+	printf '%s\n' Makefile.am configure.ac autogen.sh tests/valgrind-run; } \
+	2>/dev/null); do
 	[ -f "$top/$f" ] || continue
 	case $f in
 	*.o | *.log | *.trs) continue ;;
