@@ -69,23 +69,24 @@ confined() {
 
 # ---- the scenario ----
 # way_p11e ARGS...: p11enroll the current way ($way), with the token's
-# PIN file; behind the spy, the calls go to $spylog.
+# PIN file; behind the spy, the calls go to $spylog. The state directory
+# is named: its default differs between root and the confined user.
 way_p11e() {
 	case $way in
 	direct)
 		env P11ENROLL_MODULE="$SOFTHSM2_MODULE" \
-			"$P11ENROLL" --pin-source "file:$PIN_FILE" "$@"
+			"$P11ENROLL" --pin-source "file:$PIN_FILE" --state-dir "$WORK/state" "$@"
 		;;
 	proxy)
 		# No module named: p11enroll's default is p11-kit's proxy.
 		confined home env -u P11ENROLL_MODULE \
-			"$P11ENROLL" --pin-source "file:$PIN_FILE" "$@"
+			"$P11ENROLL" --pin-source "file:$PIN_FILE" --state-dir "$WORK/state" "$@"
 		;;
 	spy)
 		# The spy leaks (see renew-remove.sh): LeakSanitizer is off.
 		env ASAN_OPTIONS=detect_leaks=0 PKCS11SPY="$SOFTHSM2_MODULE" \
 			PKCS11SPY_OUTPUT="$spylog" P11ENROLL_MODULE="$SPY" \
-			"$P11ENROLL" --pin-source "file:$PIN_FILE" "$@"
+			"$P11ENROLL" --pin-source "file:$PIN_FILE" --state-dir "$WORK/state" "$@"
 		;;
 	esac
 }
