@@ -72,12 +72,12 @@ static int
 cmd_init_user_pin(const struct init_opts *o, int mailer,
 		  const struct token_info *info, char **pin)
 {
-	char what[96];
+	char what[64 + TEXT_PRINTABLE_SIZE(32)];
 
 	*pin = NULL;
 	if (mailer >= 0) {
 		if (pin_generate(PIN_MAILER_DIGITS, pin) < 0 ||
-		    pin_mailer_write(mailer, info->label, info->serial, *pin) < 0) {
+		    pin_mailer_write(mailer, info->raw.label, info->raw.serial, *pin) < 0) {
 			pin_free(*pin);
 			*pin = NULL;
 			return -1;

@@ -82,9 +82,9 @@ json_t *
 cmd_json_token(const struct token_info *info)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:o}",
-			 "uri", info->uri, "label", info->label,
-			 "serial", info->serial, "model", info->model,
-			 "manufacturer", info->manufacturer,
+			 "uri", info->uri, "label", info->raw.label,
+			 "serial", info->raw.serial, "model", info->raw.model,
+			 "manufacturer", info->raw.manufacturer,
 			 "slot", (json_int_t)info->slot,
 			 "initialized", (info->flags & CKF_TOKEN_INITIALIZED) != 0,
 			 "write_protected", (info->flags & CKF_WRITE_PROTECTED) != 0,
