@@ -132,13 +132,15 @@ cmd_init_token(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	status = EXIT_DONE;
 	if (g->json)
-		cmd_json_print(json_pack("{s:o}", "token", cmd_json_token(&info)));
+		status = cmd_json_print(json_pack("{s:o}", "token",
+						  cmd_json_token(&info))) < 0 ?
+			 EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0)
 		printf("initialised token %s (serial %s)%s\n", info.label,
 		       info.serial, mailer >= 0 ? "; its user PIN is in the PIN "
 		       "mailer" : "");
-	status = EXIT_DONE;
 out:
 	pin_free(pin);
 	pin_free(so_pin);
