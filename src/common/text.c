@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -134,4 +135,87 @@ text_first_line(const char *in, size_t len, char *line, size_t size)
 	while (n > 0 && line[n - 1] == ' ')
 		n--;
 	memcpy(line + n, "...", 4);
+}
+
+bool
+text_is_utf8(const char *in, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, clen;
+	uint32_t cp;
+
+	while (i < len) {
+		if ((clen = text_utf8_char(s + i, len - i, &cp)) == 0)
+			return false;
+		i += clen;
+	}
+	return true;
+}
+
+/* LEN bytes at IN at N in OUT (SIZE bytes, at least N + 4) as
+ * text_printable() writes them, "..." after a cut (*CUT then true); the
+ * new length, at most SIZE - 4 without a cut. */
+static size_t
+text_put(const char *in, size_t len, char *out, size_t n, size_t size, bool *cut)
+{
+	size_t used = text_printable(in, len, out + n, size - n - 3);
+
+	n += strlen(out + n);
+	*cut = used < len;
+	if (*cut) {
+		memcpy(out + n, "...", 4);
+		n += 3;
+	}
+	return n;
+}
+
+const char *
+text_shown(const char *s, char *buf, size_t size)
+{
+	bool cut;
+
+	if (s == NULL)
+		s = "";
+	text_put(s, strlen(s), buf, 0, size, &cut);
+	return buf;
+}
+
+char *
+text_shown_dup(const char *s)
+{
+	size_t len, size;
+	char *out;
+
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
+	size = TEXT_PRINTABLE_SIZE(len);
+	if ((out = malloc(size)) != NULL)
+		text_printable(s, len, out, size);
+	return out;
+}
+
+void
+text_message(const char *in, size_t len, char *out, size_t size)
+{
+	const char *nl;
+	size_t start = 0, end, n = 0;
+	bool cut = false;
+
+	out[0] = '\0';
+	for (;;) {
+		nl = memchr(in + start, '\n', len - start);
+		end = nl != NULL ? (size_t)(nl - in) : len;
+		n = text_put(in + start, end - start, out, n, size, &cut);
+		if (nl == NULL || cut)
+			return;
+		/* A newline, and room for the next line's cut mark. */
+		if (n + 5 > size) {
+			memcpy(out + n, "...", 4);
+			return;
+		}
+		out[n++] = '\n';
+		out[n] = '\0';
+		start = end + 1;
+	}
 }

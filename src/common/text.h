@@ -12,7 +12,12 @@
 #ifndef P11E_TEXT_H
 #define P11E_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* The size of a buffer that holds any LEN bytes as text_printable()
+ * writes them, with the NUL: an escape is 4 bytes for 1. */
+#define TEXT_PRINTABLE_SIZE(len) (4 * (len) + 1)
 
 /* The LEN bytes at IN into OUT (SIZE bytes, at least 1), made safe and
  * NUL-terminated. Only whole characters and whole escapes are written:
@@ -24,5 +29,27 @@ size_t text_printable(const char *in, size_t len, char *out, size_t size);
  * at least 4) as text_printable() writes it, without trailing blanks;
  * "..." marks a cut. */
 void text_first_line(const char *in, size_t len, char *line, size_t size);
+
+/* Whether the LEN bytes at IN are valid UTF-8 (RFC 3629), which is what
+ * JSON can carry as a string. */
+bool text_is_utf8(const char *in, size_t len);
+
+/* The string S (NULL is "") as text_printable() writes it into BUF (SIZE
+ * bytes, at least 4), "..." marking a cut; returns BUF, so that it can be
+ * an argument of a message where outside text enters it. */
+const char *text_shown(const char *s, char *buf, size_t size);
+
+/* The string S as text_printable() writes it, whole, in a new string
+ * (NULL is ""); NULL when out of memory. Caller frees. */
+char *text_shown_dup(const char *s);
+
+/* A message of ours (LEN bytes at IN) for the terminal, into OUT (SIZE
+ * bytes, at least 4): as text_printable() writes it, but its newlines
+ * kept, since p11enroll writes the lines of its own messages (a list of
+ * candidates, one per indented line). Outside text is escaped where it
+ * enters a message (text_shown()), so none of these newlines is its;
+ * this is the second line of defence for everything else. "..." marks a
+ * cut. */
+void text_message(const char *in, size_t len, char *out, size_t size);
 
 #endif

@@ -17,6 +17,7 @@
 #include "profile.h"
 #include "profile-load.h"
 #include "rolestate.h"
+#include "text.h"
 
 /* What the audit of one row can see: the whole inventory too. */
 struct audit_ctx {
@@ -141,6 +142,7 @@ audit_cert_any_eku(struct audit_ctx *c)
 static int
 audit_key_shared(struct audit_ctx *c)
 {
+	char label[TEXT_PRINTABLE_SIZE(64)];
 	size_t i, j, k;
 
 	for (i = 0; i < c->e->ncerts; i++) {
@@ -156,7 +158,8 @@ audit_key_shared(struct audit_ctx *c)
 				if (audit_add(c, "key-shared", POLICY_ERROR, "the key is "
 					      "also certified by the certificate labelled "
 					      "'%s': one key serves two roles",
-					      other->label ? other->label : "") < 0)
+					      text_shown(other->label, label,
+							 sizeof(label))) < 0)
 					return -1;
 			}
 		}
@@ -446,11 +449,12 @@ static int
 audit_waiver_in_force(struct audit_ctx *c)
 {
 	const char *why = audit_waiver(c);
+	char shown[256];
 
 	if (why == NULL)
 		return 0;
 	return audit_add(c, "waiver-in-force", POLICY_INFO, "the profile allows "
-			 "mixed roles: %s", why);
+			 "mixed roles: %s", text_shown(why, shown, sizeof(shown)));
 }
 
 static int (*const audit_rules[])(struct audit_ctx *) = {

@@ -40,7 +40,7 @@ batch_worker_pin(const struct batch_worker *w, const struct manifest_row *row,
 		 struct token *t, char **pin)
 {
 	const char *label = token_get_info(t)->label;
-	char what[96];
+	char what[64 + TEXT_PRINTABLE_SIZE(32)];
 
 	*pin = NULL;
 	snprintf(what, sizeof(what), "user PIN of token %s", label);
@@ -90,14 +90,14 @@ batch_worker_new_pin(const struct batch_worker *w, const struct manifest_row *ro
 		     const struct token_info *info, char **pin)
 {
 	struct pin_source src = { PIN_PROMPT, NULL };
-	char what[96];
+	char what[64 + TEXT_PRINTABLE_SIZE(32)];
 	int rc = -1;
 
 	*pin = NULL;
 	if (w->job->pin_mailer_fd >= 0) {
 		if (pin_generate(PIN_MAILER_DIGITS, pin) < 0 ||
-		    pin_mailer_write(w->job->pin_mailer_fd, info->label,
-				     info->serial, *pin) < 0)
+		    pin_mailer_write(w->job->pin_mailer_fd, info->raw.label,
+				     info->raw.serial, *pin) < 0)
 			goto out;
 		rc = 0;
 		goto out;
@@ -155,7 +155,7 @@ batch_worker_init(const struct batch_worker *w, const struct manifest_row *row,
 		    token_init_user_pin(m, &info, w->job->so_pin, *pin) < 0)
 			goto out;
 	} else if (w->job->pin_mailer_fd >= 0 &&
-		   pin_mailer_lookup(w->job->pin_mailer, info.label, info.serial,
+		   pin_mailer_lookup(w->job->pin_mailer, info.raw.label, info.raw.serial,
 				     pin) < 0) {
 		goto out;
 	}

@@ -255,7 +255,7 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 		ATTR(priv_tmpl, nq, CKA_ID, fixed_id, fixed_id_len);
 #undef ATTR
 	if (keygen_progress != NULL) {
-		char what[96];
+		char what[64 + TEXT_PRINTABLE_SIZE(32)];
 
 		snprintf(what, sizeof(what), "generating an %s key on token %s",
 			 e->name, token_get_info(t)->label);

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "pin.h"
 #include "pin-mailer.h"
+#include "text.h"
 #include "util.h"
 
 /* Far more than a mailer for any batch. */
@@ -155,6 +156,7 @@ int
 pin_mailer_lookup(const char *path, const char *label, const char *serial,
 		  char **pin)
 {
+	char shown_label[TEXT_PRINTABLE_SIZE(32)], shown_serial[TEXT_PRINTABLE_SIZE(16)];
 	struct pin_mailer_scan sc;
 	struct csv_parser parser;
 	unsigned char *data = NULL;
@@ -178,8 +180,9 @@ pin_mailer_lookup(const char *path, const char *label, const char *serial,
 	}
 	if (sc.found == NULL) {
 		err_set(ERR_FAILED, "token %s (serial %s) is initialised already "
-			"and the PIN mailer %s has no PIN for it", label, serial,
-			path);
+			"and the PIN mailer %s has no PIN for it",
+			text_shown(label, shown_label, sizeof(shown_label)),
+			text_shown(serial, shown_serial, sizeof(shown_serial)), path);
 		goto out;
 	}
 	*pin = sc.found;

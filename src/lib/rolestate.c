@@ -10,6 +10,7 @@
 #include "array.h"
 #include "err.h"
 #include "rolestate.h"
+#include "text.h"
 #include "util.h"
 
 /* Every state: its label prefix, its name for status, and what a role
@@ -285,6 +286,7 @@ out:
 int
 rolestate_delete(struct token *t, const struct rolestate_group *g, size_t *removed)
 {
+	char shown[TEXT_PRINTABLE_SIZE(64)];
 	struct err_saved first;
 	size_t i, gone = 0, failed = 0;
 
@@ -298,7 +300,7 @@ rolestate_delete(struct token *t, const struct rolestate_group *g, size_t *remov
 		}
 		if (g->objs[i].label != NULL)
 			err_prefix("%s %s", rolestate_class_name(g->objs[i].cls),
-				   g->objs[i].label);
+				   text_shown(g->objs[i].label, shown, sizeof(shown)));
 		else
 			err_prefix("%s", rolestate_class_name(g->objs[i].cls));
 		err_collect(&first, &failed);

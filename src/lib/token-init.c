@@ -26,7 +26,7 @@ token_init_label_taken(struct module *m, CK_SLOT_ID self, const char *label,
 		return -1;
 	for (i = 0; i < n; i++)
 		if (infos[i].slot != self && (infos[i].flags & CKF_TOKEN_INITIALIZED) &&
-		    strcmp(infos[i].label, label) == 0)
+		    strcmp(infos[i].raw.label, label) == 0)
 			*taken = true;
 	token_info_free_array(infos, n);
 	return 0;

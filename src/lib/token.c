@@ -113,6 +113,20 @@ module_functions(const struct module *m)
 	return m->fn;
 }
 
+/* INFO's strings for the terminal, from its raw ones. */
+static void
+token_info_show(struct token_info *info)
+{
+	const struct token_strings *r = &info->raw;
+
+	text_shown(r->label, info->label, sizeof(info->label));
+	text_shown(r->manufacturer, info->manufacturer, sizeof(info->manufacturer));
+	text_shown(r->model, info->model, sizeof(info->model));
+	text_shown(r->serial, info->serial, sizeof(info->serial));
+	text_shown(r->slot_description, info->slot_description,
+		   sizeof(info->slot_description));
+}
+
 /* Fill INFO from the token in SLOT, with the URI that names it. */
 static int
 token_describe(struct module *m, CK_SLOT_ID slot, struct token_info *info)
@@ -135,12 +149,14 @@ token_describe(struct module *m, CK_SLOT_ID slot, struct token_info *info)
 		goto out;
 	}
 	info->slot = slot;
-	util_p11_string(info->label, ti.label, sizeof(ti.label));
-	util_p11_string(info->manufacturer, ti.manufacturerID, sizeof(ti.manufacturerID));
-	util_p11_string(info->model, ti.model, sizeof(ti.model));
-	util_p11_string(info->serial, ti.serialNumber, sizeof(ti.serialNumber));
-	util_p11_string(info->slot_description, si.slotDescription,
+	util_p11_string(info->raw.label, ti.label, sizeof(ti.label));
+	util_p11_string(info->raw.manufacturer, ti.manufacturerID,
+			sizeof(ti.manufacturerID));
+	util_p11_string(info->raw.model, ti.model, sizeof(ti.model));
+	util_p11_string(info->raw.serial, ti.serialNumber, sizeof(ti.serialNumber));
+	util_p11_string(info->raw.slot_description, si.slotDescription,
 			sizeof(si.slotDescription));
+	token_info_show(info);
 	info->flags = ti.flags;
 	info->token_info = ti;
 	info->slot_info = si;
@@ -263,8 +279,8 @@ token_lock(struct token *t, const char *lock_dir)
 	ssize_t n;
 	int fd = -1, rc = -1;
 
-	snprintf(key, sizeof(key), "%s\n%s\n%s", t->info.manufacturer,
-		 t->info.model, t->info.serial);
+	snprintf(key, sizeof(key), "%s\n%s\n%s", t->info.raw.manufacturer,
+		 t->info.raw.model, t->info.raw.serial);
 	if (!EVP_Digest(key, strlen(key), digest, &dlen, EVP_sha256(), NULL) ||
 	    (hex = util_hex(digest, 12)) == NULL) {
 		err_set(ERR_FAILED, "cannot name the lock of token %s", t->info.label);

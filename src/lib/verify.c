@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "keyusage.h"
+#include "text.h"
 #include "util.h"
 #include "verify.h"
 
@@ -92,7 +93,8 @@ verify_name_text(const X509_NAME *name, char *buf, size_t len)
 	return buf;
 }
 
-/* A general name as openssl prints it ("DNS:host"). */
+/* A general name as openssl prints it ("DNS:host"), made safe for a
+ * terminal: its bytes are the CA's. */
 static const char *
 verify_gen_text(GENERAL_NAME *gen, char *buf, size_t len)
 {
@@ -105,7 +107,7 @@ verify_gen_text(GENERAL_NAME *gen, char *buf, size_t len)
 		return buf;
 	if (GENERAL_NAME_print(bio, gen) > 0 &&
 	    (n = BIO_get_mem_data(bio, &data)) > 0)
-		snprintf(buf, len, "%.*s", (int)(n > INT_MAX ? INT_MAX : n), data);
+		text_printable(data, (size_t)n, buf, len);
 	BIO_free(bio);
 	return buf;
 }

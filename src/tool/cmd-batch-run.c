@@ -244,23 +244,31 @@ cmd_batch_row_state(const struct batch_outcome *o)
 static json_t *
 cmd_batch_row_json(const struct batch_outcome *o)
 {
-	json_t *roles = json_array(), *doc;
+	json_t *roles = json_array(), *doc, *item;
 	size_t k;
 
-	for (k = 0; roles != NULL && k < o->nroles; k++) {
+	for (k = 0; k < o->nroles; k++) {
 		const struct batch_role_outcome *r = &o->roles[k];
 
-		json_array_append_new(roles, json_pack(
-		    "{s:s, s:s, s:b, s:s*, s:s*, s:s*, s:s*}", "role", r->role,
+		item = json_pack("{s:s, s:s, s:b, s:s*, s:s*, s:s*}", "role", r->role,
 		    "state", r->state == JOURNAL_NONE ? "not-tried" :
 		    journal_state_name(r->state), "earlier", r->earlier,
 		    "serial", r->cert.serial, "sha256", r->cert.sha256,
-		    "not_after", r->cert.not_after, "error", r->error));
+		    "not_after", r->cert.not_after);
+		if (r->error != NULL && cmd_json_set_text(item, "error", r->error) < 0) {
+			json_decref(item);
+			item = NULL;
+		}
+		cmd_json_append(&roles, item);
 	}
-	doc = json_pack("{s:I, s:s, s:s, s:o, s:s*}", "line",
-			(json_int_t)o->row->row->line, "token", o->row->row->token_shown,
-			"state", cmd_batch_row_state(o), "roles", roles,
-			"error", o->error);
+	doc = json_pack("{s:I}", "line", (json_int_t)o->row->row->line);
+	if (cmd_json_set_text(doc, "token", o->row->row->token_shown) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:s, s:o}", "state",
+				   cmd_batch_row_state(o), "roles", roles)) < 0 ||
+	    (o->error != NULL && cmd_json_set_text(doc, "error", o->error) < 0)) {
+		json_decref(doc);
+		return NULL;
+	}
 	return doc;
 }
 
@@ -312,7 +320,8 @@ cmd_batch_row_done(void *ctx, const struct batch_outcome *o)
 {
 	struct cmd_batch_ctx *c = ctx;
 	const struct manifest_row *row = o->row->row;
-	char text[128];
+	char text[128], token[TEXT_PRINTABLE_SIZE(128)];
+	char error[TEXT_PRINTABLE_SIZE(ERR_MESSAGE_MAX)];
 	bool earlier = o->nroles > 0 && o->roles[0].earlier;
 	json_t *doc;
 
@@ -333,19 +342,22 @@ cmd_batch_row_done(void *ctx, const struct batch_outcome *o)
 	}
 	if (c->g->verbosity < 0 || c->g->json)
 		return;
+	/* The manifest's token column and the error, one line each. */
+	text_shown(row->token_shown, token, sizeof(token));
+	text_shown(cmd_batch_row_error(o), error, sizeof(error));
 	if (c->bar) {
 		if (o->failed)
 			fprintf(stderr, "\rline %zu, token %s: failed: %s\033[K\n",
-				row->line, row->token_shown, cmd_batch_row_error(o));
+				row->line, token, error);
 		cmd_batch_bar(c);
 		return;
 	}
 	cmd_batch_progress_text(c, text, sizeof(text));
 	if (o->failed)
 		printf("line %zu, token %s: failed: %s [%s]\n", row->line,
-		       row->token_shown, cmd_batch_row_error(o), text);
+		       token, error, text);
 	else
-		printf("line %zu, token %s: %s [%s]\n", row->line, row->token_shown,
+		printf("line %zu, token %s: %s [%s]\n", row->line, token,
 		       earlier ? "done earlier" : o->awaiting ? "awaiting a CA" :
 		       "done", text);
 	fflush(stdout);
@@ -500,9 +512,11 @@ cmd_batch_run(const struct cmd_batch *b)
 		json_dumpf(summary, ctx.report, JSON_COMPACT);
 		fputc('\n', ctx.report);
 	}
-	if (g->json)
-		cmd_json_print(json_incref(summary));
-	else if (g->verbosity >= 0)
+	if (g->json && cmd_json_print(json_incref(summary)) < 0) {
+		json_decref(summary);
+		status = EXIT_FAILED;
+		goto out;
+	} else if (g->verbosity >= 0)
 		printf("batch: %zu rows: %zu done, %zu done earlier, %zu failed, "
 		       "%zu awaiting a CA, in %.1f s\n", ctx.total, ctx.done,
 		       ctx.earlier, ctx.failed, ctx.awaiting,

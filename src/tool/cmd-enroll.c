@@ -32,9 +32,19 @@ static const struct option enroll_long[] = {
 static json_t *
 cmd_enroll_json_awaiting(const struct enroll_result *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "role", r->role,
-			 "label", r->label, "id", r->id_hex, "key_algorithm",
-			 r->key_alg, "ca", r->ca, "retry_seconds", r->retry_seconds);
+	json_t *doc = json_object();
+
+	if (cmd_json_set_text(doc, "role", r->role) < 0 ||
+	    cmd_json_set_text(doc, "label", r->label) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:s, s:s}", "id", r->id_hex,
+						  "key_algorithm", r->key_alg)) < 0 ||
+	    cmd_json_set_text(doc, "ca", r->ca) < 0 ||
+	    json_object_set_new(doc, "retry_seconds",
+				json_integer(r->retry_seconds)) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 /* The same for people: what happened and what to do next. */
@@ -135,12 +145,11 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 		if (rc == ENROLL_AWAITING) {
 			nwaiting++;
 			if (g->json)
-				json_array_append_new(waiting,
-						      cmd_enroll_json_awaiting(&r));
+				cmd_json_append(&waiting, cmd_enroll_json_awaiting(&r));
 			else if (g->verbosity >= 0)
 				cmd_enroll_print_awaiting(&r);
 		} else if (g->json) {
-			json_array_append_new(done, cmd_json_result(&r));
+			cmd_json_append(&done, cmd_json_result(&r));
 		} else if (g->verbosity >= 0) {
 			cmd_print_result("enrolled", &r);
 		}
@@ -152,11 +161,14 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 		doc = json_pack("{s:o, s:O, s:O}", "token",
 				cmd_json_token(token_get_info(t)), "enrolled", done,
 				"awaiting", waiting);
-		if (i < nroles)
-			json_object_set_new(doc, "error", json_pack("{s:s, s:s, s:i}",
-					    "role", profile_role(profiles[i]),
-					    "message", err_message(), "exit", status));
-		cmd_json_print(doc);
+		if (i < nroles && json_object_set_new(doc, "error",
+				cmd_json_error("role", profile_role(profiles[i]),
+					       err_message(), status)) < 0) {
+			json_decref(doc);
+			doc = NULL;
+		}
+		if (cmd_json_print(doc) < 0)
+			status = EXIT_FAILED;
 	} else if (status == EXIT_USAGE || status == EXIT_FAILED) {
 		cmd_fail(g);
 	}

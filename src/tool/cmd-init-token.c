@@ -75,12 +75,12 @@ static int
 cmd_init_user_pin(const struct init_opts *o, int mailer,
 		  const struct token_info *info, char **pin)
 {
-	char what[96];
+	char what[64 + TEXT_PRINTABLE_SIZE(32)];
 
 	*pin = NULL;
 	if (mailer >= 0) {
 		if (pin_generate(PIN_MAILER_DIGITS, pin) < 0 ||
-		    pin_mailer_write(mailer, info->label, info->serial, *pin) < 0) {
+		    pin_mailer_write(mailer, info->raw.label, info->raw.serial, *pin) < 0) {
 			pin_free(*pin);
 			*pin = NULL;
 			return -1;
@@ -140,13 +140,15 @@ cmd_init_token(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	status = EXIT_DONE;
 	if (g->json)
-		cmd_json_print(json_pack("{s:o}", "token", cmd_json_token(&info)));
+		status = cmd_json_print(json_pack("{s:o}", "token",
+						  cmd_json_token(&info))) < 0 ?
+			 EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0)
 		printf("initialised token %s (serial %s)%s\n", info.label,
 		       info.serial, mailer >= 0 ? "; its user PIN is in the PIN "
 		       "mailer" : "");
-	status = EXIT_DONE;
 out:
 	pin_free(pin);
 	pin_free(so_pin);

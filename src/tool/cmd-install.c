@@ -113,13 +113,14 @@ cmd_install(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	status = EXIT_DONE;
 	if (g->json)
-		cmd_json_print(json_pack("{s:o, s:[o]}", "token",
-					 cmd_json_token(token_get_info(t)),
-					 "enrolled", cmd_json_result(&r)));
+		status = cmd_json_print(json_pack("{s:o, s:[o]}", "token",
+						  cmd_json_token(token_get_info(t)),
+						  "enrolled", cmd_json_result(&r))) < 0 ?
+			 EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0)
 		cmd_print_result("installed", &r);
-	status = EXIT_DONE;
 out:
 	enroll_result_clear(&r);
 	sk_X509_pop_free(chain, X509_free);

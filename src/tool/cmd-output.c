@@ -14,30 +14,36 @@
 #include "enroll.h"
 #include "err.h"
 #include "keysupport.h"
+#include "text.h"
 
-void
-cmd_json_print(json_t *doc)
+json_t *
+cmd_json_error(const char *key, const char *name, const char *message, int status)
 {
-	if (doc == NULL) {
-		fprintf(stderr, "p11enroll: out of memory\n");
-		return;
+	json_t *doc = json_pack("{s:s, s:i}", key, name ? name : "", "exit", status);
+
+	if (cmd_json_set_text(doc, "message", message) < 0) {
+		json_decref(doc);
+		return NULL;
 	}
-	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(doc);
+	return doc;
 }
 
-/* Print MESSAGE of STATUS as the command's error. */
+/* Print MESSAGE of STATUS as the command's error. Outside text in it was
+ * escaped where it entered; text_message() catches what was not, and
+ * keeps only the message's own lines. */
 static int
 cmd_report(const struct global_opts *g, int status, const char *message)
 {
-	if (g->json)
-		cmd_json_print(json_pack("{s:{s:s, s:s, s:i}}", "error",
-					 "command", g->command ? g->command : "",
-					 "message", message, "exit", status));
-	else
+	char shown[4 * ERR_MESSAGE_MAX];
+
+	if (g->json) {
+		cmd_json_print(json_pack("{s:o}", "error", cmd_json_error("command",
+					 g->command, message, status)));
+	} else {
+		text_message(message, strlen(message), shown, sizeof(shown));
 		fprintf(stderr, "p11enroll: %s%s%s\n", g->command ? g->command : "",
-			g->command ? ": " : "", message);
+			g->command ? ": " : "", shown);
+	}
 	return status;
 }
 
@@ -53,15 +59,16 @@ cmd_fail(const struct global_opts *g)
 int
 cmd_usage_error(const struct global_opts *g, const char *fmt, ...)
 {
-	char message[1024];
+	char message[1024], shown[4 * 1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	text_message(message, strlen(message), shown, sizeof(shown));
 	if (!g->json)
 		fprintf(stderr, "p11enroll: %s%s%s (see p11enroll --help)\n",
-			g->command ? g->command : "", g->command ? ": " : "", message);
+			g->command ? g->command : "", g->command ? ": " : "", shown);
 	else
 		cmd_report(g, EXIT_USAGE, message);
 	return EXIT_USAGE;
@@ -79,18 +86,32 @@ cmd_json_pin_state(CK_FLAGS f)
 			 "pin_pad", (f & CKF_PROTECTED_AUTHENTICATION_PATH) != 0);
 }
 
-json_t *
-cmd_json_token(const struct token_info *info)
+/* The token's slot and flags. */
+static json_t *
+cmd_json_token_state(const struct token_info *info)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:b, s:o}",
-			 "uri", info->uri, "label", info->label,
-			 "serial", info->serial, "model", info->model,
-			 "manufacturer", info->manufacturer,
+	return json_pack("{s:I, s:b, s:b, s:b, s:o}",
 			 "slot", (json_int_t)info->slot,
 			 "initialized", (info->flags & CKF_TOKEN_INITIALIZED) != 0,
 			 "write_protected", (info->flags & CKF_WRITE_PROTECTED) != 0,
 			 "login_required", (info->flags & CKF_LOGIN_REQUIRED) != 0,
 			 "user_pin", cmd_json_pin_state(info->flags));
+}
+
+json_t *
+cmd_json_token(const struct token_info *info)
+{
+	json_t *doc = json_pack("{s:s}", "uri", info->uri);
+
+	if (cmd_json_set_text(doc, "label", info->raw.label) < 0 ||
+	    cmd_json_set_text(doc, "serial", info->raw.serial) < 0 ||
+	    cmd_json_set_text(doc, "model", info->raw.model) < 0 ||
+	    cmd_json_set_text(doc, "manufacturer", info->raw.manufacturer) < 0 ||
+	    json_object_update_new(doc, cmd_json_token_state(info)) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 /* The algorithms in MASK as a JSON list. */
@@ -162,7 +183,13 @@ cmd_name_string(const X509_NAME *name)
 
 	if (b == NULL)
 		return NULL;
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+	/* A string that does not decode (a UTF8String that is not UTF-8)
+	 * goes as its bytes rather than not at all: the caller escapes. */
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 ||
+	    (BIO_reset(b) == 1 &&
+	     X509_NAME_print_ex(b, name, 0, ((XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) &
+					     ~ASN1_STRFLGS_UTF8_CONVERT) |
+				ASN1_STRFLGS_IGNORE_TYPE) >= 0)) {
 		len = BIO_get_mem_data(b, &data);
 		s = strndup(data, (size_t)len);
 	}
@@ -177,16 +204,26 @@ cmd_json_result(const struct enroll_result *r)
 	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
 	char *issuer = cmd_name_string(X509_get_issuer_name(r->cert));
 	char *sha256 = NULL, *serial = NULL;
-	json_t *doc;
+	json_t *doc, *cert;
 
 	certstore_cert_ids(r->cert, &sha256, &serial);
 	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:{s:s?, s:s?, s:s?, s:s, s:s?, s:o}}",
-			"role", r->role, "label", r->label, "id", r->id_hex,
-			"key_algorithm", r->key_alg, "certificate",
-			"subject", subject, "issuer", issuer, "serial", serial,
-			"not_after", not_after, "sha256", sha256,
-			"extended_key_usage", cmd_json_eku(r->cert));
+	doc = json_object();
+	cert = json_object();
+	if (cmd_json_set_text(doc, "role", r->role) < 0 ||
+	    cmd_json_set_text(doc, "label", r->label) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:s, s:s}", "id", r->id_hex,
+						  "key_algorithm", r->key_alg)) < 0 ||
+	    cmd_json_set_text(cert, "subject", subject) < 0 ||
+	    cmd_json_set_text(cert, "issuer", issuer) < 0 ||
+	    json_object_update_new(cert, json_pack("{s:s?, s:s, s:s?, s:o}",
+			"serial", serial, "not_after", not_after, "sha256", sha256,
+			"extended_key_usage", cmd_json_eku(r->cert))) < 0 ||
+	    json_object_set(doc, "certificate", cert) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	json_decref(cert);
 	free(subject);
 	free(issuer);
 	free(sha256);
@@ -199,9 +236,13 @@ cmd_print_result(const char *verb, const struct enroll_result *r)
 {
 	char not_after[32];
 	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
+	char *shown = text_shown_dup(subject != NULL ? subject : "?");
+	char role[TEXT_PRINTABLE_SIZE(64)];
 
 	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
-	printf("%s %s: %s key %s, certificate %s valid until %s\n", verb, r->role,
-	       r->key_alg, r->id_hex, subject ? subject : "?", not_after);
+	printf("%s %s: %s key %s, certificate %s valid until %s\n", verb,
+	       text_shown(r->role, role, sizeof(role)), r->key_alg, r->id_hex,
+	       shown ? shown : "?", not_after);
 	free(subject);
+	free(shown);
 }

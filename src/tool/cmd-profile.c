@@ -308,16 +308,17 @@ cmd_profile_list(const struct global_opts *g, char **args, int nargs)
 		free(file);
 		file = NULL;
 	}
+	status = EXIT_DONE;
 	if (g->json) {
-		cmd_json_print(json_pack("{s:s, s:o, s:O, s:O}", "directory", dir,
-					 "path", cmd_profile_json_path(dir),
-					 "profiles", jroles, "sets", jsets));
+		if (cmd_json_print(json_pack("{s:s, s:o, s:O, s:O}", "directory", dir,
+					     "path", cmd_profile_json_path(dir),
+					     "profiles", jroles, "sets", jsets)) < 0)
+			status = EXIT_FAILED;
 	} else if (json_array_size(notes) > 0) {
 		printf("\n");
 		json_array_foreach(notes, i, v)
 			printf("%s\n", json_string_value(v));
 	}
-	status = EXIT_DONE;
 out:
 	free(file);
 	json_decref(jroles);
@@ -430,11 +431,11 @@ cmd_profile_show_role(const struct global_opts *g, const char *dir,
 		status = cmd_fail(g);
 		goto out;
 	}
-	if (g->json)
-		cmd_json_print(cmd_profile_show_json(p, f, n, id));
-	else
-		cmd_profile_show_text(p, f, n, id);
 	status = EXIT_DONE;
+	if (g->json && cmd_json_print(cmd_profile_show_json(p, f, n, id)) < 0)
+		status = EXIT_FAILED;
+	else if (!g->json)
+		cmd_profile_show_text(p, f, n, id);
 out:
 	free(id);
 	policy_findings_free(f, n);
@@ -448,20 +449,22 @@ cmd_profile_show_set(const struct global_opts *g, const char *dir,
 {
 	char **roles = NULL, text[512];
 	size_t n = 0;
+	int status = EXIT_DONE;
 
 	if (profile_set_load(dir, name, &roles, &n) < 0)
 		return cmd_fail(g);
 	if (g->json) {
-		cmd_json_print(json_pack("{s:s, s:s, s:o}", "name", name, "kind",
-					 "set", "roles",
-					 cmd_profile_json_names(roles, n)));
+		if (cmd_json_print(json_pack("{s:s, s:s, s:o}", "name", name, "kind",
+					     "set", "roles",
+					     cmd_profile_json_names(roles, n))) < 0)
+			status = EXIT_FAILED;
 	} else {
 		cmd_profile_join(text, sizeof(text), (const char *const *)roles,
 				 n, " ");
 		printf("%-22s %s\n%-22s %s\n", "set:", name, "roles:", text);
 	}
 	profile_names_free(roles, n);
-	return EXIT_DONE;
+	return status;
 }
 
 static int
@@ -545,8 +548,10 @@ cmd_profile_lint(const struct global_opts *g, char **args, int nargs)
 	for (i = 0; i < nargs; i++)
 		if (!cmd_profile_lint_file(g, args[i], files))
 			all_ok = false;
-	if (g->json)
-		cmd_json_print(json_pack("{s:O}", "files", files));
+	if (g->json && cmd_json_print(json_pack("{s:O}", "files", files)) < 0) {
+		json_decref(files);
+		return EXIT_FAILED;
+	}
 	json_decref(files);
 	return all_ok ? EXIT_DONE : EXIT_USAGE;
 }

@@ -29,7 +29,7 @@ struct progress {
 	pthread_t thread;
 	bool running;
 	bool done;
-	char what[128];
+	char what[64 + TEXT_PRINTABLE_SIZE(32)];
 };
 
 static struct progress progress = {

@@ -13,6 +13,7 @@
 #include "lifecycle.h"
 #include "profile.h"
 #include "rolestate.h"
+#include "text.h"
 
 enum { OPT_YES = 1600, OPT_RETIRED, OPT_ONLY_RETIRED };
 
@@ -91,13 +92,13 @@ cmd_remove_confirm(const char *role, const struct token_info *info,
 		   const struct rolestate_group *plan)
 {
 	const struct rolestate_object *o;
-	char answer[32];
+	char answer[32], label[TEXT_PRINTABLE_SIZE(64)];
 	size_t i;
 
 	for (i = 0; i < plan->n; i++) {
 		o = &plan->objs[i];
 		fprintf(stderr, "  %-12s %-28s %s\n", rolestate_class_name(o->cls),
-			o->label != NULL ? o->label : "",
+			text_shown(o->label, label, sizeof(label)),
 			o->id_hex != NULL && o->id_hex[0] ? o->id_hex : "(no id)");
 	}
 	fprintf(stderr, "Delete %zu objects of role %s from token %s? [y/N] ",
@@ -152,13 +153,14 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	status = EXIT_DONE;
 	if (g->json)
-		cmd_json_print(json_pack("{s:o, s:{s:s, s:I}}", "token",
+		status = cmd_json_print(json_pack("{s:o, s:{s:s, s:I}}", "token",
 					 cmd_json_token(token_get_info(t)), "removed",
-					 "role", role, "objects", (json_int_t)removed));
+					 "role", role, "objects", (json_int_t)removed)) < 0 ?
+			 EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0)
 		printf("removed %s: %zu objects\n", role, removed);
-	status = EXIT_DONE;
 out:
 	rolestate_group_clear(&plan);
 	cmd_close_token(m, t);

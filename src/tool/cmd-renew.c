@@ -111,7 +111,7 @@ cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
 	json_t *renewed = json_array(), *retired = json_null();
 
 	if (done) {
-		json_array_append_new(renewed, cmd_json_result(&r->result));
+		cmd_json_append(&renewed, cmd_json_result(&r->result));
 		if (r->retired_id != NULL) {
 			json_decref(retired);
 			retired = json_pack("{s:s}", "id", r->retired_id);
@@ -131,14 +131,15 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 
 	if (g->json) {
 		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE);
-		if (status != EXIT_DONE)
-			json_object_set_new(doc, "error", json_pack("{s:s, s:s, s:i}",
-					    "role", role, "message", err_message(),
-					    "exit", status));
-		else if (r->warning != NULL)
-			json_object_set_new(doc, "warning", json_string(r->warning));
-		cmd_json_print(doc);
-		return status;
+		if ((status != EXIT_DONE &&
+		     json_object_set_new(doc, "error", cmd_json_error("role", role,
+					 err_message(), status)) < 0) ||
+		    (status == EXIT_DONE && r->warning != NULL &&
+		     cmd_json_set_text(doc, "warning", r->warning) < 0)) {
+			json_decref(doc);
+			doc = NULL;
+		}
+		return cmd_json_print(doc) < 0 ? EXIT_FAILED : status;
 	}
 	if (status != EXIT_DONE)
 		return cmd_fail(g);

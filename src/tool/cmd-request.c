@@ -144,15 +144,16 @@ cmd_request(struct global_opts *g, int argc, char **argv)
 		}
 	}
 	fd = -1;
+	status = EXIT_DONE;
 	if (g->json)
-		cmd_json_print(json_pack("{s:o, s:s, s:s, s:s}", "token",
+		status = cmd_json_print(json_pack("{s:o, s:s, s:s, s:s}", "token",
 					 cmd_json_token(token_get_info(t)), "role",
 					 profile_role(profile[0]), "state", "awaiting-certificate", "request",
-					 strcmp(o.out, "-") == 0 ? pem : o.out));
+					 strcmp(o.out, "-") == 0 ? pem : o.out)) < 0 ?
+			 EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0 && strcmp(o.out, "-") != 0)
 		printf("requested %s: the key awaits its certificate; request "
 		       "written to %s\n", profile_role(profile[0]), o.out);
-	status = EXIT_DONE;
 out:
 	if (fd >= 0 && fd != STDOUT_FILENO) {
 		close(fd);

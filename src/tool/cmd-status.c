@@ -116,25 +116,32 @@ cmd_status_json_key(const struct audit_row *row)
 			 "extractable", e->extractable, "sensitive", e->sensitive);
 }
 
-/* The SANs of CERT as "DNS:name" strings. */
-static json_t *
-cmd_status_sans(X509 *cert)
+/* Set "sans" of DOC to the SANs of CERT as "DNS:name" strings. */
+static int
+cmd_status_set_sans(json_t *doc, X509 *cert)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	STACK_OF(CONF_VALUE) *vals = gens ? i2v_GENERAL_NAMES(NULL, gens, NULL) : NULL;
-	json_t *list = json_array();
-	char buf[512];
-	int i;
+	int i, n = vals != NULL ? sk_CONF_VALUE_num(vals) : 0, rc = -1;
+	char **names = calloc(n > 0 ? (size_t)n : 1, sizeof(*names));
 
-	for (i = 0; list != NULL && vals != NULL && i < sk_CONF_VALUE_num(vals); i++) {
+	for (i = 0; names != NULL && i < n; i++) {
 		CONF_VALUE *v = sk_CONF_VALUE_value(vals, i);
 
-		snprintf(buf, sizeof(buf), "%s:%s", v->name, v->value ? v->value : "");
-		json_array_append_new(list, json_string(buf));
+		if (asprintf(&names[i], "%s:%s", v->name, v->value ? v->value : "") < 0) {
+			names[i] = NULL;
+			goto out;
+		}
 	}
+	if (names != NULL)
+		rc = cmd_json_set_texts(doc, "sans", names, (size_t)n);
+out:
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
 	sk_CONF_VALUE_pop_free(vals, X509V3_conf_free);
 	GENERAL_NAMES_free(gens);
-	return list;
+	return rc;
 }
 
 /* The key usage bits of CERT by name. */
@@ -168,13 +175,21 @@ cmd_status_json_cert(const struct inventory_cert *c, time_t now)
 	certstore_time_string(X509_get0_notAfter(c->cert), not_after, sizeof(not_after));
 	if (at_now == NULL || !ASN1_TIME_diff(&days, &secs, at_now, X509_get0_notAfter(c->cert)))
 		days = 0;
-	doc = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:o, s:s, s:s, s:I, s:s?}",
-			"label", c->label ? c->label : "", "subject", subject,
-			"issuer", issuer, "serial", serial, "sans", cmd_status_sans(c->cert),
+	doc = json_object();
+	if (cmd_json_set_text(doc, "label", c->label ? c->label : "") < 0 ||
+	    cmd_json_set_text(doc, "subject", subject) < 0 ||
+	    cmd_json_set_text(doc, "issuer", issuer) < 0 ||
+	    json_object_set_new(doc, "serial", serial ? json_string(serial) :
+				json_null()) < 0 ||
+	    cmd_status_set_sans(doc, c->cert) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:o, s:o, s:s, s:s, s:I, s:s?}",
 			"key_usage", cmd_status_ku(c->cert),
 			"extended_key_usage", cmd_json_eku(c->cert),
 			"not_before", not_before, "not_after", not_after,
-			"days_left", (json_int_t)days, "sha256", sha256);
+			"days_left", (json_int_t)days, "sha256", sha256)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	ASN1_TIME_free(at_now);
 	free(subject);
 	free(issuer);
@@ -209,6 +224,20 @@ cmd_status_json_waiting(const struct audit_row *row, const struct waitstore_surv
 }
 
 static json_t *
+cmd_status_json_finding(const struct audit_finding *f)
+{
+	json_t *doc = json_pack("{s:s, s:s}", "id", f->id, "severity",
+				policy_severity_name(f->severity));
+
+	if (cmd_json_set_text(doc, "message", f->message) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+
+static json_t *
 cmd_status_json_row(const struct audit_row *row, time_t now,
 		    const struct waitstore_survey *w, size_t index)
 {
@@ -218,20 +247,26 @@ cmd_status_json_row(const struct audit_row *row, time_t now,
 	json_t *doc;
 	size_t i;
 
-	for (i = 0; certs != NULL && i < e->ncerts; i++)
-		json_array_append_new(certs, cmd_status_json_cert(&e->certs[i], now));
-	for (i = 0; findings != NULL && i < row->nfindings; i++)
-		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}",
-				      "id", row->findings[i].id, "severity",
-				      policy_severity_name(row->findings[i].severity),
-				      "message", row->findings[i].message));
-	doc = json_pack("{s:s, s:s, s:s, s:s?, s:o, s:o, s:o}", "role", row->role,
-			"state", row->state, "label", e->label ? e->label : "",
-			"id", id, "key", cmd_status_json_key(row),
-			"certificates", certs, "findings", findings);
+	for (i = 0; i < e->ncerts; i++)
+		cmd_json_append(&certs, cmd_status_json_cert(&e->certs[i], now));
+	for (i = 0; i < row->nfindings; i++)
+		cmd_json_append(&findings, cmd_status_json_finding(&row->findings[i]));
+	doc = json_object();
+	if (id == NULL || certs == NULL || findings == NULL ||
+	    cmd_json_set_text(doc, "role", row->role) < 0 ||
+	    json_object_set_new(doc, "state", json_string(row->state)) < 0 ||
+	    cmd_json_set_text(doc, "label", e->label ? e->label : "") < 0 ||
+	    json_object_update_new(doc, json_pack("{s:s, s:o, s:O, s:O}", "id", id,
+			"key", cmd_status_json_key(row), "certificates", certs,
+			"findings", findings)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	waiting = cmd_status_json_waiting(row, w, index);
 	if (doc != NULL && waiting != NULL)
 		json_object_set_new(doc, "waiting", waiting);
+	json_decref(certs);
+	json_decref(findings);
 	free(id);
 	return doc;
 }
@@ -269,14 +304,6 @@ cmd_status_eku(X509 *cert, char *buf, size_t size)
 	json_decref(list);
 }
 
-/* S, which may come from the token, made safe for the terminal in BUF. */
-static const char *
-cmd_status_text(const char *s, char *buf, size_t size)
-{
-	text_printable(s, strlen(s), buf, size);
-	return buf;
-}
-
 /* The private key's real rights, comma-separated: "-" without one. */
 static void
 cmd_status_rights(const struct audit_row *row, char *buf, size_t size)
@@ -296,9 +323,11 @@ cmd_status_print_row(const struct audit_row *row)
 {
 	const struct inventory_entry *e = row->entry;
 	X509 *cert = e->ncerts > 0 ? e->certs[0].cert : NULL;
-	char key[32], not_after[32], eku[256], rights[64], role[256], subj[1024];
+	char key[32], not_after[32], eku[256], rights[64];
 	char *id = util_hex(e->id, e->id_len > 5 ? 5 : e->id_len);
-	char *subject = cert ? cmd_name_string(X509_get_subject_name(cert)) : NULL;
+	char *name = cert ? cmd_name_string(X509_get_subject_name(cert)) : NULL;
+	char *subject = name ? text_shown_dup(name) : NULL;
+	char role[TEXT_PRINTABLE_SIZE(64)];
 
 	cmd_status_key(e, key, sizeof(key));
 	cmd_status_rights(row, rights, sizeof(rights));
@@ -309,23 +338,31 @@ cmd_status_print_row(const struct audit_row *row)
 		certstore_time_string(X509_get0_notAfter(cert), not_after, sizeof(not_after));
 	}
 	printf("%-16s %-24s %-8s %-12s %-26s %-22s %-22s %s\n",
-	       cmd_status_text(row->role, role, sizeof(role)), row->state, key,
-	       id ? id : "", subject ? cmd_status_text(subject, subj, sizeof(subj)) : "-",
-	       eku[0] ? eku : "-", not_after, rights);
+	       text_shown(row->role, role, sizeof(role)), row->state, key,
+	       id ? id : "", subject ? subject : "-", eku[0] ? eku : "-", not_after,
+	       rights);
 	free(id);
+	free(name);
 	free(subject);
 }
 
-/* -v: everything known about one row. */
+/* -v: everything known about one row, as JSON in ASCII, with what
+ * JSON leaves as it is (DEL) escaped for the terminal. */
 static void
 cmd_status_print_detail(const struct audit_row *row, time_t now,
 			const struct waitstore_survey *w, size_t index)
 {
 	json_t *doc = cmd_status_json_row(row, now, w, index);
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				      JSON_ENSURE_ASCII) : NULL;
+	size_t size = text ? TEXT_PRINTABLE_SIZE(strlen(text)) : 0;
+	char *shown = text ? malloc(size) : NULL;
 
-	if (text != NULL)
-		printf("%s\n", text);
+	if (shown != NULL) {
+		text_message(text, strlen(text), shown, size);
+		printf("%s\n", shown);
+	}
+	free(shown);
 	free(text);
 	json_decref(doc);
 }
@@ -382,7 +419,8 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 		 const struct key_support *ks, const struct audit_row *rows,
 		 size_t n, time_t now, const struct waitstore_survey *w)
 {
-	char keys[3 * KEYALG_NAMES_MAX + 64], role[256], message[2048];
+	char keys[3 * KEYALG_NAMES_MAX + 64], role[TEXT_PRINTABLE_SIZE(64)];
+	char message[TEXT_PRINTABLE_SIZE(512)];
 	size_t i, j;
 
 	printf("token %s (serial %s, %s)\n", info->label, info->serial, info->uri);
@@ -400,14 +438,14 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 	for (i = 0; i < n; i++)
 		cmd_status_print_row(&rows[i]);
 	for (i = 0; i < n; i++) {
+		/* One line each, whatever the label or the message holds. */
 		for (j = 0; j < rows[i].nfindings; j++)
 			printf("%s: %s: %s: %s\n", rows[i].role[0] ?
-			       cmd_status_text(rows[i].role, role, sizeof(role)) :
-			       "(no label)",
+			       text_shown(rows[i].role, role, sizeof(role)) : "(no label)",
 			       policy_severity_name(rows[i].findings[j].severity),
 			       rows[i].findings[j].id,
-			       cmd_status_text(rows[i].findings[j].message, message,
-					       sizeof(message)));
+			       text_shown(rows[i].findings[j].message, message,
+					  sizeof(message)));
 		if (g->verbosity > 0)
 			cmd_status_print_detail(&rows[i], now, w, i);
 	}
@@ -429,16 +467,17 @@ static const struct {
 static void
 cmd_status_print_repair(const struct audit_repair *r, bool done)
 {
-	char lead[160];
+	char lead[160], role[TEXT_PRINTABLE_SIZE(64)];
 
 	snprintf(lead, sizeof(lead), "%s%s ", done ? "" : "would ",
 		 cmd_status_actions[r->action].text);
+	text_shown(r->role, role, sizeof(role));
 	if (r->action == AUDIT_REPAIR_DROP_STATE)
 		cmd_status_print_path(lead, r->file, " (its key is not on the token)");
 	else if (r->action == AUDIT_REPAIR_REMOVE_AWAITING)
-		printf("%s%s (its request is lost)\n", lead, r->role);
+		printf("%s%s (its request is lost)\n", lead, role);
 	else
-		printf("%s%s\n", lead, r->role);
+		printf("%s%s\n", lead, role);
 }
 
 /* status --repair: list, and with --yes carry out, the plan. */
@@ -464,22 +503,27 @@ cmd_status_repair(const struct status_opts *o, struct token *t,
 			cmd_status_print_repair(&plan[i], o->yes);
 			continue;
 		}
-		item = json_pack("{s:s, s:s}", "role", plan[i].role, "action",
+		item = json_pack("{s:s}", "action",
 				 cmd_status_actions[plan[i].action].name);
-		if (item != NULL && plan[i].file != NULL)
-			json_object_set_new(item, "file", json_string(plan[i].file));
-		json_array_append_new(list, item);
+		if (cmd_json_set_text(item, "role", plan[i].role) < 0 ||
+		    (plan[i].file != NULL &&
+		     cmd_json_set_text(item, "file", plan[i].file) < 0)) {
+			json_decref(item);
+			item = NULL;
+		}
+		cmd_json_append(&list, item);
 	}
-	if (o->g->json)
-		cmd_json_print(json_pack("{s:o, s:b, s:O}", "token",
-					 cmd_json_token(token_get_info(t)),
-					 "dry_run", !o->yes, "repairs", list));
-	else if (count == 0)
+	status = EXIT_DONE;
+	if (o->g->json) {
+		if (cmd_json_print(json_pack("{s:o, s:b, s:O}", "token",
+					     cmd_json_token(token_get_info(t)),
+					     "dry_run", !o->yes, "repairs", list)) < 0)
+			status = EXIT_FAILED;
+	} else if (count == 0)
 		printf("nothing to repair\n");
 	else if (!o->yes)
 		printf("dry run: %zu thing%s to repair; give --yes to repair\n",
 		       count, count == 1 ? "" : "s");
-	status = EXIT_DONE;
 out:
 	json_decref(list);
 	audit_repair_free(plan, count);
@@ -531,12 +575,14 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
 	if (g->json) {
+		/* Every row or no document: the summary counts the rows. */
 		list = json_array();
-		for (i = 0; list != NULL && i < n; i++)
-			json_array_append_new(list, cmd_status_json_row(&rows[i], ao.now,
-								       &ws, i));
-		cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+		for (i = 0; i < n; i++)
+			cmd_json_append(&list, cmd_status_json_row(&rows[i], ao.now,
+								   &ws, i));
+		if (cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
 					 "token", cmd_json_token(token_get_info(t)),
 					 "key_algorithms", cmd_json_key_support(&ks),
 					 "roles", list,
@@ -544,11 +590,11 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 					 "summary", "roles", (json_int_t)n,
 					 "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
 					 "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
-					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO)));
+					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO))) < 0)
+			status = EXIT_FAILED;
 	} else {
 		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now, &ws);
 	}
-	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
 out:
 	audit_rows_free(rows, n);
 	waitstore_survey_clear(&ws);

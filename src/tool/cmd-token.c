@@ -125,7 +125,7 @@ static int
 cmd_read_pin(const struct global_opts *g, struct token *t, char **pin)
 {
 	const char *label = token_get_info(t)->label;
-	char what[160];
+	char what[64 + TEXT_PRINTABLE_SIZE(32) + 64];
 
 	*pin = NULL;
 	snprintf(what, sizeof(what), "user PIN of token %s%s", label,

@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "keysupport.h"
+#include "text.h"
 
 /* One token as JSON, with the key algorithms it can do (null when the
  * module does not say or cannot be asked). */
@@ -13,13 +14,16 @@ static json_t *
 cmd_tokens_json(struct module *m, const struct token_info *info)
 {
 	struct key_support ks;
-	json_t *doc = cmd_json_token(info);
+	json_t *doc = cmd_json_token(info), *algs;
 
 	if (doc != NULL && keysupport_read(module_functions(m), info->slot, &ks) == 0)
-		json_object_set_new(doc, "key_algorithms", cmd_json_key_support(&ks));
-	else if (doc != NULL)
-		json_object_set_new(doc, "key_algorithms", json_null());
-	return doc;
+		algs = cmd_json_key_support(&ks);
+	else
+		algs = json_null();
+	if (doc != NULL && json_object_set_new(doc, "key_algorithms", algs) == 0)
+		return doc;
+	json_decref(doc);
+	return NULL;
 }
 
 /* The key algorithms the token generates, for the table. */
@@ -46,8 +50,8 @@ cmd_tokens(struct global_opts *g, int argc, char **argv)
 {
 	struct token_info *infos = NULL;
 	struct module *m = NULL;
-	json_t *list = NULL;
-	char keys[KEYALG_NAMES_MAX];
+	json_t *list = NULL, *doc;
+	char keys[KEYALG_NAMES_MAX], shown[TEXT_PRINTABLE_SIZE(256)];
 	size_t n = 0, i;
 	int first = 0, status = EXIT_FAILED;
 
@@ -61,12 +65,20 @@ cmd_tokens(struct global_opts *g, int argc, char **argv)
 	}
 	if (g->json) {
 		list = json_array();
-		for (i = 0; list != NULL && i < n; i++)
-			json_array_append_new(list, cmd_tokens_json(m, &infos[i]));
-		cmd_json_print(json_pack("{s:s, s:o}", "module", module_path(m),
-					 "tokens", list));
+		for (i = 0; i < n; i++)
+			cmd_json_append(&list, cmd_tokens_json(m, &infos[i]));
+		doc = json_object();
+		if (cmd_json_set_text(doc, "module", module_path(m)) < 0 ||
+		    json_object_set_new(doc, "tokens", list) < 0) {
+			json_decref(doc);
+			doc = NULL;
+		}
+		list = NULL;
+		if (cmd_json_print(doc) < 0)
+			goto out;
 	} else if (n == 0) {
-		printf("no token is present in %s\n", module_path(m));
+		printf("no token is present in %s\n", text_shown(module_path(m),
+		       shown, sizeof(shown)));
 	} else {
 		printf("%-10s %-20s %-16s %-16s %-13s %-42s %s\n", "SLOT", "LABEL",
 		       "SERIAL", "MODEL", "PIN", "KEYS", "URI");

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
+#include "cmd-json.h"
 #include "keysupport.h"
 #include "token.h"
 
@@ -121,10 +122,13 @@ int cmd_fail(const struct global_opts *g);
 int cmd_usage_error(const struct global_opts *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Print DOC (stolen) as the command's JSON document on stdout. */
-void cmd_json_print(json_t *doc);
+/* A command's error as JSON: {KEY: NAME, "message": MESSAGE, "exit":
+ * STATUS}; NULL when out of memory. */
+json_t *cmd_json_error(const char *key, const char *name, const char *message,
+		       int status);
 
-/* A JSON object describing the token (uri, label, serial, model, ...). */
+/* A JSON object describing the token (uri, label, serial, model, ...);
+ * NULL when out of memory. */
 json_t *cmd_json_token(const struct token_info *info);
 
 /* The user PIN's state as one word: ok, count-low, final-try, locked,

@@ -6,13 +6,15 @@
 
 FUZZ_CC = clang
 FUZZ_TIME = 60
-FUZZ_HARNESSES = profile manifest verify ca_exec cfssl scep
+FUZZ_HARNESSES = profile manifest verify ca_exec cfssl scep output
+# The part of the command layer a harness drives: the JSON documents.
+FUZZ_TOOL_FILES = src/tool/cmd-json.c src/tool/cmd-json.h
 FUZZ_LIBS = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(INIH_LIBS) $(JANSSON_LIBS) \
 	$(CURL_LIBS) $(CSV_LIBS) $(LIBS)
 FUZZ_ENV = FUZZ_CC='$(FUZZ_CC)' FUZZ_TIME='$(FUZZ_TIME)' \
 	FUZZ_HARNESSES='$(FUZZ_HARNESSES)' \
-	FUZZ_SOURCES='$(src_common_libcommon_a_SOURCES) $(src_lib_libp11enroll_a_SOURCES)' \
-	FUZZ_CPPFLAGS='-I$(top_builddir) $(LIB_CPPFLAGS) $(DEFS)' \
+	FUZZ_SOURCES='$(src_common_libcommon_a_SOURCES) $(src_lib_libp11enroll_a_SOURCES) $(FUZZ_TOOL_FILES)' \
+	FUZZ_CPPFLAGS='-I$(top_builddir) $(LIB_CPPFLAGS) -I$(top_srcdir)/src/tool $(DEFS)' \
 	FUZZ_PROFILES_DIR='$(pkgdatadir)/profiles' \
 	FUZZ_PKG_CFLAGS='$(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(INIH_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)' \
 	FUZZ_LIBS='$(FUZZ_LIBS)' srcdir='$(srcdir)'
@@ -29,5 +31,6 @@ fuzz:
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus \
 	tests/fuzz/fuzz_profile.c tests/fuzz/fuzz_manifest.c \
 	tests/fuzz/fuzz_verify.c tests/fuzz/fuzz_ca_exec.c \
-	tests/fuzz/fuzz_cfssl.c tests/fuzz/fuzz_scep.c
+	tests/fuzz/fuzz_cfssl.c tests/fuzz/fuzz_scep.c \
+	tests/fuzz/fuzz_output.c
 

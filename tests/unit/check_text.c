@@ -123,6 +123,81 @@ START_TEST(test_first_line)
 }
 END_TEST
 
+/* A message of ours: its own newlines stay, all else as
+ * text_printable() writes it. */
+static const struct {
+	const char *name;
+	const char *in;
+	size_t size;
+	const char *out;
+} message_cases[] = {
+	{ "one line", "no token matches 'x'", 64, "no token matches 'x'" },
+	{ "its own lines stay", "tokens present:\n  pkcs11:a\n  pkcs11:b", 64,
+	  "tokens present:\n  pkcs11:a\n  pkcs11:b" },
+	{ "ESC, CR and TAB are escaped", "a\x1b[2J\rb\tc", 64,
+	  "a\\x1b[2J\\x0db\\x09c" },
+	{ "bidi and C1 are escaped", "\xe2\x80\xae\xc2\x9b\x9b", 64,
+	  "\\xe2\\x80\\xae\\xc2\\x9b\\x9b" },
+	{ "a trailing newline stays", "a\n", 64, "a\n" },
+	{ "a long first line is cut", "0123456789\nabc", 10, "012345..." },
+	{ "a long second line is cut", "012\n456789", 10, "012\n45..." },
+	{ "no room for a second line", "01234\nabc", 10, "01234\n..." },
+	{ "an escape is never split", "01234\x1b", 10, "01234..." },
+};
+
+START_TEST(test_message)
+{
+	char out[64];
+
+	memset(out, 'Z', sizeof(out));
+	text_message(message_cases[_i].in, strlen(message_cases[_i].in), out,
+		     message_cases[_i].size);
+	ck_assert_msg(strcmp(out, message_cases[_i].out) == 0, "%s: '%s'",
+		      message_cases[_i].name, out);
+	ck_assert_msg(strlen(out) < message_cases[_i].size, "%s: past the end",
+		      message_cases[_i].name);
+}
+END_TEST
+
+/* A label as it enters a message: one line, whatever it holds. */
+START_TEST(test_shown)
+{
+	char buf[16], *dup;
+
+	ck_assert_str_eq(text_shown("a\nb", buf, sizeof(buf)), "a\\x0ab");
+	ck_assert_str_eq(text_shown(NULL, buf, sizeof(buf)), "");
+	ck_assert_str_eq(text_shown("0123456789abcdef", buf, sizeof(buf)),
+			 "0123456789ab...");
+	dup = text_shown_dup("\x1b[2J\np11enroll: forged");
+	ck_assert_ptr_nonnull(dup);
+	ck_assert_str_eq(dup, "\\x1b[2J\\x0ap11enroll: forged");
+	free(dup);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	bool utf8;
+} utf8_cases[] = {
+	{ "", true },
+	{ "plain", true },
+	{ "M\xc3\xbcller \xe2\x82\xac \xf0\x9f\x94\x91", true },
+	{ "\x1b[2J \xc2\x9b \xe2\x80\xae", true },
+	{ "\x9b", false },
+	{ "\xff", false },
+	{ "\xc3", false },
+	{ "\xc0\xaf", false },               /* overlong */
+	{ "\xed\xa0\x80", false },           /* a surrogate */
+	{ "\xf4\x90\x80\x80", false },       /* past U+10FFFF */
+};
+
+START_TEST(test_is_utf8)
+{
+	ck_assert_msg(text_is_utf8(utf8_cases[_i].in, strlen(utf8_cases[_i].in)) ==
+		      utf8_cases[_i].utf8, "case %d", _i);
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -133,6 +208,11 @@ text_suite(void)
 			    sizeof(printable_cases[0]));
 	tcase_add_loop_test(tc, test_first_line, 0, sizeof(line_cases) /
 			    sizeof(line_cases[0]));
+	tcase_add_loop_test(tc, test_message, 0, sizeof(message_cases) /
+			    sizeof(message_cases[0]));
+	tcase_add_test(tc, test_shown);
+	tcase_add_loop_test(tc, test_is_utf8, 0, sizeof(utf8_cases) /
+			    sizeof(utf8_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
