@@ -173,15 +173,19 @@ out:
 /* Finish or remove what a dead run left pending on T, as status --repair
  * does; the token's lock says no live run owns it. */
 static int
-batch_worker_repair(struct token *t)
+batch_worker_repair(struct token *t, const struct batch_row *br)
 {
+	struct audit_repair_policy policy = {
+		(const struct profile *const *)br->profiles,
+		(size_t)br->nprofiles, NULL, time(NULL),
+	};
 	struct inventory_entry *inv = NULL;
 	struct audit_repair *plan = NULL;
 	size_t n = 0, count = 0;
 	int rc = -1;
 
 	if (certstore_inventory(t, &inv, &n) < 0 ||
-	    audit_repair_plan(inv, n, NULL, &plan, &count) < 0 ||
+	    audit_repair_plan(inv, n, NULL, &policy, &plan, &count) < 0 ||
 	    audit_repair_apply(t, inv, NULL, plan, count) < 0)
 		goto out;
 	rc = 0;
@@ -349,7 +353,7 @@ batch_worker_row(struct batch_worker *w, size_t index)
 		       row->token, w->job->lock_dir, &t) < 0 ||
 	    token_set_state_dir(t, w->job->state_dir) < 0 ||
 	    batch_worker_login(w, index, t, pin) < 0 ||
-	    (batch_worker_resumes(w, index) && batch_worker_repair(t) < 0))
+	    (batch_worker_resumes(w, index) && batch_worker_repair(t, &w->job->rows[index]) < 0))
 		goto end;
 	pin_free(pin);
 	pin = NULL;

@@ -207,6 +207,25 @@ cmd_status_json_waiting(const struct audit_row *row, const struct waitstore_surv
 			 "ca_ticket", cmd_status_json_place(&w->places[i][CERTSTORE_CA_TICKET]));
 }
 
+/* A finding, with every object it names when it names others. */
+static json_t *
+cmd_status_json_finding(const struct audit_finding *f)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:s}", "id", f->id, "severity",
+				policy_severity_name(f->severity), "message",
+				f->message);
+	json_t *related = f->nrelated > 0 ? json_array() : NULL;
+	size_t i;
+
+	for (i = 0; related != NULL && i < f->nrelated; i++)
+		json_array_append_new(related, json_string(f->related[i]));
+	if (doc != NULL && related != NULL)
+		json_object_set_new(doc, "related", related);
+	else
+		json_decref(related);
+	return doc;
+}
+
 static json_t *
 cmd_status_json_row(const struct audit_row *row, time_t now,
 		    const struct waitstore_survey *w, size_t index)
@@ -220,10 +239,7 @@ cmd_status_json_row(const struct audit_row *row, time_t now,
 	for (i = 0; certs != NULL && i < e->ncerts; i++)
 		json_array_append_new(certs, cmd_status_json_cert(&e->certs[i], now));
 	for (i = 0; findings != NULL && i < row->nfindings; i++)
-		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}",
-				      "id", row->findings[i].id, "severity",
-				      policy_severity_name(row->findings[i].severity),
-				      "message", row->findings[i].message));
+		json_array_append_new(findings, cmd_status_json_finding(&row->findings[i]));
 	doc = json_pack("{s:s, s:s, s:s, s:s?, s:o, s:o, s:o}", "role", row->role,
 			"state", row->state, "label", e->label ? e->label : "",
 			"id", id, "key", cmd_status_json_key(row),
@@ -436,6 +452,8 @@ cmd_status_print_repair(const struct audit_repair *r, bool done)
 		cmd_status_print_path(lead, r->file, " (its key is not on the token)");
 	else if (r->action == AUDIT_REPAIR_REMOVE_AWAITING)
 		printf("%s%s (its request is lost)\n", lead, r->role);
+	else if (r->why != NULL)
+		printf("%s%s (%s)\n", lead, r->role, r->why);
 	else
 		printf("%s%s\n", lead, r->role);
 }
@@ -451,7 +469,10 @@ cmd_status_repair(const struct status_opts *o, struct token *t,
 	size_t count = 0, i;
 	int status = EXIT_FAILED;
 
-	if (audit_repair_plan(inv, n, w, &plan, &count) < 0)
+	struct audit_repair_policy policy = { NULL, 0, cmd_profiles_dir(o->g),
+					      time(NULL) };
+
+	if (audit_repair_plan(inv, n, w, &policy, &plan, &count) < 0)
 		return cmd_fail(o->g);
 	if (o->yes && audit_repair_apply(t, inv, w, plan, count) < 0) {
 		status = cmd_fail(o->g);
@@ -467,6 +488,8 @@ cmd_status_repair(const struct status_opts *o, struct token *t,
 				 cmd_status_actions[plan[i].action].name);
 		if (item != NULL && plan[i].file != NULL)
 			json_object_set_new(item, "file", json_string(plan[i].file));
+		if (item != NULL && plan[i].why != NULL)
+			json_object_set_new(item, "why", json_string(plan[i].why));
 		json_array_append_new(list, item);
 	}
 	if (o->g->json)

@@ -20,7 +20,7 @@ static const struct command cmd_table[] = {
 	{ "install", "install ROLE CERTFILE [--chain FILE] [--trust FILE]",
 	  "check a certificate against the waiting key, write it", cmd_install },
 	{ "status", "status [--expiring DAYS] [--repair [--yes]]",
-	  "audit roles and their keys' real rights; repair interrupted runs", cmd_status },
+	  "audit every object and key's real rights; repair interrupted runs", cmd_status },
 	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]",
 	  "new key and certificate for one role; the old pair goes after", cmd_renew },
 	{ "remove", "remove ROLE [--yes] [--retired | --only-retired]",
