@@ -12,18 +12,41 @@
 #include "array.h"
 #include "audit.h"
 #include "err.h"
+#include "interrupt.h"
 #include "keyrights.h"
 #include "keyusage.h"
 #include "profile.h"
 #include "profile-load.h"
 #include "rolestate.h"
 #include "text.h"
+#include "verify.h"
+
+/* A public key by the SHA-256 of its SubjectPublicKeyInfo: where it is
+ * certified, or where its private key is. */
+struct audit_keyref {
+	unsigned char md[32];
+	size_t entry;
+	size_t cert;            /* index into the entry's certs */
+};
+
+/* Every certificate's key, and every private key's, sorted by digest: so
+ * that finding who shares a key costs a search, not a scan. */
+struct audit_index {
+	struct audit_keyref *certs;
+	size_t ncerts;
+	struct audit_keyref *privs;
+	size_t nprivs;
+};
+
+/* At most this many labels in the text of a finding; JSON has them all. */
+#define AUDIT_NAMED_MAX 5
 
 /* What the audit of one row can see: the whole inventory too. */
 struct audit_ctx {
 	const struct inventory_entry *inv;
 	size_t n;
 	const struct audit_options *opts;
+	const struct audit_index *index;
 	const struct inventory_entry *e;
 	struct audit_row *row;
 	const struct profile *profile;  /* the role's, when it loads */
@@ -46,6 +69,7 @@ audit_add(struct audit_ctx *c, const char *id, enum policy_severity severity,
 	if (grown == NULL)
 		return -1;
 	c->row->findings = grown;
+	memset(&grown[c->row->nfindings], 0, sizeof(*grown));
 	grown[c->row->nfindings].id = id;
 	grown[c->row->nfindings].severity = severity;
 	if ((grown[c->row->nfindings].message = strdup(message)) == NULL)
@@ -138,31 +162,272 @@ audit_cert_any_eku(struct audit_ctx *c)
 	return 0;
 }
 
-/* Another certificate on the token certifies the same key. */
+/* The digest of KEY's SubjectPublicKeyInfo into MD; -1 when it has none. */
+static int
+audit_key_digest(EVP_PKEY *key, unsigned char md[32])
+{
+	unsigned char *der = NULL;
+	unsigned int mdlen = 0;
+	int len, rc = -1;
+
+	if (key == NULL || (len = i2d_PUBKEY(key, &der)) <= 0)
+		return -1;
+	if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) == 1 &&
+	    mdlen == 32)
+		rc = 0;
+	OPENSSL_free(der);
+	return rc;
+}
+
+static int
+audit_keyref_cmp(const void *a, const void *b)
+{
+	const struct audit_keyref *x = a, *y = b;
+	int c = memcmp(x->md, y->md, sizeof(x->md));
+
+	if (c != 0)
+		return c;
+	if (x->entry != y->entry)
+		return x->entry < y->entry ? -1 : 1;
+	return (x->cert > y->cert) - (x->cert < y->cert);
+}
+
+/* The first of REFS (N, sorted) with digest MD: its index, or N. */
+static size_t
+audit_keyref_find(const struct audit_keyref *refs, size_t n,
+		  const unsigned char md[32])
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (memcmp(refs[mid].md, md, 32) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && memcmp(refs[lo].md, md, 32) == 0 ? lo : n;
+}
+
+static void
+audit_index_clear(struct audit_index *x)
+{
+	free(x->certs);
+	free(x->privs);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Index the keys of INV's certificates and private keys. */
+static int
+audit_index_build(const struct inventory_entry *inv, size_t n,
+		  struct audit_index *x)
+{
+	size_t i, j, total = 0;
+
+	memset(x, 0, sizeof(*x));
+	for (i = 0; i < n; i++)
+		total += inv[i].ncerts;
+	x->certs = calloc(total ? total : 1, sizeof(*x->certs));
+	x->privs = calloc(n ? n : 1, sizeof(*x->privs));
+	if (x->certs == NULL || x->privs == NULL) {
+		audit_index_clear(x);
+		return err_set(ERR_FAILED, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < inv[i].ncerts; j++) {
+			struct audit_keyref *r = &x->certs[x->ncerts];
+
+			if (audit_key_digest(X509_get0_pubkey(inv[i].certs[j].cert),
+					     r->md) < 0)
+				continue;
+			r->entry = i;
+			r->cert = j;
+			x->ncerts++;
+		}
+		if (inv[i].has_private &&
+		    audit_key_digest(inv[i].key, x->privs[x->nprivs].md) == 0)
+			x->privs[x->nprivs++].entry = i;
+	}
+	qsort(x->certs, x->ncerts, sizeof(*x->certs), audit_keyref_cmp);
+	qsort(x->privs, x->nprivs, sizeof(*x->privs), audit_keyref_cmp);
+	return 0;
+}
+
+/* Append LABEL (borrowed; NULL as "") to *LIST. */
+static int
+audit_related_add(const char ***list, size_t *used, size_t *cap, const char *label)
+{
+	const char **grown = array_grow(*list, cap, *used + 1, sizeof(**list));
+
+	if (grown == NULL)
+		return -1;
+	*list = grown;
+	grown[(*used)++] = label ? label : "";
+	return 0;
+}
+
+/* "'a', 'b' and 3 more" from LIST (N) into BUF. */
+static void
+audit_related_text(const char *const *list, size_t n, char *buf, size_t size)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && i < AUDIT_NAMED_MAX && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s'%s'",
+					 i == 0 ? "" : i + 1 == n ? " and " : ", ",
+					 list[i]);
+	if (n > AUDIT_NAMED_MAX && used < size)
+		snprintf(buf + used, size - used, " and %zu more",
+			 n - AUDIT_NAMED_MAX);
+}
+
+/* Hand RELATED (N) over to the row's last finding. */
+static void
+audit_attach(struct audit_ctx *c, const char ***related, size_t n)
+{
+	struct audit_finding *f = &c->row->findings[c->row->nfindings - 1];
+
+	f->related = *related;
+	f->nrelated = n;
+	*related = NULL;
+}
+
+/* Other certificates on the token certify a key certified here: one
+ * finding for the group, naming every other certificate of each such key
+ * (and saying how many of the group's own certify one key). */
 static int
 audit_key_shared(struct audit_ctx *c)
 {
-	char label[TEXT_PRINTABLE_SIZE(64)];
-	size_t i, j, k;
+	const struct audit_index *x = c->index;
+	size_t self = (size_t)(c->e - c->inv), i, k, lo, own, max_own = 0;
+	size_t *seen = NULL, nseen = 0, used = 0, cap = 0;
+	const char **others = NULL;
+	unsigned char md[32];
+	char names[400];
+	int rc = -1;
 
+	seen = calloc(c->e->ncerts ? c->e->ncerts : 1, sizeof(*seen));
+	if (seen == NULL)
+		goto out;
 	for (i = 0; i < c->e->ncerts; i++) {
-		EVP_PKEY *key = X509_get0_pubkey(c->e->certs[i].cert);
-
-		for (j = 0; key != NULL && j < c->n; j++) {
-			for (k = 0; k < c->inv[j].ncerts; k++) {
-				const struct inventory_cert *other = &c->inv[j].certs[k];
-
-				if (other->handle == c->e->certs[i].handle ||
-				    EVP_PKEY_eq(key, X509_get0_pubkey(other->cert)) != 1)
-					continue;
-				if (audit_add(c, "key-shared", POLICY_ERROR, "the key is "
-					      "also certified by the certificate labelled "
-					      "'%s': one key serves two roles",
-					      text_shown(other->label, label,
-							 sizeof(label))) < 0)
-					return -1;
+		if (audit_key_digest(X509_get0_pubkey(c->e->certs[i].cert), md) < 0 ||
+		    (lo = audit_keyref_find(x->certs, x->ncerts, md)) == x->ncerts)
+			continue;
+		/* Each key once, however many of the group's certify it. */
+		for (k = 0; k < nseen && seen[k] != lo; k++)
+			;
+		if (k < nseen)
+			continue;
+		seen[nseen++] = lo;
+		own = 0;
+		for (k = lo; k < x->ncerts && memcmp(x->certs[k].md, md, 32) == 0; k++) {
+			if (x->certs[k].entry == self) {
+				own++;
+				continue;
 			}
+			if (audit_related_add(&others, &used, &cap,
+					      c->inv[x->certs[k].entry].certs[x->certs[k].cert].label) < 0)
+				goto out;
 		}
+		if (own > max_own)
+			max_own = own;
+	}
+	if (used > 0) {
+		audit_related_text(others, used, names, sizeof(names));
+		if (audit_add(c, "key-shared", POLICY_ERROR, "the key is also "
+			      "certified by %zu other certificate%s: %s: one key "
+			      "serves two roles", used, used == 1 ? "" : "s", names) < 0)
+			goto out;
+		audit_attach(c, &others, used);
+	} else if (max_own > 1 &&
+		   audit_add(c, "key-shared", POLICY_ERROR, "%zu certificates of "
+			     "this group certify one key", max_own) < 0) {
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0 && others == NULL && seen == NULL)
+		err_set(ERR_FAILED, "out of memory");
+	free(others);
+	free(seen);
+	return rc;
+}
+
+/* CAPS as "sign, decrypt" into BUF ("no rights" for none). */
+static void
+audit_caps_words(unsigned caps, char *buf, size_t size)
+{
+	const char *name;
+	size_t i, used = 0;
+
+	snprintf(buf, size, "no rights");
+	for (i = 0; (name = keyalg_cap_nth(caps, i)) != NULL && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i ? ", " : "", name);
+}
+
+/* Two or more private keys under one CKA_ID: the audit judges the group
+ * by the first, so the finding names each with its rights. */
+static int
+audit_key_duplicate(struct audit_ctx *c)
+{
+	const char **labels = NULL;
+	char text[1024], names[256];
+	size_t i, used = 0, cap = 0, len;
+
+	if (c->e->nmore_keys == 0)
+		return 0;
+	if (audit_related_add(&labels, &used, &cap, c->e->priv_label) < 0)
+		goto nomem;
+	audit_caps_words(c->e->key_caps, names, sizeof(names));
+	len = (size_t)snprintf(text, sizeof(text), "'%s' (%s%s%s)",
+			       c->e->priv_label ? c->e->priv_label : "", names,
+			       c->e->extractable ? ", extractable" : "",
+			       c->e->sensitive ? "" : ", not sensitive");
+	for (i = 0; i < c->e->nmore_keys; i++) {
+		const struct inventory_key *k = &c->e->more_keys[i];
+
+		if (audit_related_add(&labels, &used, &cap, k->label) < 0)
+			goto nomem;
+		audit_caps_words(k->key_caps, names, sizeof(names));
+		if (len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"%s'%s' (%s%s%s)",
+						i + 1 == c->e->nmore_keys ? " and " : ", ",
+						k->label ? k->label : "", names,
+						k->extractable ? ", extractable" : "",
+						k->sensitive ? "" : ", not sensitive");
+	}
+	if (audit_add(c, "key-duplicate", POLICY_ERROR, "%zu private keys under "
+		      "one CKA_ID: %s; a tool that takes the first key of an id "
+		      "misses the others", used, text) < 0) {
+		free(labels);
+		return -1;
+	}
+	audit_attach(c, &labels, used);
+	return 0;
+nomem:
+	free(labels);
+	return err_set(ERR_FAILED, "out of memory");
+}
+
+/* Objects of the group that could not be read or parsed. */
+static int
+audit_unreadable(struct audit_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->e->nbad; i++) {
+		const struct inventory_bad *b = &c->e->bad[i];
+		bool cert = b->cls == CKO_CERTIFICATE;
+
+		if (audit_add(c, cert ? "cert-unparseable" : "object-unreadable",
+			      POLICY_ERROR, "the %s object '%s' (handle %lu): %s",
+			      cert ? "certificate" : b->cls == CKO_PRIVATE_KEY ?
+			      "private key" : "public key", b->label ? b->label : "",
+			      (unsigned long)b->handle, b->why) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -170,19 +435,39 @@ audit_key_shared(struct audit_ctx *c)
 static int
 audit_key_extractable(struct audit_ctx *c)
 {
-	if (c->e->has_private && c->e->extractable)
-		return audit_add(c, "key-extractable", POLICY_ERROR, "the private key "
-				 "is extractable (CKA_EXTRACTABLE): it can leave the token");
+	size_t i;
+
+	if (c->e->has_private && c->e->extractable &&
+	    audit_add(c, "key-extractable", POLICY_ERROR, "the private key "
+		      "is extractable (CKA_EXTRACTABLE): it can leave the token") < 0)
+		return -1;
+	for (i = 0; i < c->e->nmore_keys; i++)
+		if (c->e->more_keys[i].extractable &&
+		    audit_add(c, "key-extractable", POLICY_ERROR, "the private key "
+			      "'%s' is extractable (CKA_EXTRACTABLE): it can leave "
+			      "the token", c->e->more_keys[i].label ?
+			      c->e->more_keys[i].label : "") < 0)
+			return -1;
 	return 0;
 }
 
 static int
 audit_key_not_sensitive(struct audit_ctx *c)
 {
-	if (c->e->has_private && !c->e->sensitive)
-		return audit_add(c, "key-not-sensitive", POLICY_ERROR, "the private "
-				 "key is not sensitive (CKA_SENSITIVE false): its value "
-				 "can be read");
+	size_t i;
+
+	if (c->e->has_private && !c->e->sensitive &&
+	    audit_add(c, "key-not-sensitive", POLICY_ERROR, "the private "
+		      "key is not sensitive (CKA_SENSITIVE false): its value "
+		      "can be read") < 0)
+		return -1;
+	for (i = 0; i < c->e->nmore_keys; i++)
+		if (!c->e->more_keys[i].sensitive &&
+		    audit_add(c, "key-not-sensitive", POLICY_ERROR, "the private "
+			      "key '%s' is not sensitive (CKA_SENSITIVE false): its "
+			      "value can be read", c->e->more_keys[i].label ?
+			      c->e->more_keys[i].label : "") < 0)
+			return -1;
 	return 0;
 }
 
@@ -372,13 +657,11 @@ audit_cert_dates(struct audit_ctx *c)
 static bool
 audit_key_present(const struct audit_ctx *c, EVP_PKEY *key)
 {
-	size_t j;
+	unsigned char md[32];
 
-	for (j = 0; key != NULL && j < c->n; j++)
-		if (c->inv[j].has_private && c->inv[j].key != NULL &&
-		    EVP_PKEY_eq(c->inv[j].key, key) == 1)
-			return true;
-	return false;
+	return audit_key_digest(key, md) == 0 &&
+	       audit_keyref_find(c->index->privs, c->index->nprivs, md) <
+	       c->index->nprivs;
 }
 
 static int
@@ -439,7 +722,7 @@ audit_key_state(struct audit_ctx *c)
 	if (strcmp(state, "retired") == 0)
 		return audit_add(c, "key-retired", POLICY_INFO, "kept by renew "
 				 "--keep-old; p11enroll remove --only-retired deletes it");
-	if (c->e->has_private && c->e->ncerts == 0)
+	if (c->e->has_private && c->e->ncerts == 0 && c->e->nbad == 0)
 		return audit_add(c, "key-orphan", POLICY_WARNING, "a key pair with no "
 				 "certificate");
 	return 0;
@@ -462,6 +745,8 @@ static int (*const audit_rules[])(struct audit_ctx *) = {
 	audit_cert_no_eku,
 	audit_cert_any_eku,
 	audit_key_shared,
+	audit_key_duplicate,
+	audit_unreadable,
 	audit_key_extractable,
 	audit_key_not_sensitive,
 	audit_key_exceeds_usage,
@@ -506,15 +791,20 @@ audit_classify(const struct inventory_entry *e, struct audit_row *row)
 {
 	const char *label = e->label, *role;
 	enum rolestate state;
+	size_t i, ncerts = e->ncerts;
+
+	/* A certificate object that does not parse is still one. */
+	for (i = 0; i < e->nbad; i++)
+		ncerts += e->bad[i].cls == CKO_CERTIFICATE;
 
 	/* One pending object makes the group pending (LABEL is then its). */
 	audit_any_pending(e, &label);
 	state = rolestate_parse(label, &role);
 	if (state != ROLESTATE_ROLE) {
 		row->state = rolestate_name(state);
-	} else if (e->has_private && e->ncerts > 0) {
+	} else if (e->has_private && ncerts > 0) {
 		row->state = "enrolled";
-	} else if (e->ncerts > 0) {
+	} else if (ncerts > 0) {
 		row->state = "certificate-without-key";
 	} else {
 		row->state = "key-without-certificate";
@@ -527,6 +817,7 @@ int
 audit_token(const struct inventory_entry *inv, size_t n,
 	    const struct audit_options *opts, struct audit_row **out)
 {
+	struct audit_index index = { NULL, 0, NULL, 0 };
 	struct audit_row *rows = NULL;
 	struct profile *p = NULL;
 	struct audit_ctx c;
@@ -539,7 +830,11 @@ audit_token(const struct inventory_entry *inv, size_t n,
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
+	if (audit_index_build(inv, n, &index) < 0)
+		goto out;
 	for (i = 0; i < n; i++) {
+		if (interrupt_check() < 0)
+			goto out;
 		rows[i].entry = &inv[i];
 		if (audit_classify(&inv[i], &rows[i]) < 0)
 			goto out;
@@ -547,7 +842,7 @@ audit_token(const struct inventory_entry *inv, size_t n,
 		if (opts->profiles_dir != NULL && rows[i].role[0] != '\0' &&
 		    profile_load(opts->profiles_dir, rows[i].role, &p) < 0)
 			err_clear();
-		c = (struct audit_ctx){ inv, n, opts, &inv[i], &rows[i], p };
+		c = (struct audit_ctx){ inv, n, opts, &index, &inv[i], &rows[i], p };
 		if (audit_key_rights(&c) < 0)
 			goto out;
 		for (r = 0; r < sizeof(audit_rules) / sizeof(audit_rules[0]); r++)
@@ -560,6 +855,7 @@ audit_token(const struct inventory_entry *inv, size_t n,
 	rows = NULL;
 	rc = 0;
 out:
+	audit_index_clear(&index);
 	profile_free(p);
 	audit_rows_free(rows, n);
 	return rc;
@@ -573,8 +869,10 @@ audit_rows_free(struct audit_row *rows, size_t n)
 	if (rows == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < rows[i].nfindings; j++)
+		for (j = 0; j < rows[i].nfindings; j++) {
 			free(rows[i].findings[j].message);
+			free(rows[i].findings[j].related);
+		}
 		free(rows[i].findings);
 		free(rows[i].role);
 	}
@@ -613,13 +911,77 @@ audit_role_taken(const struct inventory_entry *inv, size_t n, size_t skip,
 	return false;
 }
 
-/* A pending group can be finished when its certificate certifies its own
- * key pair: the certificate was only written after every check passed. */
-static bool
-audit_finishable(const struct inventory_entry *e)
+/* The role's profile: from POLICY's list, else loaded into *OWNED. */
+static const struct profile *
+audit_repair_profile(const struct audit_repair_policy *policy, const char *role,
+		     struct profile **owned)
 {
-	return e->has_private && e->has_public && e->ncerts == 1 && e->key != NULL &&
-	       EVP_PKEY_eq(e->key, X509_get0_pubkey(e->certs[0].cert)) == 1;
+	size_t i;
+
+	*owned = NULL;
+	for (i = 0; i < policy->nprofiles; i++)
+		if (strcmp(profile_role(policy->profiles[i]), role) == 0)
+			return policy->profiles[i];
+	if (policy->profiles_dir == NULL || role[0] == '\0' ||
+	    profile_load(policy->profiles_dir, role, owned) < 0)
+		return NULL;
+	return *owned;
+}
+
+/* Whether the pending group E of ROLE can be finished: its one
+ * certificate certifies its own key pair and passes the checks enroll
+ * made before writing it (a certificate written by hand, or by a run
+ * that wrote before checking, must not become a role). *WHY (owned) says
+ * why not. */
+static bool
+audit_finishable(const struct inventory_entry *e, const char *role,
+		 const struct audit_repair_policy *policy, char **why)
+{
+	struct csr_spec spec = { NULL, NULL, 0, NULL, NULL };
+	struct verify_policy vp;
+	const struct profile *p;
+	struct profile *owned = NULL;
+	GENERAL_NAMES *san;
+	bool ok = false;
+	X509 *cert;
+
+	*why = NULL;
+	if (!e->has_private || !e->has_public || e->ncerts != 1 || e->key == NULL ||
+	    e->nmore_keys > 0 || e->nbad > 0)
+		return false;
+	cert = e->certs[0].cert;
+	if ((p = audit_repair_profile(policy, role, &owned)) == NULL) {
+		err_clear();
+		*why = strdup("the role's profile cannot be loaded, so its "
+			      "certificate cannot be checked");
+		goto out;
+	}
+	/* What was asked is not on the token: the certificate's own
+	 * subject and SANs stand for it; every other check is enroll's. */
+	san = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	spec.subject = X509_NAME_dup(X509_get_subject_name(cert));
+	spec.san = san;
+	if (spec.subject == NULL || profile_spec_usages(p, &spec) < 0) {
+		*why = strdup(err_message());
+		err_clear();
+		goto out;
+	}
+	memset(&vp, 0, sizeof(vp));
+	vp.spec = &spec;
+	vp.key = e->key;
+	vp.max_lifetime_days = profile_max_lifetime_days(p);
+	vp.allow_subject_change = profile_allow_subject_change(p);
+	vp.now = policy->now;
+	if (verify_issued(cert, NULL, &vp, NULL) < 0) {
+		*why = strdup(err_message());
+		err_clear();
+		goto out;
+	}
+	ok = true;
+out:
+	csr_spec_clear(&spec);
+	profile_free(owned);
+	return ok;
 }
 
 /* One more step in *PLAN: ACTION on ENTRY for ROLE, FILE (may be NULL). */
@@ -640,6 +1002,7 @@ audit_plan_add(struct audit_repair **plan, size_t *used, size_t *cap,
 	r->action = action;
 	r->role = strdup(role);
 	r->file = file != NULL ? strdup(file) : NULL;
+	r->why = NULL;
 	(*used)++;
 	if (r->role == NULL || (file != NULL && r->file == NULL))
 		return err_set(ERR_FAILED, "out of memory");
@@ -681,6 +1044,7 @@ audit_plan_waiting(const struct inventory_entry *inv, size_t n,
 int
 audit_repair_plan(const struct inventory_entry *inv, size_t n,
 		  const struct waitstore_survey *waiting,
+		  const struct audit_repair_policy *policy,
 		  struct audit_repair **out, size_t *count)
 {
 	struct audit_repair *plan = NULL;
@@ -697,7 +1061,9 @@ audit_repair_plan(const struct inventory_entry *inv, size_t n,
 		if (audit_plan_add(&plan, &used, &cap, i, AUDIT_REPAIR_REMOVE, role,
 				   NULL) < 0)
 			goto out;
-		if (audit_finishable(&inv[i]) && !audit_role_taken(inv, n, i, role))
+		if (audit_role_taken(inv, n, i, role))
+			continue;
+		if (audit_finishable(&inv[i], role, policy, &plan[used - 1].why))
 			plan[used - 1].action = AUDIT_REPAIR_FINISH;
 	}
 	if (waiting != NULL &&
@@ -722,12 +1088,20 @@ audit_group(const struct inventory_entry *e, struct rolestate_group *g)
 	if (e->has_private &&
 	    rolestate_group_add(g, e->priv, CKO_PRIVATE_KEY, e->priv_label) < 0)
 		return -1;
+	for (i = 0; i < e->nmore_keys; i++)
+		if (rolestate_group_add(g, e->more_keys[i].handle, CKO_PRIVATE_KEY,
+					e->more_keys[i].label) < 0)
+			return -1;
 	if (e->has_public &&
 	    rolestate_group_add(g, e->pub, CKO_PUBLIC_KEY, e->pub_label) < 0)
 		return -1;
 	for (i = 0; i < e->ncerts; i++)
 		if (rolestate_group_add(g, e->certs[i].handle, CKO_CERTIFICATE,
 					e->certs[i].label) < 0)
+			return -1;
+	for (i = 0; i < e->nbad; i++)
+		if (rolestate_group_add(g, e->bad[i].handle, e->bad[i].cls,
+					e->bad[i].label) < 0)
 			return -1;
 	return 0;
 }
@@ -806,6 +1180,7 @@ audit_repair_free(struct audit_repair *plan, size_t count)
 	for (i = 0; i < count; i++) {
 		free(plan[i].role);
 		free(plan[i].file);
+		free(plan[i].why);
 	}
 	free(plan);
 }

@@ -18,7 +18,12 @@
 struct audit_finding {
 	const char *id;                 /* static: "cert-mixed-tls" */
 	enum policy_severity severity;
-	char *message;                  /* owned */
+	char *message;                  /* owned; names at most a few of
+					 * RELATED, with a count of the rest */
+	const char **related;           /* owned array of borrowed labels:
+					 * every other object the finding
+					 * names ("" for one without) */
+	size_t nrelated;
 };
 
 /* Whether the audit asked the token if a key signs. */
@@ -57,7 +62,9 @@ struct audit_options {
 
 /* Judge every group of INV (N entries); *OUT has N rows in INV's order.
  * The only token call is the probe of OPTS->token (a signature over
- * zeros, in any session the user is logged in to). */
+ * zeros, in any session the user is logged in to). Linear in the objects
+ * but for the certificates that share one key (the rows borrow labels
+ * from INV); fails when a signal was caught (interrupt_check()). */
 int audit_token(const struct inventory_entry *inv, size_t n,
 		const struct audit_options *opts, struct audit_row **out);
 
@@ -87,13 +94,31 @@ struct audit_repair {
 	enum audit_repair_action action;
 	char *role;                     /* owned; "" for DROP_STATE */
 	char *file;                     /* owned: DROP_STATE's path, else NULL */
+	char *why;                      /* owned: why a pending group with a
+					 * certificate is removed, else NULL */
+};
+
+/* Where the repair finds the profile of a pending group's role, to check
+ * its certificate against. */
+struct audit_repair_policy {
+	const struct profile *const *profiles;  /* looked at first; may be NULL */
+	size_t nprofiles;
+	const char *profiles_dir;       /* then here; NULL: nowhere else */
+	time_t now;
 };
 
 /* Plan the repair of every pending group of INV, and with WAITING (may be
  * NULL) of every awaiting key without its request and every state file
- * without its key. The lock guarantees no live run owns them. */
+ * without its key. The lock guarantees no live run owns them. A pending
+ * group is finished only when its one certificate passes every check
+ * that enroll and install make (verify_issued() against the role's
+ * profile from POLICY; its subject and SANs, which the token does not
+ * record as requested, are taken as they are): else it is removed as a
+ * failed enrollment, as enroll would have removed it, with the failed
+ * check as its why. */
 int audit_repair_plan(const struct inventory_entry *inv, size_t n,
 		      const struct waitstore_survey *waiting,
+		      const struct audit_repair_policy *policy,
 		      struct audit_repair **out, size_t *count);
 
 /* Carry PLAN out on T: a group to remove goes in rolestate_delete()'s

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -15,6 +16,7 @@
 #include "certstore.h"
 #include "enroll.h"
 #include "err.h"
+#include "journal.h"
 #include "interrupt.h"
 #include "pin.h"
 #include "pin-mailer.h"
@@ -174,15 +176,19 @@ out:
 /* Finish or remove what a dead run left pending on T, as status --repair
  * does; the token's lock says no live run owns it. */
 static int
-batch_worker_repair(struct token *t)
+batch_worker_repair(struct token *t, const struct batch_row *br)
 {
+	struct audit_repair_policy policy = {
+		(const struct profile *const *)br->profiles,
+		(size_t)br->nprofiles, NULL, time(NULL),
+	};
 	struct inventory_entry *inv = NULL;
 	struct audit_repair *plan = NULL;
 	size_t n = 0, count = 0;
 	int rc = -1;
 
 	if (certstore_inventory(t, &inv, &n) < 0 ||
-	    audit_repair_plan(inv, n, NULL, &plan, &count) < 0 ||
+	    audit_repair_plan(inv, n, NULL, &policy, &plan, &count) < 0 ||
 	    audit_repair_apply(t, inv, NULL, plan, count) < 0)
 		goto out;
 	rc = 0;
@@ -224,6 +230,36 @@ out:
 	free(kid);
 	free(cid);
 	return complete;
+}
+
+/* Whether role P of row INDEX, recorded done in the journal, is complete
+ * on T with the certificate serial the journal names; *CERT gets the
+ * token's certificate then. */
+static bool
+batch_worker_done_on_token(const struct batch_worker *w, size_t index,
+			   struct token *t, const struct profile *p, X509 **cert)
+{
+	struct journal_cert jc = { NULL, NULL, NULL };
+	char *sha256 = NULL, *serial = NULL;
+	bool same = false;
+
+	*cert = NULL;
+	if (w->job->journal == NULL ||
+	    journal_state(w->job->journal, w->job->rows[index].row->line,
+			  profile_role(p), &jc) != JOURNAL_DONE ||
+	    jc.serial == NULL || !batch_worker_complete(t, p, cert))
+		goto out;
+	certstore_cert_ids(*cert, &sha256, &serial);
+	same = serial != NULL && strcasecmp(serial, jc.serial) == 0;
+out:
+	if (!same) {
+		X509_free(*cert);
+		*cert = NULL;
+	}
+	free(sha256);
+	free(serial);
+	journal_cert_clear(&jc);
+	return same;
 }
 
 /* ---- messages ------------------------------------------------------------ */
@@ -291,8 +327,17 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 	for (k = 0; k < br->nprofiles; k++) {
 		const struct profile *p = br->profiles[k];
 
-		if (states[k] == JOURNAL_DONE)
+		/* Recorded done: believed only when the token holds the role
+		 * with the certificate the journal names; else it runs again.
+		 * The report gets the certificate seen on the token. */
+		if (states[k] == JOURNAL_DONE &&
+		    batch_worker_done_on_token(w, index, t, p, &cert)) {
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+			X509_free(cert);
+			if (rc < 0)
+				return -1;
 			continue;
+		}
 		/* Started by a run that died: finished on the token? */
 		if (states[k] == JOURNAL_STARTED &&
 		    batch_worker_complete(t, p, &cert)) {
@@ -350,7 +395,7 @@ batch_worker_row(struct batch_worker *w, size_t index)
 		       row->token, w->job->lock_dir, &t) < 0 ||
 	    token_set_state_dir(t, w->job->state_dir) < 0 ||
 	    batch_worker_login(w, index, t, pin) < 0 ||
-	    (batch_worker_resumes(w, index) && batch_worker_repair(t) < 0))
+	    (batch_worker_resumes(w, index) && batch_worker_repair(t, &w->job->rows[index]) < 0))
 		goto end;
 	pin_free(pin);
 	pin = NULL;

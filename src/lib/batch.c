@@ -110,6 +110,9 @@ batch_plan(struct batch_state *s)
 					      profile_role(br->profiles[k]), NULL);
 			all_done = all_done && s->plan[total + k] == JOURNAL_DONE;
 		}
+		/* A journal says what a run did, not what the token holds: a
+		 * role recorded done is checked there by the worker. */
+		all_done = false;
 		if (!all_done) {
 			s->queue[s->nqueue++] = i;
 		} else {
@@ -265,6 +268,9 @@ batch_take(struct batch_state *s, struct batch_child *c, const char *line)
 	br = &s->job->rows[news.row];
 	ro = &s->outcomes[news.row].roles[news.role];
 	ro->state = news.state;
+	/* Recorded done before, and found so on the token by the worker. */
+	ro->earlier = news.state == JOURNAL_DONE &&
+		      s->plan[s->plan_off[news.row] + news.role] == JOURNAL_DONE;
 	if ((news.serial != NULL &&
 	     (ro->cert.serial = util_strdup(news.serial)) == NULL) ||
 	    (news.sha256 != NULL &&

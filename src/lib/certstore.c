@@ -11,6 +11,7 @@
 #include "array.h"
 #include "certstore.h"
 #include "err.h"
+#include "interrupt.h"
 #include "keyrights.h"
 #include "rolestate.h"
 #include "token-login.h"
@@ -251,47 +252,85 @@ certstore_entry_for(struct inventory_entry **entries, size_t *count,
 	return e;
 }
 
-/* Key type and size of key object H into E. */
-static int
-certstore_key_shape(struct token *t, CK_OBJECT_HANDLE h, struct inventory_entry *e)
+/* Key type and size of a key whose CKA_KEY_TYPE, CKA_MODULUS and
+ * CKA_EC_PARAMS are A[0..2] into E. */
+static void
+certstore_key_shape(const CK_ATTRIBUTE *a, struct inventory_entry *e)
 {
-	unsigned char *v = NULL;
-	const unsigned char *p;
+	const unsigned char *p = a[2].pValue;
 	ASN1_OBJECT *oid = NULL;
 	EC_GROUP *group = NULL;
-	size_t len = 0;
-	int rc = -1;
 
-	if (token_get_ulong(t, h, CKA_KEY_TYPE, &e->key_type) < 0)
-		goto out;
+	e->key_type = 0;
+	e->key_bits = 0;
+	if (a[0].ulValueLen == sizeof(CK_KEY_TYPE))
+		memcpy(&e->key_type, a[0].pValue, sizeof(CK_KEY_TYPE));
 	if (e->key_type == CKK_RSA) {
-		if (token_get_attr(t, h, CKA_MODULUS, &v, &len) < 0)
-			goto out;
-		e->key_bits = len * 8;
-	} else if (e->key_type == CKK_EC) {
-		if (token_get_attr(t, h, CKA_EC_PARAMS, &v, &len) < 0)
-			goto out;
-		p = v;
-		if (v != NULL && (oid = d2i_ASN1_OBJECT(NULL, &p, (long)len)) != NULL &&
-		    (group = EC_GROUP_new_by_curve_name(OBJ_obj2nid(oid))) != NULL)
-			e->key_bits = (unsigned long)EC_GROUP_get_degree(group);
+		e->key_bits = a[1].ulValueLen * 8;
+	} else if (e->key_type == CKK_EC && p != NULL &&
+		   (oid = d2i_ASN1_OBJECT(NULL, &p, (long)a[2].ulValueLen)) != NULL &&
+		   (group = EC_GROUP_new_by_curve_name(OBJ_obj2nid(oid))) != NULL) {
+		e->key_bits = (unsigned long)EC_GROUP_get_degree(group);
 	}
-	rc = 0;
-out:
 	EC_GROUP_free(group);
 	ASN1_OBJECT_free(oid);
-	free(v);
-	return rc;
 }
 
-/* What the private key H may do, and whether it can leave the token. */
+/* Append an object that could not be read to E; LABEL is taken. */
 static int
-certstore_key_rights(struct token *t, CK_OBJECT_HANDLE h, struct inventory_entry *e)
+certstore_add_bad(struct inventory_entry *e, CK_OBJECT_CLASS cls,
+		  CK_OBJECT_HANDLE h, char *label, const char *why)
 {
-	struct keyrights r;
+	struct inventory_bad *grown;
 
-	if (keyrights_read(t, h, &r) < 0)
+	grown = array_grow(e->bad, &e->bad_cap, e->nbad + 1, sizeof(*grown));
+	if (grown == NULL) {
+		free(label);
 		return -1;
+	}
+	e->bad = grown;
+	grown[e->nbad] = (struct inventory_bad){ h, cls, label, strdup(why) };
+	e->nbad++;
+	return grown[e->nbad - 1].why ? 0 : err_set(ERR_FAILED, "out of memory");
+}
+
+/* The private key H, labelled LABEL (taken), whose shape is in A: the
+ * group's key when it is the first, else one more. */
+static int
+certstore_add_private(struct token *t, CK_OBJECT_HANDLE h, char *label,
+		      const CK_ATTRIBUTE *a, struct inventory_entry *e)
+{
+	struct inventory_key *grown;
+	struct keyrights r;
+	char *why = NULL;
+	int rc;
+
+	if (keyrights_read(t, h, &r) < 0) {
+		why = strdup(err_message());
+		err_clear();
+		rc = certstore_add_bad(e, CKO_PRIVATE_KEY, h, label,
+				       why ? why : "its rights cannot be read");
+		free(why);
+		return rc;
+	}
+	if (e->has_private) {
+		grown = array_grow(e->more_keys, &e->more_keys_cap,
+				   e->nmore_keys + 1, sizeof(*grown));
+		if (grown == NULL) {
+			free(label);
+			return -1;
+		}
+		e->more_keys = grown;
+		grown[e->nmore_keys++] = (struct inventory_key){
+			h, label, r.caps | (r.sign_recover ? KEY_CAP_SIGN : 0),
+			r.sign_recover, r.extractable, r.sensitive, r.private_,
+		};
+		return 0;
+	}
+	e->has_private = true;
+	e->priv = h;
+	e->priv_label = label;
+	certstore_key_shape(a, e);
 	/* Signing with recovery is signing, for the audit. */
 	e->key_caps = r.caps | (r.sign_recover ? KEY_CAP_SIGN : 0);
 	e->sign_recover = r.sign_recover;
@@ -301,53 +340,115 @@ certstore_key_rights(struct token *t, CK_OBJECT_HANDLE h, struct inventory_entry
 	return 0;
 }
 
-/* Add one object of CLASS, labelled LABEL (taken), to entry E. */
+/* The public key H, labelled LABEL (taken), whose shape is in A. */
+static void
+certstore_add_public(struct token *t, CK_OBJECT_HANDLE h, char *label,
+		     const CK_ATTRIBUTE *a, struct inventory_entry *e)
+{
+	if (e->has_public) {
+		/* A second public key adds nothing the audit judges. */
+		free(label);
+		return;
+	}
+	e->has_public = true;
+	e->pub = h;
+	e->pub_label = label;
+	/* A public key the module cannot hand out is not fatal. */
+	if (keygen_public_key(t, h, &e->key) < 0) {
+		err_clear();
+		e->key = NULL;
+	}
+	if (!e->has_private)
+		certstore_key_shape(a, e);
+}
+
+/* The certificate object H, labelled LABEL (taken), whose CKA_VALUE is V. */
 static int
-certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
-		     char *label, struct inventory_entry *e)
+certstore_add_cert(CK_OBJECT_HANDLE h, char *label, const CK_ATTRIBUTE *v,
+		   struct inventory_entry *e)
 {
 	struct inventory_cert *grown;
-	X509 *cert = NULL;
+	const unsigned char *p = v->pValue;
+	X509 *cert;
 
-	switch (cls) {
-	case CKO_PRIVATE_KEY:
-		/* Two private keys under one id: the group shows the last. */
-		free(e->priv_label);
-		e->has_private = true;
-		e->priv = h;
-		e->priv_label = label;
-		return certstore_key_shape(t, h, e) < 0 ? -1 :
-		       certstore_key_rights(t, h, e);
-	case CKO_PUBLIC_KEY:
-		free(e->pub_label);
-		EVP_PKEY_free(e->key);
-		e->key = NULL;
-		e->has_public = true;
-		e->pub = h;
-		e->pub_label = label;
-		/* A public key the module cannot hand out is not fatal. */
-		if (keygen_public_key(t, h, &e->key) < 0)
-			e->key = NULL;
-		return e->has_private ? 0 : certstore_key_shape(t, h, e);
-	default:
-		if (certstore_read_cert(t, h, &cert) < 0) {
-			free(label);
-			return -1;
-		}
-		grown = array_grow(e->certs, &e->certs_cap, e->ncerts + 1,
-				   sizeof(*grown));
-		if (grown == NULL) {
-			X509_free(cert);
-			free(label);
-			return -1;
-		}
-		e->certs = grown;
-		e->certs[e->ncerts].handle = h;
-		e->certs[e->ncerts].label = label;
-		e->certs[e->ncerts].cert = cert;
-		e->ncerts++;
-		return 0;
+	cert = p != NULL ? d2i_X509(NULL, &p, (long)v->ulValueLen) : NULL;
+	if (cert == NULL)
+		return certstore_add_bad(e, CKO_CERTIFICATE, h, label,
+					 v->pValue == NULL ? "its value cannot be read" :
+					 "its value is not an X.509 certificate");
+	grown = array_grow(e->certs, &e->certs_cap, e->ncerts + 1, sizeof(*grown));
+	if (grown == NULL) {
+		X509_free(cert);
+		free(label);
+		return -1;
 	}
+	e->certs = grown;
+	e->certs[e->ncerts].handle = h;
+	e->certs[e->ncerts].label = label;
+	e->certs[e->ncerts].cert = cert;
+	e->ncerts++;
+	return 0;
+}
+
+/* What the inventory reads of an object, in one call: the id and label,
+ * then by class the key's shape or the certificate. */
+enum { CS_ID, CS_LABEL, CS_KEY_TYPE, CS_MODULUS, CS_EC_PARAMS, CS_NATTRS };
+enum { CS_VALUE = CS_KEY_TYPE };
+
+/* Add object H of CLASS to the inventory. */
+static int
+certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
+		     struct inventory_entry **entries, size_t *count, size_t *cap)
+{
+	CK_ATTRIBUTE a[CS_NATTRS] = {
+		{ CKA_ID, NULL, 0 }, { CKA_LABEL, NULL, 0 },
+		{ CKA_KEY_TYPE, NULL, 0 }, { CKA_MODULUS, NULL, 0 },
+		{ CKA_EC_PARAMS, NULL, 0 },
+	};
+	CK_ULONG n = CS_NATTRS;
+	struct inventory_entry *e;
+	char *label = NULL, *why = NULL;
+	bool unread = false, pending;
+	int rc = -1;
+
+	if (cls == CKO_CERTIFICATE) {
+		a[CS_VALUE].type = CKA_VALUE;
+		n = CS_VALUE + 1;
+	}
+	if (token_get_attrs(t, h, a, n) < 0) {
+		/* Judged, not fatal: the object joins the group of no id. */
+		unread = true;
+		why = strdup(err_message());
+		err_clear();
+		token_attrs_clear(a, n);
+	}
+	label = a[CS_LABEL].pValue;
+	a[CS_LABEL].pValue = NULL;
+	/* A pending group stands apart also from a role with its CKA_ID: a
+	 * role with a fixed key slot, renewed on a token that keeps both
+	 * keys, has two groups under one id. */
+	pending = rolestate_parse(label, NULL) == ROLESTATE_PENDING;
+	e = certstore_entry_for(entries, count, cap,
+				a[CS_ID].pValue ? a[CS_ID].pValue : (void *)"",
+				a[CS_ID].ulValueLen, pending);
+	if (e == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	if (unread)
+		rc = certstore_add_bad(e, cls, h, label, why ? why : "it cannot be read");
+	else if (cls == CKO_PRIVATE_KEY)
+		rc = certstore_add_private(t, h, label, &a[CS_KEY_TYPE], e);
+	else if (cls == CKO_PUBLIC_KEY)
+		rc = (certstore_add_public(t, h, label, &a[CS_KEY_TYPE], e), 0);
+	else
+		rc = certstore_add_cert(h, label, &a[CS_VALUE], e);
+	label = NULL;
+out:
+	free(label);
+	free(why);
+	token_attrs_clear(a, n);
+	return rc;
 }
 
 /* Add every object of CLASS to the inventory. */
@@ -357,42 +458,17 @@ certstore_collect(struct token *t, CK_OBJECT_CLASS cls,
 {
 	CK_ATTRIBUTE tmpl[] = { { CKA_CLASS, &cls, sizeof(cls) } };
 	CK_OBJECT_HANDLE *handles = NULL;
-	unsigned char *id = NULL, *label = NULL;
-	size_t n = 0, i, id_len, label_len;
-	struct inventory_entry *e;
-	bool pending;
+	size_t n = 0, i;
 	int rc = -1;
 
 	if (token_find(t, tmpl, 1, &handles, &n) < 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		if (token_get_attr(t, handles[i], CKA_ID, &id, &id_len) < 0 ||
-		    token_get_attr(t, handles[i], CKA_LABEL, &label, &label_len) < 0)
+	for (i = 0; i < n; i++)
+		if (interrupt_check() < 0 ||
+		    certstore_add_object(t, cls, handles[i], entries, count, cap) < 0)
 			goto out;
-		/* A pending group stands apart also from a role with its
-		 * CKA_ID: a role with a fixed key slot, renewed on a token
-		 * that keeps both keys, has two groups under one id. */
-		pending = rolestate_parse((const char *)label, NULL) ==
-			  ROLESTATE_PENDING;
-		e = certstore_entry_for(entries, count, cap,
-					id ? id : (unsigned char *)"", id_len,
-					pending);
-		if (e == NULL) {
-			err_set(ERR_FAILED, "out of memory");
-			goto out;
-		}
-		if (certstore_add_object(t, cls, handles[i], (char *)label, e) < 0) {
-			label = NULL;
-			goto out;
-		}
-		label = NULL;
-		free(id);
-		id = NULL;
-	}
 	rc = 0;
 out:
-	free(id);
-	free(label);
 	free(handles);
 	return rc;
 }
@@ -402,7 +478,8 @@ static void
 certstore_entry_finish(struct inventory_entry *e)
 {
 	e->label = e->priv_label ? e->priv_label : e->pub_label ? e->pub_label :
-		   e->ncerts > 0 ? e->certs[0].label : NULL;
+		   e->ncerts > 0 ? e->certs[0].label :
+		   e->nbad > 0 ? e->bad[0].label : NULL;
 	if (e->key == NULL && e->ncerts > 0) {
 		e->key = X509_get_pubkey(e->certs[0].cert);
 		if (e->key_type == 0 && !e->has_private && e->key != NULL) {
@@ -471,6 +548,14 @@ certstore_inventory_free(struct inventory_entry *e, size_t count)
 			X509_free(e[i].certs[j].cert);
 		}
 		free(e[i].certs);
+		for (j = 0; j < e[i].nmore_keys; j++)
+			free(e[i].more_keys[j].label);
+		free(e[i].more_keys);
+		for (j = 0; j < e[i].nbad; j++) {
+			free(e[i].bad[j].label);
+			free(e[i].bad[j].why);
+		}
+		free(e[i].bad);
 	}
 	free(e);
 }

@@ -68,6 +68,23 @@ struct inventory_cert {
 	X509 *cert;             /* owned */
 };
 
+/* A private key of a group beyond its first: reported, never skipped. */
+struct inventory_key {
+	CK_OBJECT_HANDLE handle;
+	char *label;            /* owned; NULL when it has none */
+	unsigned key_caps;      /* as inventory_entry's */
+	bool sign_recover, extractable, sensitive, private_;
+};
+
+/* An object of a group that could not be read, or a certificate object
+ * whose value does not parse: a finding, not the end of the inventory. */
+struct inventory_bad {
+	CK_OBJECT_HANDLE handle;
+	CK_OBJECT_CLASS cls;
+	char *label;            /* owned; NULL when it has none */
+	char *why;              /* owned */
+};
+
 /* One CKA_ID's worth of objects. */
 struct inventory_entry {
 	unsigned char *id;
@@ -88,11 +105,20 @@ struct inventory_entry {
 				 * object, else from the first certificate */
 	struct inventory_cert *certs;   /* owned */
 	size_t ncerts, certs_cap;
+	struct inventory_key *more_keys;        /* owned: private keys beyond
+						 * the first (priv) */
+	size_t nmore_keys, more_keys_cap;
+	struct inventory_bad *bad;      /* owned */
+	size_t nbad, bad_cap;
 };
 
 /* Every key and certificate on the token grouped by CKA_ID (objects
  * labelled pending: apart from the others), in a stable order (by label,
- * then id). */
+ * then id). Each object is read in one call where its attributes fit;
+ * one that cannot be read or parsed goes to its group's bad objects (to
+ * the group of the empty id when even its id cannot be read). Fails only
+ * when the token cannot be searched, memory runs out or a signal was
+ * caught (interrupt_check()). */
 int certstore_inventory(struct token *t, struct inventory_entry **out,
 			size_t *count);
 

@@ -117,6 +117,87 @@ out:
 	return rc;
 }
 
+/* The first guess of an attribute's size: most labels, ids, key
+ * parameters and certificates fit. */
+#define TOKEN_ATTR_GUESS 2048
+
+/* Whether answer RV of C_GetAttributeValue still filled every attribute
+ * it could (the others marked unavailable). */
+static bool
+token_attrs_partial(CK_RV rv)
+{
+	return rv == CKR_OK || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
+	       rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_BUFFER_TOO_SMALL;
+}
+
+int
+token_get_attrs(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
+		CK_ULONG n)
+{
+	CK_FUNCTION_LIST *fn = t->fn;
+	CK_RV rv = CKR_OK;
+	CK_ULONG i;
+	int rc = -1;
+
+	h = token_handle(t, h);
+	for (i = 0; i < n; i++) {
+		tmpl[i].pValue = malloc(TOKEN_ATTR_GUESS + 1);
+		tmpl[i].ulValueLen = TOKEN_ATTR_GUESS;
+		if (tmpl[i].pValue == NULL)
+			goto nomem;
+	}
+	rv = fn->C_GetAttributeValue(t->session, h, tmpl, n);
+	if (rv == CKR_BUFFER_TOO_SMALL) {
+		/* Ask only the sizes, then everything again at its size. */
+		for (i = 0; i < n; i++) {
+			free(tmpl[i].pValue);
+			tmpl[i].pValue = NULL;
+		}
+		rv = fn->C_GetAttributeValue(t->session, h, tmpl, n);
+		for (i = 0; token_attrs_partial(rv) && i < n; i++) {
+			if (tmpl[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+				continue;
+			if ((tmpl[i].pValue = malloc(tmpl[i].ulValueLen + 1)) == NULL)
+				goto nomem;
+		}
+		if (token_attrs_partial(rv))
+			rv = fn->C_GetAttributeValue(t->session, h, tmpl, n);
+	}
+	if (!token_attrs_partial(rv) || rv == CKR_BUFFER_TOO_SMALL) {
+		err_ckr(rv, "read the attributes of object %lu on token %s",
+			(unsigned long)h, t->info.label);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (tmpl[i].pValue == NULL ||
+		    tmpl[i].ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+			free(tmpl[i].pValue);
+			tmpl[i].pValue = NULL;
+			tmpl[i].ulValueLen = 0;
+			continue;
+		}
+		((unsigned char *)tmpl[i].pValue)[tmpl[i].ulValueLen] = '\0';
+	}
+	rc = 0;
+	goto out;
+nomem:
+	err_set(ERR_FAILED, "out of memory");
+out:
+	return rc;
+}
+
+void
+token_attrs_clear(CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++) {
+		free(tmpl[i].pValue);
+		tmpl[i].pValue = NULL;
+		tmpl[i].ulValueLen = 0;
+	}
+}
+
 int
 token_get_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 	       bool *out)

@@ -26,6 +26,18 @@ int token_find(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 int token_get_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 		   unsigned char **out, size_t *len);
 
+/* The N attributes of TMPL (types set, pValue NULL on entry) in one
+ * C_GetAttributeValue where each fits a first guess of its size (a
+ * second and third call only for those that do not): each pValue is then
+ * malloc'ed and NUL-terminated, or NULL with ulValueLen 0 for an
+ * attribute the object lacks or keeps secret. Free with
+ * token_attrs_clear(), also after a failure. */
+int token_get_attrs(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
+		    CK_ULONG n);
+
+/* Free the values token_get_attrs() put in TMPL. */
+void token_attrs_clear(CK_ATTRIBUTE *tmpl, CK_ULONG n);
+
 /* A CK_BBOOL attribute; absent counts as false. */
 int token_get_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 		   bool *out);

@@ -223,13 +223,19 @@ cmd_status_json_waiting(const struct audit_row *row, const struct waitstore_surv
 			 "ca_ticket", cmd_status_json_place(&w->places[i][CERTSTORE_CA_TICKET]));
 }
 
+/* A finding, as JSON. */
 static json_t *
 cmd_status_json_finding(const struct audit_finding *f)
 {
 	json_t *doc = json_pack("{s:s, s:s}", "id", f->id, "severity",
 				policy_severity_name(f->severity));
 
-	if (cmd_json_set_text(doc, "message", f->message) < 0) {
+	/* Every object it names when it names others: the labels, from the
+	 * token, as outside text. */
+	if (cmd_json_set_text(doc, "message", f->message) < 0 ||
+	    (f->nrelated > 0 &&
+	     cmd_json_set_texts(doc, "related", (char *const *)f->related,
+				f->nrelated) < 0)) {
 		json_decref(doc);
 		return NULL;
 	}
@@ -467,15 +473,18 @@ static const struct {
 static void
 cmd_status_print_repair(const struct audit_repair *r, bool done)
 {
-	char lead[160], role[TEXT_PRINTABLE_SIZE(64)];
+	char lead[160], role[TEXT_PRINTABLE_SIZE(64)], why[TEXT_PRINTABLE_SIZE(512)];
 
 	snprintf(lead, sizeof(lead), "%s%s ", done ? "" : "would ",
 		 cmd_status_actions[r->action].text);
 	text_shown(r->role, role, sizeof(role));
+	text_shown(r->why != NULL ? r->why : "", why, sizeof(why));
 	if (r->action == AUDIT_REPAIR_DROP_STATE)
 		cmd_status_print_path(lead, r->file, " (its key is not on the token)");
 	else if (r->action == AUDIT_REPAIR_REMOVE_AWAITING)
 		printf("%s%s (its request is lost)\n", lead, role);
+	else if (r->why != NULL)
+		printf("%s%s (%s)\n", lead, role, why);
 	else
 		printf("%s%s\n", lead, role);
 }
@@ -491,7 +500,10 @@ cmd_status_repair(const struct status_opts *o, struct token *t,
 	size_t count = 0, i;
 	int status = EXIT_FAILED;
 
-	if (audit_repair_plan(inv, n, w, &plan, &count) < 0)
+	struct audit_repair_policy policy = { NULL, 0, cmd_profiles_dir(o->g),
+					      time(NULL) };
+
+	if (audit_repair_plan(inv, n, w, &policy, &plan, &count) < 0)
 		return cmd_fail(o->g);
 	if (o->yes && audit_repair_apply(t, inv, w, plan, count) < 0) {
 		status = cmd_fail(o->g);
@@ -507,7 +519,9 @@ cmd_status_repair(const struct status_opts *o, struct token *t,
 				 cmd_status_actions[plan[i].action].name);
 		if (cmd_json_set_text(item, "role", plan[i].role) < 0 ||
 		    (plan[i].file != NULL &&
-		     cmd_json_set_text(item, "file", plan[i].file) < 0)) {
+		     cmd_json_set_text(item, "file", plan[i].file) < 0) ||
+		    (plan[i].why != NULL &&
+		     cmd_json_set_text(item, "why", plan[i].why) < 0)) {
 			json_decref(item);
 			item = NULL;
 		}

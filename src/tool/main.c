@@ -35,7 +35,7 @@ static const struct command cmd_table[] = {
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n",
 	  false },
 	{ "status", "status [--expiring DAYS] [--repair [--yes]]",
-	  "audit roles and their keys' real rights; repair interrupted runs", cmd_status,
+	  "audit every object and key's real rights; repair interrupted runs", cmd_status,
 	  "      --expiring DAYS      warn of certificates that end within DAYS\n"
 	  "                           (default 30)\n"
 	  "      --repair             list what interrupted runs left, and how it\n"

@@ -96,6 +96,17 @@ good=0
 for i in 01 05 10 12 20; do roles_ok "web$i" && good=$((good + 1)); done
 expect "nothing was enrolled twice" test "$good" = 5
 
+# A journal record is believed only as far as the token bears it out: a
+# role removed since is enrolled again, and a serial the token does not
+# hold never reaches the report.
+p11e --token web10 remove tls-client --yes >/dev/null 2>&1
+grep '"web05"' "$WORK/j20" | grep '"tls-server"' | grep '"done"' | tail -n 1 |
+	sed 's/"serial": *"[0-9A-Fa-f]*"/"serial":"DEADBEEF"/' >>"$WORK/j20"
+expect_status 3 "a rerun with a journal the token contradicts" \
+	p11e batch "$WORK/m20.csv" --ca "$CA" --journal "$WORK/j20" --report "$WORK/r20c"
+expect "the role removed since is enrolled again" roles_ok web10
+expect_no_grep "the forged serial is not reported" 'DEADBEEF' "$WORK/r20c"
+
 # A journal belongs to its manifest.
 cp "$WORK/m20.csv" "$WORK/m20b.csv"
 echo 'web11,tls-server,web11.example.org,web11-client' >>"$WORK/m20b.csv"

@@ -6,6 +6,8 @@
  *     p11probe MODULE TOKEN-LABEL PIN set CLASS LABEL NAME=true|false...
  *     p11probe MODULE TOKEN-LABEL PIN create-data LABEL
  *     p11probe MODULE TOKEN-LABEL PIN login-user USER-PIN
+ *     p11probe MODULE TOKEN-LABEL PIN write-certs HEX-ID LABEL COUNT FILE
+ *     p11probe MODULE TOKEN-LABEL PIN keypairs LABEL COUNT
  *
  * Each opens a read-write session on the token labelled TOKEN-LABEL and
  * logs in as the user with PIN, or as the SO with "so:SO-PIN".
@@ -24,6 +26,14 @@
  * login-user then logs in as the user with USER-PIN and prints "rv=0xRV
  * state=N": the answer, and the session's state (CKS_*) after it.
  *
+ * write-certs creates COUNT public certificate objects with CKA_ID HEX-ID
+ * and CKA_LABEL LABEL whose CKA_VALUE is FILE's bytes as they are (no
+ * parsing: FILE may be anything), for tokens with many objects or with
+ * objects no parser takes.
+ *
+ * keypairs generates COUNT EC P-256 key pairs that may sign, labelled
+ * LABEL-1 ... LABEL-COUNT, with CKA_ID the big-endian number (4 bytes).
+ *
  * Exit 0 when every call answered CKR_OK; 1 when one did not (with
  * "p11probe: FUNCTION: 0xRV" on stderr, except for the call that
  * create-data or login-user prints)
@@ -33,6 +43,7 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <p11-kit/pkcs11.h>
@@ -214,6 +225,115 @@ probe_login_user(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, int argc, char **ar
 	return rv == CKR_OK ? 0 : 1;
 }
 
+/* HEX into BUF (room for SIZE bytes); the length, or -1. */
+static long
+probe_unhex(const char *hex, unsigned char *buf, size_t size)
+{
+	size_t n = strlen(hex) / 2, i;
+	unsigned int byte;
+
+	if (strlen(hex) % 2 != 0 || n > size)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			return -1;
+		buf[i] = (unsigned char)byte;
+	}
+	return (long)n;
+}
+
+/* write-certs HEX-ID LABEL COUNT FILE */
+static int
+probe_write_certs(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, int argc, char **argv)
+{
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	static unsigned char subject[] = { 0x30, 0x00 };
+	CK_OBJECT_CLASS class = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE type = CKC_X_509;
+	unsigned char id[64], value[65536];
+	CK_OBJECT_HANDLE h;
+	long id_len, count, i;
+	size_t len;
+	FILE *f;
+	CK_RV rv;
+
+	if (argc != 4 || (id_len = probe_unhex(argv[0], id, sizeof(id))) < 0 ||
+	    (count = strtol(argv[2], NULL, 10)) <= 0)
+		return 2;
+	if ((f = fopen(argv[3], "rb")) == NULL) {
+		perror(argv[3]);
+		return 1;
+	}
+	len = fread(value, 1, sizeof(value), f);
+	fclose(f);
+	{
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &class, sizeof(class) },
+			{ CKA_CERTIFICATE_TYPE, &type, sizeof(type) },
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_PRIVATE, &no, sizeof(no) },
+			{ CKA_ID, id, (CK_ULONG)id_len },
+			{ CKA_LABEL, argv[1], strlen(argv[1]) },
+			{ CKA_SUBJECT, subject, sizeof(subject) },
+			{ CKA_VALUE, value, len },
+		};
+
+		for (i = 0; i < count; i++)
+			if ((rv = p11->C_CreateObject(s, t, PROBE_COUNT(t), &h)) != CKR_OK)
+				return probe_fail("C_CreateObject", rv);
+	}
+	return 0;
+}
+
+/* keypairs LABEL COUNT */
+static int
+probe_keypairs(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, int argc, char **argv)
+{
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	/* prime256v1 */
+	static unsigned char params[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+					  0x03, 0x01, 0x07 };
+	CK_MECHANISM mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_OBJECT_HANDLE pub, priv;
+	char label[PROBE_LABEL_MAX];
+	unsigned char id[4];
+	long count, i;
+	CK_RV rv;
+
+	if (argc != 2 || (count = strtol(argv[1], NULL, 10)) <= 0)
+		return 2;
+	for (i = 1; i <= count; i++) {
+		CK_ATTRIBUTE pt[] = {
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_EC_PARAMS, params, sizeof(params) },
+			{ CKA_VERIFY, &yes, sizeof(yes) },
+			{ CKA_ID, id, sizeof(id) },
+			{ CKA_LABEL, label, 0 },
+		};
+		CK_ATTRIBUTE kt[] = {
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_PRIVATE, &yes, sizeof(yes) },
+			{ CKA_SENSITIVE, &yes, sizeof(yes) },
+			{ CKA_EXTRACTABLE, &no, sizeof(no) },
+			{ CKA_SIGN, &yes, sizeof(yes) },
+			{ CKA_ID, id, sizeof(id) },
+			{ CKA_LABEL, label, 0 },
+		};
+
+		snprintf(label, sizeof(label), "%s-%ld", argv[0], i);
+		pt[4].ulValueLen = kt[6].ulValueLen = strlen(label);
+		id[0] = (unsigned char)(i >> 24);
+		id[1] = (unsigned char)(i >> 16);
+		id[2] = (unsigned char)(i >> 8);
+		id[3] = (unsigned char)i;
+		rv = p11->C_GenerateKeyPair(s, &mech, pt, PROBE_COUNT(pt), kt,
+					    PROBE_COUNT(kt), &pub, &priv);
+		if (rv != CKR_OK)
+			return probe_fail("C_GenerateKeyPair", rv);
+	}
+	return 0;
+}
+
 static const struct probe_command {
 	const char *name;
 	int (*run)(CK_FUNCTION_LIST *, CK_SESSION_HANDLE, int, char **);
@@ -221,6 +341,8 @@ static const struct probe_command {
 	{ "set", probe_set },
 	{ "create-data", probe_create_data },
 	{ "login-user", probe_login_user },
+	{ "write-certs", probe_write_certs },
+	{ "keypairs", probe_keypairs },
 };
 
 /* The slot whose token is labelled LABEL (blank-padded to 32). */
@@ -309,6 +431,9 @@ out:
 			"set privkey|pubkey|cert|data LABEL NAME=true|false...\n"
 			"       p11probe MODULE TOKEN-LABEL PIN create-data LABEL\n"
 			"       p11probe MODULE TOKEN-LABEL PIN login-user USER-PIN\n"
+			"       p11probe MODULE TOKEN-LABEL PIN write-certs HEX-ID LABEL "
+			"COUNT FILE\n"
+			"       p11probe MODULE TOKEN-LABEL PIN keypairs LABEL COUNT\n"
 			"PIN: the user's, or so:SO-PIN\n");
 	if (p11 != NULL)
 		p11->C_Finalize(NULL);

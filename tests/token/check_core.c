@@ -454,7 +454,13 @@ START_TEST(test_audit_pending)
 	row = core_row(rows, n, "tls-server");
 	ck_assert_str_eq(row->state, "pending");
 	ck_assert_int_eq(core_finding(row, "key-pending")->severity, POLICY_WARNING);
-	ck_assert_int_eq(audit_repair_plan(inv, n, NULL, &plan, &count), 0);
+	{
+		const struct profile *known[] = { p };
+		struct audit_repair_policy policy = { known, 1, NULL, time(NULL) };
+
+		ck_assert_int_eq(audit_repair_plan(inv, n, NULL, &policy, &plan,
+						   &count), 0);
+	}
 	ck_assert_uint_eq(count, 1);
 	ck_assert_int_eq(plan[0].action, AUDIT_REPAIR_REMOVE);
 	ck_assert_str_eq(plan[0].role, "tls-server");

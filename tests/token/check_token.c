@@ -478,16 +478,18 @@ START_TEST(test_repair_large_group)
 	struct token *t = open_one();
 	struct inventory_entry *inv = NULL;
 	struct audit_repair *plan = NULL;
+	struct audit_repair_policy policy = { NULL, 0, NULL, 0 };
 	size_t n = 0, nplan = 0;
 	struct keypair kp;
 
+	policy.now = time(NULL);
 	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:big",
 					 NULL, 0, &kp), 0);
 	write_certs(t, &kp, "pending:big", 70);
 	ck_assert_int_eq(certstore_inventory(t, &inv, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(inv[0].ncerts, 70);
-	ck_assert_int_eq(audit_repair_plan(inv, n, NULL, &plan, &nplan), 0);
+	ck_assert_int_eq(audit_repair_plan(inv, n, NULL, &policy, &plan, &nplan), 0);
 	ck_assert_uint_eq(nplan, 1);
 	ck_assert_int_eq(plan[0].action, AUDIT_REPAIR_REMOVE);
 	ck_assert_str_eq(plan[0].role, "big");
