@@ -123,7 +123,7 @@ expect_grep "status shows the subject escaped" \
 expect_grep "status shows a lone 0x9b of the subject escaped" \
 	'lone\\xc2\\x9b\[2Jcsi' "$WORK/status.txt"
 expect_grep "the key-shared finding quotes the label escaped" \
-	"^shared: error: key-shared: .*labelled '\\\\x1b\[2J\\\\x0aforged: error: key-forged" \
+	"^shared: error: key-shared: .*other certificates: '\\\\x1b\[2J\\\\x0aforged: error: key-forged" \
 	"$WORK/status.txt"
 
 expect_status 4 "status -v" p11e --token "$SEL" -v status
