@@ -77,15 +77,14 @@ batch_outcome_init(struct batch_state *s, size_t index)
 	return 0;
 }
 
-/* Every row's roles' states from the journal; rows done entirely by an
- * earlier run are reported at once, the others queued. */
+/* Every row's roles' states from the journal, and every row queued: a
+ * journal says what a run did, not what the token holds, so a role
+ * recorded done is checked on the token by the worker. */
 static int
 batch_plan(struct batch_state *s)
 {
 	const struct batch_job *job = s->job;
-	struct batch_outcome o;
 	size_t i, k, total = 0;
-	bool all_done;
 
 	for (i = 0; i < job->nrows; i++)
 		total += (size_t)job->rows[i].nprofiles;
@@ -101,33 +100,11 @@ batch_plan(struct batch_state *s)
 		const struct batch_row *br = &job->rows[i];
 
 		s->plan_off[i] = total;
-		all_done = true;
-		memset(&o, 0, sizeof(o));
-		o.row = br;
-		for (k = 0; k < (size_t)br->nprofiles; k++) {
+		for (k = 0; k < (size_t)br->nprofiles; k++)
 			s->plan[total + k] = job->journal == NULL ? JOURNAL_NONE :
 				journal_state(job->journal, br->row->line,
 					      profile_role(br->profiles[k]), NULL);
-			all_done = all_done && s->plan[total + k] == JOURNAL_DONE;
-		}
-		/* A journal says what a run did, not what the token holds: a
-		 * role recorded done is checked there by the worker. */
-		all_done = false;
-		if (!all_done) {
-			s->queue[s->nqueue++] = i;
-		} else {
-			if (batch_outcome_init(s, i) < 0)
-				return -1;
-			for (k = 0; k < (size_t)br->nprofiles; k++) {
-				struct batch_role_outcome *ro = &s->outcomes[i].roles[k];
-
-				ro->state = journal_state(job->journal, br->row->line,
-							  ro->role, &ro->cert);
-				ro->earlier = true;
-			}
-			s->events->row_done(s->events->ctx, &s->outcomes[i]);
-			batch_outcome_clear(&s->outcomes[i]);
-		}
+		s->queue[s->nqueue++] = i;
 		total += (size_t)br->nprofiles;
 	}
 	return 0;
