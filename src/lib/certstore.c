@@ -294,8 +294,20 @@ certstore_add_bad(struct inventory_entry *e, CK_OBJECT_CLASS cls,
 	return grown[e->nbad - 1].why ? 0 : err_set(ERR_FAILED, "out of memory");
 }
 
+/* Whether a private key labelled A goes before one labelled B as the
+ * group's key: by label (none last), so that which key stands for a group
+ * of several does not depend on the module's order. */
+static bool
+certstore_label_before(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != NULL;
+	return strcmp(a, b) < 0;
+}
+
 /* The private key H, labelled LABEL (taken), whose shape is in A: the
- * group's key when it is the first, else one more. */
+ * group's key when it is the only one or its label goes first, else one
+ * more. */
 static int
 certstore_add_private(struct token *t, CK_OBJECT_HANDLE h, char *label,
 		      const CK_ATTRIBUTE *a, struct inventory_entry *e)
@@ -314,6 +326,11 @@ certstore_add_private(struct token *t, CK_OBJECT_HANDLE h, char *label,
 		return rc;
 	}
 	if (e->has_private) {
+		struct inventory_key more = {
+			h, label, r.caps | (r.sign_recover ? KEY_CAP_SIGN : 0),
+			r.sign_recover, r.extractable, r.sensitive, r.private_,
+		};
+
 		grown = array_grow(e->more_keys, &e->more_keys_cap,
 				   e->nmore_keys + 1, sizeof(*grown));
 		if (grown == NULL) {
@@ -321,10 +338,26 @@ certstore_add_private(struct token *t, CK_OBJECT_HANDLE h, char *label,
 			return -1;
 		}
 		e->more_keys = grown;
-		grown[e->nmore_keys++] = (struct inventory_key){
-			h, label, r.caps | (r.sign_recover ? KEY_CAP_SIGN : 0),
-			r.sign_recover, r.extractable, r.sensitive, r.private_,
-		};
+		if (certstore_label_before(label, e->priv_label)) {
+			/* The new key stands for the group; the one that did
+			 * becomes one more. */
+			struct inventory_key was = {
+				e->priv, e->priv_label, e->key_caps,
+				e->sign_recover, e->extractable, e->sensitive,
+				e->private_,
+			};
+
+			e->priv = more.handle;
+			e->priv_label = more.label;
+			certstore_key_shape(a, e);
+			e->key_caps = more.key_caps;
+			e->sign_recover = more.sign_recover;
+			e->extractable = more.extractable;
+			e->sensitive = more.sensitive;
+			e->private_ = more.private_;
+			more = was;
+		}
+		grown[e->nmore_keys++] = more;
 		return 0;
 	}
 	e->has_private = true;

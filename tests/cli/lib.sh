@@ -87,6 +87,28 @@ p11tool_on() {
 		--login --pin "$USER_PIN" "$@" 2>/dev/null
 }
 
+# foreign_keypair TOKEN ID LABEL KEYTYPE [pkcs11-tool options...]: a key
+# pair on TOKEN as another tool makes it.
+foreign_keypair() {
+	_token=$1 _id=$2 _label=$3 _type=$4
+	shift 4
+	p11tool_on "$_token" --keypairgen --key-type "$_type" --id "$_id" \
+		--label "$_label" "$@" >/dev/null
+}
+
+# foreign_certify TOKEN ID OUT SUBJECT EXTENSIONS DAYS: a certificate (DER,
+# into OUT) for TOKEN's public key ID, issued by the test CA in $WORK/ca
+# with openssl.
+foreign_certify() {
+	p11tool_on "$1" --read-object --type pubkey --id "$2" -o "$WORK/pub.der" \
+		>/dev/null
+	openssl pkey -pubin -inform DER -in "$WORK/pub.der" -out "$WORK/pub.pem"
+	printf '%s\n' "$5" >"$WORK/ext.cnf"
+	openssl x509 -new -force_pubkey "$WORK/pub.pem" -subj "$4" \
+		-CA "$WORK/ca/ca.pem" -CAkey "$WORK/ca/ca.key" -days "$6" \
+		-extfile "$WORK/ext.cnf" -outform DER -out "$3" 2>/dev/null
+}
+
 ok() {
 	checks=$((checks + 1))
 	echo "ok - $*"

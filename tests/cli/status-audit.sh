@@ -10,23 +10,10 @@ SCHEMA=$top_srcdir/doc/status.schema.json
 P11="pkcs11-tool --module $SOFTHSM2_MODULE --token-label foreign --login --pin $USER_PIN"
 
 # keypair ID LABEL KEYTYPE [pkcs11-tool options...]
-keypair() {
-	_id=$1 _label=$2 _type=$3
-	shift 3
-	$P11 --keypairgen --key-type "$_type" --id "$_id" --label "$_label" "$@" \
-		>/dev/null 2>&1
-}
+keypair() { foreign_keypair foreign "$@"; }
 
-# certify ID OUT SUBJECT EXTENSIONS DAYS: a certificate for the on-token
-# public key ID, issued by the test CA with openssl.
-certify() {
-	$P11 --read-object --type pubkey --id "$1" -o "$WORK/pub.der" >/dev/null 2>&1
-	openssl pkey -pubin -inform DER -in "$WORK/pub.der" -out "$WORK/pub.pem"
-	printf '%s\n' "$4" >"$WORK/ext.cnf"
-	openssl x509 -new -force_pubkey "$WORK/pub.pem" -subj "$3" \
-		-CA "$WORK/ca/ca.pem" -CAkey "$WORK/ca/ca.key" -days "$5" \
-		-extfile "$WORK/ext.cnf" -outform DER -out "$2" 2>/dev/null
-}
+# certify ID OUT SUBJECT EXTENSIONS DAYS
+certify() { foreign_certify foreign "$@"; }
 
 # store DER ID LABEL: write a certificate object.
 store() {

@@ -15,22 +15,16 @@ SCHEMA=$top_srcdir/doc/status.schema.json
 P11="pkcs11-tool --module $SOFTHSM2_MODULE --token-label hostile --login --pin $USER_PIN"
 probe() { "$P11PROBE" "$SOFTHSM2_MODULE" hostile "$USER_PIN" "$@"; }
 
+# keypair ID LABEL [pkcs11-tool options...]: a P-256 key pair on $TOKEN.
+TOKEN=hostile
 keypair() {
 	_id=$1 _label=$2
 	shift 2
-	$P11 --keypairgen --key-type EC:prime256v1 --id "$_id" --label "$_label" "$@" \
-		>/dev/null 2>&1
+	foreign_keypair "$TOKEN" "$_id" "$_label" EC:prime256v1 "$@"
 }
 
 # certify ID OUT SUBJECT EXTENSIONS: the test CA certifies on-token key ID.
-certify() {
-	$P11 --read-object --type pubkey --id "$1" -o "$WORK/pub.der" >/dev/null 2>&1
-	openssl pkey -pubin -inform DER -in "$WORK/pub.der" -out "$WORK/pub.pem"
-	printf '%s\n' "$4" >"$WORK/ext.cnf"
-	openssl x509 -new -force_pubkey "$WORK/pub.pem" -subj "$3" \
-		-CA "$WORK/ca/ca.pem" -CAkey "$WORK/ca/ca.key" -days 200 \
-		-extfile "$WORK/ext.cnf" -outform DER -out "$2" 2>/dev/null
-}
+certify() { foreign_certify "$TOKEN" "$1" "$2" "$3" "$4" 200; }
 EE='basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth'
@@ -100,6 +94,7 @@ expect "within a few seconds of the signal (took ${took}s)" test "$took" -le 3
 # mixed EKU is a failed enrollment, removed, never promoted.
 new_token pend
 P11="pkcs11-tool --module $SOFTHSM2_MODULE --token-label pend --login --pin $USER_PIN"
+TOKEN=pend
 keypair 51 pending:tls-client --usage-sign
 certify 51 "$WORK/ca-leaf.der" /CN=pend 'basicConstraints=critical,CA:TRUE
 keyUsage=critical,digitalSignature,keyCertSign
