@@ -130,38 +130,61 @@ token_attrs_partial(CK_RV rv)
 	       rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_BUFFER_TOO_SMALL;
 }
 
+/* C_GetAttributeValue of TMPL, whose buffers are also in MINE: a module
+ * may write NULL over the buffer of an attribute it lacks (tpm2-pkcs11
+ * does), which would lose it; such an attribute gets its buffer back,
+ * marked unavailable. */
+static CK_RV
+token_attrs_call(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
+		 void **mine, CK_ULONG n)
+{
+	CK_RV rv = t->fn->C_GetAttributeValue(t->session, h, tmpl, n);
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++) {
+		if (tmpl[i].pValue == mine[i])
+			continue;
+		tmpl[i].pValue = mine[i];
+		tmpl[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+	}
+	return rv;
+}
+
 int
 token_get_attrs(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
 		CK_ULONG n)
 {
-	CK_FUNCTION_LIST *fn = t->fn;
+	void **mine = calloc(n ? n : 1, sizeof(*mine));
 	CK_RV rv = CKR_OK;
 	CK_ULONG i;
 	int rc = -1;
 
 	h = token_handle(t, h);
+	if (mine == NULL)
+		goto nomem;
 	for (i = 0; i < n; i++) {
-		tmpl[i].pValue = malloc(TOKEN_ATTR_GUESS + 1);
+		tmpl[i].pValue = mine[i] = malloc(TOKEN_ATTR_GUESS + 1);
 		tmpl[i].ulValueLen = TOKEN_ATTR_GUESS;
 		if (tmpl[i].pValue == NULL)
 			goto nomem;
 	}
-	rv = fn->C_GetAttributeValue(t->session, h, tmpl, n);
+	rv = token_attrs_call(t, h, tmpl, mine, n);
 	if (rv == CKR_BUFFER_TOO_SMALL) {
 		/* Ask only the sizes, then everything again at its size. */
 		for (i = 0; i < n; i++) {
 			free(tmpl[i].pValue);
-			tmpl[i].pValue = NULL;
+			tmpl[i].pValue = mine[i] = NULL;
 		}
-		rv = fn->C_GetAttributeValue(t->session, h, tmpl, n);
+		rv = token_attrs_call(t, h, tmpl, mine, n);
 		for (i = 0; token_attrs_partial(rv) && i < n; i++) {
 			if (tmpl[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
 				continue;
-			if ((tmpl[i].pValue = malloc(tmpl[i].ulValueLen + 1)) == NULL)
+			tmpl[i].pValue = mine[i] = malloc(tmpl[i].ulValueLen + 1);
+			if (tmpl[i].pValue == NULL)
 				goto nomem;
 		}
 		if (token_attrs_partial(rv))
-			rv = fn->C_GetAttributeValue(t->session, h, tmpl, n);
+			rv = token_attrs_call(t, h, tmpl, mine, n);
 	}
 	if (!token_attrs_partial(rv) || rv == CKR_BUFFER_TOO_SMALL) {
 		err_ckr(rv, "read the attributes of object %lu on token %s",
@@ -183,6 +206,7 @@ token_get_attrs(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
 nomem:
 	err_set(ERR_FAILED, "out of memory");
 out:
+	free(mine);
 	return rc;
 }
 

@@ -405,4 +405,19 @@ expect_grep "is said on stderr" '^p11fault: so-keygen: the target refused' "$WOR
 expect_grep "and the SO login fails" 'CKR_GENERAL_ERROR' "$WORK/err"
 expect_status 0 "the real token still takes the user PIN" p11tool_on quirks --list-objects
 
+# ---- null-unavailable: NULL over the buffer of a missing attribute --------
+# tpm2-pkcs11 writes NULL into pValue of an attribute the object lacks
+# (an EC key's CKA_MODULUS); status reads every object's attributes in one
+# call and must not lose its buffers to it (the sanitizer passes see a
+# leak).
+new_token nullattr
+expect_status 0 "enroll tls-server for the status that follows" \
+	p11e --token nullattr enroll tls-server --ca "$CA" --set dns=nullattr.example.org
+conf "quirk null-unavailable" "trace $TRACE"
+expect_status 0 "status through a module that writes NULL over missing attributes" \
+	quirk_p11e --token nullattr status
+expect_grep "the role is seen whole" '^tls-server +enrolled +ec-p256 ' "$WORK/out"
+expect "the object reads went through the module" \
+	test "$(traced C_GetAttributeValue 0x12)" -gt 0
+
 finish

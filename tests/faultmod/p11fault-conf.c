@@ -76,6 +76,7 @@ static const struct conf_name conf_quirks[] = {
 	{ "handle-on-failure", QUIRK_HANDLE_ON_FAILURE },
 	{ "attrs-read-only", QUIRK_ATTRS_READ_ONLY },
 	{ "so-keygen", QUIRK_SO_KEYGEN },
+	{ "null-unavailable", QUIRK_NULL_UNAVAILABLE },
 };
 
 #define CONF_COUNT(table) (sizeof(table) / sizeof((table)[0]))

@@ -6,7 +6,8 @@
  * narrowing-ignored, no-public-data), a token that keeps no data objects
  * (no-data), a module that writes output handles on failure
  * (handle-on-failure), modules that fix a key's attributes once it exists
- * (attrs-read-only) and Yubico's ykcs11 (so-keygen). The exact behaviour
+ * (attrs-read-only), Yubico's ykcs11 (so-keygen) and tpm2-pkcs11's way
+ * with attributes an object lacks (null-unavailable). The exact behaviour
  * of each is in tests/faultmod/README. Each check is one small function;
  * the exported functions only chain the ones that are switched on.
  */
@@ -406,6 +407,21 @@ quirk_set_attribute_value(CK_FUNCTION_LIST *real, const struct fault_conf *conf,
 	return quirk_narrowing_ignored(real, h, o, t, n, forward);
 }
 
+/* null-unavailable: the buffer of an attribute the object lacks or keeps
+ * secret is replaced by NULL, as tpm2-pkcs11 does. */
+static void
+quirk_null_unavailable(const struct fault_conf *conf, CK_ATTRIBUTE_PTR t,
+		       CK_ULONG n)
+{
+	CK_ULONG i;
+
+	if (!(conf->quirks & QUIRK_NULL_UNAVAILABLE) || t == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (t[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+			t[i].pValue = NULL;
+}
+
 void
 quirk_get_attribute_value(const struct fault_conf *conf, CK_RV rv, CK_OBJECT_HANDLE o,
 			  CK_ATTRIBUTE_PTR t, CK_ULONG n)
@@ -413,6 +429,7 @@ quirk_get_attribute_value(const struct fault_conf *conf, CK_RV rv, CK_OBJECT_HAN
 	CK_ULONG i;
 	size_t j;
 
+	quirk_null_unavailable(conf, t, n);
 	if (!(conf->quirks & QUIRK_NARROWING_IGNORED) || t == NULL ||
 	    (rv != CKR_OK && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
 	     rv != CKR_BUFFER_TOO_SMALL))

@@ -28,6 +28,7 @@ enum fault_quirk {
 	QUIRK_HANDLE_ON_FAILURE = 1 << 4,
 	QUIRK_ATTRS_READ_ONLY = 1 << 5,
 	QUIRK_SO_KEYGEN = 1 << 6,
+	QUIRK_NULL_UNAVAILABLE = 1 << 7,
 };
 
 /* A rule's call number that matches every call ("*"). */
