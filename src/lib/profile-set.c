@@ -45,10 +45,7 @@ profile_path_of(const char *dir, const char *name, const char *suffix)
 	return path;
 }
 
-/* Each directory of the search path DIRS in turn: *CURSOR starts at DIRS;
- * DIR (SIZE bytes) gets the next one. false at the end. Empty entries are
- * skipped. */
-static bool
+bool
 profile_path_next(const char **cursor, char *dir, size_t size)
 {
 	const char *p = *cursor, *end;

@@ -9,6 +9,7 @@
 #ifndef P11E_PROFILE_SET_H
 #define P11E_PROFILE_SET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -16,6 +17,11 @@ enum profile_kind {
 	PROFILE_KIND_ROLE,      /* DIR/NAME.profile */
 	PROFILE_KIND_SET,       /* DIR/NAME.set */
 };
+
+/* Each directory of the search path DIRS in turn: *CURSOR starts at DIRS;
+ * DIR (SIZE bytes) gets the next one. false at the end. Empty entries are
+ * skipped. */
+bool profile_path_next(const char **cursor, char *dir, size_t size);
 
 /* Whether NAME is a role or a role set in DIRS. Neither is ERR_USAGE
  * naming DIRS and listing what is there; both in one directory is

@@ -3,6 +3,7 @@
  * role sets, one profile as parsed, and the policy check of files. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,17 +152,11 @@ static json_t *
 cmd_profile_json_path(const char *dirs)
 {
 	json_t *path = json_array();
-	const char *p = dirs, *end;
+	const char *cursor = dirs;
+	char dir[PATH_MAX];
 
-	while (path != NULL && *p != '\0') {
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		if (end > p)
-			json_array_append_new(path, json_stringn(p,
-					      (size_t)(end - p)));
-		p = *end == ':' ? end + 1 : end;
-	}
+	while (path != NULL && profile_path_next(&cursor, dir, sizeof(dir)))
+		cmd_json_append(&path, json_string(dir));
 	return path;
 }
 

@@ -3,6 +3,7 @@
  * the token, role by role, and every policy finding. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -377,10 +378,9 @@ cmd_status_print_detail(const struct audit_row *row, time_t now,
 static void
 cmd_status_print_path(const char *lead, const char *path, const char *tail)
 {
-	char safe[4 * 1024];
+	char safe[TEXT_PRINTABLE_SIZE(PATH_MAX)];
 
-	text_printable(path, strlen(path), safe, sizeof(safe));
-	printf("%s%s%s\n", lead, safe, tail);
+	printf("%s%s%s\n", lead, text_shown(path, safe, sizeof(safe)), tail);
 }
 
 /* Where the awaiting rows keep their request and ticket, and the state
