@@ -23,6 +23,7 @@
 #include "token-login.h"
 #include "token-struct.h"
 #include "token-uri.h"
+#include "trace.h"
 #include "util.h"
 
 struct module {
@@ -90,6 +91,7 @@ module_load(const char *path, struct module **out)
 	*out = m;
 	m = NULL;
 	rc = 0;
+	trace_mark("load module", NULL);
 out:
 	module_free(m);
 	return rc;
@@ -561,6 +563,7 @@ token_open_mode(struct module *m, const char *selector, const char *lock_dir,
 	*out = t;
 	t = NULL;
 	rc = 0;
+	trace_mark("open token", NULL);
 out:
 	token_close(t);
 	return rc;
