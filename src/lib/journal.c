@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ struct journal {
 	 * that each record and each look-up costs the same at any size. */
 	size_t *table;
 	size_t table_size;      /* a power of two, or 0 */
+	bool unsynced;          /* records written since the last sync */
 };
 
 void
@@ -60,6 +62,8 @@ journal_free(struct journal *j)
 
 	if (j == NULL)
 		return;
+	if (j->fd >= 0 && j->unsynced)
+		(void)fdatasync(j->fd);
 	if (j->fd >= 0)
 		close(j->fd);
 	for (i = 0; i < j->count; i++) {
@@ -384,15 +388,21 @@ journal_record(struct journal *j, size_t line, const char *token,
 		err_set(ERR_FAILED, "journal %s: cannot encode a record", j->path);
 		goto out;
 	}
-	/* One write per record, so that a crash cuts at most the last one. */
+	/* One write per record, so that a crash cuts at most the last one.
+	 * A role's start and its wait for a CA are synced before the step
+	 * goes on; its end is synced with the next start or when the journal
+	 * closes: lost in a crash, it leaves the start, and a rerun then
+	 * looks at the token, as for a role that was cut short. */
 	len = strlen(text);
 	text[len] = '\n';
 	if (write(j->fd, text, len + 1) != (ssize_t)(len + 1) ||
-	    fdatasync(j->fd) != 0) {
+	    ((state == JOURNAL_STARTED || state == JOURNAL_AWAITING) &&
+	     fdatasync(j->fd) != 0)) {
 		err_set(ERR_FAILED, "journal %s: cannot write: %s", j->path,
 			strerror(errno));
 		goto out;
 	}
+	j->unsynced = state != JOURNAL_STARTED && state != JOURNAL_AWAITING;
 	if (journal_remember(j, doc) < 0)
 		goto out;
 	rc = 0;
