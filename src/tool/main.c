@@ -34,13 +34,18 @@ static const struct command cmd_table[] = {
 	  "      --chain FILE         more chain certificates, after CERTFILE's\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n",
 	  false },
-	{ "status", "status [--expiring DAYS] [--repair [--yes]]",
+	{ "status", "status [--expiring DAYS] [--repair [--yes]] [--all-tokens] [--html FILE]",
 	  "audit every object and key's real rights; repair interrupted runs", cmd_status,
 	  "      --expiring DAYS      warn of certificates that end within DAYS\n"
 	  "                           (default 30)\n"
 	  "      --repair             list what interrupted runs left, and how it\n"
 	  "                           would be cleaned up\n"
-	  "      --yes                with --repair: do it\n", false },
+	  "      --yes                with --repair: do it\n"
+	  "      --all-tokens         every initialised token of the module, one\n"
+	  "                           after the other, and a summary\n"
+	  "      --html FILE          every token on one static page (0600):\n"
+	  "                           who authenticates clients, an expiry\n"
+	  "                           timeline, each token's roles and findings\n", false },
 	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]\n"
 	  "        [--revoke-old]",
 	  "new key and certificate for one role; the old pair goes after", cmd_renew,
