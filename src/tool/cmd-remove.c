@@ -216,11 +216,12 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 	}
 	status = EXIT_DONE;
 	if (g->json)
-		status = cmd_json_print(json_pack("{s:o, s:{s:s, s:I, s:I}}", "token",
+		status = cmd_json_print(json_pack("{s:o, s:{s:s, s:I, s:o*}}", "token",
 					 cmd_json_token(token_get_info(t)), "removed",
 					 "role", role, "objects", (json_int_t)removed,
-					 "revoked", (json_int_t)revoked)) < 0 ?
-			 EXIT_FAILED : EXIT_DONE;
+					 "revoked", o.revoke ? json_pack("{s:I, s:s}", "certificates",
+					 (json_int_t)revoked, "reason", ca_reason_name(o.reason)) :
+					 NULL)) < 0 ? EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0) {
 		if (o.revoke)
 			printf("revoked %s: %zu certificates (%s)\n", role, revoked,

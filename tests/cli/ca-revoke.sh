@@ -216,9 +216,14 @@ expect_status 0 "renew --keep-old" \
 	p11e --token alice renew tls-server --keep-old --ca "cfssl:$URL#server" \
 	--set dns=www.example.org
 cert_of alice retired:tls-server retired
-expect_status 0 "remove --only-retired --revoke" \
-	p11e --token alice remove tls-server --yes --only-retired --revoke \
+expect_status 0 "remove --only-retired --revoke --json" \
+	p11e --json --token alice remove tls-server --yes --only-retired --revoke \
 	--reason cessationOfOperation --ca "cfssl:$URL"
+expect "the JSON counts the revoked certificate" "$PYTHON" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["removed"]["revoked"] == {"certificates": 1, "reason": "cessationOfOperation"}, doc
+' "$WORK/out"
 expect_db "the retired certificate is revoked" "$WORK/retired.pem" "revoked|5"
 objects_of alice >"$WORK/now"
 expect_no_grep "the retired objects are gone" 'label: +retired:' "$WORK/now"
