@@ -145,6 +145,30 @@ html_each_cert(FILE *f, const json_t *fleet, html_cert_fn fn, void *ctx)
 				fn(f, tok, row, cert, ctx);
 }
 
+/* The cells of ROW and its certificate CERT (NULL: none): role, state,
+ * subject, EKU and end of validity, marked when it is near or past. */
+static void
+html_role_cells(FILE *f, const json_t *row, const json_t *cert)
+{
+	json_int_t days = json_integer_value(json_object_get(cert, "days_left"));
+
+	fputs("<td>", f);
+	html_member(f, row, "role");
+	fputs("</td><td>", f);
+	html_member(f, row, "state");
+	if (cert == NULL) {
+		fputs("</td><td>-</td><td>-</td><td>-</td>", f);
+		return;
+	}
+	fputs("</td><td>", f);
+	html_member(f, cert, "subject");
+	fputs("</td><td>", f);
+	html_eku(f, cert);
+	fprintf(f, "</td><td class=\"%s\">", html_days_class(days));
+	html_member(f, cert, "not_after");
+	fprintf(f, " (%lld days)</td>", (long long)days);
+}
+
 /* ---- who authenticates clients ---------------------------------------- */
 
 static void
@@ -152,24 +176,15 @@ html_client_row(FILE *f, const json_t *tok, const json_t *row,
 		const json_t *cert, void *ctx)
 {
 	size_t *count = ctx;
-	json_int_t days = json_integer_value(json_object_get(cert, "days_left"));
 
 	if (!html_client_auth(cert))
 		return;
 	(*count)++;
 	fputs("<tr><td>", f);
 	html_text(f, html_token_label(tok));
-	fputs("</td><td>", f);
-	html_member(f, row, "role");
-	fputs("</td><td>", f);
-	html_member(f, row, "state");
-	fputs("</td><td>", f);
-	html_member(f, cert, "subject");
-	fputs("</td><td>", f);
-	html_eku(f, cert);
-	fprintf(f, "</td><td class=\"%s\">", html_days_class(days));
-	html_member(f, cert, "not_after");
-	fprintf(f, " (%lld days)</td></tr>\n", (long long)days);
+	fputs("</td>", f);
+	html_role_cells(f, row, cert);
+	fputs("</tr>\n", f);
 }
 
 static void
@@ -302,9 +317,8 @@ html_findings(FILE *f, const json_t *row)
 static void
 html_token(FILE *f, const json_t *tok)
 {
-	const json_t *info = json_object_get(tok, "token"), *row, *cert;
+	const json_t *info = json_object_get(tok, "token"), *row;
 	const json_t *error = json_object_get(tok, "error");
-	json_int_t days;
 	size_t i;
 
 	fputs("<section class=\"token\">\n<h2>Token ", f);
@@ -329,30 +343,10 @@ html_token(FILE *f, const json_t *tok)
 	fputs("<table><tr><th>Role</th><th>State</th><th>Subject</th>"
 	      "<th>EKU</th><th>Not after</th><th>Findings</th></tr>\n", f);
 	json_array_foreach(json_object_get(tok, "roles"), i, row) {
-		cert = json_array_get(json_object_get(row, "certificates"), 0);
-		days = json_integer_value(json_object_get(cert, "days_left"));
-		fputs("<tr><td>", f);
-		html_member(f, row, "role");
-		fputs("</td><td>", f);
-		html_member(f, row, "state");
-		fputs("</td><td>", f);
-		if (cert != NULL)
-			html_member(f, cert, "subject");
-		else
-			fputs("-", f);
-		fputs("</td><td>", f);
-		if (cert != NULL)
-			html_eku(f, cert);
-		else
-			fputs("-", f);
-		if (cert != NULL) {
-			fprintf(f, "</td><td class=\"%s\">", html_days_class(days));
-			html_member(f, cert, "not_after");
-			fprintf(f, " (%lld days)", (long long)days);
-		} else {
-			fputs("</td><td>-", f);
-		}
-		fputs("</td><td>", f);
+		fputs("<tr>", f);
+		html_role_cells(f, row, json_array_get(json_object_get(row,
+						       "certificates"), 0));
+		fputs("<td>", f);
 		html_findings(f, row);
 		fputs("</td></tr>\n", f);
 	}
