@@ -631,6 +631,9 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	if (o.repair && (o.all_tokens || o.html != NULL))
 		return cmd_usage_error(g, "--repair works on one token, not with "
 				       "--all-tokens or --html");
+	if ((o.all_tokens || o.html != NULL) && g->token != NULL)
+		return cmd_usage_error(g, "--all-tokens and --html show every token; "
+				       "not with --token");
 	g->read_only = !o.repair;
 	if (o.all_tokens || o.html != NULL)
 		return cmd_status_fleet(g, &o);
