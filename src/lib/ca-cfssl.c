@@ -669,19 +669,22 @@ ca_cfssl_revoke_answer(long status, const struct ca_http_body *body)
 	return rc;
 }
 
-/* POST one revocation naming AKI (NULL: the certificate's own). */
+/* POST one revocation naming AKI (NULL: the certificate's own); *ASKED
+ * tells whether the CA answered at all. */
 static int
 ca_cfssl_revoke_once(const struct ca_cfssl *cc, const char *cert_pem,
-		     int reason, const char *aki)
+		     int reason, const char *aki, bool *asked)
 {
 	struct ca_http_body body = { 0 };
 	char *request = NULL;
 	long status = 0;
 	int rc = -1;
 
+	*asked = false;
 	if (ca_cfssl_revoke_body(cert_pem, reason, aki, &request) < 0 ||
 	    ca_cfssl_post(cc, cc->revoke_endpoint, request, &body, &status) < 0)
 		goto out;
+	*asked = true;
 	rc = ca_cfssl_revoke_answer(status, &body);
 out:
 	free(request);
@@ -692,20 +695,22 @@ out:
 /* cfssl finds the certificate by serial and authority key identifier as
  * its database recorded them at signing. Builds of cfssl whose signer
  * records an empty identifier (the Go library no longer fills the
- * template's) know the certificate only by serial and "": asked with the
- * real identifier, they answer "not found", so the empty one is tried
- * next, and the first refusal is the one reported. */
+ * template's) know the certificate only by serial and "": when the CA
+ * refuses the real identifier, the empty one is tried next, and the first
+ * refusal is the one reported. A CA that did not answer is not asked
+ * again. */
 static int
 ca_cfssl_revoke(void *state, const char *cert_pem, int reason)
 {
 	const struct ca_cfssl *cc = state;
 	struct err_saved first;
+	bool asked = false;
 	int rc;
 
-	rc = ca_cfssl_revoke_once(cc, cert_pem, reason, NULL);
-	if (rc < 0) {
+	rc = ca_cfssl_revoke_once(cc, cert_pem, reason, NULL, &asked);
+	if (rc < 0 && asked) {
 		err_save(&first);
-		if (ca_cfssl_revoke_once(cc, cert_pem, reason, "") == 0)
+		if (ca_cfssl_revoke_once(cc, cert_pem, reason, "", &asked) == 0)
 			rc = 0;
 		else
 			err_restore(&first);
