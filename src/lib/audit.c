@@ -785,6 +785,21 @@ audit_any_pending(const struct inventory_entry *e, const char **label)
 	return false;
 }
 
+/* Whether E is CA certificates alone, as chainstore.h keeps them: no
+ * key, every certificate a CA's. */
+static bool
+audit_is_authority(const struct inventory_entry *e)
+{
+	size_t i;
+
+	if (e->has_private || e->has_public || e->ncerts == 0 || e->nbad > 0)
+		return false;
+	for (i = 0; i < e->ncerts; i++)
+		if (!audit_is_ca(e->certs[i].cert))
+			return false;
+	return true;
+}
+
 /* Role and state of E into ROW. */
 static int
 audit_classify(const struct inventory_entry *e, struct audit_row *row)
@@ -792,6 +807,13 @@ audit_classify(const struct inventory_entry *e, struct audit_row *row)
 	const char *label = e->label, *role;
 	enum rolestate state;
 	size_t i, ncerts = e->ncerts;
+
+	/* A CA certificate is no role: it is a role's chain. */
+	if (audit_is_authority(e) && !audit_any_pending(e, &label)) {
+		row->state = "authority";
+		row->role = strdup("");
+		return row->role ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
 
 	/* A certificate object that does not parse is still one. */
 	for (i = 0; i < e->nbad; i++)

@@ -36,6 +36,7 @@ struct batch_job {
 	const char *pin_mailer; /* its path, to read a PIN back on a rerun */
 	struct ca *ca;
 	X509_STORE *trust;      /* may be NULL */
+	bool no_chain;          /* token_set_keep_chain(false) */
 	struct journal *journal;        /* may be NULL: nothing to resume */
 	int jobs;               /* worker processes, 1 to BATCH_MAX_JOBS */
 	const struct batch_row *rows;

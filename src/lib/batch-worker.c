@@ -392,7 +392,9 @@ batch_worker_row(struct batch_worker *w, size_t index)
 	if (row->init_label != NULL && batch_worker_init(w, row, &pin) < 0)
 		goto end;
 	if (token_open(w->module, row->init_label != NULL ? row->init_label :
-		       row->token, w->job->lock_dir, &t) < 0 ||
+		       row->token, w->job->lock_dir, &t) == 0)
+		token_set_keep_chain(t, !w->job->no_chain);
+	if (t == NULL ||
 	    token_set_state_dir(t, w->job->state_dir) < 0 ||
 	    batch_worker_login(w, index, t, pin) < 0 ||
 	    (batch_worker_resumes(w, index) && batch_worker_repair(t, &w->job->rows[index]) < 0))

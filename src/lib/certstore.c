@@ -59,9 +59,22 @@ certstore_create(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	return 0;
 }
 
-int
-certstore_write(struct token *t, X509 *cert, const unsigned char *id,
-		size_t id_len, const char *label, CK_OBJECT_HANDLE *out)
+/* Whether RV refuses a template for an attribute the module does not
+ * know or take, rather than failing the call. */
+static bool
+certstore_attr_refused(CK_RV rv)
+{
+	return rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+	       rv == CKR_TEMPLATE_INCONSISTENT;
+}
+
+/* certstore_write() with CKA_CERTIFICATE_CATEGORY CATEGORY, or without
+ * it where the module refuses the attribute (it is a hint to consumers,
+ * not a right). */
+static int
+certstore_write_category(struct token *t, X509 *cert, const unsigned char *id,
+			 size_t id_len, const char *label, CK_ULONG category,
+			 CK_OBJECT_HANDLE *out)
 {
 	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
@@ -97,9 +110,13 @@ certstore_write(struct token *t, X509 *cert, const unsigned char *id,
 			{ CKA_ISSUER, issuer, (CK_ULONG)issuer_len },
 			{ CKA_SERIAL_NUMBER, serial, (CK_ULONG)serial_len },
 			{ CKA_VALUE, value, (CK_ULONG)value_len },
+			{ CKA_CERTIFICATE_CATEGORY, &category, sizeof(category) },
 		};
 
 		if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
+			goto out;
+		if (certstore_attr_refused(rv) &&
+		    certstore_create(t, tmpl, NELEM(tmpl) - 1, &h, &rv) < 0)
 			goto out;
 	}
 	if (rv != CKR_OK) {
@@ -114,6 +131,22 @@ out:
 	OPENSSL_free(issuer);
 	OPENSSL_free(serial);
 	return rc;
+}
+
+int
+certstore_write(struct token *t, X509 *cert, const unsigned char *id,
+		size_t id_len, const char *label, CK_OBJECT_HANDLE *out)
+{
+	return certstore_write_category(t, cert, id, id_len, label,
+					CERTSTORE_CATEGORY_OWN, out);
+}
+
+int
+certstore_write_authority(struct token *t, X509 *cert, const unsigned char *id,
+			  size_t id_len, const char *label, CK_OBJECT_HANDLE *out)
+{
+	return certstore_write_category(t, cert, id, id_len, label,
+					CERTSTORE_CATEGORY_AUTHORITY, out);
 }
 
 int

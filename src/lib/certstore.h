@@ -10,10 +10,21 @@
 #include "keygen.h"
 #include "token.h"
 
+/* CKA_CERTIFICATE_CATEGORY values (PKCS#11 2.40). */
+#define CERTSTORE_CATEGORY_OWN 1        /* token user: a role's */
+#define CERTSTORE_CATEGORY_AUTHORITY 2  /* a CA's */
+
 /* Write CERT as a public CKO_CERTIFICATE with CKA_ID, CKA_LABEL,
- * CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER and CKA_VALUE. */
+ * CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER, CKA_VALUE and
+ * CKA_CERTIFICATE_CATEGORY 1 (token user; left out where the module
+ * refuses the attribute). */
 int certstore_write(struct token *t, X509 *cert, const unsigned char *id,
 		    size_t id_len, const char *label, CK_OBJECT_HANDLE *out);
+
+/* The same for a CA's certificate: CKA_CERTIFICATE_CATEGORY 2. */
+int certstore_write_authority(struct token *t, X509 *cert,
+			      const unsigned char *id, size_t id_len,
+			      const char *label, CK_OBJECT_HANDLE *out);
 
 /* Objects of CLASS whose CKA_LABEL is LABEL. */
 int certstore_find_label(struct token *t, CK_OBJECT_CLASS cls,

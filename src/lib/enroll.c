@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 
 #include "certstore.h"
+#include "chainstore.h"
 #include "enroll.h"
 #include "err.h"
 #include "interrupt.h"
@@ -31,7 +32,9 @@ enroll_result_clear(struct enroll_result *r)
 	free(r->id_hex);
 	free(r->key_alg);
 	free(r->ca);
+	free(r->warning);
 	X509_free(r->cert);
+	sk_X509_pop_free(r->chain, X509_free);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -234,6 +237,24 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 	return 0;
 }
 
+int
+enroll_keep_chain(struct token *t, STACK_OF(X509) *chain, struct enroll_result *out)
+{
+	if (chainstore_kept(chain, &out->chain) < 0)
+		return -1;
+	if (!token_keep_chain(t) || sk_X509_num(out->chain) == 0)
+		return 0;
+	if (chainstore_keep(t, chain) == 0) {
+		out->chain_on_token = true;
+		return 0;
+	}
+	err_append("the role is in; give --no-chain to a token with no room "
+		   "for its CA certificates");
+	out->warning = util_strdup(err_message());
+	err_clear();
+	return out->warning != NULL ? 0 : -1;
+}
+
 /* N's objects and every other object labelled "pending:LABEL", into G;
  * the ones known by handle are in G even when the search fails. */
 static int
@@ -298,7 +319,8 @@ enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 int
 enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 		    EVP_PKEY *pub, const unsigned char *answer, size_t len,
-		    STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert)
+		    STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert,
+		    STACK_OF(X509) **chain_out)
 {
 	struct verify_policy policy;
 	STACK_OF(X509) *chain = NULL;
@@ -306,6 +328,8 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 	int i, rc = -1;
 
 	*cert = NULL;
+	if (chain_out != NULL)
+		*chain_out = NULL;
 	if (verify_parse_answer(answer, len, &leaf, &chain) < 0)
 		goto out;
 	for (i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
@@ -314,6 +338,7 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 			goto out;
 		}
 	}
+	chainstore_dedupe(leaf, chain);
 	memset(&policy, 0, sizeof(policy));
 	policy.spec = spec;
 	policy.key = pub;
@@ -325,6 +350,10 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 		goto out;
 	*cert = leaf;
 	leaf = NULL;
+	if (chain_out != NULL) {
+		*chain_out = chain;
+		chain = NULL;
+	}
 	rc = 0;
 out:
 	X509_free(leaf);
@@ -706,6 +735,7 @@ enroll_finish(struct token *t, const struct profile *p, struct enroll_waiting *w
 	      X509_STORE *trust, struct enroll_result *out)
 {
 	struct csr_spec spec;
+	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *pub = NULL;
 	X509 *cert = NULL;
 	int rc = -1;
@@ -721,14 +751,17 @@ enroll_finish(struct token *t, const struct profile *p, struct enroll_waiting *w
 			"waiting key");
 		goto out;
 	}
-	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
+	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert,
+				&chain) < 0 ||
 	    enroll_install_write(t, p, &w->kp, cert) < 0)
 		goto out;
 	enroll_drop_waiting(t, w);
-	if (enroll_fill_result(p, &w->kp, cert, out) < 0)
+	if (enroll_fill_result(p, &w->kp, cert, out) < 0 ||
+	    enroll_keep_chain(t, chain, out) < 0)
 		goto out;
 	rc = 0;
 out:
+	sk_X509_pop_free(chain, X509_free);
 	csr_spec_clear(&spec);
 	EVP_PKEY_free(pub);
 	X509_free(cert);
@@ -800,6 +833,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	struct ca_reply reply = { NULL, 0, NULL, 0 };
 	struct csr_spec spec;
 	struct enroll_new n;
+	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
 	char *pem = NULL;
 	bool waiting = false;
@@ -832,7 +866,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	}
 	if (rc < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL,
-				trust, &cert) < 0 ||
+				trust, &cert, &chain) < 0 ||
 	    enroll_write_pending(t, p, &n, cert) < 0 ||
 	    enroll_promote(t, p, &n) < 0) {
 		rc = -1;
@@ -841,11 +875,14 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	n.tried = n.made = false;
 	n.cert = CK_INVALID_HANDLE;
 	rc = enroll_fill_result(p, &n.kp, cert, out);
+	if (rc == 0 && (rc = enroll_keep_chain(t, chain, out)) < 0)
+		enroll_result_clear(out);
 out:
 	if (n.tried)
 		enroll_undo(t, &n, profile_label(p));
 	if (rc < 0)
 		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
+	sk_X509_pop_free(chain, X509_free);
 	csr_spec_clear(&spec);
 	enroll_new_clear(&n);
 	X509_free(cert);

@@ -31,6 +31,8 @@ struct token {
 	int lock_fd;
 	char *pin_value;        /* from the URI; wiped on close */
 	char *pin_source;
+	bool no_chain;          /* the issuing CA certificates are not
+				 * kept on the token (chainstore.h) */
 	char *state_dir;        /* for what a token without data objects
 				 * cannot keep; NULL: none */
 

@@ -139,3 +139,41 @@ out:
 	token_uri_free(uri);
 	return rc;
 }
+
+int
+token_uri_object(const struct token_info *info, CK_OBJECT_CLASS cls,
+		 const char *label, const unsigned char *id, size_t id_len,
+		 char **out)
+{
+	CK_ATTRIBUTE attrs[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)label, label != NULL ? strlen(label) : 0 },
+		{ CKA_ID, (void *)id, id_len },
+	};
+	P11KitUri *uri = p11_kit_uri_new();
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	if (uri == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	memcpy(p11_kit_uri_get_token_info(uri), &info->token_info,
+	       sizeof(info->token_info));
+	for (i = 0; i < NELEM(attrs); i++)
+		if ((attrs[i].ulValueLen > 0 || attrs[i].type == CKA_CLASS) &&
+		    p11_kit_uri_set_attribute(uri, &attrs[i]) != P11_KIT_URI_OK) {
+			err_set(ERR_FAILED, "out of memory");
+			goto out;
+		}
+	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, out) !=
+	    P11_KIT_URI_OK) {
+		err_set(ERR_FAILED, "cannot format an object URI");
+		goto out;
+	}
+	rc = 0;
+out:
+	p11_kit_uri_free(uri);
+	return rc;
+}

@@ -501,6 +501,18 @@ token_set_state_dir(struct token *t, const char *path)
 	return 0;
 }
 
+void
+token_set_keep_chain(struct token *t, bool keep)
+{
+	t->no_chain = !keep;
+}
+
+bool
+token_keep_chain(const struct token *t)
+{
+	return !t->no_chain;
+}
+
 const char *
 token_state_dir(const struct token *t)
 {

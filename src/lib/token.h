@@ -85,6 +85,12 @@ const struct token_info *token_get_info(const struct token *t);
 int token_set_state_dir(struct token *t, const char *path);
 const char *token_state_dir(const struct token *t);
 
+/* Whether the CA certificates that issue a role's certificate are kept
+ * on T beside it (chainstore.h): yes unless set otherwise, for a card
+ * with little room. */
+void token_set_keep_chain(struct token *t, bool keep);
+bool token_keep_chain(const struct token *t);
+
 /* pin-value and pin-source from the selecting URI, or NULL. */
 const char *token_uri_pin_value(const struct token *t);
 const char *token_uri_pin_source(const struct token *t);

@@ -485,6 +485,7 @@ cmd_batch_run(const struct cmd_batch *b)
 		goto out;
 	}
 	job.state_dir = state_dir;
+	job.no_chain = g->no_chain;
 	job.pin = pin;
 	job.so_pin = so_pin;
 	job.pin_mailer_fd = mailer;

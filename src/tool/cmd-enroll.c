@@ -149,7 +149,7 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 			else if (g->verbosity >= 0)
 				cmd_enroll_print_awaiting(&r);
 		} else if (g->json) {
-			cmd_json_append(&done, cmd_json_result(&r));
+			cmd_json_append(&done, cmd_json_result(token_get_info(t), &r));
 		} else if (g->verbosity >= 0) {
 			cmd_print_result("enrolled", &r);
 		}

@@ -18,6 +18,7 @@ enum {
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_STATE_DIR,
+	OPT_NO_CHAIN,
 };
 
 static const struct option cmd_global_long[] = {
@@ -27,6 +28,7 @@ static const struct option cmd_global_long[] = {
 	{ "so-pin-source", required_argument, NULL, OPT_SO_PIN_SOURCE },
 	{ "profiles", required_argument, NULL, OPT_PROFILES },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "no-chain", no_argument, NULL, OPT_NO_CHAIN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -95,6 +97,9 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"                           $XDG_STATE_HOME/p11enroll, else\n"
 		"                           ~/.local/state/p11enroll; /var/lib/p11enroll\n"
 		"                           for root)\n"
+		"      --no-chain           enroll, install, renew, batch: do not keep\n"
+		"                           the issuing CA certificates on the token\n"
+		"                           (for cards with little room)\n"
 		"      --json               machine-readable output on stdout\n"
 		"  -v, --verbose            status: each role's whole record too\n"
 		"  -q, --quiet              no line for each role done\n"
@@ -148,6 +153,7 @@ cmd_global_option(struct global_opts *g, int opt, const char *arg)
 			return cmd_usage_error(g, "--state-dir needs a directory");
 		g->state_dir = arg;
 		return 0;
+	case OPT_NO_CHAIN: g->no_chain = true; return 0;
 	case OPT_JSON: g->json = true; return 0;
 	case 'v': g->verbosity = 1; return 0;
 	case 'q': g->verbosity = -1; return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "certstore.h"
@@ -15,6 +16,7 @@
 #include "err.h"
 #include "keysupport.h"
 #include "text.h"
+#include "token-uri.h"
 
 json_t *
 cmd_json_error(const char *key, const char *name, const char *message, int status)
@@ -197,17 +199,90 @@ cmd_name_string(const X509_NAME *name)
 	return s;
 }
 
+char *
+cmd_cert_pem(X509 *cert)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL, *data;
+	long len;
+
+	if (b != NULL && PEM_write_bio_X509(b, cert) == 1) {
+		len = BIO_get_mem_data(b, &data);
+		s = strndup(data, (size_t)len);
+	}
+	BIO_free(b);
+	return s;
+}
+
+/* One CA certificate of a chain, as JSON. */
+static json_t *
+cmd_json_chain_cert(X509 *c)
+{
+	char not_after[32];
+	char *subject = cmd_name_string(X509_get_subject_name(c));
+	char *issuer = cmd_name_string(X509_get_issuer_name(c));
+	char *sha256 = NULL, *serial = NULL, *pem = cmd_cert_pem(c);
+	json_t *doc = json_object();
+
+	certstore_cert_ids(c, &sha256, &serial);
+	certstore_time_string(X509_get0_notAfter(c), not_after, sizeof(not_after));
+	if (pem == NULL || cmd_json_set_text(doc, "subject", subject) < 0 ||
+	    cmd_json_set_text(doc, "issuer", issuer) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:s?, s:s, s:s?, s:s}",
+			"serial", serial, "not_after", not_after, "sha256", sha256,
+			"pem", pem)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	free(subject);
+	free(issuer);
+	free(sha256);
+	free(serial);
+	free(pem);
+	return doc;
+}
+
 json_t *
-cmd_json_result(const struct enroll_result *r)
+cmd_json_chain(STACK_OF(X509) *chain)
+{
+	json_t *list = json_array();
+	int i;
+
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		cmd_json_append(&list, cmd_json_chain_cert(sk_X509_value(chain, i)));
+	return list;
+}
+
+json_t *
+cmd_json_uris(const struct token_info *info, const char *label,
+	      const unsigned char *id, size_t id_len)
+{
+	char *key = NULL, *cert = NULL;
+	json_t *doc = NULL;
+
+	if (token_uri_object(info, CKO_PRIVATE_KEY, label, id, id_len, &key) == 0 &&
+	    token_uri_object(info, CKO_CERTIFICATE, label, id, id_len, &cert) == 0)
+		doc = json_pack("{s:s, s:s}", "private_key", key, "certificate", cert);
+	err_clear();
+	free(key);
+	free(cert);
+	return doc != NULL ? doc : json_null();
+}
+
+json_t *
+cmd_json_result(const struct token_info *info, const struct enroll_result *r)
 {
 	char not_after[32];
 	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
 	char *issuer = cmd_name_string(X509_get_issuer_name(r->cert));
-	char *sha256 = NULL, *serial = NULL;
+	char *sha256 = NULL, *serial = NULL, *pem = cmd_cert_pem(r->cert);
+	unsigned char *id = NULL;
+	long id_len = 0;
 	json_t *doc, *cert;
 
 	certstore_cert_ids(r->cert, &sha256, &serial);
 	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
+	id = OPENSSL_hexstr2buf(r->id_hex, &id_len);
 	doc = json_object();
 	cert = json_object();
 	if (cmd_json_set_text(doc, "role", r->role) < 0 ||
@@ -219,11 +294,19 @@ cmd_json_result(const struct enroll_result *r)
 	    json_object_update_new(cert, json_pack("{s:s?, s:s, s:s?, s:o}",
 			"serial", serial, "not_after", not_after, "sha256", sha256,
 			"extended_key_usage", cmd_json_eku(r->cert))) < 0 ||
-	    json_object_set(doc, "certificate", cert) < 0) {
+	    pem == NULL || json_object_set_new(cert, "pem", json_string(pem)) < 0 ||
+	    json_object_set(doc, "certificate", cert) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:o, s:b, s:o}",
+			"chain", cmd_json_chain(r->chain),
+			"chain_on_token", r->chain_on_token,
+			"uris", cmd_json_uris(info, r->label, id, (size_t)id_len))) < 0 ||
+	    (r->warning != NULL && cmd_json_set_text(doc, "warning", r->warning) < 0)) {
 		json_decref(doc);
 		doc = NULL;
 	}
 	json_decref(cert);
+	OPENSSL_free(id);
+	free(pem);
 	free(subject);
 	free(issuer);
 	free(sha256);
@@ -243,6 +326,13 @@ cmd_print_result(const char *verb, const struct enroll_result *r)
 	printf("%s %s: %s key %s, certificate %s valid until %s\n", verb,
 	       text_shown(r->role, role, sizeof(role)), r->key_alg, r->id_hex,
 	       shown ? shown : "?", not_after);
+	if (r->warning != NULL) {
+		char *warning = text_shown_dup(r->warning);
+
+		fprintf(stderr, "p11enroll: %s: %s\n", r->role,
+			warning != NULL ? warning : "?");
+		free(warning);
+	}
 	free(subject);
 	free(shown);
 }

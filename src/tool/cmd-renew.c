@@ -111,7 +111,7 @@ cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
 	json_t *renewed = json_array(), *retired = json_null();
 
 	if (done) {
-		cmd_json_append(&renewed, cmd_json_result(&r->result));
+		cmd_json_append(&renewed, cmd_json_result(info, &r->result));
 		if (r->retired_id != NULL) {
 			json_decref(retired);
 			retired = json_pack("{s:s}", "id", r->retired_id);

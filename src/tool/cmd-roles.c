@@ -3,12 +3,14 @@
  * anchors and the profiles of its roles. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd.h"
 #include "err.h"
 #include "profile.h"
 #include "profile-load.h"
+#include "rolestate.h"
 #include "verify.h"
 
 int
@@ -90,4 +92,32 @@ cmd_free_profiles(struct profile **p, int n)
 	for (i = 0; p != NULL && i < n; i++)
 		profile_free(p[i]);
 	free(p);
+}
+
+int
+cmd_role_label(struct global_opts *g, const char *role, char *label, size_t size)
+{
+	enum profile_kind kind = PROFILE_KIND_ROLE;
+	struct profile *p = NULL;
+
+	/* A label with a state prefix is not a role: pending objects are for
+	 * status --repair, the others go with their role. */
+	if (rolestate_parse(role, NULL) != ROLESTATE_ROLE)
+		return cmd_usage_error(g, "name the role, not a label with its "
+				       "state prefix: %s", role);
+	if (profile_find(cmd_profiles_dir(g), role, &kind) < 0) {
+		err_clear();
+		snprintf(label, size, "%s", role);
+		return 0;
+	}
+	if (kind == PROFILE_KIND_SET)
+		return cmd_usage_error(g, "%s is a role set; %s takes one role",
+				       role, g->command);
+	if (profile_parse(cmd_profiles_dir(g), role, &p) < 0)
+		return cmd_fail(g);
+	snprintf(label, size, "%s", profile_label(p));
+	if (profile_writes_as_so(p))
+		g->so_role = role;
+	profile_free(p);
+	return 0;
 }

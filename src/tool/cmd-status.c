@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "certstore.h"
+#include "chainstore.h"
 #include "cmd.h"
 #include "err.h"
 #include "keyusage.h"
@@ -23,6 +24,13 @@
 #define STATUS_DEFAULT_EXPIRING 30
 
 enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES };
+
+/* What a row's JSON names beyond the row: the token its URIs name, and
+ * the CA certificates its chain is built from. */
+struct status_view {
+	const struct token_info *info;
+	STACK_OF(X509) *authorities;
+};
 
 struct status_opts {
 	const struct global_opts *g;
@@ -244,9 +252,55 @@ cmd_status_json_finding(const struct audit_finding *f)
 }
 
 
+/* The CA certificates on the token: every certificate of the rows that
+ * hold nothing else (audit's "authority" state). */
+static STACK_OF(X509) *
+cmd_status_authorities(const struct audit_row *rows, size_t n)
+{
+	STACK_OF(X509) *pool = sk_X509_new_null();
+	size_t i, j;
+
+	for (i = 0; pool != NULL && i < n; i++) {
+		if (strcmp(rows[i].state, "authority") != 0)
+			continue;
+		for (j = 0; j < rows[i].entry->ncerts; j++)
+			if (!X509_add_cert(pool, rows[i].entry->certs[j].cert,
+					   X509_ADD_FLAG_UP_REF)) {
+				sk_X509_pop_free(pool, X509_free);
+				return NULL;
+			}
+	}
+	return pool;
+}
+
+/* What a row adds for its consumers: the chain of its first
+ * certificate on the token, and the URIs of a key's objects. */
+static int
+cmd_status_json_consumers(json_t *doc, const struct audit_row *row,
+			  const struct status_view *v)
+{
+	const struct inventory_entry *e = row->entry;
+	STACK_OF(X509) *chain = NULL;
+	int rc = 0;
+
+	if (e->ncerts > 0) {
+		if (chainstore_build(e->certs[0].cert, v->authorities, &chain) < 0 ||
+		    json_object_set_new(doc, "chain", cmd_json_chain(chain)) < 0)
+			rc = -1;
+		sk_X509_pop_free(chain, X509_free);
+	}
+	if (rc == 0 && e->has_private && e->priv_label != NULL &&
+	    strcmp(row->state, "authority") != 0 &&
+	    json_object_set_new(doc, "uris", cmd_json_uris(v->info, e->priv_label,
+							    e->id, e->id_len)) < 0)
+		rc = -1;
+	return rc;
+}
+
 static json_t *
 cmd_status_json_row(const struct audit_row *row, time_t now,
-		    const struct waitstore_survey *w, size_t index)
+		    const struct waitstore_survey *w, size_t index,
+		    const struct status_view *v)
 {
 	const struct inventory_entry *e = row->entry;
 	json_t *certs = json_array(), *findings = json_array(), *waiting;
@@ -265,7 +319,8 @@ cmd_status_json_row(const struct audit_row *row, time_t now,
 	    cmd_json_set_text(doc, "label", e->label ? e->label : "") < 0 ||
 	    json_object_update_new(doc, json_pack("{s:s, s:o, s:O, s:O}", "id", id,
 			"key", cmd_status_json_key(row), "certificates", certs,
-			"findings", findings)) < 0) {
+			"findings", findings)) < 0 ||
+	    cmd_status_json_consumers(doc, row, v) < 0) {
 		json_decref(doc);
 		doc = NULL;
 	}
@@ -357,9 +412,10 @@ cmd_status_print_row(const struct audit_row *row)
  * JSON leaves as it is (DEL) escaped for the terminal. */
 static void
 cmd_status_print_detail(const struct audit_row *row, time_t now,
-			const struct waitstore_survey *w, size_t index)
+			const struct waitstore_survey *w, size_t index,
+			const struct status_view *v)
 {
-	json_t *doc = cmd_status_json_row(row, now, w, index);
+	json_t *doc = cmd_status_json_row(row, now, w, index, v);
 	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 				      JSON_ENSURE_ASCII) : NULL;
 	size_t size = text ? TEXT_PRINTABLE_SIZE(strlen(text)) : 0;
@@ -421,10 +477,11 @@ cmd_status_print_waiting(const struct audit_row *rows, size_t n,
 }
 
 static void
-cmd_status_print(const struct global_opts *g, const struct token_info *info,
+cmd_status_print(const struct global_opts *g, const struct status_view *v,
 		 const struct key_support *ks, const struct audit_row *rows,
 		 size_t n, time_t now, const struct waitstore_survey *w)
 {
+	const struct token_info *info = v->info;
 	char keys[3 * KEYALG_NAMES_MAX + 64], role[TEXT_PRINTABLE_SIZE(64)];
 	char message[TEXT_PRINTABLE_SIZE(512)];
 	size_t i, j;
@@ -453,7 +510,7 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 			       text_shown(rows[i].findings[j].message, message,
 					  sizeof(message)));
 		if (g->verbosity > 0)
-			cmd_status_print_detail(&rows[i], now, w, i);
+			cmd_status_print_detail(&rows[i], now, w, i, v);
 	}
 	cmd_status_print_waiting(rows, n, w);
 }
@@ -548,6 +605,7 @@ int
 cmd_status(struct global_opts *g, int argc, char **argv)
 {
 	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false };
+	struct status_view view = { NULL, NULL };
 	struct audit_options ao;
 	struct key_support ks;
 	struct inventory_entry *inv = NULL;
@@ -589,13 +647,19 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	view.info = token_get_info(t);
+	if ((view.authorities = cmd_status_authorities(rows, n)) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		status = cmd_fail(g);
+		goto out;
+	}
 	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
 	if (g->json) {
 		/* Every row or no document: the summary counts the rows. */
 		list = json_array();
 		for (i = 0; i < n; i++)
 			cmd_json_append(&list, cmd_status_json_row(&rows[i], ao.now,
-								   &ws, i));
+								   &ws, i, &view));
 		if (cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
 					 "token", cmd_json_token(token_get_info(t)),
 					 "key_algorithms", cmd_json_key_support(&ks),
@@ -607,9 +671,10 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO))) < 0)
 			status = EXIT_FAILED;
 	} else {
-		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now, &ws);
+		cmd_status_print(g, &view, &ks, rows, n, ao.now, &ws);
 	}
 out:
+	sk_X509_pop_free(view.authorities, X509_free);
 	audit_rows_free(rows, n);
 	waitstore_survey_clear(&ws);
 	certstore_inventory_free(inv, n);

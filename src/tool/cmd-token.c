@@ -187,7 +187,11 @@ cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 		goto fail;
 	}
 	free(state_dir);
+	token_set_keep_chain(*t, !g->no_chain);
 	if (!token_needs_login(*t))
+		return 0;
+	if (g->public_only && g->pin_source == NULL &&
+	    token_uri_pin_value(*t) == NULL && token_uri_pin_source(*t) == NULL)
 		return 0;
 	if (token_has_pinpad(*t) && g->pin_source == NULL &&
 	    token_uri_pin_value(*t) == NULL && token_uri_pin_source(*t) == NULL) {

@@ -39,7 +39,11 @@ struct global_opts {
 	const char *state_dir;  /* --state-dir, or NULL */
 	const char *command;    /* the command's name, for messages */
 	bool json;
+	bool no_chain;          /* --no-chain: no CA certificates on the
+				 * token (token_set_keep_chain()) */
 	bool read_only;         /* the command writes nothing to the token */
+	bool public_only;       /* the command reads public objects only: it
+				 * logs in only when given a PIN source */
 	const char *so_role;    /* a role whose profile has the security
 				 * officer write ([key] write_login = so),
 				 * or NULL */
@@ -171,11 +175,34 @@ int cmd_load_profiles(const struct global_opts *g, char **roles, int n,
  * writes ([key] write_login = so), for cmd_open_token(). */
 void cmd_note_write_login(struct global_opts *g, struct profile *const *p, int n);
 
+/* The label of ROLE's objects into LABEL: its profile's, else ROLE
+ * itself (a role another tool or an old profile left). A role set or a
+ * label with a state prefix is a usage error. Notes in G->so_role a role
+ * whose security officer writes. 0 or an exit status after reporting. */
+int cmd_role_label(struct global_opts *g, const char *role, char *label,
+		   size_t size);
+
 /* Free what cmd_load_profiles() made; NULL is fine. */
 void cmd_free_profiles(struct profile **p, int n);
 
-/* One enrolled role as JSON. */
-json_t *cmd_json_result(const struct enroll_result *r);
+/* One enrolled role on the token INFO describes, as JSON: its
+ * certificate (PEM too), chain (cmd_json_chain()) and object URIs
+ * (cmd_json_uris()). */
+json_t *cmd_json_result(const struct token_info *info,
+			const struct enroll_result *r);
+
+/* CERT as PEM text; caller frees; NULL when out of memory. */
+char *cmd_cert_pem(X509 *cert);
+
+/* CA certificates, issuer first, as JSON: [{subject, issuer, serial,
+ * not_after, sha256, pem}]. */
+json_t *cmd_json_chain(STACK_OF(X509) *chain);
+
+/* The RFC 7512 URIs of a role's objects (labelled LABEL, CKA_ID ID) on
+ * the token INFO describes: {private_key, certificate}; JSON null when
+ * out of memory. */
+json_t *cmd_json_uris(const struct token_info *info, const char *label,
+		      const unsigned char *id, size_t id_len);
 
 /* One enrolled role as a line for people. */
 void cmd_print_result(const char *verb, const struct enroll_result *r);
@@ -199,6 +226,7 @@ int cmd_status(struct global_opts *g, int argc, char **argv);
 int cmd_profile(struct global_opts *g, int argc, char **argv);
 int cmd_renew(struct global_opts *g, int argc, char **argv);
 int cmd_remove(struct global_opts *g, int argc, char **argv);
+int cmd_export(struct global_opts *g, int argc, char **argv);
 int cmd_batch(struct global_opts *g, int argc, char **argv);
 int cmd_init_token(struct global_opts *g, int argc, char **argv);
 

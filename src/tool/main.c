@@ -51,6 +51,14 @@ static const struct command cmd_table[] = {
 	  "  -y, --yes                do not ask (without a terminal, needed)\n"
 	  "      --retired            the retired:LABEL objects too\n"
 	  "      --only-retired       only the retired:LABEL objects\n", false },
+	{ "export", "export ROLE [--chain] [--der] [-o FILE]",
+	  "the role's certificate (and its chain) off the token", cmd_export,
+	  "      --chain              the CA certificates above it on the token\n"
+	  "                           too, leaf first (PEM)\n"
+	  "      --der                the certificate alone as DER (not with\n"
+	  "                           --chain)\n"
+	  "  -o, --out FILE           write FILE (0600; never through a link)\n"
+	  "                           instead of standard output\n", false },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
 	  "        [--pin-mailer FILE] [--manifest-pin-sources any|env|none]",
 	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch,
