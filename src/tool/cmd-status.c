@@ -252,8 +252,16 @@ cmd_status_json_finding(const struct audit_finding *f)
 }
 
 
-/* The CA certificates on the token: every certificate of the rows that
- * hold nothing else (audit's "authority" state). */
+/* Whether ROW is CA certificates alone (audit's "authority" state): a
+ * chain kept for the roles, listed apart from them. */
+static bool
+cmd_status_is_authority(const struct audit_row *row)
+{
+	return strcmp(row->state, "authority") == 0;
+}
+
+/* The CA certificates on the token: every certificate of the authority
+ * rows. */
 static STACK_OF(X509) *
 cmd_status_authorities(const struct audit_row *rows, size_t n)
 {
@@ -261,7 +269,7 @@ cmd_status_authorities(const struct audit_row *rows, size_t n)
 	size_t i, j;
 
 	for (i = 0; pool != NULL && i < n; i++) {
-		if (strcmp(rows[i].state, "authority") != 0)
+		if (!cmd_status_is_authority(&rows[i]))
 			continue;
 		for (j = 0; j < rows[i].entry->ncerts; j++)
 			if (!X509_add_cert(pool, rows[i].entry->certs[j].cert,
@@ -290,7 +298,7 @@ cmd_status_json_consumers(json_t *doc, const struct audit_row *row,
 		sk_X509_pop_free(chain, X509_free);
 	}
 	if (rc == 0 && e->has_private && e->priv_label != NULL &&
-	    strcmp(row->state, "authority") != 0 &&
+	    !cmd_status_is_authority(row) &&
 	    json_object_set_new(doc, "uris", cmd_json_uris(v->info, e->priv_label,
 							    e->id, e->id_len)) < 0)
 		rc = -1;
@@ -408,6 +416,35 @@ cmd_status_print_row(const struct audit_row *row)
 	free(subject);
 }
 
+/* The CA certificates kept for the roles' chains, one line each. */
+static void
+cmd_status_print_authorities(const struct audit_row *rows, size_t n)
+{
+	char label[TEXT_PRINTABLE_SIZE(64)], not_after[32];
+	char *name, *subject;
+	size_t i, j, count = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct inventory_entry *e = rows[i].entry;
+
+		if (!cmd_status_is_authority(&rows[i]))
+			continue;
+		if (count++ == 0)
+			printf("CA certificates kept for the chains:\n");
+		for (j = 0; j < e->ncerts; j++) {
+			name = cmd_name_string(X509_get_subject_name(e->certs[j].cert));
+			subject = text_shown_dup(name != NULL ? name : "?");
+			certstore_time_string(X509_get0_notAfter(e->certs[j].cert),
+					      not_after, sizeof(not_after));
+			printf("  %-26s %s, until %s\n",
+			       text_shown(e->certs[j].label, label, sizeof(label)),
+			       subject != NULL ? subject : "?", not_after);
+			free(name);
+			free(subject);
+		}
+	}
+}
+
 /* -v: everything known about one row, as JSON in ASCII, with what
  * JSON leaves as it is (DEL) escaped for the terminal. */
 static void
@@ -499,17 +536,24 @@ cmd_status_print(const struct global_opts *g, const struct status_view *v,
 	printf("%-16s %-24s %-8s %-12s %-26s %-22s %-22s %s\n", "ROLE", "STATE",
 	       "KEY", "ID", "SUBJECT", "EKU", "NOT AFTER", "RIGHTS");
 	for (i = 0; i < n; i++)
-		cmd_status_print_row(&rows[i]);
+		if (!cmd_status_is_authority(&rows[i]))
+			cmd_status_print_row(&rows[i]);
+	cmd_status_print_authorities(rows, n);
 	for (i = 0; i < n; i++) {
+		const char *who = cmd_status_is_authority(&rows[i]) ?
+				  rows[i].entry->label : rows[i].role;
+
 		/* One line each, whatever the label or the message holds. */
 		for (j = 0; j < rows[i].nfindings; j++)
-			printf("%s: %s: %s: %s\n", rows[i].role[0] ?
-			       text_shown(rows[i].role, role, sizeof(role)) : "(no label)",
+			printf("%s%s: %s: %s: %s\n",
+			       cmd_status_is_authority(&rows[i]) ? "CA " : "",
+			       who != NULL && who[0] ?
+			       text_shown(who, role, sizeof(role)) : "(no label)",
 			       policy_severity_name(rows[i].findings[j].severity),
 			       rows[i].findings[j].id,
 			       text_shown(rows[i].findings[j].message, message,
 					  sizeof(message)));
-		if (g->verbosity > 0)
+		if (g->verbosity > 0 && !cmd_status_is_authority(&rows[i]))
 			cmd_status_print_detail(&rows[i], now, w, i, v);
 	}
 	cmd_status_print_waiting(rows, n, w);
@@ -613,7 +657,7 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	struct waitstore_survey ws;
 	struct module *m = NULL;
 	struct token *t = NULL;
-	json_t *list;
+	json_t *list, *cas;
 	size_t n = 0, i;
 	int first = 0, status = EXIT_FAILED;
 
@@ -657,15 +701,17 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	if (g->json) {
 		/* Every row or no document: the summary counts the rows. */
 		list = json_array();
+		cas = json_array();
 		for (i = 0; i < n; i++)
-			cmd_json_append(&list, cmd_status_json_row(&rows[i], ao.now,
-								   &ws, i, &view));
-		if (cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+			cmd_json_append(cmd_status_is_authority(&rows[i]) ? &cas : &list,
+					cmd_status_json_row(&rows[i], ao.now, &ws, i,
+							    &view));
+		if (cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
 					 "token", cmd_json_token(token_get_info(t)),
 					 "key_algorithms", cmd_json_key_support(&ks),
-					 "roles", list,
+					 "roles", list, "authorities", cas,
 					 "state_dir", cmd_status_json_statedir(&ws),
-					 "summary", "roles", (json_int_t)n,
+					 "summary", "roles", (json_int_t)json_array_size(list),
 					 "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
 					 "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
 					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO))) < 0)
