@@ -275,6 +275,40 @@ for pair in ec rsa; do
 	done
 done
 
+# curl as the client: the key by URI through the engine, the certificate
+# and its chain from export --chain (curl sends no chain it reads from a
+# token).
+curl_tls() {
+	_pair=$1
+	_port=$(free_port)
+	OPENSSL_CONF=$WORK/openssl.cnf openssl s_server -accept "127.0.0.1:$_port" -www \
+		-engine pkcs11 -keyform engine -key "$(cat "$WORK/$_pair-server.key-uri")" \
+		-cert "$WORK/$_pair-server.pem" -cert_chain "$WORK/$_pair-server.chain-from-status" \
+		-CAfile "$WORK/trust.pem" -Verify 2 -verify_return_error \
+		-naccept 1 >"$WORK/s_server" 2>&1 </dev/null &
+	SERVER_PID=$!
+	if ! wait_output "$WORK/s_server" '^ACCEPT$' "$SERVER_PID"; then
+		stop_servers
+		return 1
+	fi
+	_rc=0
+	OPENSSL_CONF=$WORK/openssl.cnf timeout 20 curl -sS --cacert "$WORK/trust.pem" \
+		--resolve "localhost:$_port:127.0.0.1" \
+		--cert "$WORK/$_pair-client.fullchain.pem" --engine pkcs11 --key-type ENG \
+		--key "$(cat "$WORK/$_pair-client.key-uri")" "https://localhost:$_port/" \
+		>"$WORK/s_client" 2>&1 || _rc=$?
+	stop_servers
+	[ "$_rc" -eq 0 ] && grep -q 'Client certificate' "$WORK/s_client" &&
+		grep -Eq 'Subject: CN ?= ?client\.example' "$WORK/s_client"
+}
+if command -v curl >/dev/null 2>&1; then
+	for pair in ec rsa; do
+		try_tls "$pair: curl with the key's URI through the engine" ok curl_tls "$pair"
+	done
+else
+	echo "# curl missing: not tried"
+fi
+
 # Each side offered the other's certificate is refused.
 try_tls "openssl: the client certificate offered as a server" refused \
 	openssl_tls ec tls1_3 client client
