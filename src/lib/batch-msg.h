@@ -5,7 +5,9 @@
  * parent -> worker: a row's index ("7"), or "ack" once a started role
  * is in the journal.
  * worker -> parent: {"row": 7, "role": 0, "state": "started"}, then
- * "done" (with "serial", "sha256", "not_after"), "awaiting" or "failed"
+ * "done" (with "serial", "sha256", "not_after", and "chain", the CA
+ * certificates as PEM strings, and "uris", the object URIs, for the
+ * report), "awaiting" or "failed"
  * (with "error") for the same role; {"row": 7, "end": true} (with "error"
  * when the row itself failed) when the row is over.
  */
@@ -20,7 +22,9 @@
 #include "batch-job.h"
 #include "journal.h"
 
-#define BATCH_LINE_MAX 16384
+/* Room for a "done" line with a chain of eight RSA-4096 CA certificates
+ * as PEM. */
+#define BATCH_LINE_MAX 65536
 
 /* One line from a worker, checked. The strings are borrowed from DOC. */
 struct batch_news {
@@ -30,6 +34,8 @@ struct batch_news {
 	size_t role;            /* < the row's nprofiles */
 	enum journal_state state;
 	const char *error, *serial, *sha256, *not_after;    /* or NULL */
+	json_t *chain;          /* borrowed: an array of strings, or NULL */
+	json_t *uris;           /* borrowed: an object, or NULL */
 };
 
 /* Send DOC (stolen) as one line on FD. */

@@ -14,6 +14,7 @@
 #include "batch-msg.h"
 #include "batch-worker.h"
 #include "certstore.h"
+#include "chainstore.h"
 #include "enroll.h"
 #include "err.h"
 #include "journal.h"
@@ -23,6 +24,7 @@
 #include "token.h"
 #include "token-login.h"
 #include "token-pin.h"
+#include "token-uri.h"
 
 struct batch_worker {
 	const struct batch_job *job;
@@ -264,9 +266,54 @@ out:
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* What the report gives a consumer of role P's certificate CERT on T:
+ * {"chain": [PEM...], "uris": {...}}; CHAIN is the CA certificates that
+ * came with it, NULL to read them from the token. NULL when none of it
+ * can be had: the report goes on without. */
+static json_t *
+batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
+		       STACK_OF(X509) *chain)
+{
+	STACK_OF(X509) *read = NULL, *kept = NULL;
+	CK_OBJECT_HANDLE *h = NULL;
+	unsigned char *id = NULL;
+	char *key = NULL, *crt = NULL, *pem;
+	size_t n = 0, id_len = 0;
+	json_t *doc = json_object(), *pems = json_array();
+	int i;
+
+	if (chain == NULL && chainstore_read(t, cert, &read) == 0)
+		chain = read;
+	if (chain != NULL && chainstore_kept(chain, &kept) == 0)
+		for (i = 0; pems != NULL && i < sk_X509_num(kept); i++) {
+			pem = certstore_cert_pem(sk_X509_value(kept, i));
+			json_array_append_new(pems, json_string(pem));
+			free(pem);
+		}
+	if (certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &h, &n) == 0 &&
+	    n == 1 && token_get_attr(t, h[0], CKA_ID, &id, &id_len) == 0 &&
+	    token_uri_object(token_get_info(t), CKO_PRIVATE_KEY, profile_label(p),
+			     id, id_len, &key) == 0 &&
+	    token_uri_object(token_get_info(t), CKO_CERTIFICATE, profile_label(p),
+			     id, id_len, &crt) == 0)
+		json_object_set_new(doc, "uris", json_pack("{s:s, s:s}",
+				    "private_key", key, "certificate", crt));
+	err_clear();
+	json_object_set_new(doc, "chain", pems);
+	sk_X509_pop_free(read, X509_free);
+	sk_X509_pop_free(kept, X509_free);
+	free(h);
+	free(id);
+	free(key);
+	free(crt);
+	return doc;
+}
+
+/* Tell the parent what became of ROLE of ROW; CONSUMERS (taken, may be
+ * NULL) goes along with a certificate. */
 static int
 batch_worker_say(const struct batch_worker *w, size_t row, size_t role,
-		 const char *state, X509 *cert, const char *error)
+		 const char *state, X509 *cert, const char *error, json_t *consumers)
 {
 	char not_after[32] = "", *sha256 = NULL, *serial = NULL;
 	json_t *doc;
@@ -281,6 +328,8 @@ batch_worker_say(const struct batch_worker *w, size_t row, size_t role,
 			(json_int_t)row, "role", (json_int_t)role, "state", state,
 			"serial", serial, "sha256", sha256, "not_after",
 			cert != NULL ? not_after : NULL, "error", error);
+	if (consumers != NULL)
+		json_object_update_new(doc, consumers);
 	rc = batch_send_json(w->fd, doc);
 	free(sha256);
 	free(serial);
@@ -294,7 +343,7 @@ batch_worker_start(const struct batch_worker *w, size_t row, size_t role)
 {
 	char line[16];
 
-	if (batch_worker_say(w, row, role, "started", NULL, NULL) < 0 ||
+	if (batch_worker_say(w, row, role, "started", NULL, NULL, NULL) < 0 ||
 	    batch_read_line(w->fd, line, sizeof(line)) != 1 ||
 	    strcmp(line, "ack") != 0)
 		return err_set(ERR_FAILED, "the batch stopped");
@@ -322,7 +371,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (batch_worker_start(w, index, (size_t)k) < 0)
 			return -1;
 		return batch_worker_say(w, index, (size_t)k, "failed", NULL,
-					err_message()) < 0 ? -1 : 0;
+					err_message(), NULL) < 0 ? -1 : 0;
 	}
 	for (k = 0; k < br->nprofiles; k++) {
 		const struct profile *p = br->profiles[k];
@@ -332,7 +381,8 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		 * The report gets the certificate seen on the token. */
 		if (states[k] == JOURNAL_DONE &&
 		    batch_worker_done_on_token(w, index, t, p, &cert)) {
-			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL,
+					      batch_worker_consumers(t, p, cert, NULL));
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
@@ -341,7 +391,8 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		/* Started by a run that died: finished on the token? */
 		if (states[k] == JOURNAL_STARTED &&
 		    batch_worker_complete(t, p, &cert)) {
-			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL,
+					      batch_worker_consumers(t, p, cert, NULL));
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
@@ -353,9 +404,11 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		rc = enroll_role(t, p, br->row->vars, w->job->ca, w->job->trust, &r);
 		if (rc < 0)
 			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
-						err_message()) < 0 ? -1 : 0;
+						err_message(), NULL) < 0 ? -1 : 0;
 		rc = batch_worker_say(w, index, (size_t)k, rc == ENROLL_AWAITING ?
-				      "awaiting" : "done", r.cert, NULL);
+				      "awaiting" : "done", r.cert, NULL,
+				      rc == ENROLL_AWAITING ? NULL :
+				      batch_worker_consumers(t, p, r.cert, r.chain));
 		enroll_result_clear(&r);
 		if (rc < 0)
 			return -1;

@@ -54,6 +54,8 @@ batch_outcome_clear(struct batch_outcome *o)
 
 	for (i = 0; o->roles != NULL && i < o->nroles; i++) {
 		journal_cert_clear(&o->roles[i].cert);
+		json_decref(o->roles[i].chain);
+		json_decref(o->roles[i].uris);
 		free(o->roles[i].error);
 	}
 	free(o->roles);
@@ -256,6 +258,14 @@ batch_take(struct batch_state *s, struct batch_child *c, const char *line)
 	     (ro->cert.not_after = util_strdup(news.not_after)) == NULL) ||
 	    (news.error != NULL && (ro->error = util_strdup(news.error)) == NULL))
 		goto out;
+	if (news.chain != NULL) {
+		json_decref(ro->chain);
+		ro->chain = json_incref(news.chain);
+	}
+	if (news.uris != NULL) {
+		json_decref(ro->uris);
+		ro->uris = json_incref(news.uris);
+	}
 	if (s->job->journal != NULL &&
 	    journal_record(s->job->journal, br->row->line, br->row->token_shown,
 			   ro->role, ro->state, &ro->cert, news.error) < 0)

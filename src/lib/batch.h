@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
 #include <openssl/x509.h>
 
 #include "batch-job.h"
@@ -25,6 +26,10 @@ struct batch_role_outcome {
 	enum journal_state state;       /* JOURNAL_NONE: not tried */
 	bool earlier;                   /* done by an earlier run */
 	struct journal_cert cert;       /* with JOURNAL_DONE */
+	json_t *chain;                  /* with JOURNAL_DONE: owned, the CA
+					 * certificates as PEM strings */
+	json_t *uris;                   /* with JOURNAL_DONE: owned, the
+					 * object URIs; NULL: not known */
 	char *error;                    /* with JOURNAL_FAILED */
 };
 

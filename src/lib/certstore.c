@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/ec.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "array.h"
@@ -650,4 +651,19 @@ certstore_cert_ids(X509 *cert, char **sha256, char **serial)
 	*serial = hex ? strdup(hex) : NULL;
 	OPENSSL_free(hex);
 	BN_free(bn);
+}
+
+char *
+certstore_cert_pem(X509 *cert)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL, *data;
+	long len;
+
+	if (b != NULL && PEM_write_bio_X509(b, cert) == 1) {
+		len = BIO_get_mem_data(b, &data);
+		s = strndup(data, (size_t)len);
+	}
+	BIO_free(b);
+	return s;
 }

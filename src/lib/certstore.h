@@ -72,6 +72,9 @@ void certstore_time_string(const ASN1_TIME *t, char *buf, size_t size);
  * either may be NULL when out of memory. */
 void certstore_cert_ids(X509 *cert, char **sha256, char **serial);
 
+/* CERT as PEM text; caller frees; NULL when out of memory. */
+char *certstore_cert_pem(X509 *cert);
+
 /* A certificate object of an inventory group. */
 struct inventory_cert {
 	CK_OBJECT_HANDLE handle;

@@ -255,7 +255,9 @@ cmd_batch_row_json(const struct batch_outcome *o)
 		    journal_state_name(r->state), "earlier", r->earlier,
 		    "serial", r->cert.serial, "sha256", r->cert.sha256,
 		    "not_after", r->cert.not_after);
-		if (r->error != NULL && cmd_json_set_text(item, "error", r->error) < 0) {
+		if ((r->chain != NULL && json_object_set(item, "chain", r->chain) < 0) ||
+		    (r->uris != NULL && json_object_set(item, "uris", r->uris) < 0) ||
+		    (r->error != NULL && cmd_json_set_text(item, "error", r->error) < 0)) {
 			json_decref(item);
 			item = NULL;
 		}

@@ -169,7 +169,7 @@ static json_t *
 cmd_export_json(const struct token_info *info, const char *role, const char *label,
 		const struct export_found *f, const char *path)
 {
-	char *pem = cmd_cert_pem(f->cert), *id = util_hex(f->id, f->id_len);
+	char *pem = certstore_cert_pem(f->cert), *id = util_hex(f->id, f->id_len);
 	char *subject = cmd_name_string(X509_get_subject_name(f->cert));
 	json_t *doc = json_object(), *cert = json_object();
 

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "certstore.h"
@@ -199,21 +198,6 @@ cmd_name_string(const X509_NAME *name)
 	return s;
 }
 
-char *
-cmd_cert_pem(X509 *cert)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *s = NULL, *data;
-	long len;
-
-	if (b != NULL && PEM_write_bio_X509(b, cert) == 1) {
-		len = BIO_get_mem_data(b, &data);
-		s = strndup(data, (size_t)len);
-	}
-	BIO_free(b);
-	return s;
-}
-
 /* One CA certificate of a chain, as JSON. */
 static json_t *
 cmd_json_chain_cert(X509 *c)
@@ -221,7 +205,7 @@ cmd_json_chain_cert(X509 *c)
 	char not_after[32];
 	char *subject = cmd_name_string(X509_get_subject_name(c));
 	char *issuer = cmd_name_string(X509_get_issuer_name(c));
-	char *sha256 = NULL, *serial = NULL, *pem = cmd_cert_pem(c);
+	char *sha256 = NULL, *serial = NULL, *pem = certstore_cert_pem(c);
 	json_t *doc = json_object();
 
 	certstore_cert_ids(c, &sha256, &serial);
@@ -275,7 +259,7 @@ cmd_json_result(const struct token_info *info, const struct enroll_result *r)
 	char not_after[32];
 	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
 	char *issuer = cmd_name_string(X509_get_issuer_name(r->cert));
-	char *sha256 = NULL, *serial = NULL, *pem = cmd_cert_pem(r->cert);
+	char *sha256 = NULL, *serial = NULL, *pem = certstore_cert_pem(r->cert);
 	unsigned char *id = NULL;
 	long id_len = 0;
 	json_t *doc, *cert;

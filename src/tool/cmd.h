@@ -191,9 +191,6 @@ void cmd_free_profiles(struct profile **p, int n);
 json_t *cmd_json_result(const struct token_info *info,
 			const struct enroll_result *r);
 
-/* CERT as PEM text; caller frees; NULL when out of memory. */
-char *cmd_cert_pem(X509 *cert);
-
 /* CA certificates, issuer first, as JSON: [{subject, issuer, serial,
  * not_after, sha256, pem}]. */
 json_t *cmd_json_chain(STACK_OF(X509) *chain);

@@ -79,6 +79,8 @@ for r in rows:
     for x in r["roles"]:
         assert x["state"] == "done" and len(x["sha256"]) == 64 and x["serial"], x
         assert x["not_after"].endswith("Z"), x
+        assert len(x["chain"]) == 1 and x["chain"][0].startswith("-----BEGIN CERTIFICATE-----"), x
+        assert x["uris"]["private_key"].endswith(";object=%s;type=private" % x["role"]), x
 ' "$WORK/r20"
 # The report's fingerprint is the certificate's on the token.
 p11tool_on web05 --read-object --type cert --label tls-server -o "$WORK/web05.der"
