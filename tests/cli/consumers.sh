@@ -157,17 +157,22 @@ gnutls_key() {
 	printf '%s?pin-source=%s' "$(cat "$1")" "$WORK/gnutls.pin"
 }
 
-# wait_output FILE PATTERN PID: until FILE has a line matching PATTERN
-# (about 10 s at most), or until PID has died.
-wait_output() {
-	_tries=0
-	while [ "$_tries" -lt 100 ]; do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		sleep 0.1
-		_tries=$((_tries + 1))
-	done
-	return 1
+# openssl_server PAIR SIDE PROTO-OPTION: s_server -www on a free port
+# ($_port) with SIDE's key through the engine, requiring a client
+# certificate that verifies to the root alone; once it listens.
+openssl_server() {
+	_port=$(free_port)
+	OPENSSL_CONF=$WORK/openssl.cnf openssl s_server -accept "127.0.0.1:$_port" -www \
+		-engine pkcs11 -keyform engine -key "$(cat "$WORK/$1-$2.key-uri")" \
+		-cert "$WORK/$1-$2.pem" -cert_chain "$WORK/$1-$2.chain-from-status" \
+		-CAfile "$WORK/trust.pem" -Verify 2 -verify_return_error "$3" \
+		-naccept 1 >"$WORK/s_server" 2>&1 </dev/null &
+	SERVER_PID=$!
+	# Not wait_port: s_server takes one connection only.
+	if ! wait_output "$WORK/s_server" '^ACCEPT$' "$SERVER_PID"; then
+		stop_servers
+		return 1
+	fi
 }
 
 # openssl_tls PAIR PROTO SERVER CLIENT: a handshake through the engine,
@@ -179,18 +184,7 @@ wait_output() {
 # $WORK/s_server and $WORK/s_client; 0 when both sides accepted.
 openssl_tls() {
 	_pair=$1 _proto=$2 _srv=$3 _cli=$4
-	_port=$(free_port)
-	OPENSSL_CONF=$WORK/openssl.cnf openssl s_server -accept "127.0.0.1:$_port" -www \
-		-engine pkcs11 -keyform engine -key "$(cat "$WORK/$_pair-$_srv.key-uri")" \
-		-cert "$WORK/$_pair-$_srv.pem" -cert_chain "$WORK/$_pair-$_srv.chain-from-status" \
-		-CAfile "$WORK/trust.pem" -Verify 2 -verify_return_error "-$_proto" \
-		-naccept 1 >"$WORK/s_server" 2>&1 </dev/null &
-	SERVER_PID=$!
-	# Not wait_port: s_server takes one connection only.
-	if ! wait_output "$WORK/s_server" '^ACCEPT$' "$SERVER_PID"; then
-		stop_servers
-		return 1
-	fi
+	openssl_server "$_pair" "$_srv" "-$_proto" || return 1
 	_rc=0
 	printf 'GET / HTTP/1.0\r\n\r\n' | OPENSSL_CONF=$WORK/openssl.cnf timeout 20 \
 		openssl s_client -ign_eof -connect "127.0.0.1:$_port" -engine pkcs11 \
@@ -280,17 +274,7 @@ done
 # token).
 curl_tls() {
 	_pair=$1
-	_port=$(free_port)
-	OPENSSL_CONF=$WORK/openssl.cnf openssl s_server -accept "127.0.0.1:$_port" -www \
-		-engine pkcs11 -keyform engine -key "$(cat "$WORK/$_pair-server.key-uri")" \
-		-cert "$WORK/$_pair-server.pem" -cert_chain "$WORK/$_pair-server.chain-from-status" \
-		-CAfile "$WORK/trust.pem" -Verify 2 -verify_return_error \
-		-naccept 1 >"$WORK/s_server" 2>&1 </dev/null &
-	SERVER_PID=$!
-	if ! wait_output "$WORK/s_server" '^ACCEPT$' "$SERVER_PID"; then
-		stop_servers
-		return 1
-	fi
+	openssl_server "$_pair" server -tls1_3 || return 1
 	_rc=0
 	OPENSSL_CONF=$WORK/openssl.cnf timeout 20 curl -sS --cacert "$WORK/trust.pem" \
 		--resolve "localhost:$_port:127.0.0.1" \

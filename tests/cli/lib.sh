@@ -129,6 +129,19 @@ wait_port() {
 	return 1
 }
 
+# wait_output FILE PATTERN PID: until FILE has a line matching PATTERN
+# (about 10 s at most), or until PID has died.
+wait_output() {
+	_tries=0
+	while [ "$_tries" -lt 100 ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.1
+		_tries=$((_tries + 1))
+	done
+	return 1
+}
+
 ok() {
 	checks=$((checks + 1))
 	echo "ok - $*"
