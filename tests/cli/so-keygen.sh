@@ -75,7 +75,8 @@ expect "the key was generated once the SO was logged in" \
 # Logins: the user, the SO (refused generation), the user (the request's
 # signature), the SO (the certificate and the labels).
 expect "four logins, the fewest the token allows" test "$(traced C_Login 0x0)" -eq 4
-expect "in the order generate, sign, write" test "$(steps)" = "OGOsOCO"
+# The role's certificate, then the issuing CA's, in the one SO login.
+expect "in the order generate, sign, write" test "$(steps)" = "OGOsOCCO"
 blocks_of sk tls-server >"$WORK/role"
 expect_grep "the private key, sensitive, never extractable, that signs" \
 	'Private Key Object; EC.*Usage: +sign \|.*Access: +sensitive, always sensitive, never extractable' \
@@ -146,7 +147,7 @@ expect_status 0 "with it the role is enrolled" so_p11e_so --profiles "$WORK/prof
 	--token skp enroll tls-client --ca "$CA" --set cn=alice
 expect "no write was refused: the SO was there first" \
 	test "$(traced '(C_GenerateKeyPair|C_CreateObject)' 0x101)" -eq 0
-expect "generated, signed, written" test "$(steps)" = "OGOsOCO"
+expect "generated, signed, written" test "$(steps)" = "OGOsOCCO"
 blocks_of skp tls-client >"$WORK/role"
 expect "the role is on the token" \
 	test "$(grep -c 'Key Object\|Certificate Object' "$WORK/role")" -eq 3
