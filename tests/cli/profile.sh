@@ -110,6 +110,11 @@ expect_status 2 "a role when no directory holds a profile" \
 expect_grep "no profile anywhere: directory named, make install suggested" \
 	"unknown role 'tls-server' \\(no tls-server.profile or tls-server.set in $WORK/empty, which holds no profiles: install the shipped roles with make install, or name a directory of profiles with --profiles DIR\\)" \
 	"$WORK/err"
+expect_status 0 "profile list when no directory holds a profile" \
+	env P11ENROLL_PROFILES="$WORK/empty" "$P11ENROLL" profile list
+expect_grep "list: says there are none, and how to get the shipped roles" \
+	"^no profiles in $WORK/empty: install the shipped roles with make install, or name a directory of profiles with --profiles DIR\$" \
+	"$WORK/out"
 expect_status 2 "profile without a subcommand" "$P11ENROLL" profile
 expect_status 2 "profile with an unknown subcommand" "$P11ENROLL" profile frobnicate
 expect_status 2 "profile lint without files" "$P11ENROLL" profile lint
