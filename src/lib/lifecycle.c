@@ -26,6 +26,7 @@ lifecycle_renewal_clear(struct lifecycle_renewal *r)
 	enroll_result_clear(&r->result);
 	free(r->retired_id);
 	free(r->warning);
+	X509_free(r->old_cert);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -517,6 +518,8 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 		r.warning = util_strdup(err_message());
 		err_clear();
 	}
+	r.old_cert = old.x509;
+	old.x509 = NULL;
 	*out = r;
 	memset(&r, 0, sizeof(r));
 	rc = 0;

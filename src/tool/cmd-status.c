@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "certstore.h"
 #include "chainstore.h"
+#include "cmd-status.h"
 #include "cmd.h"
 #include "err.h"
 #include "keyusage.h"
@@ -23,7 +24,7 @@
 
 #define STATUS_DEFAULT_EXPIRING 30
 
-enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES };
+enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES, OPT_ALL_TOKENS, OPT_HTML };
 
 /* What a row's JSON names beyond the row: the token its URIs name, and
  * the CA certificates its chain is built from. */
@@ -32,17 +33,12 @@ struct status_view {
 	STACK_OF(X509) *authorities;
 };
 
-struct status_opts {
-	const struct global_opts *g;
-	int expiring;
-	bool repair;
-	bool yes;
-};
-
 static const struct option status_long[] = {
 	{ "expiring", required_argument, NULL, OPT_EXPIRING },
 	{ "repair", no_argument, NULL, OPT_REPAIR },
 	{ "yes", no_argument, NULL, OPT_YES },
+	{ "all-tokens", no_argument, NULL, OPT_ALL_TOKENS },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,6 +58,8 @@ cmd_status_option(void *ctx, int opt, const char *arg)
 		o->expiring = (int)v;
 		return 0;
 	case OPT_REPAIR: o->repair = true; return 0;
+	case OPT_ALL_TOKENS: o->all_tokens = true; return 0;
+	case OPT_HTML: o->html = arg; return 0;
 	case 'y':
 	case OPT_YES: o->yes = true; return 0;
 	default: return cmd_usage_error(o->g, "unknown option");
@@ -646,48 +644,39 @@ out:
 }
 
 int
-cmd_status(struct global_opts *g, int argc, char **argv)
+cmd_status_token(struct global_opts *g, const struct status_opts *o,
+		 struct token *t, bool print, json_t **doc)
 {
-	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false };
 	struct status_view view = { NULL, NULL };
 	struct audit_options ao;
 	struct key_support ks;
 	struct inventory_entry *inv = NULL;
 	struct audit_row *rows = NULL;
 	struct waitstore_survey ws;
-	struct module *m = NULL;
-	struct token *t = NULL;
 	json_t *list, *cas;
 	size_t n = 0, i;
-	int first = 0, status = EXIT_FAILED;
+	int status = EXIT_FAILED;
 
-	if (!cmd_parse(g, argc, argv, "y", status_long, cmd_status_option, &o,
-		       &first, &status))
-		return status;
-	if (first < argc)
-		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
-	if (o.yes && !o.repair)
-		return cmd_usage_error(g, "--yes goes with --repair");
+	if (doc != NULL)
+		*doc = NULL;
 	memset(&ws, 0, sizeof(ws));
-	g->read_only = !o.repair;
-	if ((status = cmd_open_token(g, &m, &t)) != 0)
-		return status;
 	if (certstore_inventory(t, &inv, &n) < 0 ||
 	    waitstore_survey(t, inv, n, &ws) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
-	if (o.repair) {
-		status = cmd_status_repair(&o, t, inv, n, &ws);
+	if (o->repair) {
+		status = cmd_status_repair(o, t, inv, n, &ws);
 		goto out;
 	}
 	ao.waiting = &ws;
-	ao.expiring_days = o.expiring;
+	ao.expiring_days = o->expiring;
 	ao.now = time(NULL);
 	ao.profiles_dir = cmd_profiles_dir(g);
 	ao.token = t;
 	if (audit_token(inv, n, &ao, &rows) < 0 ||
-	    keysupport_read(token_fn(t), token_get_info(t)->slot, &ks) < 0) {
+	    keysupport_read(token_fn(t), token_get_info(t)->slot,
+			    KEYSUPPORT_ALL_ALGS, &ks) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
@@ -698,32 +687,72 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 		goto out;
 	}
 	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
-	if (g->json) {
-		/* Every row or no document: the summary counts the rows. */
+	if (print && !g->json)
+		cmd_status_print(g, &view, &ks, rows, n, ao.now, &ws);
+	if ((print && g->json) || doc != NULL) {
+		json_t *whole;
+
+		/* Every row or no document: the summary counts the rows; the
+		 * CA certificates are listed apart. */
 		list = json_array();
 		cas = json_array();
 		for (i = 0; i < n; i++)
 			cmd_json_append(cmd_status_is_authority(&rows[i]) ? &cas : &list,
 					cmd_status_json_row(&rows[i], ao.now, &ws, i,
 							    &view));
-		if (cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
-					 "token", cmd_json_token(token_get_info(t)),
-					 "key_algorithms", cmd_json_key_support(&ks),
-					 "roles", list, "authorities", cas,
-					 "state_dir", cmd_status_json_statedir(&ws),
-					 "summary", "roles", (json_int_t)json_array_size(list),
-					 "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
-					 "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
-					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO))) < 0)
+		whole = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+				  "token", cmd_json_token(token_get_info(t)),
+				  "key_algorithms", cmd_json_key_support(&ks),
+				  "roles", list, "authorities", cas,
+				  "state_dir", cmd_status_json_statedir(&ws),
+				  "summary", "roles", (json_int_t)json_array_size(list),
+				  "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
+				  "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
+				  "infos", (json_int_t)audit_count(rows, n, POLICY_INFO));
+		if (doc != NULL) {
+			if ((*doc = whole) == NULL) {
+				err_set(ERR_FAILED, "out of memory");
+				status = EXIT_FAILED;
+			}
+		} else if (cmd_json_print(whole) < 0)
 			status = EXIT_FAILED;
-	} else {
-		cmd_status_print(g, &view, &ks, rows, n, ao.now, &ws);
 	}
 out:
 	sk_X509_pop_free(view.authorities, X509_free);
 	audit_rows_free(rows, n);
 	waitstore_survey_clear(&ws);
 	certstore_inventory_free(inv, n);
+	return status;
+}
+
+int
+cmd_status(struct global_opts *g, int argc, char **argv)
+{
+	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false, false,
+				 NULL };
+	struct module *m = NULL;
+	struct token *t = NULL;
+	int first = 0, status = EXIT_FAILED;
+
+	if (!cmd_parse(g, argc, argv, "y", status_long, cmd_status_option, &o,
+		       &first, &status))
+		return status;
+	if (first < argc)
+		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
+	if (o.yes && !o.repair)
+		return cmd_usage_error(g, "--yes goes with --repair");
+	if (o.repair && (o.all_tokens || o.html != NULL))
+		return cmd_usage_error(g, "--repair works on one token, not with "
+				       "--all-tokens or --html");
+	if ((o.all_tokens || o.html != NULL) && g->token != NULL)
+		return cmd_usage_error(g, "--all-tokens and --html show every token; "
+				       "not with --token");
+	g->read_only = !o.repair;
+	if (o.all_tokens || o.html != NULL)
+		return cmd_status_fleet(g, &o);
+	if ((status = cmd_open_token(g, &m, &t)) != 0)
+		return status;
+	status = cmd_status_token(g, &o, t, true, NULL);
 	cmd_close_token(m, t);
 	return status;
 }
