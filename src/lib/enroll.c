@@ -269,8 +269,12 @@ enroll_keep_chain(struct token *t, STACK_OF(X509) *chain, struct enroll_result *
 		out->chain_on_token = true;
 		return 0;
 	}
-	err_append("the role is in; give --no-chain to a token with no room "
-		   "for its CA certificates");
+	if (err_last_ckr() == CKR_DEVICE_MEMORY)
+		err_append("the role is in, without its CA certificates on the "
+			   "token; give --no-chain to a token with no room for them");
+	else
+		err_append("the role is in, without its CA certificates on the "
+			   "token");
 	out->warning = util_strdup(err_message());
 	err_clear();
 	return out->warning != NULL ? 0 : -1;

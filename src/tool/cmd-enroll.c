@@ -156,6 +156,8 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 		} else if (g->verbosity >= 0) {
 			cmd_print_result("enrolled", &r);
 		}
+		if (!g->json)
+			cmd_print_result_warning(g, &r);
 		enroll_result_clear(&r);
 	}
 	status = i < nroles ? (err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED) :

@@ -121,6 +121,8 @@ cmd_install(struct global_opts *g, int argc, char **argv)
 			 EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0)
 		cmd_print_result("installed", &r);
+	if (!g->json)
+		cmd_print_result_warning(g, &r);
 out:
 	enroll_result_clear(&r);
 	sk_X509_pop_free(chain, X509_free);

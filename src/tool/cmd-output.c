@@ -310,13 +310,20 @@ cmd_print_result(const char *verb, const struct enroll_result *r)
 	printf("%s %s: %s key %s, certificate %s valid until %s\n", verb,
 	       text_shown(r->role, role, sizeof(role)), r->key_alg, r->id_hex,
 	       shown ? shown : "?", not_after);
-	if (r->warning != NULL) {
-		char *warning = text_shown_dup(r->warning);
 
-		fprintf(stderr, "p11enroll: %s: %s\n", r->role,
-			warning != NULL ? warning : "?");
-		free(warning);
-	}
 	free(subject);
 	free(shown);
+}
+
+void
+cmd_print_result_warning(const struct global_opts *g, const struct enroll_result *r)
+{
+	char *warning;
+
+	if (r->warning == NULL)
+		return;
+	warning = text_shown_dup(r->warning);
+	fprintf(stderr, "p11enroll: %s: %s\n", g->command,
+		warning != NULL ? warning : "?");
+	free(warning);
 }

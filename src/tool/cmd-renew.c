@@ -177,6 +177,7 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 	}
 	if (r->warning != NULL)
 		fprintf(stderr, "p11enroll: renew: %s\n", r->warning);
+	cmd_print_result_warning(g, &r->result);
 	if (revoke > 0 && g->verbosity >= 0)
 		printf("revoked the old certificate of %s (superseded)\n", role);
 	return revoke < 0 ? cmd_fail(g) : status;

@@ -201,6 +201,11 @@ json_t *cmd_json_chain(STACK_OF(X509) *chain);
 json_t *cmd_json_uris(const struct token_info *info, const char *label,
 		      const unsigned char *id, size_t id_len);
 
+/* The warning of an enrolled role (its chain is not on the token), if
+ * any, on standard error as "p11enroll: COMMAND: ...", also with -q. */
+void cmd_print_result_warning(const struct global_opts *g,
+			      const struct enroll_result *r);
+
 /* One enrolled role as a line for people. */
 void cmd_print_result(const char *verb, const struct enroll_result *r);
 
