@@ -140,7 +140,8 @@ batch_news_parse(const struct batch_job *job, long expect_row,
 			&news->not_after, "chain", &news->chain, "uris",
 			&news->uris) != 0 ||
 	    (news->chain != NULL && !batch_news_strings(news->chain)) ||
-	    (news->uris != NULL && !json_is_object(news->uris)))
+	    (news->uris != NULL && !json_is_object(news->uris) &&
+	     !json_is_null(news->uris)))
 		goto out;
 	/* An idle worker has no row to speak of: its -1 is no index. */
 	if (expect_row < 0 || row != expect_row || (size_t)row >= job->nrows)

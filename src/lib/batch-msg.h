@@ -35,7 +35,7 @@ struct batch_news {
 	enum journal_state state;
 	const char *error, *serial, *sha256, *not_after;    /* or NULL */
 	json_t *chain;          /* borrowed: an array of strings, or NULL */
-	json_t *uris;           /* borrowed: an object, or NULL */
+	json_t *uris;           /* borrowed: an object or JSON null, or NULL */
 };
 
 /* Send DOC (stolen) as one line on FD. */

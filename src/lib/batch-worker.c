@@ -277,7 +277,7 @@ batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
 	STACK_OF(X509) *read = NULL, *kept = NULL;
 	CK_OBJECT_HANDLE *h = NULL;
 	unsigned char *id = NULL;
-	char *key = NULL, *crt = NULL, *pem;
+	char *pem;
 	size_t n = 0, id_len = 0;
 	json_t *doc = json_object(), *pems = json_array();
 	int i;
@@ -291,21 +291,15 @@ batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
 			free(pem);
 		}
 	if (certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &h, &n) == 0 &&
-	    n == 1 && token_get_attr(t, h[0], CKA_ID, &id, &id_len) == 0 &&
-	    token_uri_object(token_get_info(t), CKO_PRIVATE_KEY, profile_label(p),
-			     id, id_len, &key) == 0 &&
-	    token_uri_object(token_get_info(t), CKO_CERTIFICATE, profile_label(p),
-			     id, id_len, &crt) == 0)
-		json_object_set_new(doc, "uris", json_pack("{s:s, s:s}",
-				    "private_key", key, "certificate", crt));
+	    n == 1 && token_get_attr(t, h[0], CKA_ID, &id, &id_len) == 0)
+		json_object_set_new(doc, "uris", token_uri_role_json(token_get_info(t),
+				    profile_label(p), id, id_len));
 	err_clear();
 	json_object_set_new(doc, "chain", pems);
 	sk_X509_pop_free(read, X509_free);
 	sk_X509_pop_free(kept, X509_free);
 	free(h);
 	free(id);
-	free(key);
-	free(crt);
 	return doc;
 }
 

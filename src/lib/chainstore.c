@@ -179,6 +179,14 @@ out:
 	return rc;
 }
 
+/* Whether the CA certificate CA issued CERT (another certificate). */
+static bool
+chainstore_issued(X509 *ca, X509 *cert)
+{
+	return X509_check_ca(ca) > 0 && X509_cmp(ca, cert) != 0 &&
+	       X509_check_issued(ca, cert) == X509_V_OK;
+}
+
 /* The authority certificate on T that issued CERT, or NULL (and *H
  * CK_INVALID_HANDLE) when T holds none; a self-signed one ends a chain. */
 static int
@@ -201,8 +209,7 @@ chainstore_issuer(struct token *t, X509 *cert, X509 **out, CK_OBJECT_HANDLE *h)
 			err_clear();
 			continue;
 		}
-		if (X509_check_ca(c) > 0 && X509_check_issued(c, cert) == X509_V_OK &&
-		    X509_cmp(c, cert) != 0) {
+		if (chainstore_issued(c, cert)) {
 			*out = c;
 			*h = found[i];
 			c = NULL;
@@ -229,8 +236,7 @@ chainstore_issuer_in(X509 *cert, STACK_OF(X509) *pool)
 	for (i = 0; pool != NULL && i < sk_X509_num(pool); i++) {
 		X509 *c = sk_X509_value(pool, i);
 
-		if (X509_check_ca(c) > 0 && X509_cmp(c, cert) != 0 &&
-		    X509_check_issued(c, cert) == X509_V_OK)
+		if (chainstore_issued(c, cert))
 			return c;
 	}
 	return NULL;

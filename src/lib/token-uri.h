@@ -10,6 +10,7 @@
 #ifndef P11E_TOKEN_URI_H
 #define P11E_TOKEN_URI_H
 
+#include <jansson.h>
 #include <p11-kit/uri.h>
 
 #include "token-info.h"
@@ -37,5 +38,11 @@ int token_uri_printable(const char *selector, char **out);
 int token_uri_object(const struct token_info *info, CK_OBJECT_CLASS cls,
 		     const char *label, const unsigned char *id, size_t id_len,
 		     char **out);
+
+/* A role's two: its private key's and its certificate's, as JSON
+ * {"private_key": URI, "certificate": URI}; JSON null when they cannot
+ * be made (no error is left recorded). */
+json_t *token_uri_role_json(const struct token_info *info, const char *label,
+			    const unsigned char *id, size_t id_len);
 
 #endif

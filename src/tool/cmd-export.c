@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "err.h"
 #include "rolestate.h"
+#include "token-uri.h"
 #include "util.h"
 
 enum { OPT_CHAIN = 1700, OPT_DER, OPT_OUT };
@@ -180,7 +181,7 @@ cmd_export_json(const struct token_info *info, const char *role, const char *lab
 	    json_object_update_new(doc, json_pack("{s:o, s:s, s:O, s:o, s:o}",
 			"token", cmd_json_token(info), "id", id, "certificate", cert,
 			"chain", f->chain != NULL ? cmd_json_chain(f->chain) : json_null(),
-			"uris", cmd_json_uris(info, label, f->id, f->id_len))) < 0 ||
+			"uris", token_uri_role_json(info, label, f->id, f->id_len))) < 0 ||
 	    (path != NULL && cmd_json_set_text(doc, "file", path) < 0)) {
 		json_decref(doc);
 		doc = NULL;

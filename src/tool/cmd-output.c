@@ -238,22 +238,6 @@ cmd_json_chain(STACK_OF(X509) *chain)
 }
 
 json_t *
-cmd_json_uris(const struct token_info *info, const char *label,
-	      const unsigned char *id, size_t id_len)
-{
-	char *key = NULL, *cert = NULL;
-	json_t *doc = NULL;
-
-	if (token_uri_object(info, CKO_PRIVATE_KEY, label, id, id_len, &key) == 0 &&
-	    token_uri_object(info, CKO_CERTIFICATE, label, id, id_len, &cert) == 0)
-		doc = json_pack("{s:s, s:s}", "private_key", key, "certificate", cert);
-	err_clear();
-	free(key);
-	free(cert);
-	return doc != NULL ? doc : json_null();
-}
-
-json_t *
 cmd_json_result(const struct token_info *info, const struct enroll_result *r)
 {
 	char not_after[32];
@@ -283,7 +267,7 @@ cmd_json_result(const struct token_info *info, const struct enroll_result *r)
 	    json_object_update_new(doc, json_pack("{s:o, s:b, s:o}",
 			"chain", cmd_json_chain(r->chain),
 			"chain_on_token", r->chain_on_token,
-			"uris", cmd_json_uris(info, r->label, id, (size_t)id_len))) < 0 ||
+			"uris", token_uri_role_json(info, r->label, id, (size_t)id_len))) < 0 ||
 	    (r->warning != NULL && cmd_json_set_text(doc, "warning", r->warning) < 0)) {
 		json_decref(doc);
 		doc = NULL;

@@ -19,6 +19,7 @@
 #include "keysupport.h"
 #include "profile.h"
 #include "text.h"
+#include "token-uri.h"
 #include "util.h"
 #include "waitstore.h"
 
@@ -297,7 +298,7 @@ cmd_status_json_consumers(json_t *doc, const struct audit_row *row,
 	}
 	if (rc == 0 && e->has_private && e->priv_label != NULL &&
 	    !cmd_status_is_authority(row) &&
-	    json_object_set_new(doc, "uris", cmd_json_uris(v->info, e->priv_label,
+	    json_object_set_new(doc, "uris", token_uri_role_json(v->info, e->priv_label,
 							    e->id, e->id_len)) < 0)
 		rc = -1;
 	return rc;

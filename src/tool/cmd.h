@@ -187,7 +187,7 @@ void cmd_free_profiles(struct profile **p, int n);
 
 /* One enrolled role on the token INFO describes, as JSON: its
  * certificate (PEM too), chain (cmd_json_chain()) and object URIs
- * (cmd_json_uris()). */
+ * (token_uri_role_json()). */
 json_t *cmd_json_result(const struct token_info *info,
 			const struct enroll_result *r);
 
@@ -195,11 +195,7 @@ json_t *cmd_json_result(const struct token_info *info,
  * not_after, sha256, pem}]. */
 json_t *cmd_json_chain(STACK_OF(X509) *chain);
 
-/* The RFC 7512 URIs of a role's objects (labelled LABEL, CKA_ID ID) on
- * the token INFO describes: {private_key, certificate}; JSON null when
- * out of memory. */
-json_t *cmd_json_uris(const struct token_info *info, const char *label,
-		      const unsigned char *id, size_t id_len);
+
 
 /* The warning of an enrolled role (its chain is not on the token), if
  * any, on standard error as "p11enroll: COMMAND: ...", also with -q. */
