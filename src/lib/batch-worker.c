@@ -280,7 +280,12 @@ batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
 	char *pem;
 	size_t n = 0, id_len = 0;
 	json_t *doc = json_object(), *pems = json_array();
+	struct err_saved saved;
 	int i;
+
+	/* What goes wrong here leaves the report without it, and the
+	 * recorded error as it was. */
+	err_save(&saved);
 
 	if (chain == NULL && chainstore_read(t, cert, &read) == 0)
 		chain = read;
@@ -294,7 +299,7 @@ batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
 	    n == 1 && token_get_attr(t, h[0], CKA_ID, &id, &id_len) == 0)
 		json_object_set_new(doc, "uris", token_uri_role_json(token_get_info(t),
 				    profile_label(p), id, id_len));
-	err_clear();
+	err_restore(&saved);
 	json_object_set_new(doc, "chain", pems);
 	sk_X509_pop_free(read, X509_free);
 	sk_X509_pop_free(kept, X509_free);

@@ -182,13 +182,16 @@ json_t *
 token_uri_role_json(const struct token_info *info, const char *label,
 		    const unsigned char *id, size_t id_len)
 {
+	struct err_saved saved;
 	char *key = NULL, *cert = NULL;
 	json_t *doc = NULL;
 
+	/* The error recorded before, if any, is the caller's to report. */
+	err_save(&saved);
 	if (token_uri_object(info, CKO_PRIVATE_KEY, label, id, id_len, &key) == 0 &&
 	    token_uri_object(info, CKO_CERTIFICATE, label, id, id_len, &cert) == 0)
 		doc = json_pack("{s:s, s:s}", "private_key", key, "certificate", cert);
-	err_clear();
+	err_restore(&saved);
 	free(key);
 	free(cert);
 	return doc != NULL ? doc : json_null();

@@ -41,7 +41,7 @@ int token_uri_object(const struct token_info *info, CK_OBJECT_CLASS cls,
 
 /* A role's two: its private key's and its certificate's, as JSON
  * {"private_key": URI, "certificate": URI}; JSON null when they cannot
- * be made (no error is left recorded). */
+ * be made. The recorded error is left as it was. */
 json_t *token_uri_role_json(const struct token_info *info, const char *label,
 			    const unsigned char *id, size_t id_len);
 
