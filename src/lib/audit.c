@@ -740,6 +740,19 @@ audit_waiver_in_force(struct audit_ctx *c)
 			 "mixed roles: %s", text_shown(why, shown, sizeof(shown)));
 }
 
+/* A private key the token lets use any mechanism its rights allow: made
+ * by another tool, or on a module that does not keep
+ * CKA_ALLOWED_MECHANISMS. */
+static int
+audit_key_unrestricted(struct audit_ctx *c)
+{
+	if (!c->e->has_private || c->e->nmechs > 0)
+		return 0;
+	return audit_add(c, "key-unrestricted", POLICY_INFO, "the private key "
+			 "has no CKA_ALLOWED_MECHANISMS: the token lets it use "
+			 "any mechanism its rights allow");
+}
+
 static int (*const audit_rules[])(struct audit_ctx *) = {
 	audit_cert_mixed_tls,
 	audit_cert_no_eku,
@@ -752,6 +765,7 @@ static int (*const audit_rules[])(struct audit_ctx *) = {
 	audit_key_exceeds_usage,
 	audit_key_unnarrowed,
 	audit_key_exceeds_role,
+	audit_key_unrestricted,
 	audit_cert_dates,
 	audit_cert_without_key,
 	audit_key_state,

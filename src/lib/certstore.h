@@ -101,6 +101,10 @@ struct inventory_entry {
 				 * counts as sign */
 	bool sign_recover;      /* of those, CKA_SIGN_RECOVER */
 	bool extractable, sensitive, private_;  /* the private key's */
+	CK_MECHANISM_TYPE *mechs;       /* owned: the private key's
+					 * CKA_ALLOWED_MECHANISMS; NULL when
+					 * it has none (no restriction) */
+	size_t nmechs;
 	EVP_PKEY *key;          /* owned: the public key, from the public key
 				 * object, else from the first certificate */
 	struct inventory_cert *certs;   /* owned */

@@ -11,8 +11,10 @@
 #include <openssl/crypto.h>
 
 #include "err.h"
+#include "keymech.h"
 #include "keyrights.h"
 #include "token-login.h"
+#include "token-object.h"
 #include "util.h"
 
 /* The attributes read back, and the capability each grants (0: not a
@@ -103,6 +105,31 @@ keyrights_check(const struct keyrights *r, unsigned allowed)
 	return 0;
 }
 
+/* Whether PRIV has a CKA_ALLOWED_MECHANISMS list without any mechanism
+ * that signs: the token then refuses every signature. A mechanism the
+ * table does not know counts as one that may sign. */
+static int
+keyrights_mechs_forbid_signing(struct token *t, CK_OBJECT_HANDLE priv, bool *forbid)
+{
+	unsigned char *v = NULL;
+	size_t len = 0, i;
+	CK_MECHANISM_TYPE m;
+	keymech_set set;
+
+	*forbid = false;
+	if (token_get_attr(t, priv, CKA_ALLOWED_MECHANISMS, &v, &len) < 0)
+		return -1;
+	*forbid = len >= sizeof(m) && len % sizeof(m) == 0;
+	for (i = 0; *forbid && i < len / sizeof(m); i++) {
+		memcpy(&m, v + i * sizeof(m), sizeof(m));
+		set = keymech_of(m);
+		if (set == 0 || keymech_serving(set, KEY_CAP_SIGN) != 0)
+			*forbid = false;
+	}
+	free(v);
+	return 0;
+}
+
 int
 keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_KEY_TYPE type,
 		     bool *signs)
@@ -112,6 +139,7 @@ keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_KEY_TYPE type,
 	/* A SHA-256 digest's worth of bytes: a valid input for both. */
 	unsigned char data[32] = { 0 }, sig[1024];
 	CK_ULONG len = sizeof(sig);
+	bool forbid = false;
 	CK_RV rv;
 
 	*signs = false;
@@ -123,6 +151,11 @@ keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv, CK_KEY_TYPE type,
 		return -1;
 	rv = fn->C_SignInit(token_session(t), &m, token_handle(t, priv));
 	if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
+		return 0;
+	/* Refused for the mechanism: by the key's list of mechanisms when it
+	 * has no signing one. */
+	if (rv == CKR_MECHANISM_INVALID &&
+	    keyrights_mechs_forbid_signing(t, priv, &forbid) == 0 && forbid)
 		return 0;
 	if (rv != CKR_OK)
 		return err_ckr(rv, "check whether key object %lu signs",

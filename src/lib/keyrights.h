@@ -35,7 +35,8 @@ int keyrights_check(const struct keyrights *r, unsigned allowed);
  * signs: C_SignInit with the type's raw signing mechanism, then C_Sign
  * over a digest's worth of zeros. *SIGNS false when the module refuses
  * either with CKR_KEY_FUNCTION_NOT_PERMITTED (or the key type with
- * CKR_KEY_TYPE_INCONSISTENT). Works in a read-only session; an operation
+ * CKR_KEY_TYPE_INCONSISTENT), or the mechanism with CKR_MECHANISM_INVALID
+ * on a key whose CKA_ALLOWED_MECHANISMS has no signing mechanism. Works in a read-only session; an operation
  * it starts is finished, so that the session stays usable. */
 int keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv,
 			 CK_KEY_TYPE type, bool *signs);

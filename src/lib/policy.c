@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "keyalg.h"
+#include "keymech.h"
 #include "keyusage.h"
 #include "policy.h"
 #include "profile.h"
@@ -406,6 +407,68 @@ policy_lifetime_missing(const struct profile *p, char *msg, size_t size)
 	return true;
 }
 
+/* A mechanism of [key] allowed_mechanisms that serves none of what the
+ * role's key may do: the other key type's, or a decryption mechanism on
+ * a key that only signs. */
+static bool
+policy_mechs_not_for_key(const struct profile *p, char *msg, size_t size)
+{
+	bool ec = keyalg_is_ec(profile_key_alg(p));
+	unsigned caps = profile_key_caps(p);
+	keymech_set wrong = profile_allowed_mechs(p) & ~keymech_for_role(ec, caps);
+	char names[KEYMECH_NAMES_MAX], doing[64];
+	const char *cap;
+	size_t i, used = 0;
+
+	if (wrong == 0)
+		return false;
+	keymech_names(wrong, ", ", names, sizeof(names));
+	doing[0] = '\0';
+	for (i = 0; (cap = keyalg_cap_nth(caps, i)) != NULL && used < sizeof(doing); i++)
+		used += (size_t)snprintf(doing + used, sizeof(doing) - used, "%s%s",
+					 i > 0 ? ", " : "", cap);
+	snprintf(msg, size, "allowed_mechanisms lists %s, which an %s key whose "
+		 "key usage lets it %s does not use; remove %s", names,
+		 keyalg_name(profile_key_alg(p)), doing[0] != '\0' ? doing : "nothing",
+		 (wrong & (wrong - 1)) ? "them" : "it");
+	return true;
+}
+
+/* [key] allowed_mechanisms that leaves one of the key's capabilities
+ * without a mechanism: the role could not do what its certificate says.
+ * Unwrapping uses decryption's mechanisms. */
+static bool
+policy_mechs_missing(const struct profile *p, char *msg, size_t size)
+{
+	static const struct {
+		unsigned cap;
+		const char *doing;
+	} needs[] = {
+		{ KEY_CAP_SIGN, "sign" },
+		{ KEY_CAP_DECRYPT, "decrypt" },
+		{ KEY_CAP_DERIVE, "agree keys" },
+	};
+	bool ec = keyalg_is_ec(profile_key_alg(p));
+	unsigned caps = profile_key_caps(p);
+	keymech_set mechs = profile_allowed_mechs(p), role;
+	char names[KEYMECH_NAMES_MAX];
+	size_t i;
+
+	if (mechs == 0)
+		return false;
+	for (i = 0; i < NELEM(needs); i++) {
+		if (!(caps & needs[i].cap) || keymech_serving(mechs, needs[i].cap) != 0)
+			continue;
+		role = keymech_serving(keymech_for_role(ec, caps), needs[i].cap);
+		keymech_names(role, ", ", names, sizeof(names));
+		snprintf(msg, size, "allowed_mechanisms leaves the key nothing to "
+			 "%s with, which its key usage needs; add one of %s",
+			 needs[i].doing, names);
+		return true;
+	}
+	return false;
+}
+
 /* In the order of policy.h. */
 static const struct policy_rule {
 	const char *id;
@@ -431,6 +494,8 @@ static const struct policy_rule {
 	{ "eku-without-ku", POLICY_ERROR, policy_eku_without_ku },
 	{ "ku-sign-and-decrypt", POLICY_WARNING, policy_ku_sign_and_decrypt },
 	{ "lifetime-missing", POLICY_ERROR, policy_lifetime_missing },
+	{ "mechanisms-not-for-key", POLICY_ERROR, policy_mechs_not_for_key },
+	{ "mechanisms-missing", POLICY_ERROR, policy_mechs_missing },
 };
 
 int

@@ -42,6 +42,10 @@ enum policy_severity {
  *                                 usages the role has
  *   ku-sign-and-decrypt  warning  one key both signs and decrypts
  *   lifetime-missing     error    no max_lifetime_days
+ *   mechanisms-not-for-key error  allowed_mechanisms names a mechanism the
+ *                                 key's type and key usage do not use
+ *   mechanisms-missing   error    allowed_mechanisms leaves a capability
+ *                                 of the key without a mechanism
  */
 struct policy_finding {
 	const char *id;                 /* static */

@@ -25,6 +25,7 @@
 
 #include "array.h"
 #include "err.h"
+#include "keymech.h"
 #include "keyusage.h"
 #include "profile.h"
 #include "profile-ini.h"
@@ -59,6 +60,7 @@ struct profile {
 	bool allow_unnarrowed;          /* [key] allow_unnarrowed */
 	bool writes_as_so;              /* [key] write_login = so */
 	char *key_justification;        /* [key] justification */
+	keymech_set mechs;              /* [key] allowed_mechanisms, or 0 */
 };
 
 static const struct {
@@ -297,6 +299,25 @@ out:
 }
 
 static int
+profile_add_mech(struct profile *p, const char *name)
+{
+	keymech_set m;
+
+	if (keymech_parse(name, &m) < 0)
+		return -1;
+	if (p->mechs & m)
+		return err_set(ERR_USAGE, "'%s' is listed twice", name);
+	p->mechs |= m;
+	return 0;
+}
+
+static int
+profile_set_mechs(struct profile *p, const char *value)
+{
+	return profile_each_item(p, value, profile_add_mech);
+}
+
+static int
 profile_set_key_usage(struct profile *p, const char *value)
 {
 	return profile_each_item(p, value, profile_add_ku);
@@ -406,6 +427,7 @@ static const struct profile_key {
 	{ "key", "allow_unnarrowed", profile_set_unnarrowed, 0 },
 	{ "key", "justification", profile_set_key_justification, 0 },
 	{ "key", "write_login", profile_set_write_login, 0 },
+	{ "key", "allowed_mechanisms", profile_set_mechs, 0 },
 	{ "request", "subject", profile_set_subject, KEY_REQUIRED },
 	{ "request", "dns", profile_set_dns, KEY_REPEATS },
 	{ "request", "ip", profile_set_ip, KEY_REPEATS },
@@ -695,6 +717,12 @@ const char *
 profile_justification(const struct profile *p)
 {
 	return p->justification;
+}
+
+keymech_set
+profile_allowed_mechs(const struct profile *p)
+{
+	return p->mechs;
 }
 
 bool

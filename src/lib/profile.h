@@ -10,6 +10,7 @@
 #include <openssl/asn1.h>
 #include "csr.h"
 #include "keyalg.h"
+#include "keymech.h"
 #include "profile-set.h"
 #include "template.h"
 
@@ -64,6 +65,9 @@ bool profile_allow_subject_change(const struct profile *p);
 bool profile_allow_mixed_roles(const struct profile *p);
 /* Why the waiver is needed (justification = ...), or NULL. */
 const char *profile_justification(const struct profile *p);
+/* The mechanisms the profile limits the role's key to ([key]
+ * allowed_mechanisms), or 0 when it leaves them to the role. */
+keymech_set profile_allowed_mechs(const struct profile *p);
 /* Whether the role's key may be kept on a module that ignores the
  * narrowing and lets it go on signing ([key] allow_unnarrowed = yes). */
 bool profile_allow_unnarrowed(const struct profile *p);

@@ -13,6 +13,7 @@
 #include "certstore.h"
 #include "cmd.h"
 #include "err.h"
+#include "keymech.h"
 #include "keyusage.h"
 #include "keysupport.h"
 #include "profile.h"
@@ -100,6 +101,26 @@ cmd_status_probe_word(enum audit_sign_probe p)
 	return words[p];
 }
 
+/* The private key's CKA_ALLOWED_MECHANISMS by name ("CKM_ECDSA", or
+ * "0x..." for one keymech.h does not name); null without a list. */
+static json_t *
+cmd_status_mechs(const struct inventory_entry *e)
+{
+	json_t *list = e->nmechs > 0 ? json_array() : json_null();
+	const char *name;
+	char hex[32];
+	size_t i;
+
+	for (i = 0; list != NULL && i < e->nmechs; i++) {
+		if ((name = keymech_name(e->mechs[i])) == NULL) {
+			snprintf(hex, sizeof(hex), "0x%lx", (unsigned long)e->mechs[i]);
+			name = hex;
+		}
+		json_array_append_new(list, json_string(name));
+	}
+	return list;
+}
+
 static json_t *
 cmd_status_json_key(const struct audit_row *row)
 {
@@ -109,12 +130,13 @@ cmd_status_json_key(const struct audit_row *row)
 	if (!e->has_private && !e->has_public)
 		return json_null();
 	cmd_status_key(e, alg, sizeof(alg));
-	return json_pack("{s:s, s:I, s:b, s:o, s:o, s:s?, s:b, s:b}", "algorithm", alg,
-			 "bits", (json_int_t)e->key_bits, "private", e->has_private,
+	return json_pack("{s:s, s:I, s:b, s:o, s:o, s:s?, s:b, s:b, s:o}", "algorithm",
+			 alg, "bits", (json_int_t)e->key_bits, "private", e->has_private,
 			 "capabilities", cmd_status_caps(e->key_caps),
 			 "rights", cmd_status_caps(row->rights),
 			 "sign_probe", cmd_status_probe_word(row->sign_probe),
-			 "extractable", e->extractable, "sensitive", e->sensitive);
+			 "extractable", e->extractable, "sensitive", e->sensitive,
+			 "allowed_mechanisms", cmd_status_mechs(e));
 }
 
 /* Set "sans" of DOC to the SANs of CERT as "DNS:name" strings. */
