@@ -187,7 +187,7 @@ enroll_make_request(struct token *t, const struct profile *p,
 	    keysupport_mechs(&support, ks.alg, ks.caps, profile_allowed_mechs(p),
 			     &mechs) < 0)
 		return err_prefix("role %s", profile_role(p));
-	ks.mechs = mechs | keysupport_request_mech(&support, ks.alg, mechs);
+	ks.mechs = mechs | keysupport_request_mech(&support, ks.alg, ks.caps, mechs);
 	n->tried = true;
 	if (keygen_generate(t, &ks, &n->kp) < 0) {
 		enroll_keygen_hint(p);

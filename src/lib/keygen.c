@@ -459,10 +459,11 @@ keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
 	bool signs = false;
 
 	*unnarrowed = false;
-	if (caps & KEY_CAP_SIGN) {
-		keygen_narrow_mechs(t, kp, mechs);
+	/* On a module that ignores CKA_SIGN (tpm2-pkcs11) the list may be
+	 * what keeps a key whose role does not sign from signing. */
+	keygen_narrow_mechs(t, kp, mechs);
+	if (caps & KEY_CAP_SIGN)
 		return 0;
-	}
 	if (token_set_attr(t, kp->priv, CKA_SIGN, &no, sizeof(no)) < 0 ||
 	    token_set_attr(t, kp->pub, CKA_VERIFY, &no, sizeof(no)) < 0)
 		return err_prefix("take the signing right away from a key whose "
@@ -475,7 +476,6 @@ keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
 		return err_prefix("check that the new key no longer signs");
 	if (signs && allow_unnarrowed) {
 		*unnarrowed = true;
-		keygen_narrow_mechs(t, kp, mechs);
 		return 0;
 	}
 	if (signs)
@@ -488,7 +488,6 @@ keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
 	if (rights.caps & KEY_CAP_SIGN)
 		return err_set(ERR_FAILED, "the token still reports CKA_SIGN on the "
 			       "new key after taking it away");
-	keygen_narrow_mechs(t, kp, mechs);
 	return 0;
 }
 

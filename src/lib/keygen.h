@@ -59,13 +59,14 @@ void keygen_set_progress(const struct keygen_progress *p);
 int keygen_generate(struct token *t, const struct keygen_spec *s,
 		    struct keypair *out);
 
-/* Take away CKA_SIGN from a key whose role does not sign, then prove it:
- * the right reads back gone and the key refuses C_SignInit. A module
- * that accepts the change and goes on signing is an error, unless
- * ALLOW_UNNARROWED (the profile's waiver): then 0 with *UNNARROWED set.
- * Then limit CKA_ALLOWED_MECHANISMS to MECHS where the key was generated
- * with more (the mechanism that signed its request); a module that fixes
- * the attribute at generation (SoftHSM) keeps the longer list. */
+/* Limit CKA_ALLOWED_MECHANISMS to MECHS where the key was generated with
+ * more (the mechanism that signed its request); a module that fixes the
+ * attribute at generation (SoftHSM) keeps the longer list. Then, for a
+ * key whose role does not sign, take away CKA_SIGN and prove it: the
+ * right reads back gone and the key refuses to sign with each mechanism
+ * of its list (keyrights_probe_sign). A module that accepts the change
+ * and goes on signing is an error, unless ALLOW_UNNARROWED (the profile's
+ * waiver): then 0 with *UNNARROWED set. */
 int keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
 		  keymech_set mechs, bool allow_unnarrowed, bool *unnarrowed);
 

@@ -193,21 +193,23 @@ keysupport_mechs(const struct key_support *s, enum key_alg alg, unsigned caps,
 
 keymech_set
 keysupport_request_mech(const struct key_support *s, enum key_alg alg,
-			keymech_set allowed)
+			unsigned caps, keymech_set allowed)
 {
-	keymech_set hashed = keymech_of(CKM_SHA256_RSA_PKCS);
+	keymech_set hashed = keymech_request(false), raw = keymech_of(CKM_RSA_PKCS);
+	keymech_set need = hashed;
 	const struct keymech_info *m;
 	size_t i;
 
 	if (keyalg_is_ec(alg))
 		return (allowed & keymech_request(true)) ? 0 : keymech_request(true);
-	if (allowed & (hashed | keymech_of(CKM_RSA_PKCS)))
+	/* A signing key keeps what is added where the module fixes the list,
+	 * so it gets nothing its list does not let it fall back on. */
+	if ((caps & KEY_CAP_SIGN) && (allowed & (hashed | raw)))
 		return 0;
-	for (i = 0; (m = keymech_at(i)) != NULL; i++)
-		if (keymech_of(m->mech) == hashed)
-			return !s->known || (s->mech_caps[i] & KEY_CAP_SIGN) ?
-			       hashed : keymech_of(CKM_RSA_PKCS);
-	return keymech_of(CKM_RSA_PKCS);
+	for (i = 0; s->known && (m = keymech_at(i)) != NULL; i++)
+		if (keymech_of(m->mech) == hashed && !(s->mech_caps[i] & KEY_CAP_SIGN))
+			need = raw;
+	return (allowed & need) ? 0 : need;
 }
 
 int

@@ -42,10 +42,13 @@ int keysupport_check(const struct key_support *s, enum key_alg alg,
 int keysupport_mechs(const struct key_support *s, enum key_alg alg,
 		     unsigned caps, keymech_set narrow, keymech_set *out);
 
-/* The mechanism a key allowed ALLOWED also needs to sign its own request
- * (keysign.h), or 0 when ALLOWED has one: CKM_ECDSA for EC; for RSA
- * CKM_SHA256_RSA_PKCS where the token signs with it, else CKM_RSA_PKCS. */
+/* The mechanism a key of ALG with capabilities CAPS, allowed ALLOWED,
+ * also needs to sign its own request (keysign.h), or 0: CKM_ECDSA for
+ * EC; for RSA CKM_SHA256_RSA_PKCS where the token signs with it (a TPM
+ * signs PKCS#1 v1.5 natively only so), else CKM_RSA_PKCS, unless the key
+ * signs and ALLOWED has either (keysign falls back on the raw one). */
 keymech_set keysupport_request_mech(const struct key_support *s,
-				    enum key_alg alg, keymech_set allowed);
+				    enum key_alg alg, unsigned caps,
+				    keymech_set allowed);
 
 #endif

@@ -52,14 +52,15 @@ expect "tls-server (EC): ECDSA and nothing else SoftHSM offers (is '$got')" \
 got=$(allowed tls-server-rsa)
 expect "tls-server-rsa: PKCS#1 v1.5 and PSS, raw and hashed (is '$got')" test "$got" = \
 	"RSA-PKCS,RSA-PKCS-PSS,SHA256-RSA-PKCS,SHA384-RSA-PKCS,SHA512-RSA-PKCS,SHA256-RSA-PKCS-PSS,SHA384-RSA-PKCS-PSS,SHA512-RSA-PKCS-PSS"
+# A key whose role does not sign keeps the mechanism that signed its
+# request, SHA256-RSA-PKCS, where the module fixes the list at generation
+# (SoftHSM); CKA_SIGN false keeps it from signing.
 got=$(allowed user-encrypt)
-expect "user-encrypt: OAEP and PKCS#1 v1.5 decryption (is '$got')" \
-	test "$got" = "RSA-PKCS,RSA-PKCS-OAEP"
+expect "user-encrypt: OAEP and PKCS#1 v1.5 decryption, and what signed its request (is '$got')" \
+	test "$got" = "RSA-PKCS,RSA-PKCS-OAEP,SHA256-RSA-PKCS"
 got=$(allowed tls-server-narrow)
 expect "tls-server-narrow: the profile's two (is '$got')" test "$got" = "RSA-PKCS,RSA-PKCS-PSS"
 got=$(allowed user-encrypt-oaep)
-# The request was signed with SHA256-RSA-PKCS; SoftHSM fixes the list at
-# generation, so it stays, and CKA_SIGN false keeps it from signing.
 expect "user-encrypt-oaep: OAEP, and what signed its request (is '$got')" \
 	test "$got" = "RSA-PKCS-OAEP,SHA256-RSA-PKCS"
 
@@ -103,7 +104,8 @@ doc = json.load(open(sys.argv[1]))
 jsonschema.validate(doc, json.load(open(sys.argv[2])))
 mechs = {r["role"]: r["key"]["allowed_mechanisms"] for r in doc["roles"]}
 assert mechs["tls-server"] == ["CKM_ECDSA"], mechs
-assert mechs["user-encrypt"] == ["CKM_RSA_PKCS", "CKM_RSA_PKCS_OAEP"], mechs
+assert mechs["user-encrypt"] == ["CKM_RSA_PKCS", "CKM_RSA_PKCS_OAEP",
+                                 "CKM_SHA256_RSA_PKCS"], mechs
 assert mechs["tls-server-narrow"] == ["CKM_RSA_PKCS", "CKM_RSA_PKCS_PSS"], mechs
 assert mechs["foreign"] is None, mechs
 ids = [f["id"] for r in doc["roles"] if r["role"] == "foreign" for f in r["findings"]]
