@@ -114,6 +114,29 @@ keymech_serving(keymech_set set, unsigned cap)
 	return out;
 }
 
+unsigned
+keymech_unserved(keymech_set set, unsigned caps, const char **doing)
+{
+	static const struct {
+		unsigned cap;
+		const char *doing;
+	} needs[] = {
+		{ KEY_CAP_SIGN, "sign" },
+		{ KEY_CAP_DECRYPT, "decrypt" },
+		{ KEY_CAP_DERIVE, "agree keys" },
+	};
+	size_t i;
+
+	*doing = NULL;
+	for (i = 0; i < NELEM(needs); i++) {
+		if ((caps & needs[i].cap) && keymech_serving(set, needs[i].cap) == 0) {
+			*doing = needs[i].doing;
+			return needs[i].cap;
+		}
+	}
+	return 0;
+}
+
 keymech_set
 keymech_request(bool ec)
 {

@@ -46,6 +46,12 @@ keymech_set keymech_for_role(bool ec, unsigned caps);
 /* The mechanisms of SET that serve capability CAP. */
 keymech_set keymech_serving(keymech_set set, unsigned cap);
 
+/* The first capability of CAPS (enum key_cap bits) that no mechanism of
+ * SET serves, unwrapping counting as decryption (they use the same
+ * mechanisms): its bit, with in *DOING its verb ("sign", "decrypt",
+ * "agree keys"); 0 when each has one. */
+unsigned keymech_unserved(keymech_set set, unsigned caps, const char **doing);
+
 /* The mechanism a key of type EC signs its own request with first
  * (keysign.h): CKM_ECDSA, or CKM_SHA256_RSA_PKCS. */
 keymech_set keymech_request(bool ec);

@@ -149,18 +149,6 @@ keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct key_support *out)
 	return 0;
 }
 
-/* The capabilities whose mechanisms keysupport_mechs() keeps at least
- * one of, and their names in its error: unwrapping uses the mechanisms
- * of decryption. */
-static const struct {
-	unsigned cap;
-	const char *doing;
-} keysupport_mech_caps[] = {
-	{ KEY_CAP_SIGN, "sign" },
-	{ KEY_CAP_DECRYPT, "decrypt" },
-	{ KEY_CAP_DERIVE, "agree keys" },
-};
-
 int
 keysupport_mechs(const struct key_support *s, enum key_alg alg, unsigned caps,
 		 keymech_set narrow, keymech_set *out)
@@ -168,6 +156,8 @@ keysupport_mechs(const struct key_support *s, enum key_alg alg, unsigned caps,
 	keymech_set role = keymech_for_role(keyalg_is_ec(alg), caps), set = 0;
 	char names[KEYMECH_NAMES_MAX];
 	const struct keymech_info *m;
+	const char *doing;
+	unsigned cap;
 	size_t i;
 
 	*out = 0;
@@ -177,15 +167,10 @@ keysupport_mechs(const struct key_support *s, enum key_alg alg, unsigned caps,
 		if ((role & keymech_of(m->mech)) &&
 		    (!s->known || (m->caps & caps & s->mech_caps[i])))
 			set |= keymech_of(m->mech);
-	for (i = 0; i < NELEM(keysupport_mech_caps); i++) {
-		if (!(caps & keysupport_mech_caps[i].cap) ||
-		    keymech_serving(set, keysupport_mech_caps[i].cap) != 0)
-			continue;
-		keymech_names(keymech_serving(role, keysupport_mech_caps[i].cap),
-			      ", ", names, sizeof(names));
+	if ((cap = keymech_unserved(set, caps, &doing)) != 0) {
+		keymech_names(keymech_serving(role, cap), ", ", names, sizeof(names));
 		return err_set(ERR_FAILED, "the token offers none of the "
-			       "mechanisms the key may %s with (%s)",
-			       keysupport_mech_caps[i].doing, names);
+			       "mechanisms the key may %s with (%s)", doing, names);
 	}
 	*out = set;
 	return 0;

@@ -440,33 +440,19 @@ policy_mechs_not_for_key(const struct profile *p, char *msg, size_t size)
 static bool
 policy_mechs_missing(const struct profile *p, char *msg, size_t size)
 {
-	static const struct {
-		unsigned cap;
-		const char *doing;
-	} needs[] = {
-		{ KEY_CAP_SIGN, "sign" },
-		{ KEY_CAP_DECRYPT, "decrypt" },
-		{ KEY_CAP_DERIVE, "agree keys" },
-	};
 	bool ec = keyalg_is_ec(profile_key_alg(p));
-	unsigned caps = profile_key_caps(p);
-	keymech_set mechs = profile_allowed_mechs(p), role;
+	unsigned caps = profile_key_caps(p), cap;
+	keymech_set mechs = profile_allowed_mechs(p);
 	char names[KEYMECH_NAMES_MAX];
-	size_t i;
+	const char *doing;
 
-	if (mechs == 0)
+	if (mechs == 0 || (cap = keymech_unserved(mechs, caps, &doing)) == 0)
 		return false;
-	for (i = 0; i < NELEM(needs); i++) {
-		if (!(caps & needs[i].cap) || keymech_serving(mechs, needs[i].cap) != 0)
-			continue;
-		role = keymech_serving(keymech_for_role(ec, caps), needs[i].cap);
-		keymech_names(role, ", ", names, sizeof(names));
-		snprintf(msg, size, "allowed_mechanisms leaves the key nothing to "
-			 "%s with, which its key usage needs; add one of %s",
-			 needs[i].doing, names);
-		return true;
-	}
-	return false;
+	keymech_names(keymech_serving(keymech_for_role(ec, caps), cap), ", ",
+		      names, sizeof(names));
+	snprintf(msg, size, "allowed_mechanisms leaves the key nothing to %s "
+		 "with, which its key usage needs; add one of %s", doing, names);
+	return true;
 }
 
 /* In the order of policy.h. */

@@ -254,7 +254,21 @@ fi
 expect "TLS 1.2 with PKCS#1 v1.5 still works with it" handshake tls-server-pkcs1 -tls1_2 \
 	-sigalgs RSA+SHA256
 
-# ---- profile lint ------------------------------------------------------------------
+# ---- profile show and lint ----------------------------------------------------------
+expect_status 0 "profile show of the narrowed role" "$P11ENROLL" profile show tls-server-narrow
+expect_grep "shows its list" '^allowed mechanisms: +CKM_RSA_PKCS, CKM_RSA_PKCS_PSS$' "$WORK/out"
+expect_status 0 "profile show --json" "$P11ENROLL" --json profile show tls-server-narrow
+expect "JSON: the list by name" "$PYTHON" -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["allowed_mechanisms"] == ["CKM_RSA_PKCS", "CKM_RSA_PKCS_PSS"], p
+' "$WORK/out"
+expect_status 0 "profile show --json of a role without a list" "$P11ENROLL" --json \
+	profile show tls-server
+expect "JSON: null" "$PYTHON" -c '
+import json, sys
+assert json.load(open(sys.argv[1]))["allowed_mechanisms"] is None
+' "$WORK/out"
 expect_status 0 "lint takes the narrowed profile" "$P11ENROLL" profile lint \
 	"$WORK/profiles/tls-server-narrow.profile"
 mkdir "$WORK/bad"
