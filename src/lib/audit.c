@@ -971,6 +971,7 @@ audit_finishable(const struct inventory_entry *e, const char *role,
 	vp.key = e->key;
 	vp.max_lifetime_days = profile_max_lifetime_days(p);
 	vp.allow_subject_change = profile_allow_subject_change(p);
+	vp.added_eku = profile_added_ekus(p);
 	vp.now = policy->now;
 	if (verify_issued(cert, NULL, &vp, NULL) < 0) {
 		*why = strdup(err_message());

@@ -21,19 +21,24 @@ struct ca_backend {
 
 	/* Ask once: 0 issued, CA_PENDING asked to wait, -1 error; REPLY
 	 * as in ca_submit(). */
-	int (*submit)(void *state, const char *csr_pem, const char *role,
+	int (*submit)(void *state, const char *csr_pem, const char *profile,
 		      struct ca_reply *reply);
 
 	/* Ask once again with COOKIE, as submit; NULL for kinds whose CA
 	 * never asks to wait across runs. */
 	int (*poll)(void *state, const char *cookie, const char *csr_pem,
-		    const char *role, struct ca_reply *reply);
+		    const char *profile, struct ca_reply *reply);
 
 	/* As ca_describe(); owned by STATE. */
 	const char *(*describe)(const void *state);
 
 	/* As ca_request_challenge(); NULL for kinds without one. */
 	const char *(*request_challenge)(const void *state);
+
+	/* Revoke CERT_PEM (the certificate as issued) with RFC 5280
+	 * CRLReason REASON; 0 done, -1 error that says why. NULL: the kind
+	 * cannot revoke. */
+	int (*revoke)(void *state, const char *cert_pem, int reason);
 
 	/* Release STATE, wiping any secret it copied; NULL is fine. */
 	void (*free)(void *state);

@@ -4,7 +4,8 @@
  *
  * The helper gets $CERTMONGER_OPERATION (SUBMIT, or POLL with the cookie
  * it gave in $CERTMONGER_CA_COOKIE), the request in $CERTMONGER_CSR and
- * on its stdin, the role in $CERTMONGER_CA_PROFILE and the request's
+ * on its stdin, the role's CA profile ([ca] profile, else the role's
+ * name) in $CERTMONGER_CA_PROFILE and the request's
  * subject and names in $CERTMONGER_REQ_*. It answers with the certificate
  * (PEM, chain may follow) on stdout. Its exit status says what happened:
  * 0 issued, 1 wait (stdout: a cookie), 5 wait (stdout: seconds, a newline

@@ -71,15 +71,16 @@ cmd_ca_options(const struct cmd_ca *c, struct ca_options *out)
 }
 
 int
-cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out)
+cmd_ca_open_each(const struct global_opts *g, const struct cmd_ca *c,
+		 const char *const *specs, size_t n, struct ca **out)
 {
 	struct ca_options o;
 	char *auth_key = NULL, *challenge = NULL;
+	size_t i;
 	int status = EXIT_DONE;
 
-	*out = NULL;
-	if (c->spec == NULL)
-		return cmd_usage_error(g, "--ca is required");
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
 	cmd_ca_options(c, &o);
 	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
 	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0) {
@@ -88,10 +89,27 @@ cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out
 	}
 	o.auth_key = auth_key;
 	o.challenge = challenge;
-	if (ca_open(c->spec, &o, out) < 0)
-		status = cmd_fail(g);
+	for (i = 0; i < n; i++) {
+		if (ca_open(specs[i], &o, &out[i]) < 0) {
+			status = cmd_fail(g);
+			goto out;
+		}
+	}
 out:
+	for (i = 0; status != EXIT_DONE && i < n; i++) {
+		ca_free(out[i]);
+		out[i] = NULL;
+	}
 	pin_free(auth_key);
 	pin_free(challenge);
 	return status;
+}
+
+int
+cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out)
+{
+	*out = NULL;
+	if (c->spec == NULL)
+		return cmd_usage_error(g, "--ca is required");
+	return cmd_ca_open_each(g, c, &c->spec, 1, out);
 }

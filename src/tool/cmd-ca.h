@@ -54,4 +54,9 @@ void cmd_ca_options(const struct cmd_ca *c, struct ca_options *out);
 int cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c,
 		struct ca **out);
 
+/* Open the N CAs SPECS with C's options and secrets, read once, into
+ * OUT[0..N-1]; all or none. 0 or an exit status after reporting. */
+int cmd_ca_open_each(const struct global_opts *g, const struct cmd_ca *c,
+		     const char *const *specs, size_t n, struct ca **out);
+
 #endif
