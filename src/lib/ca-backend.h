@@ -49,6 +49,16 @@ extern const struct ca_backend ca_exec_backend;
 
 struct spawn_result;
 
+/* COMMAND split at blanks into *ARGV (no shell, no quoting) and its
+ * program found as execvp would, into *PATH; WHAT opens the messages
+ * ("CA exec:") and WHO names the program in them ("helper").
+ * ca_exec_argv_free() and free() release them. */
+int ca_exec_command(const char *what, const char *who, const char *command,
+		    char ***argv, char **path);
+
+/* Free a NULL-terminated vector of strings; NULL is fine. */
+void ca_exec_argv_free(char **argv);
+
 /* What the helper's exit status and output in RES say, as submit
  * returns it; the certificate moves from RES to REPLY. DESCRIPTION names
  * the CA in messages. */
@@ -74,5 +84,7 @@ int ca_cfssl_parse_answer(const unsigned char *body, size_t len, char **pem,
 			  size_t *pem_len);
 /* scep:URL, RFC 8894 (ca-scep.c). */
 extern const struct ca_backend ca_scep_backend;
+/* acme:DIRECTORY_URL[#PROFILE], RFC 8555 (ca-acme.c). */
+extern const struct ca_backend ca_acme_backend;
 
 #endif

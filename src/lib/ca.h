@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* ca.h - where a request goes. One interface, one backend per CA kind:
  * exec:COMMAND (certmonger's helper protocol), cfssl:URL[#PROFILE] (the
- * cfssl signing API) and scep:URL (RFC 8894).
+ * cfssl signing API), scep:URL (RFC 8894) and acme:DIRECTORY_URL[#PROFILE]
+ * (RFC 8555).
  */
 #ifndef P11E_CA_H
 #define P11E_CA_H
