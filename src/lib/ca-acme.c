@@ -178,12 +178,6 @@ ca_acme_profile_set(struct ca_acme *a, const char *profile)
 static int
 ca_acme_options(struct ca_acme *a, const struct ca_options *o)
 {
-	if (o->acme_http == NULL && o->acme_webroot == NULL &&
-	    o->acme_dns_hook == NULL)
-		return err_set(ERR_USAGE, "CA %s: nothing would answer the CA's "
-			       "challenges: give --acme-http ADDR:PORT, "
-			       "--acme-webroot DIR or --acme-dns-hook COMMAND",
-			       a->description);
 	if (o->acme_http != NULL && o->acme_webroot != NULL)
 		return err_set(ERR_USAGE, "CA %s: --acme-http and --acme-webroot "
 			       "both answer http-01; give one", a->description);
@@ -931,6 +925,13 @@ ca_acme_submit(void *state, const char *csr_pem, const char *profile,
 	int rc = -1;
 
 	a->deadline = util_now_ms() + (int64_t)a->timeout_seconds * 1000;
+	/* Checked here, not at open: revoking answers no challenge. */
+	if (a->http_addr == NULL && a->webroot == NULL && a->hook_path == NULL) {
+		err_set(ERR_USAGE, "nothing would answer the CA's challenges: "
+			"give --acme-http ADDR:PORT, --acme-webroot DIR or "
+			"--acme-dns-hook COMMAND");
+		goto out;
+	}
 	if (csr_from_bytes((const unsigned char *)csr_pem, strlen(csr_pem),
 			   &req) < 0 ||
 	    acme_session(a) < 0 ||

@@ -207,6 +207,21 @@ expect_grep "status shows the waiver as info" \
 	"$WORK/out"
 expect_no_grep "and no cert-mixed-tls error" 'cert-mixed-tls' "$WORK/out"
 
+# ---- revokeCert, through the backend alone ------------------------------------------
+
+: "${ACME_REVOKE:?run through make check}"
+serial=$(openssl x509 -in "$WORK/alice.pem" -noout -serial | cut -d= -f2)
+expect_status 0 "revokeCert: alice's certificate, keyCompromise" \
+	"$ACME_REVOKE" "$MAIN_DIR" "$PEB/tls.pem" "$ACCOUNT" "$WORK/alice.pem" 1
+curl -s --cacert "$PEB/tls.pem" "$MAIN_MGMT/cert-status-by-serial/$serial" \
+	>"$WORK/revoked.json"
+expect_grep "pebble has it revoked" '"Status": *"Revoked"' "$WORK/revoked.json"
+expect_grep "for keyCompromise" '"Reason": *1' "$WORK/revoked.json"
+expect_status 1 "revoking it again is the CA's refusal" \
+	"$ACME_REVOKE" "$MAIN_DIR" "$PEB/tls.pem" "$ACCOUNT" "$WORK/alice.pem" 1
+expect_grep "that refusal says why" \
+	'revoking the certificate: the CA refused: .*alreadyRevoked' "$WORK/err"
+
 # ---- http-01 through a webroot ------------------------------------------------
 
 mkdir "$WORK/www"
