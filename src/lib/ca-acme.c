@@ -47,8 +47,10 @@
 #define ACME_MAX_REDIRECTS 3
 /* badNonce refusals answered again before giving up. */
 #define ACME_NONCE_TRIES 10
-/* Between two questions when the CA gives no Retry-After. */
-#define ACME_POLL_MS 1000
+/* Between two questions when the CA gives no Retry-After: from the first
+ * delay, doubled each time up to the last. */
+#define ACME_POLL_FIRST_MS 250
+#define ACME_POLL_MS 2000
 /* The longest Retry-After followed. */
 #define ACME_POLL_MAX_MS 60000
 #define ACME_PROFILE_MAX 64
@@ -91,6 +93,7 @@ struct acme_order {
 	struct acme_chal *chals;
 	size_t nchals;
 	struct acme_responder *responder;
+	int64_t delay_ms;       /* the next wait without Retry-After */
 };
 
 /* An answer: status, body as JSON when it is JSON, headers. */
@@ -633,12 +636,17 @@ out:
 	return rc;
 }
 
-/* Wait DELAY_MS (the CA's Retry-After when it gave one), answering the
+/* Wait as the CA's Retry-After says, else O's next delay, answering the
  * responder meanwhile; -1 when interrupted or past the deadline. */
 static int
 acme_wait(struct ca_acme *a, struct acme_order *o, long retry_after)
 {
-	int64_t ms = retry_after >= 0 ? (int64_t)retry_after * 1000 : ACME_POLL_MS;
+	int64_t ms = o->delay_ms;
+
+	if (retry_after >= 0)
+		ms = (int64_t)retry_after * 1000;
+	else if ((o->delay_ms *= 2) > ACME_POLL_MS)
+		o->delay_ms = ACME_POLL_MS;
 
 	if (ms > ACME_POLL_MAX_MS)
 		ms = ACME_POLL_MAX_MS;
@@ -722,6 +730,7 @@ acme_authorize(struct ca_acme *a, struct acme_order *o, const char *url)
 	    acme_post(a, "answering a challenge", chal_url, "{}", false,
 		      &ans) < 0)
 		goto out;
+	o->delay_ms = ACME_POLL_FIRST_MS;
 	for (;;) {
 		if (acme_wait(a, o, ans.h.retry_after) < 0 ||
 		    acme_post(a, "reading an authorization", url, NULL, false,
@@ -881,6 +890,7 @@ acme_finalize(struct ca_acme *a, struct acme_order *o, const char *order_url,
 	}
 	if (acme_post(a, "finalizing the order", url, payload, false, &ans) < 0)
 		goto out;
+	o->delay_ms = ACME_POLL_FIRST_MS;
 	for (;;) {
 		status = json_string_value(json_object_get(ans.json, "status"));
 		if (status != NULL && strcmp(status, "valid") == 0)
