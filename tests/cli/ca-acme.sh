@@ -274,6 +274,12 @@ refused "a name the CA refuses" 1 \
 	"placing the order: the CA refused: .*illegal character.*urn:ietf:params:acme:error:malformed" \
 	acme carol web bad_name.example.test --acme-http "127.0.0.1:$HTTP_PORT"
 
+# pebble 2.4 offers no ACME profiles: one asked for by name is refused.
+refused "a #PROFILE the CA does not offer" 2 \
+	"CA acme:$MAIN_DIR#tlsserver: the CA offers no profile named tlsserver" \
+	acme carol web carol.example.test --ca "acme:$MAIN_DIR#tlsserver" \
+	--acme-http "127.0.0.1:$HTTP_PORT"
+
 refused "no way to answer a challenge" 2 \
 	"give --acme-http ADDR:PORT, --acme-webroot DIR or --acme-dns-hook COMMAND" \
 	acme carol web carol.example.test
