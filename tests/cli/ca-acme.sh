@@ -39,24 +39,6 @@ stop_servers() {
 # shellcheck disable=SC2034 # lib.sh's cleanup runs it
 on_exit=stop_servers
 
-free_port() {
-	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT PID: until something accepts on PORT, or PID has died.
-wait_port() {
-	_tries=0
-	while [ "$_tries" -lt 100 ]; do
-		if "$PYTHON" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		_tries=$((_tries + 1))
-	done
-	return 1
-}
-
 # pebble's own TLS certificate, for 127.0.0.1.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$PEB/tls.key" -out "$PEB/tls.pem" -days 2 -subj /CN=127.0.0.1 \
