@@ -124,6 +124,7 @@ acme_responder_open(const char *addr_port, struct acme_responder **out)
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
+	r->fd = -1;
 	r->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
 	if (r->fd < 0 ||
 	    setsockopt(r->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
@@ -247,7 +248,7 @@ acme_responder_free(struct acme_responder *r)
 
 	if (r == NULL)
 		return;
-	if (r->fd > 0)
+	if (r->fd >= 0)
 		close(r->fd);
 	for (i = 0; i < r->n; i++) {
 		free(r->answers[i].token);

@@ -232,7 +232,7 @@ acme_order_clear(struct ca_acme *a, struct acme_order *o)
 	for (i = 0; i < o->nchals; i++) {
 		struct acme_chal *c = &o->chals[i];
 
-		if (c->dns_name != NULL &&
+		if (c->dns_name != NULL && c->dns_value != NULL &&
 		    acme_dns_hook(a->hook_path, a->hook_argv, a->timeout_seconds,
 				  "remove", c->dns_name, c->dns_value) < 0)
 			err_clear();
@@ -273,7 +273,7 @@ acme_setup(struct ca_acme *a, struct acme_order *o, const char *type,
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
 	struct acme_chal *c, *grown;
-	char *keyauth = NULL;
+	char *keyauth = NULL, *copy = NULL;
 	size_t size;
 	int rc = -1;
 
@@ -292,8 +292,6 @@ acme_setup(struct ca_acme *a, struct acme_order *o, const char *type,
 	o->chals = grown;
 	c = &o->chals[o->nchals++];
 	memset(c, 0, sizeof(*c));
-	if ((c->token = util_strdup(token)) == NULL)
-		goto out;
 	if (strcmp(type, "dns-01") == 0) {
 		size = strlen("_acme-challenge.") + strlen(value) + 1;
 		if ((c->dns_name = malloc(size)) == NULL) {
@@ -313,13 +311,18 @@ acme_setup(struct ca_acme *a, struct acme_order *o, const char *type,
 			goto out;
 		}
 	} else if (a->webroot != NULL) {
-		if (acme_webroot_put(a->webroot, token, keyauth) < 0)
+		/* Recorded once written: a file found there is not ours. */
+		if ((copy = util_strdup(token)) == NULL ||
+		    acme_webroot_put(a->webroot, token, keyauth) < 0)
 			goto out;
+		c->token = copy;
+		copy = NULL;
 	} else if (acme_responder_add(o->responder, token, keyauth) < 0) {
 		goto out;
 	}
 	rc = 0;
 out:
+	free(copy);
 	free(keyauth);
 	return rc;
 }
