@@ -224,11 +224,15 @@ ca_acme_describe(const void *state)
 
 /* ---- challenges -------------------------------------------------------------- */
 
+/* Take down what O set up. A failure here is not the run's: the error
+ * recorded before, if any, is kept as it was. */
 static void
 acme_order_clear(struct ca_acme *a, struct acme_order *o)
 {
+	struct err_saved saved;
 	size_t i;
 
+	err_save(&saved);
 	for (i = 0; i < o->nchals; i++) {
 		struct acme_chal *c = &o->chals[i];
 
@@ -245,6 +249,10 @@ acme_order_clear(struct ca_acme *a, struct acme_order *o)
 	free(o->chals);
 	acme_responder_free(o->responder);
 	memset(o, 0, sizeof(*o));
+	if (saved.kind != ERR_NONE)
+		err_restore(&saved);
+	else
+		err_clear();
 }
 
 /* The challenge of TYPE in AUTHZ, or NULL. */

@@ -324,7 +324,8 @@ check_web erin erin.example.test EAB
 # ---- pebble stopped mid-order ------------------------------------------------------
 
 # The hook stops pebble when asked to add the record: the order is placed,
-# the challenge never answered.
+# the challenge never answered. Its failure to remove the record then
+# does not hide why the role failed.
 cat >"$WORK/kill-hook" <<EOF
 #!/bin/sh
 printf '%s %s\n' "\$1" "\$2" >>"$WORK/kill.log"
@@ -332,8 +333,10 @@ if [ "\$1" = add ]; then
 	kill "\$(cat "$PEB/MAIN.pid")"
 	# Until it no longer answers (a zombie still takes kill -0).
 	while curl -sk -o /dev/null "$MAIN_DIR"; do sleep 0.1; done
+	exit 0
 fi
-exit 0
+echo "no such record" >&2
+exit 1
 EOF
 chmod +x "$WORK/kill-hook"
 refused "pebble stopped mid-order" 1 \
