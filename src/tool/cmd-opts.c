@@ -48,7 +48,7 @@ cmd_find(const struct global_opts *g, const char *name)
 }
 
 static const char cmd_ca_help[] =
-	"\nCA options of enroll, renew and batch:\n"
+	"\nCA options of enroll, renew, remove, revoke and batch:\n"
 	"      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE], scep:URL or\n"
 	"                               acme:DIRECTORY_URL[#PROFILE]\n"
 	"      --ca-timeout SECONDS     one submission (default 300)\n"
