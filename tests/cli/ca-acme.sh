@@ -189,18 +189,20 @@ expect_grep "status shows the waiver as info" \
 	"$WORK/out"
 expect_no_grep "and no cert-mixed-tls error" 'cert-mixed-tls' "$WORK/out"
 
-# ---- revokeCert, through the backend alone ------------------------------------------
+# ---- revokeCert -------------------------------------------------------------------
 
-: "${ACME_REVOKE:?run through make check}"
+revoke_alice() {
+	p11e revoke --cert "$WORK/alice.pem" --reason keyCompromise \
+		--ca "acme:$MAIN_DIR" --ca-tls-trust "$PEB/tls.pem" \
+		--acme-account "$ACCOUNT" --acme-agree-tos
+}
 serial=$(openssl x509 -in "$WORK/alice.pem" -noout -serial | cut -d= -f2)
-expect_status 0 "revokeCert: alice's certificate, keyCompromise" \
-	"$ACME_REVOKE" "$MAIN_DIR" "$PEB/tls.pem" "$ACCOUNT" "$WORK/alice.pem" 1
+expect_status 0 "revoke alice's certificate, keyCompromise" revoke_alice
 curl -s --cacert "$PEB/tls.pem" "$MAIN_MGMT/cert-status-by-serial/$serial" \
 	>"$WORK/revoked.json"
 expect_grep "pebble has it revoked" '"Status": *"Revoked"' "$WORK/revoked.json"
 expect_grep "for keyCompromise" '"Reason": *1' "$WORK/revoked.json"
-expect_status 1 "revoking it again is the CA's refusal" \
-	"$ACME_REVOKE" "$MAIN_DIR" "$PEB/tls.pem" "$ACCOUNT" "$WORK/alice.pem" 1
+expect_status 1 "revoking it again is the CA's refusal" revoke_alice
 expect_grep "that refusal says why" \
 	'revoking the certificate: the CA refused: .*alreadyRevoked' "$WORK/err"
 
