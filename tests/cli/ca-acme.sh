@@ -121,6 +121,9 @@ accept_added_eku = clientAuth
 justification = the ACME CA issues clientAuth on every certificate
 EOF
 
+sed 's/^dns = .*/&\nip = 127.0.0.1/' "$WORK/profiles/web.profile" \
+	>"$WORK/profiles/webip.profile"
+
 ACCOUNT=$WORK/account.key
 
 # acme TOKEN ROLE DNS OPTION...: enroll ROLE on TOKEN through the main
@@ -188,6 +191,15 @@ expect_grep "status shows the waiver as info" \
 	'^web: info: added-eku-in-force: the certificate carries clientAuth, which the CA added and the profile accepts: the ACME CA issues clientAuth' \
 	"$WORK/out"
 expect_no_grep "and no cert-mixed-tls error" 'cert-mixed-tls' "$WORK/out"
+
+# An IP name is ordered as an ip identifier, validated on 127.0.0.1.
+new_token frank
+expect_status 0 "a DNS and an IP name through http-01" \
+	acme frank webip frank.example.test --acme-http "127.0.0.1:$HTTP_PORT"
+p11tool_on frank --read-object --type cert --label webip -o "$WORK/frank.der"
+openssl x509 -inform DER -in "$WORK/frank.der" -noout -ext subjectAltName \
+	>"$WORK/frank.ext" 2>&1
+expect_grep "frank: the IP name" 'IP Address:127\.0\.0\.1' "$WORK/frank.ext"
 
 # ---- revokeCert -------------------------------------------------------------------
 
