@@ -181,8 +181,10 @@ expect "the account key is 0600" \
 	test "$(stat -c %a "$ACCOUNT")" = 600
 
 new_token alice
+# --trust: the chain pebble's certificate URL gave is checked to its root.
 expect_status 0 "web through http-01, the built-in responder" \
-	acme alice web alice.example.test --acme-http "127.0.0.1:$HTTP_PORT"
+	acme alice web alice.example.test --acme-http "127.0.0.1:$HTTP_PORT" \
+	--trust "$PEB/MAIN-root.pem"
 expect_grep "web reported" '^enrolled web: rsa-2048 key' "$WORK/out"
 check_web alice alice.example.test
 expect_status 0 "status of the waived role" p11e --token alice \
@@ -291,6 +293,11 @@ refused "terms not agreed" 2 \
 	--set dns=carol.example.test --ca "acme:$MAIN_DIR" \
 	--ca-tls-trust "$PEB/tls.pem" --acme-account "$ACCOUNT" \
 	--acme-http "127.0.0.1:$HTTP_PORT"
+
+refused "a chain to another root" 1 \
+	"certificate check chain failed" \
+	acme carol web carol.example.test --acme-http "127.0.0.1:$HTTP_PORT" \
+	--trust "$PEB/EAB-root.pem"
 
 refused "pebble's TLS not trusted" 1 "the CA's TLS certificate is not trusted" \
 	p11e --token carol --profiles "$WORK/profiles" enroll web \
