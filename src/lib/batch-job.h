@@ -21,6 +21,7 @@ struct batch_row {
 	struct profile **profiles;              /* borrowed: its roles, sets
 						 * expanded */
 	int nprofiles;
+	struct ca *ca;                          /* borrowed: the row's CA */
 };
 
 struct batch_job {
@@ -34,7 +35,6 @@ struct batch_job {
 				 * to write; may be NULL */
 	int pin_mailer_fd;      /* -1: new user PINs come from the PIN sources */
 	const char *pin_mailer; /* its path, to read a PIN back on a rerun */
-	struct ca *ca;
 	X509_STORE *trust;      /* may be NULL */
 	struct journal *journal;        /* may be NULL: nothing to resume */
 	int jobs;               /* worker processes, 1 to BATCH_MAX_JOBS */

@@ -21,16 +21,21 @@ struct ca_backend {
 
 	/* Ask once: 0 issued, CA_PENDING asked to wait, -1 error; REPLY
 	 * as in ca_submit(). */
-	int (*submit)(void *state, const char *csr_pem, const char *role,
+	int (*submit)(void *state, const char *csr_pem, const char *profile,
 		      struct ca_reply *reply);
 
 	/* Ask once again with COOKIE, as submit; NULL for kinds whose CA
 	 * never asks to wait across runs. */
 	int (*poll)(void *state, const char *cookie, const char *csr_pem,
-		    const char *role, struct ca_reply *reply);
+		    const char *profile, struct ca_reply *reply);
 
 	/* As ca_describe(); owned by STATE. */
 	const char *(*describe)(const void *state);
+
+	/* Revoke CERT_PEM (the certificate as issued) with RFC 5280
+	 * CRLReason REASON; 0 done, -1 error that says why. NULL: the kind
+	 * cannot revoke. */
+	int (*revoke)(void *state, const char *cert_pem, int reason);
 
 	/* As ca_request_challenge(); NULL for kinds without one. */
 	const char *(*request_challenge)(const void *state);
@@ -43,6 +48,16 @@ struct ca_backend {
 extern const struct ca_backend ca_exec_backend;
 
 struct spawn_result;
+
+/* COMMAND split at blanks into *ARGV (no shell, no quoting) and its
+ * program found as execvp would, into *PATH; WHAT opens the messages
+ * ("CA exec:") and WHO names the program in them ("helper").
+ * ca_exec_argv_free() and free() release them. */
+int ca_exec_command(const char *what, const char *who, const char *command,
+		    char ***argv, char **path);
+
+/* Free a NULL-terminated vector of strings; NULL is fine. */
+void ca_exec_argv_free(char **argv);
 
 /* What the helper's exit status and output in RES say, as submit
  * returns it; the certificate moves from RES to REPLY. DESCRIPTION names
@@ -62,6 +77,13 @@ int ca_cfssl_request_body(const char *csr_pem, const char *profile,
 int ca_cfssl_token(const unsigned char *key, size_t key_len,
 		   const unsigned char *request, size_t request_len, char **out);
 
+/* The body to POST to cfssl's revoke endpoint for the certificate
+ * CERT_PEM with CRLReason REASON: its serial in decimal and its
+ * authority key identifier in lower-case hex, as cfssl's certificate
+ * database records them (AKI NULL: the certificate's own). Caller frees. */
+int ca_cfssl_revoke_body(const char *cert_pem, int reason, const char *aki,
+			 char **out);
+
 /* The certificate (PEM, NUL-terminated, caller frees) in a cfssl API
  * answer of LEN bytes; a refusal or a malformed answer is an error that
  * says which. */
@@ -69,5 +91,7 @@ int ca_cfssl_parse_answer(const unsigned char *body, size_t len, char **pem,
 			  size_t *pem_len);
 /* scep:URL, RFC 8894 (ca-scep.c). */
 extern const struct ca_backend ca_scep_backend;
+/* acme:DIRECTORY_URL[#PROFILE], RFC 8555 (ca-acme.c). */
+extern const struct ca_backend ca_acme_backend;
 
 #endif

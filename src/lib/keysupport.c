@@ -60,6 +60,19 @@ static const struct keysupport_type_mechs keysupport_type_mechs[] = {
 	{ CKK_EC, CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, CKM_ECDH1_DERIVE, CKF_DERIVE },
 };
 
+/* Whether an algorithm of ALGS has keys of TYPE. */
+static bool
+keysupport_type_wanted(CK_KEY_TYPE type, unsigned algs)
+{
+	const struct keyalg_info *e;
+	size_t j;
+
+	for (j = 0; (e = keyalg_at(j)) != NULL; j++)
+		if (e->ec == (type == CKK_EC) && (algs & (1u << e->alg)))
+			return true;
+	return false;
+}
+
 /* The capability each flag of mechanism information offers. */
 static const struct {
 	CK_FLAGS flag;
@@ -71,10 +84,11 @@ static const struct {
 	{ CKF_DERIVE, KEY_CAP_DERIVE },
 };
 
-/* What the token offers each mechanism of keymech.h's table for. */
+/* What the token offers each mechanism of keymech.h's table for, for
+ * the key types of ALGS. */
 static int
 keysupport_read_mechs(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot,
-		      const CK_MECHANISM_TYPE *list, CK_ULONG n,
+		      const CK_MECHANISM_TYPE *list, CK_ULONG n, unsigned algs,
 		      struct key_support *out)
 {
 	const struct keymech_info *m;
@@ -83,6 +97,8 @@ keysupport_read_mechs(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot,
 	int has;
 
 	for (i = 0; (m = keymech_at(i)) != NULL; i++) {
+		if (!keysupport_type_wanted(m->ec ? CKK_EC : CKK_RSA, algs))
+			continue;
 		if ((has = keysupport_mech(fn, slot, list, n, m->mech, 0, &info)) < 0)
 			return -1;
 		for (j = 0; has && j < NELEM(keysupport_flag_caps); j++)
@@ -93,7 +109,8 @@ keysupport_read_mechs(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot,
 }
 
 int
-keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct key_support *out)
+keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, unsigned algs,
+		struct key_support *out)
 {
 	CK_MECHANISM_TYPE *list = NULL;
 	CK_MECHANISM_INFO gen, sign, extra;
@@ -117,13 +134,15 @@ keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct key_support *out)
 		return err_ckr(rv, "read the mechanisms of slot %lu", (unsigned long)slot);
 	}
 	out->known = true;
-	if (keysupport_read_mechs(fn, slot, list, n, out) < 0) {
+	if (keysupport_read_mechs(fn, slot, list, n, algs, out) < 0) {
 		free(list);
 		return -1;
 	}
 	for (i = 0; i < NELEM(keysupport_type_mechs); i++) {
 		const struct keysupport_type_mechs *m = &keysupport_type_mechs[i];
 
+		if (!keysupport_type_wanted(m->type, algs))
+			continue;
 		can_gen = keysupport_mech(fn, slot, list, n, m->gen, CKF_GENERATE_KEY_PAIR, &gen);
 		can_sign = keysupport_mech(fn, slot, list, n, m->sign, CKF_SIGN, &sign);
 		can_extra = keysupport_mech(fn, slot, list, n, m->extra, m->extra_flag, &extra);

@@ -25,6 +25,7 @@ lifecycle_renewal_clear(struct lifecycle_renewal *r)
 	enroll_result_clear(&r->result);
 	free(r->retired_id);
 	free(r->warning);
+	X509_free(r->old_cert);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -438,7 +439,7 @@ static int
 lifecycle_submit(struct ca *ca, const char *pem, const struct profile *p,
 		 struct ca_reply *reply)
 {
-	int rc = ca_submit(ca, pem, profile_role(p), reply);
+	int rc = ca_submit(ca, pem, profile_ca_profile(p), reply);
 
 	if (rc != CA_PENDING)
 		return rc;
@@ -507,6 +508,8 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	if (lifecycle_switch(t, p, &n, &old, keep_old, &r) < 0 ||
 	    enroll_fill_result(p, &n.kp, cert, &r.result) < 0)
 		goto out;
+	r.old_cert = old.x509;
+	old.x509 = NULL;
 	*out = r;
 	memset(&r, 0, sizeof(r));
 	rc = 0;
