@@ -264,10 +264,12 @@ out:
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* STATE of ROLE of ROW; a failed one with the recorded error. */
 static int
 batch_worker_say(const struct batch_worker *w, size_t row, size_t role,
-		 const char *state, X509 *cert, const char *error)
+		 const char *state, X509 *cert, bool present)
 {
+	bool failed = strcmp(state, "failed") == 0;
 	char not_after[32] = "", *sha256 = NULL, *serial = NULL;
 	json_t *doc;
 	int rc;
@@ -277,10 +279,12 @@ batch_worker_say(const struct batch_worker *w, size_t row, size_t role,
 		certstore_time_string(X509_get0_notAfter(cert), not_after,
 				      sizeof(not_after));
 	}
-	doc = json_pack("{s:I, s:I, s:s, s:s*, s:s*, s:s*, s:s*}", "row",
-			(json_int_t)row, "role", (json_int_t)role, "state", state,
-			"serial", serial, "sha256", sha256, "not_after",
-			cert != NULL ? not_after : NULL, "error", error);
+	doc = json_pack("{s:I, s:I, s:s, s:s*, s:s*, s:s*, s:s*, s:s*, s:b}",
+			"row", (json_int_t)row, "role", (json_int_t)role, "state",
+			state, "serial", serial, "sha256", sha256, "not_after",
+			cert != NULL ? not_after : NULL, "error",
+			failed ? err_message() : NULL, "code",
+			failed ? err_code_name(err_code()) : NULL, "present", present);
 	rc = batch_send_json(w->fd, doc);
 	free(sha256);
 	free(serial);
@@ -294,7 +298,7 @@ batch_worker_start(const struct batch_worker *w, size_t row, size_t role)
 {
 	char line[16];
 
-	if (batch_worker_say(w, row, role, "started", NULL, NULL) < 0 ||
+	if (batch_worker_say(w, row, role, "started", NULL, false) < 0 ||
 	    batch_read_line(w->fd, line, sizeof(line)) != 1 ||
 	    strcmp(line, "ack") != 0)
 		return err_set(ERR_FAILED, "the batch stopped");
@@ -322,7 +326,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (batch_worker_start(w, index, (size_t)k) < 0)
 			return -1;
 		return batch_worker_say(w, index, (size_t)k, "failed", NULL,
-					err_message()) < 0 ? -1 : 0;
+					false) < 0 ? -1 : 0;
 	}
 	for (k = 0; k < br->nprofiles; k++) {
 		const struct profile *p = br->profiles[k];
@@ -332,16 +336,19 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		 * The report gets the certificate seen on the token. */
 		if (states[k] == JOURNAL_DONE &&
 		    batch_worker_done_on_token(w, index, t, p, &cert)) {
-			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert, false);
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
 			continue;
 		}
-		/* Started by a run that died: finished on the token? */
-		if (states[k] == JOURNAL_STARTED &&
+		/* Started by a run that died, or not recorded at all (a rerun
+		 * without the journal, a token enrolled another way): a role
+		 * complete on the token counts as done, and is left as it is. */
+		if (states[k] != JOURNAL_DONE &&
 		    batch_worker_complete(t, p, &cert)) {
-			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert,
+					      states[k] != JOURNAL_STARTED);
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
@@ -353,9 +360,9 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		rc = enroll_role(t, p, br->row->vars, w->job->ca, w->job->trust, &r);
 		if (rc < 0)
 			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
-						err_message()) < 0 ? -1 : 0;
+						false) < 0 ? -1 : 0;
 		rc = batch_worker_say(w, index, (size_t)k, rc == ENROLL_AWAITING ?
-				      "awaiting" : "done", r.cert, NULL);
+				      "awaiting" : "done", r.cert, false);
 		enroll_result_clear(&r);
 		if (rc < 0)
 			return -1;
@@ -408,8 +415,9 @@ batch_worker_row(struct batch_worker *w, size_t index)
 end:
 	pin_free(pin);
 	token_close(t);
-	end = json_pack("{s:I, s:b, s:s*}", "row", (json_int_t)index, "end", 1,
-			"error", rc < 0 ? err_message() : NULL);
+	end = json_pack("{s:I, s:b, s:s*, s:s*}", "row", (json_int_t)index, "end",
+			1, "error", rc < 0 ? err_message() : NULL, "code",
+			rc < 0 ? err_code_name(err_code()) : NULL);
 	return batch_send_json(w->fd, end);
 }
 

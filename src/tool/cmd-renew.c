@@ -106,12 +106,12 @@ cmd_renew_check_keep_old(const struct global_opts *g, const struct renew_opts *o
 /* The command's JSON document. */
 static json_t *
 cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
-	       bool done)
+	       bool done, bool chain_checked)
 {
 	json_t *renewed = json_array(), *retired = json_null();
 
 	if (done) {
-		cmd_json_append(&renewed, cmd_json_result(&r->result));
+		cmd_json_append(&renewed, cmd_json_result(&r->result, chain_checked));
 		if (r->retired_id != NULL) {
 			json_decref(retired);
 			retired = json_pack("{s:s}", "id", r->retired_id);
@@ -124,16 +124,18 @@ cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
 /* Report the outcome on the token; returns the exit status. */
 static int
 cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
-		 const char *label, const struct lifecycle_renewal *r, int status)
+		 const char *label, const struct lifecycle_renewal *r,
+		 bool chain_checked, int status)
 {
 	char retired[ROLESTATE_LABEL_MAX];
 	json_t *doc;
 
 	if (g->json) {
-		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE);
+		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE,
+				     chain_checked);
 		if ((status != EXIT_DONE &&
 		     json_object_set_new(doc, "error", cmd_json_error("role", role,
-					 err_message(), status)) < 0) ||
+					 err_message(), err_code(), status)) < 0) ||
 		    (status == EXIT_DONE && r->warning != NULL &&
 		     cmd_json_set_text(doc, "warning", r->warning) < 0)) {
 			json_decref(doc);
@@ -195,9 +197,9 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
 	rc = lifecycle_renew(t, p, o.any_set ? o.vars : NULL, ca, trust, o.keep_old, &r);
-	status = rc == 0 ? EXIT_DONE :
-		 err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
-	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r, status);
+	status = rc == 0 ? EXIT_DONE : cmd_exit_status();
+	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r,
+				  trust != NULL, status);
 out:
 	lifecycle_renewal_clear(&r);
 	profile_free(p);
