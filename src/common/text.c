@@ -180,6 +180,48 @@ text_shown(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* The byte offset in S after its first N characters (or its length). */
+static size_t
+text_chars_end(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n-- == 0)
+			break;
+	return i;
+}
+
+const char *
+text_cell(const char *s, size_t width, char *buf, size_t size)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	char *shown = text_shown_dup(s);
+	const char *p = shown != NULL ? shown : "?";
+	size_t len = strlen(p), end = text_chars_end(p, width), cols = width;
+	size_t used;
+
+	/* Longer than the cell: WIDTH - 1 characters and the ellipsis. */
+	if (end < len && width > 0)
+		end = text_chars_end(p, width - 1);
+	else if (end == len)
+		for (cols = 0, used = 0; used < len; used++)
+			cols += ((unsigned char)p[used] & 0xc0) != 0x80;
+	if (end + sizeof(ellipsis) + width > size)
+		end = 0;
+	memcpy(buf, p, end);
+	used = end;
+	if (end < len && width > 0) {
+		memcpy(buf + used, ellipsis, sizeof(ellipsis) - 1);
+		used += sizeof(ellipsis) - 1;
+	}
+	for (; cols < width; cols++)
+		buf[used++] = ' ';
+	buf[used] = '\0';
+	free(shown);
+	return buf;
+}
+
 char *
 text_shown_dup(const char *s)
 {
