@@ -6,6 +6,16 @@
 # document carries each with its stable code. Nothing is touched.
 . "$top_srcdir/tests/cli/lib.sh"
 
+SCHEMA=$top_srcdir/doc/error.schema.json
+
+# valid: $WORK/out is an error document as doc/error.schema.json says.
+valid() {
+	"$PYTHON" -c '
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))
+' "$WORK/out" "$SCHEMA"
+}
+
 new_token alpha
 new_token beta
 new_ca
@@ -41,6 +51,7 @@ assert got == [("missing-variable", "upn", ["user-auth"]),
                ("missing-variable", "email", ["user-sign", "user-encrypt"])], got
 assert all(x["message"].startswith("variable ") for x in e["errors"])
 ' "$WORK/out"
+expect "it is valid against the schema" valid
 expect_unchanged "after the missing variables" alpha
 
 # ---- batch: every bad row, with line and column ----------------------------
@@ -90,6 +101,7 @@ assert got == [("manifest-invalid", 2, 1, None),
                ("missing-variable", 6, 2, "roles"),
                ("manifest-invalid", 7, 0, None)], got
 ' "$WORK/out"
+expect "it is valid against the schema" valid
 expect_unchanged "after the bad manifests" alpha
 
 # A good manifest checks clean, without a CA, and touches nothing.
@@ -103,11 +115,13 @@ expect_unchanged "after batch --check" alpha
 
 json_code() {
 	"$PYTHON" -c '
-import json, sys
-e = json.load(open(sys.argv[1]))["error"]
-assert e["code"] == sys.argv[2], e
-assert e["exit"] == int(sys.argv[3]), e
-' "$WORK/out" "$@"
+import json, sys, jsonschema
+d = json.load(open(sys.argv[1]))
+jsonschema.validate(d, json.load(open(sys.argv[2])))
+e = d["error"]
+assert e["code"] == sys.argv[3], e
+assert e["exit"] == int(sys.argv[4]), e
+' "$WORK/out" "$SCHEMA" "$@"
 }
 expect_status 2 "an unknown option" p11e --json --token alpha enroll --bogus
 expect "its code is usage" json_code usage 2
@@ -147,5 +161,20 @@ import json, sys
 e = json.load(open(sys.argv[1]))["error"]
 assert (e["code"], e["exit"]) == ("ca-unreachable", 1), e
 ' "$WORK/out"
+
+# One closed set: the codes err.c names, the schema's and the man page's.
+expect "err.c, doc/error.schema.json and p11enroll(1) list the same codes" \
+	"$PYTHON" -c '
+import json, re, sys
+src = open(sys.argv[1]).read()
+table = src[src.index("err_code_names[ERR_CODE_COUNT]"):]
+table = table[:table.index("};")]
+code = set(re.findall(r"\] = \"([a-z-]+)\"", table))
+schema = set(json.load(open(sys.argv[2]))["definitions"]["code"]["enum"])
+man = open(sys.argv[3]).read()
+man = man[man.index("is one of a closed set"):]
+man = set(re.findall(r"^\.It Li ([a-z-]+)$", man[:man.index(".El")], re.M))
+assert code == schema == man, (code ^ schema, code ^ man)
+' "$top_srcdir/src/common/err.c" "$SCHEMA" "$top_srcdir/man/p11enroll.1"
 
 finish
