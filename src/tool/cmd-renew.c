@@ -16,7 +16,7 @@
 #include "profile-load.h"
 #include "util.h"
 
-enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD };
+enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD, OPT_REVOKE_OLD };
 
 struct renew_opts {
 	const struct global_opts *g;
@@ -25,6 +25,7 @@ struct renew_opts {
 	struct vars *vars;
 	bool any_set;
 	bool keep_old;
+	bool revoke_old;
 };
 
 static const struct option renew_long[] = {
@@ -32,6 +33,7 @@ static const struct option renew_long[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
+	{ "revoke-old", no_argument, NULL, OPT_REVOKE_OLD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -49,6 +51,7 @@ cmd_renew_option(void *ctx, int opt, const char *arg)
 		return cmd_set_var(o->g, o->vars, arg);
 	case OPT_TRUST: o->trust = arg; return 0;
 	case OPT_KEEP_OLD: o->keep_old = true; return 0;
+	case OPT_REVOKE_OLD: o->revoke_old = true; return 0;
 	default: return cmd_usage_error(o->g, "unknown option");
 	}
 }
@@ -103,6 +106,20 @@ cmd_renew_check_keep_old(const struct global_opts *g, const struct renew_opts *o
 	return status;
 }
 
+/* With --revoke-old, after the renewal, when the old certificate OLD
+ * could not be revoked: the error says that the renewal is done and
+ * which serial is left. Returns -1. */
+static int
+cmd_renew_revoke_failed(X509 *old)
+{
+	char serial[128];
+
+	cmd_ca_serial(old, serial, sizeof(serial));
+	err_append("the renewal itself is done; the old certificate (serial %s) "
+		   "is not revoked: revoke it with the CA", serial);
+	return -1;
+}
+
 /* The command's JSON document. */
 static json_t *
 cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
@@ -121,11 +138,13 @@ cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
 			 "renewed", renewed, "retired", retired);
 }
 
-/* Report the outcome on the token; returns the exit status. */
+/* Report the outcome on the token; returns the exit status. REVOKE is 0
+ * without --revoke-old, 1 when the old certificate was revoked, -1 when
+ * that failed after the renewal (the recorded error says why). */
 static int
 cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 		 const char *label, const struct lifecycle_renewal *r,
-		 bool chain_checked, int status)
+		 bool chain_checked, int status, int revoke)
 {
 	char retired[ROLESTATE_LABEL_MAX];
 	json_t *doc;
@@ -133,7 +152,12 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 	if (g->json) {
 		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE,
 				     chain_checked);
-		if ((status != EXIT_DONE &&
+		if (revoke < 0)
+			status = EXIT_FAILED;
+		if ((revoke != 0 &&
+		     json_object_set_new(doc, "old_revoked",
+					 json_boolean(revoke > 0)) < 0) ||
+		    (status != EXIT_DONE &&
 		     json_object_set_new(doc, "error", cmd_json_error("role", role,
 					 err_message(), err_code(), status)) < 0) ||
 		    (status == EXIT_DONE && r->warning != NULL &&
@@ -154,7 +178,9 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 	}
 	if (r->warning != NULL)
 		fprintf(stderr, "p11enroll: renew: %s\n", r->warning);
-	return status;
+	if (revoke > 0 && g->verbosity >= 0)
+		printf("revoked the old certificate of %s (superseded)\n", role);
+	return revoke < 0 ? cmd_fail(g) : status;
 }
 
 int
@@ -167,7 +193,7 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	struct token *t = NULL;
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
-	int first = 0, status = EXIT_FAILED, rc;
+	int first = 0, status = EXIT_FAILED, rc, revoke = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
@@ -192,14 +218,20 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	    (status = cmd_renew_check_keep_old(g, &o, p)) != 0)
 		goto out;
 	cmd_note_write_login(g, &p, 1);
-	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
+	/* A CA that cannot revoke is refused before the token is opened. */
+	if ((status = (o.revoke_old ? cmd_ca_open_revoker(g, &o.ca, &ca) :
+		       cmd_ca_open(g, &o.ca, &ca))) != 0 ||
 	    (status = cmd_load_trust(g, o.trust, &trust)) != 0 ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
 	rc = lifecycle_renew(t, p, o.any_set ? o.vars : NULL, ca, trust, o.keep_old, &r);
 	status = rc == 0 ? EXIT_DONE : cmd_exit_status();
+	/* The renewal stands whatever the revocation's outcome. */
+	if (rc == 0 && o.revoke_old)
+		revoke = cmd_ca_revoke_x509(ca, r.old_cert, CA_REASON_SUPERSEDED) == 0 ?
+			 1 : cmd_renew_revoke_failed(r.old_cert);
 	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r,
-				  trust != NULL, status);
+				  trust != NULL, status, revoke);
 out:
 	lifecycle_renewal_clear(&r);
 	profile_free(p);

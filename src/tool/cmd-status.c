@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "certstore.h"
+#include "cmd-status.h"
 #include "cmd.h"
 #include "err.h"
 #include "keyusage.h"
@@ -22,19 +23,14 @@
 
 #define STATUS_DEFAULT_EXPIRING 30
 
-enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES };
-
-struct status_opts {
-	const struct global_opts *g;
-	int expiring;
-	bool repair;
-	bool yes;
-};
+enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES, OPT_ALL_TOKENS, OPT_HTML };
 
 static const struct option status_long[] = {
 	{ "expiring", required_argument, NULL, OPT_EXPIRING },
 	{ "repair", no_argument, NULL, OPT_REPAIR },
 	{ "yes", no_argument, NULL, OPT_YES },
+	{ "all-tokens", no_argument, NULL, OPT_ALL_TOKENS },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,6 +50,8 @@ cmd_status_option(void *ctx, int opt, const char *arg)
 		o->expiring = (int)v;
 		return 0;
 	case OPT_REPAIR: o->repair = true; return 0;
+	case OPT_ALL_TOKENS: o->all_tokens = true; return 0;
+	case OPT_HTML: o->html = arg; return 0;
 	case 'y':
 	case OPT_YES: o->yes = true; return 0;
 	default: return cmd_usage_error(o->g, "unknown option");
@@ -560,42 +558,32 @@ out:
 }
 
 int
-cmd_status(struct global_opts *g, int argc, char **argv)
+cmd_status_token(struct global_opts *g, const struct status_opts *o,
+		 struct token *t, bool print, json_t **doc)
 {
-	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false };
 	struct audit_options ao;
 	struct key_support ks;
 	struct inventory_entry *inv = NULL;
 	struct audit_row *rows = NULL;
 	struct waitstore_survey ws;
-	struct module *m = NULL;
-	struct token *t = NULL;
 	json_t *list;
 	size_t n = 0, i;
-	int first = 0, status = EXIT_FAILED;
+	int status = EXIT_FAILED;
 
-	if (!cmd_parse(g, argc, argv, "y", status_long, cmd_status_option, &o,
-		       &first, &status))
-		return status;
-	if (first < argc)
-		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
-	if (o.yes && !o.repair)
-		return cmd_usage_error(g, "--yes goes with --repair");
+	if (doc != NULL)
+		*doc = NULL;
 	memset(&ws, 0, sizeof(ws));
-	g->read_only = !o.repair;
-	if ((status = cmd_open_token(g, &m, &t)) != 0)
-		return status;
 	if (certstore_inventory(t, &inv, &n) < 0 ||
 	    waitstore_survey(t, inv, n, &ws) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
-	if (o.repair) {
-		status = cmd_status_repair(&o, t, inv, n, &ws);
+	if (o->repair) {
+		status = cmd_status_repair(o, t, inv, n, &ws);
 		goto out;
 	}
 	ao.waiting = &ws;
-	ao.expiring_days = o.expiring;
+	ao.expiring_days = o->expiring;
 	ao.now = time(NULL);
 	ao.profiles_dir = cmd_profiles_dir(g);
 	ao.token = t;
@@ -605,29 +593,68 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 		goto out;
 	}
 	status = audit_count(rows, n, POLICY_ERROR) > 0 ? EXIT_FINDINGS : EXIT_DONE;
-	if (g->json) {
+	if (print && !g->json)
+		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now, &ws);
+	if ((print && g->json) || doc != NULL) {
+		json_t *whole;
+
 		/* Every row or no document: the summary counts the rows. */
 		list = json_array();
 		for (i = 0; i < n; i++)
 			cmd_json_append(&list, cmd_status_json_row(&rows[i], ao.now,
 								   &ws, i));
-		if (cmd_json_print(json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
-					 "token", cmd_json_token(token_get_info(t)),
-					 "key_algorithms", cmd_json_key_support(&ks),
-					 "roles", list,
-					 "state_dir", cmd_status_json_statedir(&ws),
-					 "summary", "roles", (json_int_t)n,
-					 "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
-					 "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
-					 "infos", (json_int_t)audit_count(rows, n, POLICY_INFO))) < 0)
+		whole = json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}",
+				  "token", cmd_json_token(token_get_info(t)),
+				  "key_algorithms", cmd_json_key_support(&ks),
+				  "roles", list,
+				  "state_dir", cmd_status_json_statedir(&ws),
+				  "summary", "roles", (json_int_t)n,
+				  "errors", (json_int_t)audit_count(rows, n, POLICY_ERROR),
+				  "warnings", (json_int_t)audit_count(rows, n, POLICY_WARNING),
+				  "infos", (json_int_t)audit_count(rows, n, POLICY_INFO));
+		if (doc != NULL) {
+			if ((*doc = whole) == NULL) {
+				err_set(ERR_FAILED, "out of memory");
+				status = EXIT_FAILED;
+			}
+		} else if (cmd_json_print(whole) < 0)
 			status = EXIT_FAILED;
-	} else {
-		cmd_status_print(g, token_get_info(t), &ks, rows, n, ao.now, &ws);
 	}
 out:
 	audit_rows_free(rows, n);
 	waitstore_survey_clear(&ws);
 	certstore_inventory_free(inv, n);
+	return status;
+}
+
+int
+cmd_status(struct global_opts *g, int argc, char **argv)
+{
+	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false, false,
+				 NULL };
+	struct module *m = NULL;
+	struct token *t = NULL;
+	int first = 0, status = EXIT_FAILED;
+
+	if (!cmd_parse(g, argc, argv, "y", status_long, cmd_status_option, &o,
+		       &first, &status))
+		return status;
+	if (first < argc)
+		return cmd_usage_error(g, "unexpected argument '%s'", argv[first]);
+	if (o.yes && !o.repair)
+		return cmd_usage_error(g, "--yes goes with --repair");
+	if (o.repair && (o.all_tokens || o.html != NULL))
+		return cmd_usage_error(g, "--repair works on one token, not with "
+				       "--all-tokens or --html");
+	if ((o.all_tokens || o.html != NULL) && g->token != NULL)
+		return cmd_usage_error(g, "--all-tokens and --html show every token; "
+				       "not with --token");
+	g->read_only = !o.repair;
+	if (o.all_tokens || o.html != NULL)
+		return cmd_status_fleet(g, &o);
+	if ((status = cmd_open_token(g, &m, &t)) != 0)
+		return status;
+	status = cmd_status_token(g, &o, t, true, NULL);
 	cmd_close_token(m, t);
 	return status;
 }
