@@ -43,6 +43,10 @@ const char *text_shown(const char *s, char *buf, size_t size);
  * (NULL is ""); NULL when out of memory. Caller frees. */
 char *text_shown_dup(const char *s);
 
+/* The columns S (NULL is "") takes as text_printable() writes it: one a
+ * character. */
+size_t text_columns(const char *s);
+
 /* Room for a table cell of WIDTH columns: each may be a 4-byte UTF-8
  * character, and the NUL. */
 #define TEXT_CELL_SIZE(width) (4 * (width) + 1)

@@ -323,17 +323,23 @@ cmd_status_rights(const struct audit_row *row, char *buf, size_t size)
 					 i ? "," : "", name);
 }
 
+/* The widest role label shown as it is (a label's 32 bytes); the column
+ * is as wide as the longest label up to this, and no narrower than 16. */
+#define CMD_STATUS_ROLE_MAX 32
+#define CMD_STATUS_ROLE_MIN 16
+
 /* One line of the table: each field a cell of its column, cut with an
  * ellipsis when longer, so that a long label or subject never shifts the
  * columns after it; the rights, last, whole. */
 static void
-cmd_status_line(const char *role, const char *state, const char *key,
-		const char *id, const char *subject, const char *eku,
-		const char *not_after, const char *rights)
+cmd_status_line(size_t role_width, const char *role, const char *state,
+		const char *key, const char *id, const char *subject,
+		const char *eku, const char *not_after, const char *rights)
 {
-	char c[7][TEXT_CELL_SIZE(26)];
+	char c[7][TEXT_CELL_SIZE(CMD_STATUS_ROLE_MAX)];
 
-	printf("%s %s %s %s %s %s %s %s\n", text_cell(role, 16, c[0], sizeof(c[0])),
+	printf("%s %s %s %s %s %s %s %s\n",
+	       text_cell(role, role_width, c[0], sizeof(c[0])),
 	       text_cell(state, 24, c[1], sizeof(c[1])),
 	       text_cell(key, 8, c[2], sizeof(c[2])),
 	       text_cell(id, 12, c[3], sizeof(c[3])),
@@ -343,7 +349,7 @@ cmd_status_line(const char *role, const char *state, const char *key,
 }
 
 static void
-cmd_status_print_row(const struct audit_row *row)
+cmd_status_print_row(const struct audit_row *row, size_t role_width)
 {
 	const struct inventory_entry *e = row->entry;
 	X509 *cert = e->ncerts > 0 ? e->certs[0].cert : NULL;
@@ -360,7 +366,7 @@ cmd_status_print_row(const struct audit_row *row)
 		certstore_time_string(X509_get0_notAfter(cert), not_after, sizeof(not_after));
 	}
 	/* Each cell escapes what it shows. */
-	cmd_status_line(row->role, row->state, key, id ? id : "",
+	cmd_status_line(role_width, row->role, row->state, key, id ? id : "",
 			name ? name : "-", eku[0] ? eku : "-", not_after, rights);
 	free(id);
 	free(name);
@@ -440,7 +446,7 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 {
 	char keys[3 * KEYALG_NAMES_MAX + 64], role[TEXT_PRINTABLE_SIZE(64)];
 	char message[TEXT_PRINTABLE_SIZE(512)];
-	size_t i, j;
+	size_t i, j, width = CMD_STATUS_ROLE_MIN;
 
 	printf("token %s (serial %s, %s)\n", info->label, info->serial, info->uri);
 	cmd_key_support_words(ks, keys, sizeof(keys));
@@ -452,10 +458,15 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 		cmd_status_print_waiting(rows, n, w);
 		return;
 	}
-	cmd_status_line("ROLE", "STATE", "KEY", "ID", "SUBJECT", "EKU", "NOT AFTER",
-			"RIGHTS");
 	for (i = 0; i < n; i++)
-		cmd_status_print_row(&rows[i]);
+		if (text_columns(rows[i].role) > width)
+			width = text_columns(rows[i].role);
+	if (width > CMD_STATUS_ROLE_MAX)
+		width = CMD_STATUS_ROLE_MAX;
+	cmd_status_line(width, "ROLE", "STATE", "KEY", "ID", "SUBJECT", "EKU",
+			"NOT AFTER", "RIGHTS");
+	for (i = 0; i < n; i++)
+		cmd_status_print_row(&rows[i], width);
 	for (i = 0; i < n; i++) {
 		/* One line each, whatever the label or the message holds. */
 		for (j = 0; j < rows[i].nfindings; j++)

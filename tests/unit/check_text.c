@@ -203,7 +203,9 @@ static const struct {
 	{ "a-label-of-thirty-two-bytes-long", 20, "a-label-of-thirty-t\xe2\x80\xa6" },
 	{ "caf\xc3\xa9", 5, "caf\xc3\xa9 " },
 	{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 3, "\xc3\xa9\xc3\xa9\xe2\x80\xa6" },
-	{ "a\033b", 4, "a\\x\xe2\x80\xa6" },
+	{ "a\033b", 4, "a\xe2\x80\xa6  " },
+	{ "ab\033c", 7, "ab\\x1bc" },
+	{ "ab\033cd", 7, "ab\\x1b\xe2\x80\xa6" },
 	{ "", 3, "   " },
 	{ NULL, 2, "  " },
 };
