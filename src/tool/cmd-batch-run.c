@@ -336,19 +336,23 @@ cmd_batch_prepare(const struct cmd_batch *b, const struct manifest *m,
 		  bool *need_pin, bool *need_so_pin, json_t **errors)
 {
 	struct token_info *infos = NULL;
+	json_t *item;
 	size_t i, ninfos = 0;
 	int rc = -1;
 
 	*need_pin = *need_so_pin = false;
 	for (i = 0; i < m->nbad; i++) {
-		err_set(ERR_USAGE, "%s", m->bad[i].message);
-		cmd_json_append(errors, cmd_json_problem(ERR_CODE_MANIFEST,
-							 err_message()));
-		if (*errors != NULL)
-			json_object_update_new(json_array_get(*errors,
-				json_array_size(*errors) - 1), json_pack("{s:I, s:I}",
-				"line", (json_int_t)m->bad[i].line,
-				"column", (json_int_t)m->bad[i].column));
+		item = cmd_json_problem(ERR_CODE_MANIFEST, m->bad[i].message);
+		if (json_object_update_new(item, json_pack("{s:I, s:I}", "line",
+					   (json_int_t)m->bad[i].line, "column",
+					   (json_int_t)m->bad[i].column)) < 0 ||
+		    (m->bad[i].column > 0 && m->bad[i].column <= m->ncolumns &&
+		     cmd_json_set_text(item, "column_name",
+				       m->columns[m->bad[i].column - 1]) < 0)) {
+			json_decref(item);
+			item = NULL;
+		}
+		cmd_json_append(errors, item);
 	}
 	for (i = 0; i < m->nrows; i++) {
 		const struct manifest_row *row = &m->rows[i];

@@ -38,6 +38,7 @@ cmd_load_trust(const struct global_opts *g, const char *path, X509_STORE **out)
 		return cmd_fail(g);
 	return 0;
 }
+
 /* Add ROLE to the roles of VARIABLE in LIST, adding VARIABLE first when
  * it is not there. */
 static void

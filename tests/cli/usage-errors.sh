@@ -92,10 +92,10 @@ e = json.load(open(sys.argv[1]))["error"]
 assert e["code"] == "manifest-invalid" and e["exit"] == 2, e
 got = [(x["code"], x["line"], x.get("column"), x.get("column_name"))
        for x in e["errors"]]
-assert got == [("manifest-invalid", 2, 1, None),
+assert got == [("manifest-invalid", 2, 1, "token"),
                ("unknown-role", 3, 2, "roles"),
                ("missing-variable", 4, 3, "dns"),
-               ("manifest-invalid", 5, 2, None),
+               ("manifest-invalid", 5, 2, "roles"),
                ("missing-variable", 6, 2, "roles"),
                ("missing-variable", 6, 2, "roles"),
                ("missing-variable", 6, 2, "roles"),
