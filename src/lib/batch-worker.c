@@ -431,6 +431,8 @@ batch_worker_main(const struct batch_job *job, const enum journal_state *plan,
 
 	if (module_load(job->module_path, &w.module) < 0)
 		w.module_error = strdup(err_message());
+	else
+		module_keep_tokens(w.module);
 	while (batch_read_line(fd, line, sizeof(line)) == 1) {
 		errno = 0;
 		index = strtoul(line, &end, 10);

@@ -78,10 +78,12 @@ cmd_fleet_free(char **uris, size_t n)
 }
 
 /* One token's document, or for one that could not be read its token
- * and the error. Its table is printed with PRINT. */
+ * and the error. Its table is printed with PRINT, after a blank line
+ * unless FIRST. */
 static json_t *
 cmd_fleet_token(const struct global_opts *g, const struct status_opts *o,
-		const char *uri, const json_t *info, bool print, int *status)
+		const char *uri, const json_t *info, bool print, bool first,
+		int *status)
 {
 	struct global_opts tg = *g;
 	struct module *m = NULL;
@@ -93,7 +95,7 @@ cmd_fleet_token(const struct global_opts *g, const struct status_opts *o,
 	tg.json = false;
 	*status = cmd_open_token(&tg, &m, &t);
 	if (*status == 0) {
-		if (print)
+		if (print && !first)
 			printf("\n");
 		*status = cmd_status_token(&tg, o, t, print, &doc);
 	}
@@ -124,7 +126,7 @@ cmd_status_fleet(struct global_opts *g, const struct status_opts *o)
 	}
 	for (i = 0; i < n; i++) {
 		one = cmd_fleet_token(g, o, uris[i], json_array_get(infos, i), print,
-				      &one_status);
+				      i == 0, &one_status);
 		tot.tokens++;
 		if (one_status != EXIT_DONE && one_status != EXIT_FINDINGS)
 			tot.failed++;

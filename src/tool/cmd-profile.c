@@ -12,6 +12,7 @@
 #include "keyusage.h"
 #include "policy.h"
 #include "profile.h"
+#include "text.h"
 #include "util.h"
 
 #define CMD_PROFILE_NAME_MAX 80
@@ -302,6 +303,14 @@ cmd_profile_list(const struct global_opts *g, char **args, int nargs)
 		cmd_profile_list_set(g, dir, sets[i], file, jsets, notes);
 		free(file);
 		file = NULL;
+	}
+	if (nroles + nsets == 0) {
+		char shown[PATH_MAX], note[PATH_MAX + 128];
+
+		snprintf(note, sizeof(note), "no profiles in %s: %s",
+			 text_shown(dir, shown, sizeof(shown)),
+			 PROFILE_NONE_HINT);
+		json_array_append_new(notes, json_string(note));
 	}
 	status = EXIT_DONE;
 	if (g->json) {

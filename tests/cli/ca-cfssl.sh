@@ -9,10 +9,8 @@
 # know silently falls back to its default profile.
 . "$top_srcdir/tests/cli/lib.sh"
 
-if ! command -v cfssl >/dev/null || ! command -v cfssljson >/dev/null; then
-	echo "not ok - cfssl and cfssljson are needed (golang-cfssl, tools/install-deps)"
-	exit 1
-fi
+skip_without cfssl golang-cfssl
+skip_without cfssljson golang-cfssl
 
 CFSSL=$WORK/cfssl
 mkdir "$CFSSL"

@@ -63,6 +63,25 @@ PIN_FILE=$WORK/user.pin
 failures=0
 checks=0
 
+# What every scenario needs to make and check a token, and the Debian
+# package it comes in: missing, the scenario fails and says so.
+for need in softhsm2-util:softhsm2 pkcs11-tool:opensc p11tool:gnutls-bin \
+	openssl:openssl; do
+	command -v "${need%%:*}" >/dev/null 2>&1 || {
+		echo "not ok - ${need%%:*} is needed (Debian package ${need#*:}, tools/install-deps)"
+		exit 1
+	}
+done
+
+# skip_without PROGRAM PACKAGE: a program only this scenario needs (a
+# CA's server, a module's tools); missing, the scenario is skipped (exit
+# 77) with a line that says what to install.
+skip_without() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "# SKIP: $1 is not installed (Debian package $2, tools/install-deps)"
+	exit 77
+}
+
 # A fresh token labelled $1.
 new_token() {
 	softhsm2-util --init-token --free --label "$1" --so-pin "$SO_PIN" \

@@ -102,6 +102,19 @@ assert p["allow_mixed_roles"] is False and p["justification"] is None, p
 expect_status 2 "profile show of an unknown role" "$P11ENROLL" profile show no-such-role
 expect_grep "show: unknown role named, known roles listed" \
 	"unknown role 'no-such-role'.*tls-client.*tls-server" "$WORK/err"
+# A binary run before make install finds no profile anywhere: the message
+# names the directories searched and how to get the shipped roles.
+mkdir "$WORK/empty"
+expect_status 2 "a role when no directory holds a profile" \
+	env P11ENROLL_PROFILES="$WORK/empty" "$P11ENROLL" profile show tls-server
+expect_grep "no profile anywhere: directory named, make install suggested" \
+	"unknown role 'tls-server' \\(no tls-server.profile or tls-server.set in $WORK/empty, which holds no profiles: install the shipped roles with make install, or name a directory of profiles with --profiles DIR\\)" \
+	"$WORK/err"
+expect_status 0 "profile list when no directory holds a profile" \
+	env P11ENROLL_PROFILES="$WORK/empty" "$P11ENROLL" profile list
+expect_grep "list: says there are none, and how to get the shipped roles" \
+	"^no profiles in $WORK/empty: install the shipped roles with make install, or name a directory of profiles with --profiles DIR\$" \
+	"$WORK/out"
 expect_status 2 "profile without a subcommand" "$P11ENROLL" profile
 expect_status 2 "profile with an unknown subcommand" "$P11ENROLL" profile frobnicate
 expect_status 2 "profile lint without files" "$P11ENROLL" profile lint
