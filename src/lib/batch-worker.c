@@ -202,33 +202,56 @@ out:
 }
 
 /* Whether role P is complete on T (its key pair and certificate under
- * its label, one CKA_ID); *CERT gets the certificate then. */
-static bool
-batch_worker_complete(struct token *t, const struct profile *p, X509 **cert)
+ * its label, one CKA_ID) into *COMPLETE; *CERT gets the certificate
+ * then. -1, with the error recorded, when the token cannot tell. */
+static int
+batch_worker_check_complete(struct token *t, const struct profile *p, X509 **cert,
+			    bool *complete)
 {
 	CK_OBJECT_HANDLE *priv = NULL, *crt = NULL;
 	unsigned char *kid = NULL, *cid = NULL;
 	size_t npriv = 0, ncrt = 0, klen = 0, clen = 0;
-	bool complete = false;
+	int rc = -1;
 
 	*cert = NULL;
+	*complete = false;
 	if (certstore_find_label(t, CKO_PRIVATE_KEY, profile_label(p), &priv,
 				 &npriv) < 0 ||
 	    certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &crt,
-				 &ncrt) < 0 ||
-	    npriv != 1 || ncrt != 1 ||
-	    token_get_attr(t, priv[0], CKA_ID, &kid, &klen) < 0 ||
+				 &ncrt) < 0)
+		goto out;
+	if (npriv != 1 || ncrt != 1) {
+		rc = 0;
+		goto out;
+	}
+	if (token_get_attr(t, priv[0], CKA_ID, &kid, &klen) < 0 ||
 	    token_get_attr(t, crt[0], CKA_ID, &cid, &clen) < 0)
 		goto out;
-	if (klen != clen || (klen > 0 && memcmp(kid, cid, klen) != 0))
+	if (klen != clen || (klen > 0 && memcmp(kid, cid, klen) != 0)) {
+		rc = 0;
 		goto out;
-	complete = certstore_read_cert(t, crt[0], cert) == 0;
+	}
+	if (certstore_read_cert(t, crt[0], cert) < 0)
+		goto out;
+	*complete = true;
+	rc = 0;
 out:
-	err_clear();
 	free(priv);
 	free(crt);
 	free(kid);
 	free(cid);
+	return rc;
+}
+
+/* The same, a failure to tell counting as not complete. */
+static bool
+batch_worker_complete(struct token *t, const struct profile *p, X509 **cert)
+{
+	bool complete;
+
+	if (batch_worker_check_complete(t, p, cert, &complete) < 0)
+		complete = false;
+	err_clear();
 	return complete;
 }
 
@@ -316,6 +339,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 	const enum journal_state *states = w->plan + w->plan_off[index];
 	struct enroll_result r;
 	X509 *cert = NULL;
+	bool complete = false;
 	int k, rc;
 
 	/* A role the token cannot do fails the row before any role starts. */
@@ -344,9 +368,16 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		}
 		/* Started by a run that died, or not recorded at all (a rerun
 		 * without the journal, a token enrolled another way): a role
-		 * complete on the token counts as done, and is left as it is. */
+		 * complete on the token counts as done, and is left as it is.
+		 * A token that cannot tell fails the role. */
 		if (states[k] != JOURNAL_DONE &&
-		    batch_worker_complete(t, p, &cert)) {
+		    batch_worker_check_complete(t, p, &cert, &complete) < 0) {
+			if (batch_worker_start(w, index, (size_t)k) < 0)
+				return -1;
+			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
+						false) < 0 ? -1 : 0;
+		}
+		if (states[k] != JOURNAL_DONE && complete) {
 			rc = batch_worker_say(w, index, (size_t)k, "done", cert,
 					      states[k] != JOURNAL_STARTED);
 			X509_free(cert);
