@@ -129,6 +129,19 @@ out:
 	return rc;
 }
 
+size_t
+vars_count(const struct vars *v)
+{
+	return v != NULL ? v->count : 0;
+}
+
+void
+vars_at(const struct vars *v, size_t i, const char **name, const char **value)
+{
+	*name = v->entries[i].name;
+	*value = v->entries[i].value;
+}
+
 const char *
 vars_get(const struct vars *v, const char *name)
 {

@@ -73,25 +73,31 @@ cmd_ca_options(const struct cmd_ca *c, struct ca_options *out)
 int
 cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out)
 {
-	struct ca_options o;
-	char *auth_key = NULL, *challenge = NULL;
-	int status = EXIT_DONE;
-
 	*out = NULL;
 	if (c->spec == NULL)
 		return cmd_usage_error(g, "--ca is required");
+	if (cmd_ca_connect(c, out) < 0)
+		return cmd_fail(g);
+	return 0;
+}
+
+int
+cmd_ca_connect(const struct cmd_ca *c, struct ca **out)
+{
+	struct ca_options o;
+	char *auth_key = NULL, *challenge = NULL;
+	int rc = -1;
+
+	*out = NULL;
 	cmd_ca_options(c, &o);
 	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
-	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0) {
-		status = cmd_fail(g);
+	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0)
 		goto out;
-	}
 	o.auth_key = auth_key;
 	o.challenge = challenge;
-	if (ca_open(c->spec, &o, out) < 0)
-		status = cmd_fail(g);
+	rc = ca_open(c->spec, &o, out);
 out:
 	pin_free(auth_key);
 	pin_free(challenge);
-	return status;
+	return rc;
 }

@@ -54,4 +54,7 @@ void cmd_ca_options(const struct cmd_ca *c, struct ca_options *out);
 int cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c,
 		struct ca **out);
 
+/* The same, with the error recorded rather than reported: 0 or -1. */
+int cmd_ca_connect(const struct cmd_ca *c, struct ca **out);
+
 #endif

@@ -2,11 +2,13 @@
 /* cmd-enroll.c - enroll ROLE... --ca CA: each role end to end. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ca.h"
 #include "cmd-ca.h"
+#include "cmd-record.h"
 #include "cmd.h"
 #include "enroll.h"
 #include "err.h"
@@ -72,6 +74,26 @@ cmd_enroll_unsupported(struct token *t, struct profile **profiles, int nroles)
 		   token_get_info(t)->label);
 	err_append("nothing was enrolled");
 	return refused;
+}
+
+/* Keep the record of role P, just enrolled as R, with the options O it
+ * was enrolled with. */
+static void
+cmd_enroll_record(struct token *t, const struct enroll_opts *o,
+		  const struct profile *p, const struct enroll_result *r)
+{
+	struct rolerecord *rec = cmd_record_make(&o->ca, o->trust, o->vars,
+						 profile_role(p));
+
+	if (rec == NULL) {
+		fprintf(stderr, "p11enroll: warning: role %s is in place, but its "
+			"enrollment record is not: %s\n", profile_role(p),
+			err_message());
+		err_clear();
+		return;
+	}
+	cmd_record_keep(t, r, NULL, rec);
+	rolerecord_free(rec);
 }
 
 static int
@@ -148,10 +170,12 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 				cmd_json_append(&waiting, cmd_enroll_json_awaiting(&r));
 			else if (g->verbosity >= 0)
 				cmd_enroll_print_awaiting(&r);
-		} else if (g->json) {
-			cmd_json_append(&done, cmd_json_result(&r));
-		} else if (g->verbosity >= 0) {
-			cmd_print_result("enrolled", &r);
+		} else {
+			cmd_enroll_record(t, &o, profiles[i], &r);
+			if (g->json)
+				cmd_json_append(&done, cmd_json_result(&r));
+			else if (g->verbosity >= 0)
+				cmd_print_result("enrolled", &r);
 		}
 		enroll_result_clear(&r);
 	}

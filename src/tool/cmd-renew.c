@@ -1,22 +1,29 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd-renew.c - renew ROLE --ca CA: a new key pair and certificate for one
- * role; the old ones go only once the new ones are in. */
+/* cmd-renew.c - renew ROLE [--ca CA], renew --due [DAYS]: a new key pair
+ * and certificate for a role, with the CA and variables of its enrollment
+ * record unless the command line gives others; the old ones go only once
+ * the new ones are in. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ca.h"
+#include "certstore.h"
 #include "cmd-ca.h"
+#include "cmd-record.h"
 #include "cmd.h"
 #include "err.h"
 #include "lifecycle.h"
 #include "profile.h"
 #include "profile-load.h"
+#include "text.h"
 #include "util.h"
+#include "verify.h"
 
-enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD };
+enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD, OPT_DUE };
 
 struct renew_opts {
 	const struct global_opts *g;
@@ -25,6 +32,9 @@ struct renew_opts {
 	struct vars *vars;
 	bool any_set;
 	bool keep_old;
+	bool due;
+	long due_days;                  /* --due DAYS; -1: two thirds of the
+					 * lifetime */
 };
 
 static const struct option renew_long[] = {
@@ -32,8 +42,23 @@ static const struct option renew_long[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
+	{ "due", optional_argument, NULL, OPT_DUE },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --due DAYS: a whole number of days from 0 to 100 years. */
+static int
+cmd_renew_days(struct renew_opts *o, const char *arg)
+{
+	char *end = NULL;
+	long v = strtol(arg, &end, 10);
+
+	if (end == arg || *end != '\0' || v < 0 || v > 36500)
+		return cmd_usage_error(o->g, "--due takes days from 0 to 36500, "
+				       "not '%s'", arg);
+	o->due_days = v;
+	return 0;
+}
 
 static int
 cmd_renew_option(void *ctx, int opt, const char *arg)
@@ -49,6 +74,9 @@ cmd_renew_option(void *ctx, int opt, const char *arg)
 		return cmd_set_var(o->g, o->vars, arg);
 	case OPT_TRUST: o->trust = arg; return 0;
 	case OPT_KEEP_OLD: o->keep_old = true; return 0;
+	case OPT_DUE:
+		o->due = true;
+		return arg != NULL ? cmd_renew_days(o, arg) : 0;
 	default: return cmd_usage_error(o->g, "unknown option");
 	}
 }
@@ -155,6 +183,304 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 	return status;
 }
 
+/* The CKA_ID (hex) of the role's private key labelled LABEL on T, and
+ * its enrollment record: *REC NULL when it has none, or when the role is
+ * not whole (renew says why). */
+static int
+cmd_renew_old(struct token *t, const char *label, struct rolerecord **rec,
+	      char **id_hex)
+{
+	CK_OBJECT_HANDLE *h = NULL;
+	unsigned char *id = NULL;
+	size_t n = 0, len = 0;
+	int rc = -1;
+
+	*rec = NULL;
+	*id_hex = NULL;
+	if (certstore_find_label(t, CKO_PRIVATE_KEY, label, &h, &n) < 0)
+		goto out;
+	if (n != 1) {
+		rc = 0;
+		goto out;
+	}
+	if (token_get_attr(t, h[0], CKA_ID, &id, &len) < 0 ||
+	    rolerecord_load(t, label, id, len, rec) < 0)
+		goto out;
+	if ((*id_hex = util_hex(id, len)) == NULL) {
+		rolerecord_free(*rec);
+		*rec = NULL;
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(h);
+	free(id);
+	return rc;
+}
+
+/* What one role's renewal needs beside the token. */
+struct renew_role {
+	struct cmd_ca ca;               /* the command line's, filled in from
+					 * the record */
+	const char *trust;
+	struct vars *vars;              /* the record's under --set's */
+	struct rolerecord *old;         /* the record found, or NULL */
+	char *old_id;                   /* the old key's CKA_ID, hex */
+};
+
+static void
+cmd_renew_role_clear(struct renew_role *rr)
+{
+	vars_free(rr->vars);
+	rolerecord_free(rr->old);
+	free(rr->old_id);
+	memset(rr, 0, sizeof(*rr));
+}
+
+/* Renew the role of P on T with O's options over its record, into *R;
+ * its new record is kept. 0 or an exit status; the error is recorded. */
+static int
+cmd_renew_role(const struct renew_opts *o, struct token *t, const struct profile *p, struct lifecycle_renewal *r)
+{
+	struct renew_role rr;
+	struct rolerecord *rec = NULL;
+	X509_STORE *trust = NULL;
+	struct ca *ca = NULL;
+	const struct vars *vars;
+	int status = EXIT_FAILED;
+
+	memset(&rr, 0, sizeof(rr));
+	rr.ca = o->ca;
+	rr.trust = o->trust;
+	if (cmd_renew_old(t, profile_label(p), &rr.old, &rr.old_id) < 0 ||
+	    cmd_record_apply(rr.old, &rr.ca, &rr.trust, o->vars, &rr.vars) < 0)
+		goto out;
+	if (rr.ca.spec == NULL) {
+		status = EXIT_USAGE;
+		err_set(ERR_USAGE, "role %s has no enrollment record on token %s: "
+			"give --ca", profile_role(p), token_get_info(t)->label);
+		goto out;
+	}
+	/* Without a record or --set, the subject and names are the current
+	 * certificate's. */
+	vars = rr.old != NULL || o->any_set ? rr.vars : NULL;
+	if (cmd_ca_connect(&rr.ca, &ca) < 0 ||
+	    (rr.trust != NULL && verify_load_trust(rr.trust, &trust) < 0) ||
+	    lifecycle_renew(t, p, vars, ca, trust, o->keep_old, r) < 0) {
+		status = err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+		goto out;
+	}
+	status = EXIT_DONE;
+	rec = cmd_record_make(&rr.ca, rr.trust, vars, profile_role(p));
+	if (rec != NULL) {
+		rec->enrolled = rr.old != NULL ? rr.old->enrolled : 0;
+		rec->renewed = time(NULL);
+	}
+	cmd_record_keep(t, &r->result, rr.old_id, rec);
+out:
+	rolerecord_free(rec);
+	X509_STORE_free(trust);
+	ca_free(ca);
+	cmd_renew_role_clear(&rr);
+	return status;
+}
+
+/* ---- renew --due ---- */
+
+/* T as seconds since the epoch; 0 when it cannot be read. */
+static time_t
+cmd_renew_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* Whether CERT is due at NOW: within DAYS of its notAfter, or with DAYS
+ * -1, past two thirds of its lifetime. */
+static bool
+cmd_renew_is_due(X509 *cert, long days, time_t now)
+{
+	time_t nb = cmd_renew_time(X509_get0_notBefore(cert));
+	time_t na = cmd_renew_time(X509_get0_notAfter(cert));
+
+	if (days >= 0)
+		return (double)na - (double)now <= (double)days * 86400.0;
+	return 3.0 * ((double)now - (double)nb) >= 2.0 * ((double)na - (double)nb);
+}
+
+/* The profile of the enrolled role labelled LABEL: its record's, else
+ * the profile named like the label; it must give the role that label. */
+static int
+cmd_renew_due_profile(const struct global_opts *g, struct token *t,
+		      const struct inventory_entry *e, struct profile **out)
+{
+	struct rolerecord *rec = NULL;
+	enum profile_kind kind = PROFILE_KIND_ROLE;
+	const char *name;
+	int rc = -1;
+
+	*out = NULL;
+	if (rolerecord_load(t, e->priv_label, e->id, e->id_len, &rec) < 0)
+		goto out;
+	name = rec != NULL && rec->profile != NULL ? rec->profile : e->priv_label;
+	if (profile_find(cmd_profiles_dir(g), name, &kind) < 0)
+		goto out;
+	if (kind == PROFILE_KIND_SET) {
+		err_set(ERR_FAILED, "%s is a role set, not the profile of a role", name);
+		goto out;
+	}
+	if (profile_load(cmd_profiles_dir(g), name, out) < 0)
+		goto out;
+	if (strcmp(profile_label(*out), e->priv_label) != 0) {
+		err_set(ERR_FAILED, "profile %s labels its role %s, not %s", name,
+			profile_label(*out), e->priv_label);
+		profile_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		err_prefix("role label %s", e->priv_label);
+	rolerecord_free(rec);
+	return rc;
+}
+
+/* Whether E is an enrolled role renew --due looks at. */
+static bool
+cmd_renew_is_role(const struct inventory_entry *e)
+{
+	return !e->pending && e->has_private && e->ncerts == 1 &&
+	       e->priv_label != NULL && e->priv_label[0] != '\0' &&
+	       rolestate_parse(e->priv_label, NULL) == ROLESTATE_ROLE;
+}
+
+/* What renew --due did on one token. */
+struct renew_due {
+	json_t *renewed, *failed, *not_due;     /* JSON: arrays */
+	size_t nrenewed, nfailed;
+};
+
+/* Renew the due role E of T (an entry of the inventory, read before any
+ * renewal) and note the outcome in D. */
+static void
+cmd_renew_due_one(const struct global_opts *g, const struct renew_opts *o,
+		  struct token *t, const struct inventory_entry *e,
+		  struct renew_due *d)
+{
+	char shown[TEXT_PRINTABLE_SIZE(64)];
+	struct lifecycle_renewal r;
+	struct profile *p = NULL;
+	int status;
+
+	memset(&r, 0, sizeof(r));
+	status = cmd_renew_due_profile(g, t, e, &p) < 0 ? EXIT_FAILED :
+		 cmd_renew_role(o, t, p, &r);
+	if (status == EXIT_DONE) {
+		d->nrenewed++;
+		if (g->json)
+			cmd_json_append(&d->renewed, cmd_json_result(&r.result));
+		else if (g->verbosity >= 0)
+			cmd_print_result("renewed", &r.result);
+		if (r.warning != NULL)
+			fprintf(stderr, "p11enroll: renew: %s\n", r.warning);
+	} else {
+		d->nfailed++;
+		if (g->json)
+			cmd_json_append(&d->failed, cmd_json_error("label", e->priv_label,
+							err_message(), status));
+		else
+			fprintf(stderr, "p11enroll: renew %s: %s\n",
+				text_shown(e->priv_label, shown, sizeof(shown)),
+				err_message());
+		err_clear();
+	}
+	profile_free(p);
+	lifecycle_renewal_clear(&r);
+}
+
+/* Renew every due role of T. */
+static void
+cmd_renew_due_token(const struct global_opts *g, const struct renew_opts *o,
+		    struct token *t, struct renew_due *d)
+{
+	char shown[TEXT_PRINTABLE_SIZE(64)], not_after[32];
+	struct inventory_entry *inv = NULL;
+	time_t now = time(NULL);
+	size_t n = 0, i;
+	X509 *cert;
+
+	if (certstore_inventory(t, &inv, &n) < 0) {
+		d->nfailed++;
+		cmd_json_append(&d->failed, cmd_json_error("token",
+				token_get_info(t)->label, err_message(), EXIT_FAILED));
+		if (!g->json)
+			fprintf(stderr, "p11enroll: renew: %s\n", err_message());
+		err_clear();
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!cmd_renew_is_role(&inv[i]))
+			continue;
+		cert = inv[i].certs[0].cert;
+		if (cmd_renew_is_due(cert, o->due_days, now)) {
+			cmd_renew_due_one(g, o, t, &inv[i], d);
+			continue;
+		}
+		certstore_time_string(X509_get0_notAfter(cert), not_after,
+				      sizeof(not_after));
+		if (g->json)
+			cmd_json_append(&d->not_due, json_pack("{s:s, s:s}", "label",
+					inv[i].priv_label, "not_after", not_after));
+		else if (g->verbosity > 0)
+			printf("not due: %s, valid until %s\n",
+			       text_shown(inv[i].priv_label, shown, sizeof(shown)),
+			       not_after);
+	}
+	certstore_inventory_free(inv, n);
+}
+
+/* renew --due: every due role of the token. */
+static int
+cmd_renew_due(struct global_opts *g, const struct renew_opts *o)
+{
+	struct renew_due d = { json_array(), json_array(), json_array(), 0, 0 };
+	struct module *m = NULL;
+	struct token *t = NULL;
+	int status;
+
+	if (d.renewed == NULL || d.failed == NULL || d.not_due == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		status = cmd_fail(g);
+		goto out;
+	}
+	if ((status = cmd_open_token(g, &m, &t)) != 0)
+		goto out;
+	cmd_renew_due_token(g, o, t, &d);
+	status = d.nfailed > 0 ? EXIT_RENEW_FAILED :
+		 d.nrenewed > 0 ? EXIT_DONE : EXIT_NOTHING_DUE;
+	if (g->json) {
+		if (cmd_json_print(json_pack("{s:o, s:O, s:O, s:O}", "token",
+					     cmd_json_token(token_get_info(t)),
+					     "renewed", d.renewed, "failed", d.failed,
+					     "not_due", d.not_due)) < 0)
+			status = EXIT_FAILED;
+	} else if (status == EXIT_NOTHING_DUE && g->verbosity >= 0) {
+		printf("nothing is due on token %s\n", token_get_info(t)->label);
+	}
+out:
+	json_decref(d.renewed);
+	json_decref(d.failed);
+	json_decref(d.not_due);
+	cmd_close_token(m, t);
+	return status;
+}
+
 int
 cmd_renew(struct global_opts *g, int argc, char **argv)
 {
@@ -163,13 +489,12 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	struct profile *p = NULL;
 	struct module *m = NULL;
 	struct token *t = NULL;
-	struct ca *ca = NULL;
-	X509_STORE *trust = NULL;
-	int first = 0, status = EXIT_FAILED, rc;
+	int first = 0, status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	o.g = g;
+	o.due_days = -1;
 	if ((o.vars = vars_new()) == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		status = cmd_fail(g);
@@ -178,32 +503,35 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	if (!cmd_parse(g, argc, argv, "", renew_long, cmd_renew_option, &o,
 		       &first, &status))
 		goto out;
-	if (argc - first != 1) {
-		status = cmd_usage_error(g, "name one role");
+	if (o.due) {
+		/* renew --due DAYS: the days may stand apart. */
+		if (argc - first == 1 && o.due_days < 0 &&
+		    (status = cmd_renew_days(&o, argv[first])) != 0)
+			goto out;
+		if (argc - first > (o.due_days >= 0 && argc - first == 1 ? 1 : 0)) {
+			status = cmd_usage_error(g, "renew --due takes no role: it "
+						 "renews every role that is due");
+			goto out;
+		}
+		status = cmd_renew_due(g, &o);
 		goto out;
 	}
-	if (o.ca.spec == NULL) {
-		status = cmd_usage_error(g, "--ca is required");
+	if (argc - first != 1) {
+		status = cmd_usage_error(g, "name one role, or give --due");
 		goto out;
 	}
 	if ((status = cmd_renew_profile(g, &o, argv[first], &p)) != 0 ||
 	    (status = cmd_renew_check_keep_old(g, &o, p)) != 0)
 		goto out;
 	cmd_note_write_login(g, &p, 1);
-	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
-	    (status = cmd_load_trust(g, o.trust, &trust)) != 0 ||
-	    (status = cmd_open_token(g, &m, &t)) != 0)
+	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
-	rc = lifecycle_renew(t, p, o.any_set ? o.vars : NULL, ca, trust, o.keep_old, &r);
-	status = rc == 0 ? EXIT_DONE :
-		 err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+	status = cmd_renew_role(&o, t, p, &r);
 	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r, status);
 out:
 	lifecycle_renewal_clear(&r);
 	profile_free(p);
 	cmd_close_token(m, t);
-	X509_STORE_free(trust);
-	ca_free(ca);
 	vars_free(o.vars);
 	return status;
 }

@@ -25,6 +25,12 @@ enum {
 	EXIT_BATCH_PARTIAL = 3,
 	EXIT_FINDINGS = 4,
 	EXIT_AWAITING = 5,
+	EXIT_NOTHING_DUE = 7,   /* renew --due: no role was due */
+	EXIT_RENEW_FAILED = 8,  /* renew --due: a due role was not renewed */
+	EXIT_EXPIRING = 10,     /* status --expiring: a certificate expires
+				 * within the days given */
+	EXIT_EXPIRED = 11,      /* status --expiring: a certificate has
+				 * expired */
 };
 
 struct command;
