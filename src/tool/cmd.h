@@ -50,6 +50,11 @@ struct global_opts {
 				 * officer write ([key] write_login = so),
 				 * or NULL */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	bool login_optional;    /* in: with no PIN source and no terminal
+				 * (or with no_login), read the token's
+				 * public objects without a login */
+	bool no_login;          /* in: never log in */
+	bool logged_out;        /* out: cmd_open_token() did not log in */
 	const struct command *commands; /* main's table, for help */
 	size_t ncommands;
 };
