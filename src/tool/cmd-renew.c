@@ -17,13 +17,15 @@
 #include "cmd.h"
 #include "err.h"
 #include "lifecycle.h"
+#include "manifest.h"
 #include "profile.h"
 #include "profile-load.h"
 #include "text.h"
 #include "util.h"
 #include "verify.h"
 
-enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD, OPT_DUE };
+enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD, OPT_DUE, OPT_ALL_TOKENS,
+       OPT_MANIFEST };
 
 struct renew_opts {
 	const struct global_opts *g;
@@ -33,6 +35,8 @@ struct renew_opts {
 	bool any_set;
 	bool keep_old;
 	bool due;
+	bool all_tokens;                /* --all-tokens */
+	const char *manifest;           /* --manifest FILE */
 	long due_days;                  /* --due DAYS; -1: two thirds of the
 					 * lifetime */
 };
@@ -43,6 +47,8 @@ static const struct option renew_long[] = {
 	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
 	{ "due", optional_argument, NULL, OPT_DUE },
+	{ "all-tokens", no_argument, NULL, OPT_ALL_TOKENS },
+	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,6 +80,8 @@ cmd_renew_option(void *ctx, int opt, const char *arg)
 		return cmd_set_var(o->g, o->vars, arg);
 	case OPT_TRUST: o->trust = arg; return 0;
 	case OPT_KEEP_OLD: o->keep_old = true; return 0;
+	case OPT_ALL_TOKENS: o->all_tokens = true; return 0;
+	case OPT_MANIFEST: o->manifest = arg; return 0;
 	case OPT_DUE:
 		o->due = true;
 		return arg != NULL ? cmd_renew_days(o, arg) : 0;
@@ -360,10 +368,16 @@ cmd_renew_is_role(const struct inventory_entry *e)
 	       rolestate_parse(e->priv_label, NULL) == ROLESTATE_ROLE;
 }
 
-/* What renew --due did on one token. */
+/* What renew --due did: on the token at hand, and in all. */
 struct renew_due {
-	json_t *renewed, *failed, *not_due;     /* JSON: arrays */
-	size_t nrenewed, nfailed;
+	json_t *renewed, *failed, *not_due;     /* JSON: the token's */
+	json_t *tokens;                 /* JSON: every token's document, in a
+					 * run over many; NULL otherwise */
+	size_t nrenewed, nfailed;       /* roles, or tokens that could not be
+					 * opened, in all */
+	size_t nerrors;                 /* output that could not be written */
+	int open_status;                /* the one token's, when it could not
+					 * be opened */
 };
 
 /* Renew the due role E of T (an entry of the inventory, read before any
@@ -445,39 +459,145 @@ cmd_renew_due_token(const struct global_opts *g, const struct renew_opts *o,
 	certstore_inventory_free(inv, n);
 }
 
-/* renew --due: every due role of the token. */
+/* renew --due on the token G selects; D gathers what it did. In a run
+ * over many tokens (MANY), errors go to standard error, and the JSON
+ * document of each token to D->tokens. */
+static void
+cmd_renew_due_on(struct global_opts *g, const struct renew_opts *o, bool many,
+		 struct renew_due *d)
+{
+	struct global_opts own = *g;
+	struct module *m = NULL;
+	struct token *t = NULL;
+	size_t failed = d->nfailed, renewed = d->nrenewed;
+	json_t *doc;
+
+	d->renewed = json_array();
+	d->failed = json_array();
+	d->not_due = json_array();
+	own.json = g->json && !many;
+	if (d->renewed == NULL || d->failed == NULL || d->not_due == NULL) {
+		d->nerrors++;
+		goto out;
+	}
+	if ((d->open_status = cmd_open_token(&own, &m, &t)) != 0) {
+		d->nfailed++;
+		d->nerrors++;
+		if (many && g->json)
+			cmd_json_append(&d->tokens, json_pack("{s:{s:s}, s:s}", "token",
+					"selector", g->token ? g->token : "",
+					"error", "the token could not be opened; see "
+					"standard error"));
+		goto out;
+	}
+	cmd_renew_due_token(g, o, t, d);
+	if (g->json) {
+		doc = json_pack("{s:o, s:O, s:O, s:O}", "token",
+				cmd_json_token(token_get_info(t)), "renewed", d->renewed,
+				"failed", d->failed, "not_due", d->not_due);
+		if (many)
+			cmd_json_append(&d->tokens, doc);
+		else if (cmd_json_print(doc) < 0)
+			d->nerrors++;
+	} else if (d->nfailed == failed && d->nrenewed == renewed &&
+		   g->verbosity >= 0) {
+		printf("nothing is due on token %s\n", token_get_info(t)->label);
+	}
+out:
+	json_decref(d->renewed);
+	json_decref(d->failed);
+	json_decref(d->not_due);
+	d->renewed = d->failed = d->not_due = NULL;
+	cmd_close_token(m, t);
+}
+
+/* Every initialised token of the module, by URI, into *URIS. */
+static int
+cmd_renew_all_tokens(const struct global_opts *g, char ***uris, size_t *count)
+{
+	struct token_info *infos = NULL;
+	struct module *m = NULL;
+	size_t n = 0, i;
+	char **list = NULL;
+	int rc = -1;
+
+	*uris = NULL;
+	*count = 0;
+	if (module_load(cmd_module_path(g), &m) < 0 || token_list(m, &infos, &n) < 0)
+		goto out;
+	if ((list = calloc(n + 1, sizeof(*list))) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!(infos[i].flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		if ((list[(*count)++] = util_strdup(infos[i].uri)) == NULL)
+			goto out;
+	}
+	*uris = list;
+	list = NULL;
+	rc = 0;
+out:
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+	token_info_free_array(infos, n);
+	module_free(m);
+	return rc;
+}
+
+/* renew --due over the tokens of --all-tokens or --manifest, or the one
+ * token selected; the exit status. */
 static int
 cmd_renew_due(struct global_opts *g, const struct renew_opts *o)
 {
-	struct renew_due d = { json_array(), json_array(), json_array(), 0, 0 };
-	struct module *m = NULL;
-	struct token *t = NULL;
-	int status;
+	struct renew_due d;
+	struct manifest *mf = NULL;
+	char **uris = NULL;
+	size_t nuris = 0, i;
+	int status = EXIT_FAILED;
 
-	if (d.renewed == NULL || d.failed == NULL || d.not_due == NULL) {
+	memset(&d, 0, sizeof(d));
+	if (o->all_tokens && cmd_renew_all_tokens(g, &uris, &nuris) < 0)
+		return cmd_fail(g);
+	if (o->manifest != NULL && manifest_load(o->manifest, &mf) < 0)
+		return cmd_fail(g);
+	if ((o->all_tokens || mf != NULL) && (d.tokens = json_array()) == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		status = cmd_fail(g);
 		goto out;
 	}
-	if ((status = cmd_open_token(g, &m, &t)) != 0)
-		goto out;
-	cmd_renew_due_token(g, o, t, &d);
-	status = d.nfailed > 0 ? EXIT_RENEW_FAILED :
-		 d.nrenewed > 0 ? EXIT_DONE : EXIT_NOTHING_DUE;
-	if (g->json) {
-		if (cmd_json_print(json_pack("{s:o, s:O, s:O, s:O}", "token",
-					     cmd_json_token(token_get_info(t)),
-					     "renewed", d.renewed, "failed", d.failed,
-					     "not_due", d.not_due)) < 0)
-			status = EXIT_FAILED;
-	} else if (status == EXIT_NOTHING_DUE && g->verbosity >= 0) {
-		printf("nothing is due on token %s\n", token_get_info(t)->label);
+	if (uris != NULL) {
+		for (i = 0; i < nuris; i++) {
+			g->token = uris[i];
+			cmd_renew_due_on(g, o, true, &d);
+		}
+	} else if (mf != NULL) {
+		/* Each row's token, with its PIN source where it gives one. */
+		for (i = 0; i < mf->nrows; i++) {
+			struct global_opts row = *g;
+
+			row.token = mf->rows[i].token;
+			if (mf->rows[i].pin_source != NULL)
+				row.pin_source = mf->rows[i].pin_source;
+			cmd_renew_due_on(&row, o, true, &d);
+		}
+	} else {
+		cmd_renew_due_on(g, o, false, &d);
 	}
+	if (d.tokens != NULL && g->json && cmd_json_print(json_pack("{s:O}", "tokens", d.tokens)) < 0)
+		d.nerrors++;
+	status = d.tokens == NULL && d.open_status != 0 ? d.open_status :
+		 d.nfailed > 0 ? EXIT_RENEW_FAILED :
+		 d.nerrors > 0 ? EXIT_FAILED :
+		 d.nrenewed > 0 ? EXIT_DONE : EXIT_NOTHING_DUE;
 out:
-	json_decref(d.renewed);
-	json_decref(d.failed);
-	json_decref(d.not_due);
-	cmd_close_token(m, t);
+	json_decref(d.tokens);
+	manifest_free(mf);
+	for (i = 0; i < nuris; i++)
+		free(uris[i]);
+	free(uris);
 	return status;
 }
 
@@ -513,7 +633,20 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 						 "renews every role that is due");
 			goto out;
 		}
+		if ((o.all_tokens || o.manifest != NULL) && g->token != NULL) {
+			status = cmd_usage_error(g, "--all-tokens and --manifest choose "
+						 "the tokens themselves: no --token");
+			goto out;
+		}
+		if (o.all_tokens && o.manifest != NULL) {
+			status = cmd_usage_error(g, "--all-tokens or --manifest, not both");
+			goto out;
+		}
 		status = cmd_renew_due(g, &o);
+		goto out;
+	}
+	if (o.all_tokens || o.manifest != NULL) {
+		status = cmd_usage_error(g, "--all-tokens and --manifest go with --due");
 		goto out;
 	}
 	if (argc - first != 1) {

@@ -34,15 +34,23 @@ static const struct command cmd_table[] = {
 	  "      --chain FILE         more chain certificates, after CERTFILE's\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n",
 	  false },
-	{ "status", "status [--expiring DAYS] [--repair [--yes]]",
+	{ "status", "status [ROLE...] [--expiring DAYS] [--no-login] [--repair [--yes]]",
 	  "audit every object and key's real rights; repair interrupted runs", cmd_status,
 	  "      --expiring DAYS      warn of certificates that end within DAYS\n"
-	  "                           (default 30)\n"
+	  "                           (default 30); given, the exit status says\n"
+	  "                           so (10 within DAYS, 11 expired)\n"
+	  "      --no-login           read the public objects only, even where a\n"
+	  "                           PIN could be had\n"
 	  "      --repair             list what interrupted runs left, and how it\n"
 	  "                           would be cleaned up\n"
 	  "      --yes                with --repair: do it\n", false },
-	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]",
-	  "new key and certificate for one role; the old pair goes after", cmd_renew,
+	{ "renew", "renew ROLE [--ca CA] [--set NAME=VALUE]... [--trust FILE] [--keep-old]\n"
+	  "        renew --due [DAYS] [--ca CA] [--set NAME=VALUE]... [--trust FILE]",
+	  "new key and certificate for a role, or every due role; the old pair goes after",
+	  cmd_renew,
+	  "      --due [DAYS]         every role within DAYS of its end, or past two\n"
+	  "                           thirds of its lifetime (exit 7: none due,\n"
+	  "                           8: one failed)\n"
 	  "      --set NAME=VALUE     a template variable of the role's profile\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n"
 	  "      --keep-old           keep the old pair as retired:LABEL\n", true },
