@@ -51,6 +51,10 @@ static const struct command cmd_table[] = {
 	  "      --due [DAYS]         every role within DAYS of its end, or past two\n"
 	  "                           thirds of its lifetime (exit 7: none due,\n"
 	  "                           8: one failed)\n"
+	  "      --all-tokens         with --due: every initialised token of the\n"
+	  "                           module, each with the PIN of --pin-source\n"
+	  "      --manifest FILE      with --due: the tokens of a batch manifest,\n"
+	  "                           each row's pin_source where it gives one\n"
 	  "      --set NAME=VALUE     a template variable of the role's profile\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n"
 	  "      --keep-old           keep the old pair as retired:LABEL\n", true },
