@@ -262,8 +262,11 @@ cmd_renew_role(const struct renew_opts *o, struct token *t, const struct profile
 	rr.ca = o->ca;
 	rr.trust = o->trust;
 	if (cmd_renew_old(t, profile_label(p), &rr.old, &rr.old_id) < 0 ||
-	    cmd_record_apply(rr.old, &rr.ca, &rr.trust, o->vars, &rr.vars) < 0)
+	    cmd_record_apply(rr.old, &rr.ca, &rr.trust, o->vars, &rr.vars) < 0) {
+		err_prefix("renew %s on token %s", profile_role(p),
+			   token_get_info(t)->label);
 		goto out;
+	}
 	if (rr.ca.spec == NULL) {
 		status = EXIT_USAGE;
 		err_set(ERR_USAGE, "role %s has no enrollment record on token %s: "
@@ -274,8 +277,13 @@ cmd_renew_role(const struct renew_opts *o, struct token *t, const struct profile
 	 * certificate's. */
 	vars = rr.old != NULL || o->any_set ? rr.vars : NULL;
 	if (cmd_ca_connect(&rr.ca, &ca) < 0 ||
-	    (rr.trust != NULL && verify_load_trust(rr.trust, &trust) < 0) ||
-	    lifecycle_renew(t, p, vars, ca, trust, o->keep_old, r) < 0) {
+	    (rr.trust != NULL && verify_load_trust(rr.trust, &trust) < 0)) {
+		err_prefix("renew %s on token %s", profile_role(p),
+			   token_get_info(t)->label);
+		status = err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+		goto out;
+	}
+	if (lifecycle_renew(t, p, vars, ca, trust, o->keep_old, r) < 0) {
 		status = err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
 		goto out;
 	}
@@ -380,6 +388,21 @@ struct renew_due {
 					 * be opened */
 };
 
+/* Note in D the recorded error of the role labelled LABEL (may be NULL),
+ * and report it. */
+static void
+cmd_renew_due_failed(const struct global_opts *g, const char *label,
+		     struct renew_due *d)
+{
+	d->nfailed++;
+	if (g->json)
+		cmd_json_append(&d->failed, cmd_json_error("label", label != NULL ?
+				label : "", err_message(), EXIT_RENEW_FAILED));
+	else
+		fprintf(stderr, "p11enroll: renew: %s\n", err_message());
+	err_clear();
+}
+
 /* Renew the due role E of T (an entry of the inventory, read before any
  * renewal) and note the outcome in D. */
 static void
@@ -387,7 +410,6 @@ cmd_renew_due_one(const struct global_opts *g, const struct renew_opts *o,
 		  struct token *t, const struct inventory_entry *e,
 		  struct renew_due *d)
 {
-	char shown[TEXT_PRINTABLE_SIZE(64)];
 	struct lifecycle_renewal r;
 	struct profile *p = NULL;
 	int status;
@@ -404,15 +426,7 @@ cmd_renew_due_one(const struct global_opts *g, const struct renew_opts *o,
 		if (r.warning != NULL)
 			fprintf(stderr, "p11enroll: renew: %s\n", r.warning);
 	} else {
-		d->nfailed++;
-		if (g->json)
-			cmd_json_append(&d->failed, cmd_json_error("label", e->priv_label,
-							err_message(), status));
-		else
-			fprintf(stderr, "p11enroll: renew %s: %s\n",
-				text_shown(e->priv_label, shown, sizeof(shown)),
-				err_message());
-		err_clear();
+		cmd_renew_due_failed(g, e->priv_label, d);
 	}
 	profile_free(p);
 	lifecycle_renewal_clear(&r);
@@ -439,6 +453,15 @@ cmd_renew_due_token(const struct global_opts *g, const struct renew_opts *o,
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		if (inv[i].nbad > 0) {
+			/* An object that could not be read may be a due
+			 * role's: the run must not end as "nothing due". */
+			err_set(ERR_FAILED, "token %s: object %s could not be read: %s",
+				token_get_info(t)->label, inv[i].bad[0].label != NULL ?
+				inv[i].bad[0].label : "(no label)", inv[i].bad[0].why);
+			cmd_renew_due_failed(g, inv[i].bad[0].label, d);
+			continue;
+		}
 		if (!cmd_renew_is_role(&inv[i]))
 			continue;
 		cert = inv[i].certs[0].cert;
