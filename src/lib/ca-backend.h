@@ -32,6 +32,11 @@ struct ca_backend {
 	/* As ca_describe(); owned by STATE. */
 	const char *(*describe)(const void *state);
 
+	/* Revoke CERT_PEM (the certificate as issued) with RFC 5280
+	 * CRLReason REASON; 0 done, -1 error that says why. NULL: the kind
+	 * cannot revoke. */
+	int (*revoke)(void *state, const char *cert_pem, int reason);
+
 	/* As ca_request_challenge(); NULL for kinds without one. */
 	const char *(*request_challenge)(const void *state);
 
@@ -61,6 +66,13 @@ int ca_cfssl_request_body(const char *csr_pem, const char *profile,
  * Caller frees *OUT. */
 int ca_cfssl_token(const unsigned char *key, size_t key_len,
 		   const unsigned char *request, size_t request_len, char **out);
+
+/* The body to POST to cfssl's revoke endpoint for the certificate
+ * CERT_PEM with CRLReason REASON: its serial in decimal and its
+ * authority key identifier in lower-case hex, as cfssl's certificate
+ * database records them (AKI NULL: the certificate's own). Caller frees. */
+int ca_cfssl_revoke_body(const char *cert_pem, int reason, const char *aki,
+			 char **out);
 
 /* The certificate (PEM, NUL-terminated, caller frees) in a cfssl API
  * answer of LEN bytes; a refusal or a malformed answer is an error that

@@ -30,9 +30,12 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "ca-backend.h"
 #include "ca-http.h"
+#include "ca.h"
 #include "err.h"
 #include "text.h"
 #include "util.h"
@@ -46,7 +49,8 @@
 
 struct ca_cfssl {
 	char *description;      /* "cfssl:URL[#PROFILE]", any password left out */
-	char *endpoint;         /* the sign or authsign URL */
+	char *endpoint;         /* the sign or authsign URL (curl_free) */
+	char *revoke_endpoint;  /* the revoke URL (curl_free) */
 	char *profile;          /* NULL: the server's default profile */
 	unsigned char *key;     /* authsign HMAC key (secret), or NULL */
 	size_t key_len;
@@ -70,7 +74,8 @@ ca_cfssl_free(void *state)
 		free(cc->key);
 	}
 	free(cc->description);
-	free(cc->endpoint);
+	curl_free(cc->endpoint);
+	curl_free(cc->revoke_endpoint);
 	free(cc->profile);
 	free(cc->tls_trust);
 	free(cc);
@@ -119,29 +124,38 @@ ca_cfssl_profile_set(struct ca_cfssl *cc, const char *profile)
 	return 0;
 }
 
-/* Set URL's path to its own, without trailing slashes, followed by
- * /api/v1/cfssl/ENDPOINT. */
-static int
-ca_cfssl_set_endpoint(CURLU *url, const char *endpoint)
+/* URL's path, without trailing slashes, in new memory (curl_free). */
+static char *
+ca_cfssl_base_path(CURLU *url)
 {
-	char *path = NULL, *joined = NULL;
+	char *path = NULL;
 	size_t len;
-	int rc = -1;
 
 	if (curl_url_get(url, CURLUPART_PATH, &path, 0) != CURLUE_OK)
-		goto out;
+		return NULL;
 	len = strlen(path);
 	while (len > 0 && path[len - 1] == '/')
 		path[--len] = '\0';
-	if ((joined = ca_cfssl_concat(path, CA_CFSSL_API_PATH, endpoint)) ==
+	return path;
+}
+
+/* The URL of BASE (URL's own path) followed by /api/v1/cfssl/ENDPOINT,
+ * into *OUT (curl_free). */
+static int
+ca_cfssl_endpoint_url(CURLU *url, const char *base, const char *endpoint,
+		      char **out)
+{
+	char *joined;
+	int rc = -1;
+
+	*out = NULL;
+	if ((joined = ca_cfssl_concat(base, CA_CFSSL_API_PATH, endpoint)) ==
 	    NULL)
-		goto out;
-	if (curl_url_set(url, CURLUPART_PATH, joined, 0) != CURLUE_OK)
-		goto out;
-	rc = 0;
-out:
+		return -1;
+	if (curl_url_set(url, CURLUPART_PATH, joined, 0) == CURLUE_OK &&
+	    curl_url_get(url, CURLUPART_URL, out, 0) == CURLUE_OK)
+		rc = 0;
 	free(joined);
-	curl_free(path);
 	return rc;
 }
 
@@ -152,6 +166,7 @@ ca_cfssl_parse_url(struct ca_cfssl *cc, const char *spec, const char *text,
 		   bool auth)
 {
 	struct ca_http_url u;
+	char *base = NULL;
 	int rc = -1;
 
 	if (ca_http_url_parse("cfssl", spec, text,
@@ -162,15 +177,19 @@ ca_cfssl_parse_url(struct ca_cfssl *cc, const char *spec, const char *text,
 	cc->redir_protocols = u.https ? "https" : "http";
 	cc->description = u.description;
 	u.description = NULL;
-	/* The endpoint from the URL as given: it may need its password. */
-	if (ca_cfssl_set_endpoint(u.url, auth ? "authsign" : "sign") < 0 ||
-	    curl_url_get(u.url, CURLUPART_URL, &cc->endpoint, 0) !=
-	    CURLUE_OK) {
+	/* The endpoints from the URL as given: they may need its password.
+	 * cfssl's revoke endpoint has no authenticated variant. */
+	if ((base = ca_cfssl_base_path(u.url)) == NULL ||
+	    ca_cfssl_endpoint_url(u.url, base, auth ? "authsign" : "sign",
+				  &cc->endpoint) < 0 ||
+	    ca_cfssl_endpoint_url(u.url, base, "revoke",
+				  &cc->revoke_endpoint) < 0) {
 		err_set(ERR_FAILED, "CA cfssl:%s: out of memory", spec);
 		goto out;
 	}
 	rc = 0;
 out:
+	curl_free(base);
 	ca_http_url_clear(&u);
 	return rc;
 }
@@ -505,10 +524,10 @@ ca_cfssl_http_failed(long status, const struct ca_http_body *body)
 
 
 
-/* POST REQUEST to the endpoint; *STATUS is the HTTP status. */
+/* POST REQUEST to ENDPOINT; *STATUS is the HTTP status. */
 static int
-ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
-	      struct ca_http_body *body, long *status)
+ca_cfssl_post(const struct ca_cfssl *cc, const char *endpoint,
+	      const char *request, struct ca_http_body *body, long *status)
 {
 	const struct ca_http_opts opts = {
 		.redir_protocols = cc->redir_protocols,
@@ -523,7 +542,7 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *request,
 		.len = strlen(request),
 	};
 
-	return ca_http_exchange(&opts, cc->endpoint, &post, "the CA's answer",
+	return ca_http_exchange(&opts, endpoint, &post, "the CA's answer",
 				body, status);
 }
 
@@ -544,7 +563,7 @@ ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
 	(void)role;
 	if (ca_cfssl_request_body(csr_pem, cc->profile, cc->key, cc->key_len,
 				  &request) < 0 ||
-	    ca_cfssl_post(cc, request, &body, &status) < 0)
+	    ca_cfssl_post(cc, cc->endpoint, request, &body, &status) < 0)
 		goto out;
 	if (status < 200 || status > 299) {
 		ca_cfssl_http_failed(status, &body);
@@ -567,10 +586,145 @@ out:
 	return rc;
 }
 
+/* ---- revoke ------------------------------------------------------------- */
+
+int
+ca_cfssl_revoke_body(const char *cert_pem, int reason, const char *aki,
+		     char **out)
+{
+	const ASN1_OCTET_STRING *own;
+	const char *name = ca_reason_name(reason);
+	char *serial = NULL, *hex = NULL;
+	BIGNUM *bn = NULL;
+	X509 *x = NULL;
+	BIO *bio = NULL;
+	json_t *req = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (name == NULL)
+		return err_set(ERR_USAGE, "revocation reason %d is not one "
+			       "p11enroll gives", reason);
+	if ((bio = BIO_new_mem_buf(cert_pem, -1)) == NULL ||
+	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		ERR_clear_error();
+		err_set(ERR_FAILED, "the certificate to revoke is not a PEM "
+			"certificate");
+		goto out;
+	}
+	if (aki == NULL) {
+		own = X509_get0_authority_key_id(x);
+		hex = own != NULL ? util_hex(ASN1_STRING_get0_data(own),
+					     (size_t)ASN1_STRING_length(own)) :
+		      util_strdup("");
+		if (hex == NULL)
+			goto nomem;
+		aki = hex;
+	}
+	/* cfssl's reason names are RFC 5280's, compared in lower case. */
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) ==
+	    NULL || (serial = BN_bn2dec(bn)) == NULL ||
+	    (req = json_pack("{s:s, s:s, s:s}", "serial", serial,
+			     "authority_key_id", aki, "reason", name)) == NULL ||
+	    (*out = ca_cfssl_dump(req)) == NULL)
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	ERR_clear_error();
+	err_set(ERR_FAILED, "cannot build the revocation request: out of "
+		"memory");
+out:
+	json_decref(req);
+	OPENSSL_free(serial);
+	BN_free(bn);
+	free(hex);
+	X509_free(x);
+	BIO_free(bio);
+	return rc;
+}
+
+/* What cfssl answered a revocation: {"success": true} or its reason. */
+static int
+ca_cfssl_revoke_answer(long status, const struct ca_http_body *body)
+{
+	const json_t *success;
+	json_t *root = NULL;
+	int rc = -1;
+
+	if (status < 200 || status > 299)
+		return ca_cfssl_http_failed(status, body);
+	if (ca_cfssl_load(body->data != NULL ? body->data :
+			  (const unsigned char *)"", body->len, &root) < 0)
+		return -1;
+	success = json_object_get(root, "success");
+	if (json_is_true(success))
+		rc = 0;
+	else if (json_is_false(success))
+		ca_cfssl_rejected(root);
+	else
+		err_set(ERR_FAILED, "the CA's answer is malformed: no \"success\" "
+			"true or false");
+	json_decref(root);
+	return rc;
+}
+
+/* POST one revocation naming AKI (NULL: the certificate's own); *ASKED
+ * tells whether the CA answered at all. */
+static int
+ca_cfssl_revoke_once(const struct ca_cfssl *cc, const char *cert_pem,
+		     int reason, const char *aki, bool *asked)
+{
+	struct ca_http_body body = { 0 };
+	char *request = NULL;
+	long status = 0;
+	int rc = -1;
+
+	*asked = false;
+	if (ca_cfssl_revoke_body(cert_pem, reason, aki, &request) < 0 ||
+	    ca_cfssl_post(cc, cc->revoke_endpoint, request, &body, &status) < 0)
+		goto out;
+	*asked = true;
+	rc = ca_cfssl_revoke_answer(status, &body);
+out:
+	free(request);
+	free(body.data);
+	return rc;
+}
+
+/* cfssl finds the certificate by serial and authority key identifier as
+ * its database recorded them at signing. Builds of cfssl whose signer
+ * records an empty identifier (the Go library no longer fills the
+ * template's) know the certificate only by serial and "": when the CA
+ * refuses the real identifier, the empty one is tried next, and the first
+ * refusal is the one reported. A CA that did not answer is not asked
+ * again. */
+static int
+ca_cfssl_revoke(void *state, const char *cert_pem, int reason)
+{
+	const struct ca_cfssl *cc = state;
+	struct err_saved first;
+	bool asked = false;
+	int rc;
+
+	rc = ca_cfssl_revoke_once(cc, cert_pem, reason, NULL, &asked);
+	if (rc < 0 && asked) {
+		err_save(&first);
+		if (ca_cfssl_revoke_once(cc, cert_pem, reason, "", &asked) == 0)
+			rc = 0;
+		else
+			err_restore(&first);
+	}
+	if (rc < 0)
+		err_prefix("CA %s: revoke", cc->description);
+	return rc;
+}
+
 const struct ca_backend ca_cfssl_backend = {
 	.scheme = "cfssl",
 	.open = ca_cfssl_open,
 	.submit = ca_cfssl_submit,
+	.revoke = ca_cfssl_revoke,
 	.describe = ca_cfssl_describe,
 	.free = ca_cfssl_free,
 };

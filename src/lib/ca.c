@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ca.h"
@@ -204,6 +205,63 @@ ca_poll(struct ca *ca, const char *cookie, const char *csr_pem,
 	rc = ca->backend->poll(ca->state, cookie, csr_pem, role, reply);
 	rc = ca_keep_asking(ca, rc, deadline, csr_pem, role, reply);
 	return ca_settle(ca, rc, reply);
+}
+
+static const struct {
+	const char *name;
+	int code;
+} ca_reasons[] = {
+	{ "unspecified", CA_REASON_UNSPECIFIED },
+	{ "keyCompromise", CA_REASON_KEY_COMPROMISE },
+	{ "affiliationChanged", CA_REASON_AFFILIATION_CHANGED },
+	{ "superseded", CA_REASON_SUPERSEDED },
+	{ "cessationOfOperation", CA_REASON_CESSATION_OF_OPERATION },
+	{ "certificateHold", CA_REASON_CERTIFICATE_HOLD },
+	{ "privilegeWithdrawn", CA_REASON_PRIVILEGE_WITHDRAWN },
+};
+
+int
+ca_reason_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(ca_reasons); i++)
+		if (strcasecmp(ca_reasons[i].name, name) == 0)
+			return ca_reasons[i].code;
+	err_set(ERR_USAGE, "unknown revocation reason (known: unspecified, "
+		"keyCompromise, affiliationChanged, superseded, "
+		"cessationOfOperation, certificateHold, privilegeWithdrawn)");
+	return -1;
+}
+
+const char *
+ca_reason_name(int reason)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(ca_reasons); i++)
+		if (ca_reasons[i].code == reason)
+			return ca_reasons[i].name;
+	return NULL;
+}
+
+int
+ca_can_revoke(const struct ca *ca)
+{
+	return ca->backend->revoke != NULL;
+}
+
+int
+ca_revoke(struct ca *ca, const char *cert_pem, int reason)
+{
+	if (ca->backend->revoke == NULL)
+		return err_set(ERR_FAILED, "CA %s cannot revoke certificates: "
+			       "its kind (%s) has no revocation", ca_describe(ca),
+			       ca->backend->scheme);
+	if (ca_reason_name(reason) == NULL)
+		return err_set(ERR_USAGE, "revocation reason %d is not one "
+			       "p11enroll gives", reason);
+	return ca->backend->revoke(ca->state, cert_pem, reason);
 }
 
 const char *

@@ -25,6 +25,7 @@ lifecycle_renewal_clear(struct lifecycle_renewal *r)
 	enroll_result_clear(&r->result);
 	free(r->retired_id);
 	free(r->warning);
+	X509_free(r->old_cert);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -507,6 +508,8 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	if (lifecycle_switch(t, p, &n, &old, keep_old, &r) < 0 ||
 	    enroll_fill_result(p, &n.kp, cert, &r.result) < 0)
 		goto out;
+	r.old_cert = old.x509;
+	old.x509 = NULL;
 	*out = r;
 	memset(&r, 0, sizeof(r));
 	rc = 0;

@@ -24,6 +24,8 @@ struct lifecycle_renewal {
 	char *retired_id;               /* CKA_ID (hex) of the old objects left
 					 * under "retired:LABEL", or NULL */
 	char *warning;                  /* a sentence for the user, or NULL */
+	X509 *old_cert;                 /* the certificate replaced, for a
+					 * revocation once the new one is in */
 };
 
 /* Free what R holds and zero it; NULL is fine. */

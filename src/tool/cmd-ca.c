@@ -2,8 +2,12 @@
 /* cmd-ca.c - the CA options of every command that submits a request. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "cmd-ca.h"
 #include "err.h"
@@ -100,4 +104,67 @@ out:
 	pin_free(auth_key);
 	pin_free(challenge);
 	return rc;
+}
+
+int
+cmd_ca_reason(const struct global_opts *g, const char *name, int *out)
+{
+	int code = ca_reason_parse(name);
+
+	if (code < 0)
+		return cmd_fail(g);
+	*out = code;
+	return 0;
+}
+
+int
+cmd_ca_open_revoker(const struct global_opts *g, const struct cmd_ca *c,
+		    struct ca **out)
+{
+	int status = cmd_ca_open(g, c, out);
+
+	if (status != 0 || ca_can_revoke(*out))
+		return status;
+	err_set(ERR_USAGE, "CA %s cannot revoke certificates (exec's helper "
+		"protocol and SCEP have no revocation); nothing was changed",
+		ca_describe(*out));
+	ca_free(*out);
+	*out = NULL;
+	return cmd_fail(g);
+}
+
+int
+cmd_ca_revoke_x509(struct ca *ca, X509 *x, int reason)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL, *pem = NULL;
+	long len;
+	int rc = -1;
+
+	if (bio == NULL || PEM_write_bio_X509(bio, x) != 1 ||
+	    (len = BIO_get_mem_data(bio, &data)) <= 0 ||
+	    (pem = malloc((size_t)len + 1)) == NULL) {
+		ERR_clear_error();
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	memcpy(pem, data, (size_t)len);
+	pem[len] = '\0';
+	rc = ca_revoke(ca, pem, reason);
+out:
+	free(pem);
+	BIO_free(bio);
+	return rc;
+}
+
+void
+cmd_ca_serial(X509 *x, char *buf, size_t size)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+
+	snprintf(buf, size, "%s", hex != NULL ? hex : "?");
+	ERR_clear_error();
+	OPENSSL_free(hex);
+	BN_free(bn);
 }

@@ -3,6 +3,8 @@
 #ifndef P11E_CMD_CA_H
 #define P11E_CMD_CA_H
 
+#include <openssl/x509.h>
+
 #include "ca.h"
 #include "cmd.h"
 
@@ -14,6 +16,7 @@ enum {
 	OPT_CHALLENGE_SOURCE,
 	OPT_WAIT,
 	OPT_CA_RETRY,
+	OPT_REASON,
 };
 
 /* The CA options' entries, for a command's option table. */
@@ -56,5 +59,19 @@ int cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c,
 
 /* The same, with the error recorded rather than reported: 0 or -1. */
 int cmd_ca_connect(const struct cmd_ca *c, struct ca **out);
+
+/* --reason NAME: the CRLReason code into *OUT; 0 or an exit status. */
+int cmd_ca_reason(const struct global_opts *g, const char *name, int *out);
+
+/* Open the CA for revocation: as cmd_ca_open(), and refused when its
+ * kind cannot revoke, so that nothing has changed yet. */
+int cmd_ca_open_revoker(const struct global_opts *g, const struct cmd_ca *c,
+			struct ca **out);
+
+/* X's serial number in hex into BUF ("?" when it cannot be told). */
+void cmd_ca_serial(X509 *x, char *buf, size_t size);
+
+/* Revoke certificate X with REASON: 0 or -1 with the error set. */
+int cmd_ca_revoke_x509(struct ca *ca, X509 *x, int reason);
 
 #endif

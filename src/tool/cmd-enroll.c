@@ -85,14 +85,7 @@ cmd_enroll_record(struct token *t, const struct enroll_opts *o,
 	struct rolerecord *rec = cmd_record_make(&o->ca, o->trust, o->vars,
 						 profile_role(p));
 
-	if (rec == NULL) {
-		fprintf(stderr, "p11enroll: warning: role %s is in place, but its "
-			"enrollment record is not: %s\n", profile_role(p),
-			err_message());
-		err_clear();
-		return;
-	}
-	cmd_record_keep(t, r, NULL, rec);
+	cmd_record_keep(o->g, t, r, NULL, rec);
 	rolerecord_free(rec);
 }
 

@@ -48,7 +48,7 @@ cmd_find(const struct global_opts *g, const char *name)
 }
 
 static const char cmd_ca_help[] =
-	"\nCA options of enroll, renew and batch:\n"
+	"\nCA options of enroll, renew, remove, revoke and batch:\n"
 	"      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
 	"      --ca-timeout SECONDS     one submission (default 300)\n"
 	"      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"

@@ -102,24 +102,26 @@ cmd_record_make(const struct cmd_ca *c, const char *trust, const struct vars *va
 }
 
 void
-cmd_record_keep(struct token *t, const struct enroll_result *r,
-		const char *old_id_hex, const struct rolerecord *rec)
+cmd_record_keep(const struct global_opts *g, struct token *t,
+		const struct enroll_result *r, const char *old_id_hex,
+		const struct rolerecord *rec)
 {
 	unsigned char id[KEY_ID_MAX], old[KEY_ID_MAX];
 	size_t len = 0, old_len = 0;
 	bool have_old;
 
-	if (rec == NULL || r->id_hex == NULL ||
+	if (r->id_hex == NULL ||
 	    OPENSSL_hexstr2buf_ex(id, sizeof(id), &len, r->id_hex, '\0') != 1)
 		return;
 	have_old = old_id_hex != NULL &&
 		   OPENSSL_hexstr2buf_ex(old, sizeof(old), &old_len, old_id_hex,
 					 '\0') == 1;
-	if (rolerecord_store(t, r->label, id, len, have_old ? old : NULL, old_len,
-			     rec) == 0)
+	if (rec != NULL && rolerecord_store(t, r->label, id, len, have_old ? old : NULL,
+					    old_len, rec) == 0)
 		return;
-	fprintf(stderr, "p11enroll: warning: role %s is in place, but its "
-		"enrollment record is not: %s\n", r->role, err_message());
+	fprintf(stderr, "p11enroll: %s: warning: role %s is in place, but its "
+		"enrollment record is not: %s\n", g->command, r->role,
+		err_message());
 	err_clear();
 }
 

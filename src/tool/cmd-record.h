@@ -15,11 +15,13 @@
 struct rolerecord *cmd_record_make(const struct cmd_ca *c, const char *trust,
 				   const struct vars *vars, const char *profile);
 
-/* Keep REC for the role of R (just enrolled or renewed) on T; OLD_ID_HEX
- * (may be NULL) is the key it replaced. A failure is a warning on
- * standard error: the role itself is in place. */
-void cmd_record_keep(struct token *t, const struct enroll_result *r,
-		     const char *old_id_hex, const struct rolerecord *rec);
+/* Keep REC (NULL: it could not be made, the error is recorded) for the
+ * role of R (just enrolled or renewed) on T; OLD_ID_HEX (may be NULL) is
+ * the key it replaced. A failure is a warning of G's command on standard
+ * error: the role itself is in place. */
+void cmd_record_keep(const struct global_opts *g, struct token *t,
+		     const struct enroll_result *r, const char *old_id_hex,
+		     const struct rolerecord *rec);
 
 /* Fill what the command line left out of C and *TRUST from REC (both
  * borrow REC's strings), and merge REC's variables under those of

@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "certstore.h"
+#include "cmd-ca.h"
 #include "cmd.h"
 #include "enroll.h"
 #include "err.h"
@@ -15,15 +17,22 @@
 #include "rolestate.h"
 #include "text.h"
 
-enum { OPT_YES = 1600, OPT_RETIRED, OPT_ONLY_RETIRED };
+enum { OPT_YES = 1600, OPT_RETIRED, OPT_ONLY_RETIRED, OPT_REVOKE };
 
 struct remove_opts {
 	const struct global_opts *g;
 	bool yes;
 	enum lifecycle_scope scope;
+	bool revoke;
+	int reason;                     /* CRLReason, with --revoke */
+	bool any_reason;
+	struct cmd_ca ca;
 };
 
 static const struct option remove_long[] = {
+	CMD_CA_LONG_OPTIONS,
+	{ "revoke", no_argument, NULL, OPT_REVOKE },
+	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ "retired", no_argument, NULL, OPT_RETIRED },
 	{ "only-retired", no_argument, NULL, OPT_ONLY_RETIRED },
@@ -44,8 +53,15 @@ static int
 cmd_remove_option(void *ctx, int opt, const char *arg)
 {
 	struct remove_opts *o = ctx;
+	int rc = cmd_ca_option(o->g, &o->ca, opt, arg);
 
+	if (rc >= 0)
+		return rc;
 	switch (opt) {
+	case OPT_REVOKE: o->revoke = true; return 0;
+	case OPT_REASON:
+		o->any_reason = true;
+		return cmd_ca_reason(o->g, arg, &o->reason);
 	case 'y':
 	case OPT_YES: o->yes = true; return 0;
 	case OPT_RETIRED: return cmd_remove_scope(o, LIFECYCLE_ROLE_AND_RETIRED);
@@ -110,6 +126,40 @@ cmd_remove_confirm(const char *role, const struct token_info *info,
 	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
 }
 
+/* Revoke every certificate of PLAN, before anything is deleted: the
+ * first refusal stops, and the token stays as it was. *REVOKED counts
+ * the certificates revoked. */
+static int
+cmd_remove_revoke(struct token *t, struct ca *ca, int reason,
+		  const struct rolestate_group *plan, size_t *revoked)
+{
+	const struct rolestate_object *obj;
+	X509 *x = NULL;
+	size_t i;
+	int rc;
+
+	*revoked = 0;
+	for (i = 0; i < plan->n; i++) {
+		obj = &plan->objs[i];
+		if (obj->cls != CKO_CERTIFICATE)
+			continue;
+		rc = certstore_read_cert(t, obj->handle, &x);
+		if (rc == 0)
+			rc = cmd_ca_revoke_x509(ca, x, reason);
+		X509_free(x);
+		x = NULL;
+		if (rc < 0) {
+			err_append("nothing was deleted");
+			if (*revoked > 0)
+				err_append("%zu of the role's certificates were "
+					   "revoked already", *revoked);
+			return -1;
+		}
+		(*revoked)++;
+	}
+	return 0;
+}
+
 int
 cmd_remove(struct global_opts *g, int argc, char **argv)
 {
@@ -117,9 +167,10 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 	struct rolestate_group plan = { NULL, 0, 0 };
 	struct module *m = NULL;
 	struct token *t = NULL;
+	struct ca *ca = NULL;
 	char label[ROLESTATE_LABEL_MAX];
 	const char *role;
-	size_t removed = 0;
+	size_t removed = 0, revoked = 0;
 	int first = 0, status = EXIT_FAILED;
 
 	memset(&o, 0, sizeof(o));
@@ -132,12 +183,18 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 		goto out;
 	}
 	role = argv[first];
+	if (!o.revoke && (o.ca.spec != NULL || o.any_reason)) {
+		status = cmd_usage_error(g, "--ca and --reason go with --revoke");
+		goto out;
+	}
 	if (!o.yes && !isatty(STDIN_FILENO)) {
 		status = cmd_usage_error(g, "remove deletes keys; give --yes when not "
 					 "on a terminal");
 		goto out;
 	}
+	/* A CA that cannot revoke is refused before the token is opened. */
 	if ((status = cmd_remove_label(g, role, label, sizeof(label))) != 0 ||
+	    (o.revoke && (status = cmd_ca_open_revoker(g, &o.ca, &ca)) != 0) ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
 	if (lifecycle_remove_plan(t, role, label, o.scope, &plan) < 0) {
@@ -149,19 +206,30 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 		status = cmd_fail(g);
 		goto out;
 	}
+	if (o.revoke && cmd_remove_revoke(t, ca, o.reason, &plan, &revoked) < 0) {
+		status = cmd_fail(g);
+		goto out;
+	}
 	if (lifecycle_remove(t, role, &plan, &removed) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
 	status = EXIT_DONE;
 	if (g->json)
-		status = cmd_json_print(json_pack("{s:o, s:{s:s, s:I}}", "token",
+		status = cmd_json_print(json_pack("{s:o, s:{s:s, s:I, s:o*}}", "token",
 					 cmd_json_token(token_get_info(t)), "removed",
-					 "role", role, "objects", (json_int_t)removed)) < 0 ?
-			 EXIT_FAILED : EXIT_DONE;
-	else if (g->verbosity >= 0)
+					 "role", role, "objects", (json_int_t)removed,
+					 "revoked", o.revoke ? json_pack("{s:I, s:s}", "certificates",
+					 (json_int_t)revoked, "reason", ca_reason_name(o.reason)) :
+					 NULL)) < 0 ? EXIT_FAILED : EXIT_DONE;
+	else if (g->verbosity >= 0) {
+		if (o.revoke)
+			printf("revoked %s: %zu certificates (%s)\n", role, revoked,
+			       ca_reason_name(o.reason));
 		printf("removed %s: %zu objects\n", role, removed);
+	}
 out:
+	ca_free(ca);
 	rolestate_group_clear(&plan);
 	cmd_close_token(m, t);
 	return status;

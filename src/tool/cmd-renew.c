@@ -24,8 +24,8 @@
 #include "util.h"
 #include "verify.h"
 
-enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD, OPT_DUE, OPT_ALL_TOKENS,
-       OPT_MANIFEST };
+enum { OPT_SET = 1700, OPT_TRUST, OPT_KEEP_OLD, OPT_REVOKE_OLD, OPT_DUE,
+       OPT_ALL_TOKENS, OPT_MANIFEST };
 
 struct renew_opts {
 	const struct global_opts *g;
@@ -34,6 +34,7 @@ struct renew_opts {
 	struct vars *vars;
 	bool any_set;
 	bool keep_old;
+	bool revoke_old;
 	bool due;
 	bool all_tokens;                /* --all-tokens */
 	const char *manifest;           /* --manifest FILE */
@@ -46,6 +47,7 @@ static const struct option renew_long[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
+	{ "revoke-old", no_argument, NULL, OPT_REVOKE_OLD },
 	{ "due", optional_argument, NULL, OPT_DUE },
 	{ "all-tokens", no_argument, NULL, OPT_ALL_TOKENS },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
@@ -80,6 +82,7 @@ cmd_renew_option(void *ctx, int opt, const char *arg)
 		return cmd_set_var(o->g, o->vars, arg);
 	case OPT_TRUST: o->trust = arg; return 0;
 	case OPT_KEEP_OLD: o->keep_old = true; return 0;
+	case OPT_REVOKE_OLD: o->revoke_old = true; return 0;
 	case OPT_ALL_TOKENS: o->all_tokens = true; return 0;
 	case OPT_MANIFEST: o->manifest = arg; return 0;
 	case OPT_DUE:
@@ -139,6 +142,20 @@ cmd_renew_check_keep_old(const struct global_opts *g, const struct renew_opts *o
 	return status;
 }
 
+/* With --revoke-old, after the renewal, when the old certificate OLD
+ * could not be revoked: the error says that the renewal is done and
+ * which serial is left. Returns -1. */
+static int
+cmd_renew_revoke_failed(X509 *old)
+{
+	char serial[128];
+
+	cmd_ca_serial(old, serial, sizeof(serial));
+	err_append("the renewal itself is done; the old certificate (serial %s) "
+		   "is not revoked: revoke it with the CA", serial);
+	return -1;
+}
+
 /* The command's JSON document. */
 static json_t *
 cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
@@ -157,17 +174,25 @@ cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
 			 "renewed", renewed, "retired", retired);
 }
 
-/* Report the outcome on the token; returns the exit status. */
+/* Report the outcome on the token; returns the exit status. REVOKE is 0
+ * without --revoke-old, 1 when the old certificate was revoked, -1 when
+ * that failed after the renewal (the recorded error says why). */
 static int
 cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
-		 const char *label, const struct lifecycle_renewal *r, int status)
+		 const char *label, const struct lifecycle_renewal *r, int status,
+		 int revoke)
 {
 	char retired[ROLESTATE_LABEL_MAX];
 	json_t *doc;
 
 	if (g->json) {
 		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE);
-		if ((status != EXIT_DONE &&
+		if (revoke < 0)
+			status = EXIT_FAILED;
+		if ((revoke != 0 &&
+		     json_object_set_new(doc, "old_revoked",
+					 json_boolean(revoke > 0)) < 0) ||
+		    (status != EXIT_DONE &&
 		     json_object_set_new(doc, "error", cmd_json_error("role", role,
 					 err_message(), status)) < 0) ||
 		    (status == EXIT_DONE && r->warning != NULL &&
@@ -188,7 +213,9 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 	}
 	if (r->warning != NULL)
 		fprintf(stderr, "p11enroll: renew: %s\n", r->warning);
-	return status;
+	if (revoke > 0 && g->verbosity >= 0)
+		printf("revoked the old certificate of %s (superseded)\n", role);
+	return revoke < 0 ? cmd_fail(g) : status;
 }
 
 /* The CKA_ID (hex) of the role's private key labelled LABEL on T, and
@@ -247,9 +274,12 @@ cmd_renew_role_clear(struct renew_role *rr)
 }
 
 /* Renew the role of P on T with O's options over its record, into *R;
- * its new record is kept. 0 or an exit status; the error is recorded. */
+ * its new record is kept. With --revoke-old, *REVOKE is then 1 when the
+ * old certificate was revoked, -1 when that failed (the error says why),
+ * else 0. 0 or an exit status; the error is recorded. */
 static int
-cmd_renew_role(const struct renew_opts *o, struct token *t, const struct profile *p, struct lifecycle_renewal *r)
+cmd_renew_role(const struct renew_opts *o, struct token *t,
+	       const struct profile *p, struct lifecycle_renewal *r, int *revoke)
 {
 	struct renew_role rr;
 	struct rolerecord *rec = NULL;
@@ -258,6 +288,7 @@ cmd_renew_role(const struct renew_opts *o, struct token *t, const struct profile
 	const struct vars *vars;
 	int status = EXIT_FAILED;
 
+	*revoke = 0;
 	memset(&rr, 0, sizeof(rr));
 	rr.ca = o->ca;
 	rr.trust = o->trust;
@@ -283,6 +314,15 @@ cmd_renew_role(const struct renew_opts *o, struct token *t, const struct profile
 		status = err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
 		goto out;
 	}
+	/* A CA that cannot revoke is refused before anything changes. */
+	if (o->revoke_old && !ca_can_revoke(ca)) {
+		err_set(ERR_USAGE, "renew %s on token %s: CA %s cannot revoke "
+			"certificates (exec's helper protocol and SCEP have no "
+			"revocation); nothing was changed", profile_role(p),
+			token_get_info(t)->label, ca_describe(ca));
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (lifecycle_renew(t, p, vars, ca, trust, o->keep_old, r) < 0) {
 		status = err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
 		goto out;
@@ -293,7 +333,11 @@ cmd_renew_role(const struct renew_opts *o, struct token *t, const struct profile
 		rec->enrolled = rr.old != NULL ? rr.old->enrolled : 0;
 		rec->renewed = time(NULL);
 	}
-	cmd_record_keep(t, &r->result, rr.old_id, rec);
+	cmd_record_keep(o->g, t, &r->result, rr.old_id, rec);
+	/* The renewal stands whatever the revocation's outcome. */
+	if (o->revoke_old)
+		*revoke = cmd_ca_revoke_x509(ca, r->old_cert, CA_REASON_SUPERSEDED) == 0 ?
+			  1 : cmd_renew_revoke_failed(r->old_cert);
 out:
 	rolerecord_free(rec);
 	X509_STORE_free(trust);
@@ -412,11 +456,11 @@ cmd_renew_due_one(const struct global_opts *g, const struct renew_opts *o,
 {
 	struct lifecycle_renewal r;
 	struct profile *p = NULL;
-	int status;
+	int status, revoke = 0;
 
 	memset(&r, 0, sizeof(r));
 	status = cmd_renew_due_profile(g, t, e, &p) < 0 ? EXIT_FAILED :
-		 cmd_renew_role(o, t, p, &r);
+		 cmd_renew_role(o, t, p, &r, &revoke);
 	if (status == EXIT_DONE) {
 		d->nrenewed++;
 		if (g->json)
@@ -425,6 +469,11 @@ cmd_renew_due_one(const struct global_opts *g, const struct renew_opts *o,
 			cmd_print_result("renewed", &r.result);
 		if (r.warning != NULL)
 			fprintf(stderr, "p11enroll: renew: %s\n", r.warning);
+		if (revoke > 0 && !g->json && g->verbosity >= 0)
+			printf("revoked the old certificate of %s (superseded)\n",
+			       profile_role(p));
+		if (revoke < 0)
+			cmd_renew_due_failed(g, e->priv_label, d);
 	} else {
 		cmd_renew_due_failed(g, e->priv_label, d);
 	}
@@ -632,7 +681,7 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	struct profile *p = NULL;
 	struct module *m = NULL;
 	struct token *t = NULL;
-	int first = 0, status = EXIT_FAILED;
+	int first = 0, status = EXIT_FAILED, revoke = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
@@ -682,8 +731,9 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	cmd_note_write_login(g, &p, 1);
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
-	status = cmd_renew_role(&o, t, p, &r);
-	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r, status);
+	status = cmd_renew_role(&o, t, p, &r, &revoke);
+	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r, status,
+				  revoke);
 out:
 	lifecycle_renewal_clear(&r);
 	profile_free(p);

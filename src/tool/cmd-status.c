@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "certstore.h"
+#include "cmd-status.h"
 #include "cmd.h"
 #include "err.h"
 #include "keyusage.h"
@@ -26,15 +27,8 @@
 
 #define STATUS_DEFAULT_EXPIRING 30
 
-enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES, OPT_NO_LOGIN };
-
-struct status_opts {
-	struct global_opts *g;
-	int expiring;
-	bool expiring_given;    /* --expiring: the exit status tells */
-	bool repair;
-	bool yes;
-};
+enum { OPT_EXPIRING = 1600, OPT_REPAIR, OPT_YES, OPT_NO_LOGIN, OPT_ALL_TOKENS,
+       OPT_HTML };
 
 /* What a run without a login does not judge: the findings that need the
  * private objects, and the records. */
@@ -50,6 +44,8 @@ static const struct option status_long[] = {
 	{ "no-login", no_argument, NULL, OPT_NO_LOGIN },
 	{ "repair", no_argument, NULL, OPT_REPAIR },
 	{ "yes", no_argument, NULL, OPT_YES },
+	{ "all-tokens", no_argument, NULL, OPT_ALL_TOKENS },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,8 +65,10 @@ cmd_status_option(void *ctx, int opt, const char *arg)
 		o->expiring = (int)v;
 		o->expiring_given = true;
 		return 0;
-	case OPT_NO_LOGIN: o->g->no_login = true; return 0;
+	case OPT_NO_LOGIN: o->no_login = true; return 0;
 	case OPT_REPAIR: o->repair = true; return 0;
+	case OPT_ALL_TOKENS: o->all_tokens = true; return 0;
+	case OPT_HTML: o->html = arg; return 0;
 	case 'y':
 	case OPT_YES: o->yes = true; return 0;
 	default: return cmd_usage_error(o->g, "unknown option");
@@ -740,46 +738,34 @@ cmd_status_json(struct token *t, const struct key_support *ks,
 }
 
 int
-cmd_status(struct global_opts *g, int argc, char **argv)
+cmd_status_token(struct global_opts *g, const struct status_opts *o,
+		 struct token *t, bool print, json_t **doc)
 {
-	struct status_opts o = { g, STATUS_DEFAULT_EXPIRING, false, false, false };
 	struct audit_options ao;
 	struct key_support ks;
 	struct inventory_entry *inv = NULL;
 	struct audit_row *rows = NULL;
 	struct waitstore_survey ws;
 	struct status_view v;
-	struct module *m = NULL;
-	struct token *t = NULL;
 	size_t n = 0;
-	int first = 0, status = EXIT_FAILED;
+	int status = EXIT_FAILED;
 
+	if (doc != NULL)
+		*doc = NULL;
 	memset(&v, 0, sizeof(v));
-	if (!cmd_parse(g, argc, argv, "y", status_long, cmd_status_option, &o,
-		       &first, &status))
-		return status;
-	if (o.yes && !o.repair)
-		return cmd_usage_error(g, "--yes goes with --repair");
-	if (o.repair && (first < argc || g->no_login))
-		return cmd_usage_error(g, "--repair works on the whole token, "
-				       "logged in: it takes no role and no --no-login");
 	memset(&ws, 0, sizeof(ws));
-	g->read_only = !o.repair;
-	g->login_optional = !o.repair;
-	if ((status = cmd_open_token(g, &m, &t)) != 0)
-		return status;
 	if (certstore_inventory(t, &inv, &n) < 0 ||
 	    waitstore_survey(t, inv, n, &ws) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
-	if (o.repair) {
-		status = cmd_status_repair(&o, t, inv, n, &ws);
+	if (o->repair) {
+		status = cmd_status_repair(o, t, inv, n, &ws);
 		goto out;
 	}
 	memset(&ao, 0, sizeof(ao));
 	ao.waiting = &ws;
-	ao.expiring_days = o.expiring;
+	ao.expiring_days = o->expiring;
 	ao.now = time(NULL);
 	ao.profiles_dir = cmd_profiles_dir(g);
 	ao.token = g->logged_out ? NULL : t;
@@ -794,24 +780,72 @@ cmd_status(struct global_opts *g, int argc, char **argv)
 	v.now = ao.now;
 	v.w = &ws;
 	v.logged_out = g->logged_out;
-	if (cmd_status_select(t, argv + first, argc - first, &v) < 0 ||
+	if (cmd_status_select(t, o->roles, o->nroles, &v) < 0 ||
 	    cmd_status_records(t, &v) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}
-	status = cmd_status_exit(&o, &v);
-	if (g->json) {
-		/* Every row or no document: the summary counts the rows. */
-		if (cmd_json_print(cmd_status_json(t, &ks, &v)) < 0)
-			status = EXIT_FAILED;
-	} else {
+	status = cmd_status_exit(o, &v);
+	if (print && !g->json)
 		cmd_status_print(g, token_get_info(t), &ks, &v);
+	if ((print && g->json) || doc != NULL) {
+		/* Every row or no document: the summary counts the rows. */
+		json_t *whole = cmd_status_json(t, &ks, &v);
+
+		if (doc != NULL) {
+			if ((*doc = whole) == NULL) {
+				err_set(ERR_FAILED, "out of memory");
+				status = EXIT_FAILED;
+			}
+		} else if (cmd_json_print(whole) < 0)
+			status = EXIT_FAILED;
 	}
 out:
 	cmd_status_view_clear(&v);
 	audit_rows_free(rows, n);
 	waitstore_survey_clear(&ws);
 	certstore_inventory_free(inv, n);
+	return status;
+}
+
+int
+cmd_status(struct global_opts *g, int argc, char **argv)
+{
+	struct status_opts o;
+	struct module *m = NULL;
+	struct token *t = NULL;
+	int first = 0, status = EXIT_FAILED;
+
+	memset(&o, 0, sizeof(o));
+	o.g = g;
+	o.expiring = STATUS_DEFAULT_EXPIRING;
+	if (!cmd_parse(g, argc, argv, "y", status_long, cmd_status_option, &o,
+		       &first, &status))
+		return status;
+	o.roles = argv + first;
+	o.nroles = argc - first;
+	g->no_login = o.no_login;
+	if (o.yes && !o.repair)
+		return cmd_usage_error(g, "--yes goes with --repair");
+	if (o.repair && (o.all_tokens || o.html != NULL))
+		return cmd_usage_error(g, "--repair works on one token, not with "
+				       "--all-tokens or --html");
+	if ((o.all_tokens || o.html != NULL) && g->token != NULL)
+		return cmd_usage_error(g, "--all-tokens and --html show every token; "
+				       "not with --token");
+	if (o.repair && (o.nroles > 0 || o.no_login))
+		return cmd_usage_error(g, "--repair works on the whole token, "
+				       "logged in: it takes no role and no --no-login");
+	if ((o.all_tokens || o.html != NULL) && o.nroles > 0)
+		return cmd_usage_error(g, "--all-tokens and --html show every role; "
+				       "no role arguments");
+	g->read_only = !o.repair;
+	g->login_optional = !o.repair;
+	if (o.all_tokens || o.html != NULL)
+		return cmd_status_fleet(g, &o);
+	if ((status = cmd_open_token(g, &m, &t)) != 0)
+		return status;
+	status = cmd_status_token(g, &o, t, true, NULL);
 	cmd_close_token(m, t);
 	return status;
 }

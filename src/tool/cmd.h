@@ -210,6 +210,7 @@ int cmd_status(struct global_opts *g, int argc, char **argv);
 int cmd_profile(struct global_opts *g, int argc, char **argv);
 int cmd_renew(struct global_opts *g, int argc, char **argv);
 int cmd_remove(struct global_opts *g, int argc, char **argv);
+int cmd_revoke(struct global_opts *g, int argc, char **argv);
 int cmd_batch(struct global_opts *g, int argc, char **argv);
 int cmd_init_token(struct global_opts *g, int argc, char **argv);
 

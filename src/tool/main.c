@@ -34,7 +34,8 @@ static const struct command cmd_table[] = {
 	  "      --chain FILE         more chain certificates, after CERTFILE's\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n",
 	  false },
-	{ "status", "status [ROLE...] [--expiring DAYS] [--no-login] [--repair [--yes]]",
+	{ "status", "status [ROLE...] [--expiring DAYS] [--no-login] [--repair [--yes]]\n"
+	  "        [--all-tokens] [--html FILE]",
 	  "audit every object and key's real rights; repair interrupted runs", cmd_status,
 	  "      --expiring DAYS      warn of certificates that end within DAYS\n"
 	  "                           (default 30); given, the exit status says\n"
@@ -43,9 +44,16 @@ static const struct command cmd_table[] = {
 	  "                           PIN could be had\n"
 	  "      --repair             list what interrupted runs left, and how it\n"
 	  "                           would be cleaned up\n"
-	  "      --yes                with --repair: do it\n", false },
+	  "      --yes                with --repair: do it\n"
+	  "      --all-tokens         every initialised token of the module, one\n"
+	  "                           after the other, and a summary\n"
+	  "      --html FILE          every token on one static page (0600):\n"
+	  "                           who authenticates clients, an expiry\n"
+	  "                           timeline, each token's roles and findings\n", false },
 	{ "renew", "renew ROLE [--ca CA] [--set NAME=VALUE]... [--trust FILE] [--keep-old]\n"
-	  "        renew --due [DAYS] [--ca CA] [--set NAME=VALUE]... [--trust FILE]",
+	  "        [--revoke-old]\n"
+	  "        renew --due [DAYS] [--all-tokens | --manifest FILE] [--ca CA]\n"
+	  "        [--set NAME=VALUE]... [--trust FILE] [--revoke-old]",
 	  "new key and certificate for a role, or every due role; the old pair goes after",
 	  cmd_renew,
 	  "      --due [DAYS]         every role within DAYS of its end, or past two\n"
@@ -57,12 +65,26 @@ static const struct command cmd_table[] = {
 	  "                           each row's pin_source where it gives one\n"
 	  "      --set NAME=VALUE     a template variable of the role's profile\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n"
-	  "      --keep-old           keep the old pair as retired:LABEL\n", true },
-	{ "remove", "remove ROLE [--yes] [--retired | --only-retired]",
+	  "      --keep-old           keep the old pair as retired:LABEL\n"
+	  "      --revoke-old         once the new certificate is in, revoke the\n"
+	  "                           old one (reason superseded)\n", true },
+	{ "remove", "remove ROLE [--yes] [--retired | --only-retired]\n"
+	  "        [--revoke --ca CA [--reason REASON]]",
 	  "delete one role's keys, certificates and waiting request", cmd_remove,
 	  "  -y, --yes                do not ask (without a terminal, needed)\n"
 	  "      --retired            the retired:LABEL objects too\n"
-	  "      --only-retired       only the retired:LABEL objects\n", false },
+	  "      --only-retired       only the retired:LABEL objects\n"
+	  "      --revoke             revoke the certificates through --ca first;\n"
+	  "                           if that fails, nothing is deleted\n"
+	  "      --reason REASON      CRLReason: unspecified (default),\n"
+	  "                           keyCompromise, affiliationChanged,\n"
+	  "                           superseded, cessationOfOperation,\n"
+	  "                           certificateHold, privilegeWithdrawn\n", true },
+	{ "revoke", "revoke --cert FILE --ca CA [--reason REASON]",
+	  "revoke a certificate no longer on a token", cmd_revoke,
+	  "      --cert FILE          the certificate (PEM), as the CA issued it\n"
+	  "      --reason REASON      CRLReason, as remove --reason (default\n"
+	  "                           unspecified)\n", true },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
 	  "        [--pin-mailer FILE] [--manifest-pin-sources any|env|none]",
 	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch,

@@ -32,25 +32,6 @@ stop_servers() {
 # shellcheck disable=SC2034 # lib.sh's cleanup runs it
 on_exit=stop_servers
 
-free_port() {
-	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT PID: until something accepts on PORT (about 10 s at most),
-# or until PID has died.
-wait_port() {
-	_tries=0
-	while [ "$_tries" -lt 100 ]; do
-		if "$PYTHON" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		_tries=$((_tries + 1))
-	done
-	return 1
-}
-
 # The CA, made by cfssl itself.
 cat >"$CFSSL/ca-csr.json" <<'EOF'
 { "CN": "p11enroll cfssl test CA", "key": { "algo": "ecdsa", "size": 256 },

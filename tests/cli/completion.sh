@@ -52,7 +52,11 @@ has() {
 	fi
 }
 
-offers "commands starting with re" "remove renew request" re
+offers "commands starting with re" "remove renew request revoke" re
+has "remove offers --revoke" --revoke remove --rev
+offers "revocation reasons starting with c" "certificateHold cessationOfOperation" \
+	remove --reason c
+has "status offers --all-tokens" --all-tokens status --all
 offers "the init-token command" "init-token install" in
 offers "enroll's options starting with --t: its own and the global" \
 	"--token --trust" enroll --t

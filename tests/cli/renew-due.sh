@@ -151,7 +151,7 @@ expect "the recorded CA issued it (20 days)" test $((na - nb)) -eq $((20 * 86400
 # ---- a due role that fails ----
 expect_status 8 "renew --due 30 with a CA that fails: exit 8" \
 	p11e --token alpha renew --due 30 --ca "exec:$FIXTURES/ca-exit.sh 2"
-expect_grep "it names the role" 'renew tls-client: ' "$WORK/err"
+expect_grep "it names the role" '^p11enroll: renew: renew tls-client on token alpha: ' "$WORK/err"
 snapshot fourth
 for role in tls-server tls-client code-signing; do
 	expect "$role: byte for byte as it was after the failure" same "$role" third fourth

@@ -4,12 +4,15 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "ca.h"
 #include "ca-backend.h"
@@ -399,6 +402,152 @@ START_TEST(test_unreachable)
 }
 END_TEST
 
+/* ---- revocation ------------------------------------------------------- */
+
+/* A certificate with serial 258 (0x0102) and, with AKI, an authority key
+ * identifier of ab cd, as PEM; caller frees. Self-signed, as only its
+ * fields are read. */
+static char *
+revoke_cert(bool aki)
+{
+	static const unsigned char id[] = { 0xab, 0xcd };
+	AUTHORITY_KEYID *akid = NULL;
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL, *pem;
+	long len;
+
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(ASN1_INTEGER_set(X509_get_serialNumber(x), 258), 1);
+	if (aki) {
+		akid = AUTHORITY_KEYID_new();
+		akid->keyid = ASN1_OCTET_STRING_new();
+		ck_assert_int_eq(ASN1_OCTET_STRING_set(akid->keyid, id, 2), 1);
+		ck_assert_int_eq(X509_add1_ext_i2d(x, NID_authority_key_identifier,
+						   akid, 0, 0), 1);
+		AUTHORITY_KEYID_free(akid);
+	}
+	ck_assert_ptr_nonnull(key);
+	ck_assert_int_eq(X509_set_pubkey(x, key), 1);
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+	ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
+	ck_assert_int_eq(PEM_write_bio_X509(bio, x), 1);
+	len = BIO_get_mem_data(bio, &data);
+	pem = strndup(data, (size_t)len);
+	ck_assert_ptr_nonnull(pem);
+	BIO_free(bio);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return pem;
+}
+
+START_TEST(test_revoke_body)
+{
+	json_t *root;
+	char *pem = revoke_cert(true), *bare = revoke_cert(false), *body = NULL;
+
+	/* The serial in decimal and the identifier in lower-case hex, as
+	 * cfssl's certificate database records them. */
+	ck_assert_int_eq(ca_cfssl_revoke_body(pem, CA_REASON_KEY_COMPROMISE, NULL,
+					      &body), 0);
+	root = json_loads(body, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_str_eq(json_string_value(json_object_get(root, "serial")), "258");
+	ck_assert_str_eq(json_string_value(json_object_get(root,
+			 "authority_key_id")), "abcd");
+	ck_assert_str_eq(json_string_value(json_object_get(root, "reason")),
+			 "keyCompromise");
+	ck_assert_uint_eq(json_object_size(root), 3);
+	json_decref(root);
+	free(body);
+	/* An identifier given replaces the certificate's; none is "". */
+	ck_assert_int_eq(ca_cfssl_revoke_body(pem, CA_REASON_SUPERSEDED, "", &body), 0);
+	root = json_loads(body, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(root,
+			 "authority_key_id")), "");
+	ck_assert_str_eq(json_string_value(json_object_get(root, "reason")),
+			 "superseded");
+	json_decref(root);
+	free(body);
+	ck_assert_int_eq(ca_cfssl_revoke_body(bare, CA_REASON_UNSPECIFIED, NULL,
+					      &body), 0);
+	root = json_loads(body, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(root,
+			 "authority_key_id")), "");
+	json_decref(root);
+	free(body);
+	/* cACompromise is no reason for a role's certificate; garbage is
+	 * no certificate. */
+	ck_assert_int_eq(ca_cfssl_revoke_body(pem, 2, NULL, &body), -1);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	ck_assert_ptr_null(body);
+	ck_assert_int_eq(ca_cfssl_revoke_body("not PEM", 0, NULL, &body), -1);
+	ck_assert_ptr_null(body);
+	free(pem);
+	free(bare);
+}
+END_TEST
+
+START_TEST(test_reasons)
+{
+	ck_assert_int_eq(ca_reason_parse("superseded"), CA_REASON_SUPERSEDED);
+	ck_assert_int_eq(ca_reason_parse("KEYCOMPROMISE"), CA_REASON_KEY_COMPROMISE);
+	ck_assert_int_eq(ca_reason_parse("cessationOfOperation"),
+			 CA_REASON_CESSATION_OF_OPERATION);
+	ck_assert_int_eq(ca_reason_parse("cACompromise"), -1);
+	ck_assert_int_eq(err_kind(), ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_message(), "privilegeWithdrawn"));
+	ck_assert_int_eq(ca_reason_parse("4"), -1);
+	ck_assert_str_eq(ca_reason_name(CA_REASON_UNSPECIFIED), "unspecified");
+	ck_assert_ptr_null(ca_reason_name(8));
+}
+END_TEST
+
+/* Which kinds revoke; one that cannot says so, and nothing is sent. */
+START_TEST(test_can_revoke)
+{
+	static const struct {
+		const char *spec;
+		int can;
+	} kinds[] = {
+		{ "cfssl:http://127.0.0.1:1", 1 },
+		{ "exec:/bin/true", 0 },
+		{ "scep:http://127.0.0.1:1/scep", 0 },
+	};
+	struct ca *ca = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		ck_assert_int_eq(ca_open(kinds[i].spec, NULL, &ca), 0);
+		ck_assert_int_eq(ca_can_revoke(ca), kinds[i].can);
+		if (!kinds[i].can) {
+			ck_assert_int_eq(ca_revoke(ca, CERT_PEM, 0), -1);
+			ck_assert_ptr_nonnull(strstr(err_message(),
+						     "cannot revoke"));
+		}
+		ca_free(ca);
+	}
+}
+END_TEST
+
+START_TEST(test_revoke_unreachable)
+{
+	struct ca_options opts = { .timeout_seconds = 5 };
+	struct ca *ca = NULL;
+	char *pem = revoke_cert(true);
+
+	ck_assert_int_eq(ca_open("cfssl:http://127.0.0.1:1#server", &opts, &ca), 0);
+	ck_assert_int_eq(ca_revoke(ca, pem, CA_REASON_SUPERSEDED), -1);
+	ck_assert_ptr_nonnull(strstr(err_message(),
+	    "CA cfssl:http://127.0.0.1:1/#server: revoke: the CA could not be "
+	    "reached"));
+	ca_free(ca);
+	free(pem);
+}
+END_TEST
+
 static Suite *
 cfssl_suite(void)
 {
@@ -427,6 +576,14 @@ cfssl_suite(void)
 	tcase_add_loop_test(tc, test_open, 0,
 			    sizeof(spec_cases) / sizeof(spec_cases[0]));
 	tcase_add_test(tc, test_unreachable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revoke");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_revoke_body);
+	tcase_add_test(tc, test_reasons);
+	tcase_add_test(tc, test_can_revoke);
+	tcase_add_test(tc, test_revoke_unreachable);
 	suite_add_tcase(s, tc);
 	return s;
 }
