@@ -203,6 +203,10 @@ expect_status 0 "renew --due 30 --all-tokens renews the due role of each token" 
 	p11e renew --due 30 --all-tokens
 expect "two roles were renewed" test "$(grep -c '^renewed tls-client: ' "$WORK/out")" -eq 2
 expect_status 2 "--all-tokens refuses --token" p11e --token alpha renew --due --all-tokens
+expect_status 10 "status --all-tokens --expiring 30 without the PIN: within (exit 10)" \
+	"$P11ENROLL" status --all-tokens --expiring 30 </dev/null
+expect_status 0 "status --all-tokens --expiring 10: none within (exit 0)" \
+	"$P11ENROLL" status --all-tokens --expiring 10 </dev/null
 printf 'token,roles,pin_source\nalpha,tls-client,file:%s\nbravo,tls-client,file:%s\n' \
 	"$PIN_FILE" "$WORK/wrong.pin" >"$WORK/fleet.csv"
 printf '0000\n' >"$WORK/wrong.pin"
