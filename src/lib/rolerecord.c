@@ -279,7 +279,8 @@ rolerecord_store(struct token *t, const char *label, const unsigned char *id,
 	for (i = 0; i < n; i++)
 		if (waitstore_delete(t, &items[i]) < 0)
 			goto out;
-	if (old_id != NULL && (old_id_len != id_len || memcmp(old_id, id, id_len) != 0)) {
+	if (old_id != NULL &&
+	    (old_id_len != id_len || memcmp(old_id, id, id_len) != 0)) {
 		waitstore_item_init(&made, CERTSTORE_RECORD);
 		made.where = WAITSTORE_FILE;
 		if (old_id_len > sizeof(made.id)) {

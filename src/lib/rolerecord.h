@@ -60,8 +60,9 @@ int rolerecord_load(struct token *t, const char *label, const unsigned char *id,
 /* Keep R for the role labelled LABEL whose key now has CKA_ID ID,
  * replacing the record it has; OLD_ID (may be NULL) is the CKA_ID of the
  * key it replaced, whose record file goes once the new one is in. */
-int rolerecord_store(struct token *t, const char *label, const unsigned char *id,
-		     size_t id_len, const unsigned char *old_id, size_t old_id_len,
+int rolerecord_store(struct token *t, const char *label,
+		     const unsigned char *id, size_t id_len,
+		     const unsigned char *old_id, size_t old_id_len,
 		     const struct rolerecord *r);
 
 #endif

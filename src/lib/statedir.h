@@ -6,7 +6,8 @@
  * token's serial with every byte but A-Z, a-z and 0-9 written as %HH (it
  * comes from the token: a hostile one must not name "../x" or a hidden
  * file), ID the key's CKA_ID in lower-case hex, KIND "request",
- * "ca-ticket" or "record". A file holds exactly what the data object would hold.
+ * "ca-ticket" or "record". A file holds exactly what the data object
+ * would hold.
  *
  * The directory is the user's alone: made 0700 when missing, and refused
  * when it is a symbolic link, is owned by another user or can be written

@@ -94,8 +94,10 @@ cmd_ca_connect(const struct cmd_ca *c, struct ca **out)
 
 	*out = NULL;
 	cmd_ca_options(c, &o);
-	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
-	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0)
+	if (cmd_ca_secret(c->auth_source, "the CA's authentication key",
+			  &auth_key) < 0 ||
+	    cmd_ca_secret(c->challenge_source, "the challenge password",
+			  &challenge) < 0)
 		goto out;
 	o.auth_key = auth_key;
 	o.challenge = challenge;

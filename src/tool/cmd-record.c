@@ -78,8 +78,8 @@ cmd_record_merge(struct vars *to, const struct vars *from)
 }
 
 struct rolerecord *
-cmd_record_make(const struct cmd_ca *c, const char *trust, const struct vars *vars,
-		const char *profile)
+cmd_record_make(const struct cmd_ca *c, const char *trust,
+		const struct vars *vars, const char *profile)
 {
 	struct rolerecord *r = rolerecord_new();
 
@@ -116,8 +116,9 @@ cmd_record_keep(const struct global_opts *g, struct token *t,
 	have_old = old_id_hex != NULL &&
 		   OPENSSL_hexstr2buf_ex(old, sizeof(old), &old_len, old_id_hex,
 					 '\0') == 1;
-	if (rec != NULL && rolerecord_store(t, r->label, id, len, have_old ? old : NULL,
-					    old_len, rec) == 0)
+	if (rec != NULL &&
+	    rolerecord_store(t, r->label, id, len, have_old ? old : NULL,
+			     old_len, rec) == 0)
 		return;
 	fprintf(stderr, "p11enroll: %s: warning: role %s is in place, but its "
 		"enrollment record is not: %s\n", g->command, r->role,

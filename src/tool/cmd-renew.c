@@ -658,7 +658,8 @@ cmd_renew_due(struct global_opts *g, const struct renew_opts *o)
 	} else {
 		cmd_renew_due_on(g, o, false, &d);
 	}
-	if (d.tokens != NULL && g->json && cmd_json_print(json_pack("{s:O}", "tokens", d.tokens)) < 0)
+	if (d.tokens != NULL && g->json &&
+	    cmd_json_print(json_pack("{s:O}", "tokens", d.tokens)) < 0)
 		d.nerrors++;
 	status = d.tokens == NULL && d.open_status != 0 ? d.open_status :
 		 d.nfailed > 0 ? EXIT_RENEW_FAILED :
