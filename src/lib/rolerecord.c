@@ -47,6 +47,38 @@ rolerecord_free(struct rolerecord *r)
 	free(r);
 }
 
+/* A copy of S into *OUT (NULL stays NULL); -1 when out of memory. */
+static int
+rolerecord_dup(const char *s, char **out)
+{
+	*out = NULL;
+	return s == NULL || (*out = util_strdup(s)) != NULL ? 0 : -1;
+}
+
+struct rolerecord *
+rolerecord_for(const struct rolerecord *template, const char *profile,
+	       const struct vars *vars)
+{
+	struct rolerecord *r = rolerecord_new();
+
+	if (r == NULL)
+		return NULL;
+	r->ca_timeout = template->ca_timeout;
+	r->enrolled = time(NULL);
+	if (rolerecord_dup(profile, &r->profile) < 0 ||
+	    rolerecord_dup(template->ca, &r->ca) < 0 ||
+	    rolerecord_dup(template->ca_tls_trust, &r->ca_tls_trust) < 0 ||
+	    rolerecord_dup(template->ca_auth_source, &r->ca_auth_source) < 0 ||
+	    rolerecord_dup(template->challenge_source, &r->challenge_source) < 0 ||
+	    rolerecord_dup(template->trust, &r->trust) < 0 ||
+	    vars_merge(r->vars, vars) < 0) {
+		rolerecord_free(r);
+		err_set(ERR_FAILED, "out of memory");
+		return NULL;
+	}
+	return r;
+}
+
 /* T as "YYYY-MM-DDTHH:MM:SSZ", or JSON null for 0. */
 static json_t *
 rolerecord_time_json(time_t t)

@@ -43,6 +43,12 @@ struct rolerecord *rolerecord_new(void);
 /* NULL is fine. */
 void rolerecord_free(struct rolerecord *r);
 
+/* A copy of TEMPLATE (the CA, its options and the trust anchors of a
+ * run) for the role of PROFILE enrolled now with VARS (may be NULL);
+ * NULL when out of memory. */
+struct rolerecord *rolerecord_for(const struct rolerecord *template,
+				  const char *profile, const struct vars *vars);
+
 /* The record as JSON (a new reference); NULL when out of memory. */
 json_t *rolerecord_json(const struct rolerecord *r);
 

@@ -26,6 +26,10 @@ size_t vars_count(const struct vars *v);
 void vars_at(const struct vars *v, size_t i, const char **name,
 	     const char **value);
 
+/* Set every variable of FROM (may be NULL) in TO, replacing those of
+ * the same name. */
+int vars_merge(struct vars *to, const struct vars *from);
+
 /* The value of NAME, or NULL. */
 const char *vars_get(const struct vars *v, const char *name);
 

@@ -16,6 +16,7 @@
 #include "batch.h"
 #include "batch-tokens.h"
 #include "cmd-batch.h"
+#include "cmd-record.h"
 #include "err.h"
 #include "journal.h"
 #include "manifest.h"
@@ -423,6 +424,7 @@ cmd_batch_run(const struct cmd_batch *b)
 	struct batch_job job;
 	struct ca *ca = NULL;
 	X509_STORE *trust = NULL;
+	struct rolerecord *record = NULL;
 	char *pin = NULL, *so_pin = NULL, *state_dir = NULL;
 	const char *so_role = NULL;
 	bool need_pin = false, need_so_pin = false;
@@ -491,6 +493,11 @@ cmd_batch_run(const struct cmd_batch *b)
 	job.pin_mailer = b->pin_mailer_path;
 	job.ca = ca;
 	job.trust = trust;
+	if ((record = cmd_record_make(b->ca, b->trust_path, NULL, NULL)) == NULL) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	job.record = record;
 	job.journal = journal;
 	job.jobs = b->jobs;
 	job.rows = rows;
@@ -539,6 +546,7 @@ out:
 	free(rows);
 	cmd_batch_profiles_free(&cache);
 	journal_free(journal);
+	rolerecord_free(record);
 	X509_STORE_free(trust);
 	ca_free(ca);
 	manifest_free(m);

@@ -56,27 +56,6 @@ cmd_record_source(const char *spec, char **out)
 	return rc;
 }
 
-/* Add every variable of FROM to TO, replacing those of the same name. */
-static int
-cmd_record_merge(struct vars *to, const struct vars *from)
-{
-	const char *name, *value;
-	char *assignment;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < vars_count(from); i++) {
-		vars_at(from, i, &name, &value);
-		if (asprintf(&assignment, "%s=%s", name, value) < 0)
-			return err_set(ERR_FAILED, "out of memory");
-		rc = vars_set(to, assignment);
-		free(assignment);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
 struct rolerecord *
 cmd_record_make(const struct cmd_ca *c, const char *trust,
 		const struct vars *vars, const char *profile)
@@ -87,13 +66,13 @@ cmd_record_make(const struct cmd_ca *c, const char *trust,
 		return NULL;
 	r->ca_timeout = c->timeout;
 	r->enrolled = time(NULL);
-	if ((r->profile = util_strdup(profile)) == NULL ||
+	if ((profile != NULL && (r->profile = util_strdup(profile)) == NULL) ||
 	    (c->spec != NULL && (r->ca = util_strdup(c->spec)) == NULL) ||
 	    cmd_record_path(c->tls_trust, &r->ca_tls_trust) < 0 ||
 	    cmd_record_source(c->auth_source, &r->ca_auth_source) < 0 ||
 	    cmd_record_source(c->challenge_source, &r->challenge_source) < 0 ||
 	    cmd_record_path(trust, &r->trust) < 0 ||
-	    cmd_record_merge(r->vars, vars) < 0) {
+	    vars_merge(r->vars, vars) < 0) {
 		rolerecord_free(r);
 		err_set(ERR_FAILED, "out of memory");
 		return NULL;
@@ -148,10 +127,10 @@ cmd_record_apply(const struct rolerecord *rec, struct cmd_ca *c,
 			c->timeout = rec->ca_timeout;
 		if (*trust == NULL)
 			*trust = rec->trust;
-		if (cmd_record_merge(v, rec->vars) < 0)
+		if (vars_merge(v, rec->vars) < 0)
 			goto fail;
 	}
-	if (cmd_record_merge(v, cmdline) < 0)
+	if (vars_merge(v, cmdline) < 0)
 		goto fail;
 	*out = v;
 	return 0;

@@ -8,8 +8,9 @@
 #include "cmd.h"
 #include "rolerecord.h"
 
-/* A record of PROFILE enrolled now with the CA options C, trust anchors
- * TRUST (may be NULL) and VARS (may be NULL): paths made absolute, so that
+/* A record of PROFILE (may be NULL: a run's template, rolerecord_for())
+ * enrolled now with the CA options C, trust anchors TRUST (may be NULL)
+ * and VARS (may be NULL): paths made absolute, so that
  * a renewal from another directory finds them; the secrets' sources as
  * given, never their values. NULL when out of memory. */
 struct rolerecord *cmd_record_make(const struct cmd_ca *c, const char *trust,

@@ -224,6 +224,23 @@ printf 'token,roles\nalpha,tls-client\n' >"$WORK/one.csv"
 expect_status 7 "renew --due 10 --manifest: nothing due (exit 7)" \
 	p11e renew --due 10 --manifest "$WORK/one.csv"
 
+# ---- batch keeps a record per role too ----
+new_token charlie
+printf 'token,roles,cn\ncharlie,tls-client,charlie-client\n' >"$WORK/batch.csv"
+expect_status 0 "batch enrolls tls-client on charlie" \
+	p11e batch "$WORK/batch.csv" --ca "$CA --days 20"
+p11tool_on charlie --read-object --type data --label tls-client -o "$WORK/charlie.data" \
+	>/dev/null || :
+expect "the batch's record has the CA and the row's variables" "$PYTHON" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["profile"] == "tls-client" and r["variables"] == {"cn": "charlie-client"}, r
+assert r["ca"]["spec"].endswith("/ca --days 20"), r
+' "$WORK/charlie.data"
+expect_status 0 "renew --due 30 renews it with that record" \
+	p11e --token charlie renew --due 30
+expect_grep "it did" '^renewed tls-client: .*CN=charlie-client' "$WORK/out"
+
 # ---- remove takes the record ----
 expect_status 0 "remove tls-client" p11e --token alpha remove tls-client --yes
 expect_grep "four objects: key pair, certificate, record" '^removed tls-client: 4 objects$' \
