@@ -169,6 +169,12 @@ certstore_read_cert(struct token *t, CK_OBJECT_HANDLE h, X509 **out)
 	return 0;
 }
 
+const char *
+certstore_data_name(enum certstore_data kind)
+{
+	return certstore_data_names[kind];
+}
+
 bool
 certstore_data_refused(CK_RV rv)
 {

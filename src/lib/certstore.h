@@ -38,6 +38,9 @@ enum certstore_data {
 				 * ("p11enroll record", rolerecord.h) */
 };
 
+/* What a data object of KIND is called in messages: "request", ... */
+const char *certstore_data_name(enum certstore_data kind);
+
 /* Store DATA as a public CKO_DATA object of KIND under LABEL, or a
  * private one where the token refuses public ones (tpm2-pkcs11). A
  * record is stored private first, public where the token refuses

@@ -24,13 +24,6 @@ static const enum statedir_kind waitstore_kinds[] = {
  * are indexed. */
 #define WAITSTORE_WAITING_KINDS 2
 
-/* What each kind is called in messages. */
-static const char *const waitstore_names[] = {
-	[CERTSTORE_REQUEST] = "request",
-	[CERTSTORE_CA_TICKET] = "CA's cookie",
-	[CERTSTORE_RECORD] = "enrollment record",
-};
-
 void
 waitstore_item_init(struct waitstore_item *it, enum certstore_data kind)
 {
@@ -108,7 +101,7 @@ waitstore_write(struct token *t, const char *label, enum certstore_data kind,
 	if (waitstore_write_file(t, kind, id, id_len, data, len) < 0)
 		return err_prefix("token %s keeps no data objects, so the %s '%s' "
 				  "goes to the state directory",
-				  token_get_info(t)->label, waitstore_names[kind],
+				  token_get_info(t)->label, certstore_data_name(kind),
 				  label);
 	out->where = WAITSTORE_FILE;
 	memcpy(out->id, id, id_len);

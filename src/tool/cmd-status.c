@@ -36,7 +36,7 @@ static const char *const status_need_login[] = {
 	"key-duplicate", "key-extractable", "key-not-sensitive",
 	"key-exceeds-usage", "key-unnarrowed", "key-exceeds-role",
 	"cert-without-key", "key-pending", "key-awaiting", "key-retired",
-	"key-orphan", "enrollment records",
+	"key-orphan", "enrollment records", "state files without a key",
 };
 
 static const struct option status_long[] = {
@@ -759,6 +759,10 @@ cmd_status_token(struct global_opts *g, const struct status_opts *o,
 		status = cmd_fail(g);
 		goto out;
 	}
+	/* Without the private keys every state file looks like an orphan:
+	 * none is called one. */
+	if (g->logged_out)
+		ws.norphans = 0;
 	if (o->repair) {
 		status = cmd_status_repair(o, t, inv, n, &ws);
 		goto out;

@@ -270,6 +270,14 @@ doc = json.load(open(sys.argv[1]))
 assert doc["state_dir"]["orphans"] == [], doc["state_dir"]
 assert doc["roles"][0]["record"]["variables"] == {"cn": "nodata"}, doc["roles"]
 ' "$WORK/out"
+expect_status 0 "status --json without the PIN" \
+	"$P11ENROLL" --token nodata --state-dir "$STATE" --json status </dev/null
+expect "without the keys no state file is called an orphan" "$PYTHON" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["logged_in"] is False and doc["state_dir"]["orphans"] == [], doc
+assert "state files without a key" in doc["not_checked"], doc
+' "$WORK/out"
 expect_status 0 "status --repair --yes" sd status --repair --yes
 expect "the record file is kept" test -f "$OLD_RECORD"
 expect_status 0 "renew --due 30 with the recorded CA" sd renew --due 30
