@@ -5,18 +5,23 @@
  *
  *   floor -m MODULE -p PINFILE [-a ec|rsa] [-r ROLE]... -t LABEL...
  *         -- CA-PROGRAM [CA-ARG]...
+ *   floor -m MODULE -p PINFILE [-a ec|rsa] [-r ROLE]... -t LABEL...
+ *         -c CFSSL-URL
  *
+ * The slot list is read once, and each token found by its label in it.
  * For each token and each role: C_GenerateKeyPair (EC P-256 or RSA-2048),
  * a PKCS#10 request built with OpenSSL and signed on the token with
  * C_Sign (CKM_ECDSA or CKM_RSA_PKCS over a DigestInfo), the CA program run
- * with the request on its standard input, and C_CreateObject of the first
- * certificate it prints. Nothing is checked beyond the return codes: no
+ * with the request on its standard input (or, with -c, one POST to the
+ * cfssl API's sign endpoint through one libcurl handle kept for the whole
+ * run), and C_CreateObject of the first certificate it answers. Nothing is checked beyond the return codes: no
  * policy, no certificate checks, no extra reads. The certificate object
  * carries the attributes any enrollment writes (subject, issuer, serial),
  * so that the token ends up holding what p11enroll would write.
  *
  * The PIN comes from a file, never from the command line.
  */
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
 #include <p11-kit/pkcs11.h>
 #include <p11-kit/p11-kit.h>
 
@@ -58,15 +65,28 @@ struct floor_role {
 static const struct floor_role floor_roles[] = {
 	{ "tls-server", "serverAuth", 1 },
 	{ "tls-client", "clientAuth", 0 },
+	/* A second client role, for a CA that issues one kind of certificate
+	 * alone (cfssl's default profile). */
+	{ "tls-client-b", "clientAuth", 0 },
 };
 #define FLOOR_NROLES (sizeof(floor_roles) / sizeof(floor_roles[0]))
+
+/* A token of the slot list: its label without the blank padding. */
+struct floor_slot {
+	char label[33];
+	CK_SLOT_ID id;
+};
 
 /* What one run works with; borrowed from main. */
 struct floor_run {
 	CK_FUNCTION_LIST *p11;
 	enum floor_alg alg;
 	const char *pin;
-	char *const *ca_argv;
+	char *const *ca_argv;           /* the CA program, or */
+	char *cfssl_url;                /* URL/api/v1/cfssl/sign */
+	CURL *curl;
+	struct floor_slot *slots;       /* sorted by label */
+	size_t nslots;
 };
 
 /* P-256 as a DER OID, for CKA_EC_PARAMS. */
@@ -150,44 +170,68 @@ out:
 	return ret;
 }
 
-/* The slot whose token label is LABEL (blank-padded on the token). */
 static int
-floor_find_slot(CK_FUNCTION_LIST *p11, const char *label, CK_SLOT_ID *out)
+floor_slot_compare(const void *a, const void *b)
 {
-	CK_SLOT_ID *slots = NULL;
+	return strcmp(((const struct floor_slot *)a)->label,
+		      ((const struct floor_slot *)b)->label);
+}
+
+/* Every token's slot and label, once, sorted by label. */
+static int
+floor_read_slots(struct floor_run *run)
+{
+	CK_SLOT_ID *ids = NULL;
 	CK_ULONG count = 0, i;
 	CK_TOKEN_INFO info;
-	size_t len = strlen(label);
+	size_t len;
 	CK_RV rv;
 	int ret = -1;
 
-	rv = p11->C_GetSlotList(CK_TRUE, NULL, &count);
-	if (rv != CKR_OK)
-		goto fail;
-	slots = calloc(count ? count : 1, sizeof(*slots));
-	if (slots == NULL)
-		goto out;
-	rv = p11->C_GetSlotList(CK_TRUE, slots, &count);
-	if (rv != CKR_OK)
-		goto fail;
-	for (i = 0; i < count; i++) {
-		if (p11->C_GetTokenInfo(slots[i], &info) != CKR_OK)
-			continue;
-		if (len <= sizeof(info.label) &&
-		    memcmp(info.label, label, len) == 0 &&
-		    (len == sizeof(info.label) || info.label[len] == ' ')) {
-			*out = slots[i];
-			ret = 0;
+	rv = run->p11->C_GetSlotList(CK_TRUE, NULL, &count);
+	if (rv == CKR_OK) {
+		ids = calloc(count ? count : 1, sizeof(*ids));
+		run->slots = calloc(count ? count : 1, sizeof(*run->slots));
+		if (ids == NULL || run->slots == NULL)
 			goto out;
-		}
+		rv = run->p11->C_GetSlotList(CK_TRUE, ids, &count);
 	}
-	floor_fail(label, NULL, "no such token", CKR_OK);
-	goto out;
-fail:
-	floor_fail(label, NULL, "C_GetSlotList", rv);
+	if (rv != CKR_OK) {
+		floor_fail("(all)", NULL, "C_GetSlotList", rv);
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		if (run->p11->C_GetTokenInfo(ids[i], &info) != CKR_OK)
+			continue;
+		len = sizeof(info.label);
+		while (len > 0 && info.label[len - 1] == ' ')
+			len--;
+		memcpy(run->slots[run->nslots].label, info.label, len);
+		run->slots[run->nslots++].id = ids[i];
+	}
+	qsort(run->slots, run->nslots, sizeof(*run->slots), floor_slot_compare);
+	ret = 0;
 out:
-	free(slots);
+	free(ids);
 	return ret;
+}
+
+/* The slot whose token is labelled LABEL. */
+static int
+floor_find_slot(const struct floor_run *run, const char *label, CK_SLOT_ID *out)
+{
+	struct floor_slot want, *found;
+
+	memset(&want, 0, sizeof(want));
+	snprintf(want.label, sizeof(want.label), "%s", label);
+	found = bsearch(&want, run->slots, run->nslots, sizeof(*run->slots),
+			floor_slot_compare);
+	if (found == NULL) {
+		floor_fail(label, NULL, "no such token", CKR_OK);
+		return -1;
+	}
+	*out = found->id;
+	return 0;
 }
 
 static int
@@ -580,6 +624,69 @@ out:
 	return ret;
 }
 
+/* libcurl's write callback: append to the growing buffer. */
+static size_t
+floor_curl_write(char *data, size_t size, size_t n, void *user)
+{
+	struct { char *buf; size_t len; } *b = user;
+	char *grown = realloc(b->buf, b->len + size * n + 1);
+
+	if (grown == NULL)
+		return 0;
+	memcpy(grown + b->len, data, size * n);
+	b->buf = grown;
+	b->len += size * n;
+	b->buf[b->len] = '\0';
+	return size * n;
+}
+
+/* POST the request to the cfssl API; the certificate (PEM) it answers. */
+static int
+floor_submit_cfssl(const struct floor_run *run, const char *csr, size_t csr_len,
+		   char **out, size_t *out_len)
+{
+	struct { char *buf; size_t len; } b = { NULL, 0 };
+	struct curl_slist *headers = NULL;
+	json_t *req = NULL, *answer = NULL;
+	const char *pem = NULL;
+	char *body = NULL;
+	long status = 0;
+	int ret = -1;
+
+	*out = NULL;
+	*out_len = 0;
+	req = json_pack("{s:s%}", "certificate_request", csr, csr_len);
+	if (req == NULL || (body = json_dumps(req, JSON_COMPACT)) == NULL)
+		goto out;
+	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(run->curl, CURLOPT_URL, run->cfssl_url);
+	curl_easy_setopt(run->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(run->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(run->curl, CURLOPT_WRITEFUNCTION, floor_curl_write);
+	curl_easy_setopt(run->curl, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(run->curl) != CURLE_OK ||
+	    curl_easy_getinfo(run->curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
+	    status != 200 || b.buf == NULL) {
+		fprintf(stderr, "floor: %s: HTTP %ld %.300s\n", run->cfssl_url,
+			status, b.buf ? b.buf : "");
+		goto out;
+	}
+	answer = json_loadb(b.buf, b.len, 0, NULL);
+	if (answer == NULL ||
+	    json_unpack(answer, "{s:{s:s}}", "result", "certificate", &pem) != 0 ||
+	    (*out = strdup(pem)) == NULL)
+		goto out;
+	*out_len = strlen(*out);
+	ret = 0;
+out:
+	curl_slist_free_all(headers);
+	json_decref(answer);
+	json_decref(req);
+	free(body);
+	free(b.buf);
+	return ret;
+}
+
 /* The first certificate of the CA's answer. */
 static X509 *
 floor_parse_cert(const char *pem, size_t len)
@@ -679,8 +786,10 @@ floor_enroll_role(const struct floor_run *run, CK_SESSION_HANDLE s,
 		goto fail;
 	csr_len = BIO_get_mem_data(mem, &csr);
 	step = "run the CA";
-	if (floor_submit(run->ca_argv, csr, (size_t)csr_len, &answer,
-			 &answer_len) < 0)
+	if ((run->curl != NULL ?
+	     floor_submit_cfssl(run, csr, (size_t)csr_len, &answer, &answer_len) :
+	     floor_submit(run->ca_argv, csr, (size_t)csr_len, &answer,
+			  &answer_len)) < 0)
 		goto fail;
 	step = "read the certificate";
 	cert = floor_parse_cert(answer, answer_len);
@@ -714,7 +823,7 @@ floor_enroll_token(const struct floor_run *run, const char *token,
 	CK_RV rv;
 	int ret = -1;
 
-	if (floor_find_slot(run->p11, token, &slot) < 0)
+	if (floor_find_slot(run, token, &slot) < 0)
 		goto out;
 	rv = run->p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 				     NULL, NULL, &s);
@@ -763,26 +872,29 @@ static void
 floor_usage(void)
 {
 	fprintf(stderr, "usage: floor -m MODULE -p PINFILE [-a ec|rsa] "
-		"[-r ROLE]... -t LABEL... -- CA-PROGRAM [CA-ARG]...\n");
+		"[-r ROLE]... -t LABEL... (-- CA-PROGRAM [CA-ARG]... | "
+		"-c CFSSL-URL)\n");
 }
 
 int
 main(int argc, char **argv)
 {
-	struct floor_run run = { NULL, FLOOR_EC, NULL, NULL };
-	const char *module = NULL, *pin_file = NULL;
+	struct floor_run run;
+	const char *module = NULL, *pin_file = NULL, *cfssl = NULL;
 	const char **tokens = NULL;
 	int selected[FLOOR_NROLES] = { 0 }, any_role = 0;
 	char pin[FLOOR_MAX_PIN];
 	size_t ntokens = 0, i;
 	int opt, ret = 2;
 
+	memset(&run, 0, sizeof(run));
+	run.alg = FLOOR_EC;
 	memset(pin, 0, sizeof(pin));
 	/* never more tokens than arguments */
 	tokens = calloc((size_t)argc, sizeof(*tokens));
 	if (tokens == NULL)
 		goto out;
-	while ((opt = getopt(argc, argv, "+m:p:a:r:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+m:p:a:r:t:c:")) != -1) {
 		switch (opt) {
 		case 'm': module = optarg; break;
 		case 'p': pin_file = optarg; break;
@@ -802,15 +914,18 @@ main(int argc, char **argv)
 		case 't':
 			tokens[ntokens++] = optarg;
 			break;
+		case 'c':
+			cfssl = optarg;
+			break;
 		default:
 			goto usage;
 		}
 	}
-	if (module == NULL || pin_file == NULL || ntokens == 0 || optind >= argc)
+	if (module == NULL || pin_file == NULL || ntokens == 0 ||
+	    (cfssl == NULL) != (optind < argc))
 		goto usage;
-	if (!any_role)
-		for (i = 0; i < FLOOR_NROLES; i++)
-			selected[i] = 1;
+	if (!any_role)          /* tls-server and tls-client */
+		selected[0] = selected[1] = 1;
 	run.ca_argv = argv + optind;
 
 	ret = 1;
@@ -819,7 +934,14 @@ main(int argc, char **argv)
 	if (floor_read_pin(pin_file, pin, sizeof(pin)) < 0)
 		goto out;
 	run.pin = pin;
-	if (floor_load_module(module, &run.p11) < 0)
+	if (cfssl != NULL &&
+	    (asprintf(&run.cfssl_url, "%s/api/v1/cfssl/sign", cfssl) < 0 ||
+	     curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	     (run.curl = curl_easy_init()) == NULL)) {
+		fprintf(stderr, "floor: cannot set up libcurl\n");
+		goto out;
+	}
+	if (floor_load_module(module, &run.p11) < 0 || floor_read_slots(&run) < 0)
 		goto out;
 	for (i = 0; i < ntokens; i++)
 		if (floor_enroll_token(&run, tokens[i], selected) < 0)
@@ -832,6 +954,10 @@ out:
 	if (run.p11 != NULL)
 		run.p11->C_Finalize(NULL);
 	OPENSSL_cleanse(pin, sizeof(pin));
+	if (run.curl != NULL)
+		curl_easy_cleanup(run.curl);
+	free(run.cfssl_url);
+	free(run.slots);
 	free(tokens);
 	return ret;
 }

@@ -23,6 +23,7 @@ struct batch_row {
 	struct profile **profiles;              /* borrowed: its roles, sets
 						 * expanded */
 	int nprofiles;
+	struct ca *ca;                          /* borrowed: the row's CA */
 };
 
 struct batch_job {
@@ -36,7 +37,6 @@ struct batch_job {
 				 * to write; may be NULL */
 	int pin_mailer_fd;      /* -1: new user PINs come from the PIN sources */
 	const char *pin_mailer; /* its path, to read a PIN back on a rerun */
-	struct ca *ca;
 	X509_STORE *trust;      /* may be NULL */
 	const struct rolerecord *record;        /* what each role's record
 						 * takes from the run (the

@@ -372,7 +372,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (batch_worker_start(w, index, (size_t)k) < 0)
 			return -1;
 		memset(&r, 0, sizeof(r));
-		rc = enroll_role(t, p, br->row->vars, w->job->ca, w->job->trust, &r);
+		rc = enroll_role(t, p, br->row->vars, br->ca, w->job->trust, &r);
 		if (rc < 0)
 			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
 						err_message()) < 0 ? -1 : 0;
@@ -447,6 +447,8 @@ batch_worker_main(const struct batch_job *job, const enum journal_state *plan,
 
 	if (module_load(job->module_path, &w.module) < 0)
 		w.module_error = strdup(err_message());
+	else
+		module_keep_tokens(w.module);
 	while (batch_read_line(fd, line, sizeof(line)) == 1) {
 		errno = 0;
 		index = strtoul(line, &end, 10);

@@ -17,6 +17,7 @@
 #include "keysign.h"
 #include "keysupport.h"
 #include "rolestate.h"
+#include "trace.h"
 #include "util.h"
 #include "verify.h"
 #include "waitstore.h"
@@ -75,32 +76,52 @@ enroll_check_role(const struct key_support *s, const struct profile *p)
 	return 0;
 }
 
+/* Whether the token T can make and use the key of each of the N roles
+ * at PROFILES, asking only about their algorithms; a refusal asks about
+ * every algorithm, for its list of what the token offers. */
+static int
+enroll_check_roles(struct token *t, const struct profile *const *profiles,
+		   int n, int *refused)
+{
+	struct key_support s;
+	unsigned algs = 0;
+	int i;
+
+	*refused = 0;
+	for (i = 0; i < n; i++)
+		algs |= 1u << profile_key_alg(profiles[i]);
+	if (keysupport_read(token_fn(t), token_get_info(t)->slot, algs, &s) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (keysupport_check(&s, profile_key_alg(profiles[i]),
+				     profile_key_caps(profiles[i])) < 0)
+			break;
+	if (i == n) {
+		trace_mark("mechanisms", NULL);
+		return 0;
+	}
+	*refused = i;
+	err_clear();
+	if (keysupport_read(token_fn(t), token_get_info(t)->slot,
+			    KEYSUPPORT_ALL_ALGS, &s) < 0)
+		return -1;
+	return enroll_check_role(&s, profiles[i]);
+}
+
 int
 enroll_check_supported(struct token *t, struct profile *const *profiles, int n,
 		       int *refused)
 {
-	struct key_support s;
-	int i;
-
-	*refused = 0;
-	if (keysupport_read(token_fn(t), token_get_info(t)->slot, &s) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		*refused = i;
-		if (enroll_check_role(&s, profiles[i]) < 0)
-			return -1;
-	}
-	return 0;
+	return enroll_check_roles(t, (const struct profile *const *)profiles, n,
+				  refused);
 }
 
 int
 enroll_check_supported_one(struct token *t, const struct profile *p)
 {
-	struct key_support s;
+	int refused;
 
-	if (keysupport_read(token_fn(t), token_get_info(t)->slot, &s) < 0)
-		return -1;
-	return enroll_check_role(&s, p);
+	return enroll_check_roles(t, &p, 1, &refused);
 }
 
 /* What a failed key generation most likely means on a card. */
@@ -319,6 +340,7 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 	policy.key = pub;
 	policy.max_lifetime_days = profile_max_lifetime_days(p);
 	policy.allow_subject_change = profile_allow_subject_change(p);
+	policy.added_eku = profile_added_ekus(p);
 	policy.trust = trust;
 	policy.now = time(NULL);
 	if (verify_issued(leaf, chain, &policy, NULL) < 0)
@@ -773,7 +795,7 @@ enroll_resume(struct token *t, const struct profile *p, struct ca *ca,
 	}
 	if (csr_to_pem(w.req, &pem) < 0)
 		goto out;
-	rc = ca_poll(ca, tk.cookie, pem, profile_role(p), &reply);
+	rc = ca_poll(ca, tk.cookie, pem, profile_ca_profile(p), &reply);
 	if (rc == CA_PENDING) {
 		rc = -1;
 		if (enroll_ticket_store(t, p, &w, tk.ca, reply.cookie) < 0)
@@ -822,7 +844,9 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	if (enroll_make_request(t, p, &spec, &n) < 0 ||
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0)
 		goto out;
-	rc = ca_submit(ca, pem, profile_role(p), &reply);
+	trace_mark("key pair and request", profile_role(p));
+	rc = ca_submit(ca, pem, profile_ca_profile(p), &reply);
+	trace_mark("CA", profile_role(p));
 	if (rc == CA_PENDING) {
 		rc = -1;
 		if (enroll_park(t, p, &n, ca_describe(ca), reply.cookie) < 0)
@@ -832,12 +856,17 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	}
 	if (rc < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL,
-				trust, &cert) < 0 ||
-	    enroll_write_pending(t, p, &n, cert) < 0 ||
+				trust, &cert) < 0) {
+		rc = -1;
+		goto out;
+	}
+	trace_mark("check the certificate", profile_role(p));
+	if (enroll_write_pending(t, p, &n, cert) < 0 ||
 	    enroll_promote(t, p, &n) < 0) {
 		rc = -1;
 		goto out;
 	}
+	trace_mark("write the certificate", profile_role(p));
 	n.tried = n.made = false;
 	n.cert = CK_INVALID_HANDLE;
 	rc = enroll_fill_result(p, &n.kp, cert, out);

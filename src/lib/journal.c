@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,12 @@ struct journal {
 	int fd;
 	struct journal_entry *entries;
 	size_t count, cap;
+	/* The entries by row and role: a table of places in entries plus
+	 * one (0 is a free place), open addressing, at most half full, so
+	 * that each record and each look-up costs the same at any size. */
+	size_t *table;
+	size_t table_size;      /* a power of two, or 0 */
+	bool unsynced;          /* records written since the last sync */
 };
 
 void
@@ -54,6 +62,8 @@ journal_free(struct journal *j)
 
 	if (j == NULL)
 		return;
+	if (j->fd >= 0 && j->unsynced)
+		(void)fdatasync(j->fd);
 	if (j->fd >= 0)
 		close(j->fd);
 	for (i = 0; i < j->count; i++) {
@@ -61,6 +71,7 @@ journal_free(struct journal *j)
 		journal_cert_clear(&j->entries[i].cert);
 	}
 	free(j->entries);
+	free(j->table);
 	free(j->path);
 	free(j);
 }
@@ -101,16 +112,74 @@ journal_cert_copy(struct journal_cert *to, const char *serial,
 	return 0;
 }
 
+/* FNV-1a over the row's line and the role's name. */
+static size_t
+journal_hash(size_t line, const char *role)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(line); i++) {
+		h ^= (line >> (8 * i)) & 0xff;
+		h *= 1099511628211ULL;
+	}
+	for (; *role != '\0'; role++) {
+		h ^= (unsigned char)*role;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* The place in J's table of LINE and ROLE: theirs, or the free one where
+ * they would go. */
+static size_t
+journal_slot(const struct journal *j, size_t line, const char *role)
+{
+	size_t mask = j->table_size - 1, at = journal_hash(line, role) & mask;
+	const struct journal_entry *e;
+
+	for (; j->table[at] != 0; at = (at + 1) & mask) {
+		e = &j->entries[j->table[at] - 1];
+		if (e->line == line && strcmp(e->role, role) == 0)
+			break;
+	}
+	return at;
+}
+
 static struct journal_entry *
 journal_find(const struct journal *j, size_t line, const char *role)
 {
-	size_t i;
+	size_t at;
 
-	for (i = 0; i < j->count; i++)
-		if (j->entries[i].line == line &&
-		    strcmp(j->entries[i].role, role) == 0)
-			return &j->entries[i];
-	return NULL;
+	if (j->table_size == 0)
+		return NULL;
+	at = journal_slot(j, line, role);
+	return j->table[at] != 0 ? &j->entries[j->table[at] - 1] : NULL;
+}
+
+/* Room in J's table for one more entry: doubled and refilled when it
+ * would pass half full. */
+static int
+journal_table_grow(struct journal *j)
+{
+	size_t size = j->table_size ? j->table_size : 64, i;
+	size_t *old = j->table, old_size = j->table_size;
+
+	if ((j->count + 1) * 2 <= j->table_size)
+		return 0;
+	while ((j->count + 1) * 2 > size)
+		size *= 2;
+	if ((j->table = calloc(size, sizeof(*j->table))) == NULL) {
+		j->table = old;
+		return err_set(ERR_FAILED, "out of memory");
+	}
+	j->table_size = size;
+	for (i = 0; i < old_size; i++)
+		if (old[i] != 0)
+			j->table[journal_slot(j, j->entries[old[i] - 1].line,
+					      j->entries[old[i] - 1].role)] = old[i];
+	free(old);
+	return 0;
 }
 
 /* Remember DOC (one parsed line) as the latest state of its role. */
@@ -136,6 +205,8 @@ journal_remember(struct journal *j, json_t *doc)
 		return err_set(ERR_USAGE, "journal %s: unknown state '%s'",
 			       j->path, state);
 	if ((e = journal_find(j, (size_t)line, role)) == NULL) {
+		if (journal_table_grow(j) < 0)
+			return -1;
 		grown = array_grow(j->entries, &j->cap, j->count + 1,
 				   sizeof(*grown));
 		if (grown == NULL)
@@ -147,6 +218,7 @@ journal_remember(struct journal *j, json_t *doc)
 		if ((e->role = util_strdup(role)) == NULL)
 			return -1;
 		j->count++;
+		j->table[journal_slot(j, e->line, e->role)] = j->count;
 	}
 	e->state = (enum journal_state)i;
 	return journal_cert_copy(&e->cert, serial, sha256, not_after);
@@ -316,15 +388,21 @@ journal_record(struct journal *j, size_t line, const char *token,
 		err_set(ERR_FAILED, "journal %s: cannot encode a record", j->path);
 		goto out;
 	}
-	/* One write per record, so that a crash cuts at most the last one. */
+	/* One write per record, so that a crash cuts at most the last one.
+	 * A role's start and its wait for a CA are synced before the step
+	 * goes on; its end is synced with the next start or when the journal
+	 * closes: lost in a crash, it leaves the start, and a rerun then
+	 * looks at the token, as for a role that was cut short. */
 	len = strlen(text);
 	text[len] = '\n';
 	if (write(j->fd, text, len + 1) != (ssize_t)(len + 1) ||
-	    fdatasync(j->fd) != 0) {
+	    ((state == JOURNAL_STARTED || state == JOURNAL_AWAITING) &&
+	     fdatasync(j->fd) != 0)) {
 		err_set(ERR_FAILED, "journal %s: cannot write: %s", j->path,
 			strerror(errno));
 		goto out;
 	}
+	j->unsynced = state != JOURNAL_STARTED && state != JOURNAL_AWAITING;
 	if (journal_remember(j, doc) < 0)
 		goto out;
 	rc = 0;

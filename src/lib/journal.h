@@ -2,9 +2,11 @@
 /* journal.h - what a batch has done, so that a rerun skips it.
  *
  * One JSON object per line: first the manifest's SHA-256, then one line
- * for each change of a role's state, written and synced to disk before
- * the step it announces goes on. A line cut short by a crash is dropped
- * when the journal is opened again.
+ * for each change of a role's state. A start, and a wait for the CA, are
+ * synced to disk before the step they announce goes on; an end goes to
+ * disk with the next start or when the journal is freed, since a rerun
+ * that finds only the start looks at the token. A line cut short by a
+ * crash is dropped when the journal is opened again.
  */
 #ifndef P11E_JOURNAL_H
 #define P11E_JOURNAL_H
@@ -45,8 +47,8 @@ enum journal_state journal_state(const struct journal *j, size_t line,
 				 const char *role, struct journal_cert *cert);
 
 /* Record STATE of ROLE in the row at LINE for TOKEN; CERT with
- * JOURNAL_DONE, MESSAGE with JOURNAL_FAILED (either may be NULL). Synced
- * to disk before it returns. */
+ * JOURNAL_DONE, MESSAGE with JOURNAL_FAILED (either may be NULL). A start
+ * or a wait is synced to disk before it returns. */
 int journal_record(struct journal *j, size_t line, const char *token,
 		   const char *role, enum journal_state state,
 		   const struct journal_cert *cert, const char *message);

@@ -60,8 +60,22 @@ static const struct keysupport_type_mechs keysupport_type_mechs[] = {
 	{ CKK_EC, CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, CKM_ECDH1_DERIVE, CKF_DERIVE },
 };
 
+/* Whether an algorithm of ALGS has keys of TYPE. */
+static bool
+keysupport_type_wanted(CK_KEY_TYPE type, unsigned algs)
+{
+	const struct keyalg_info *e;
+	size_t j;
+
+	for (j = 0; (e = keyalg_at(j)) != NULL; j++)
+		if (e->ec == (type == CKK_EC) && (algs & (1u << e->alg)))
+			return true;
+	return false;
+}
+
 int
-keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct key_support *out)
+keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, unsigned algs,
+		struct key_support *out)
 {
 	CK_MECHANISM_TYPE *list = NULL;
 	CK_MECHANISM_INFO gen, sign, extra;
@@ -88,6 +102,8 @@ keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, struct key_support *out)
 	for (i = 0; i < NELEM(keysupport_type_mechs); i++) {
 		const struct keysupport_type_mechs *m = &keysupport_type_mechs[i];
 
+		if (!keysupport_type_wanted(m->type, algs))
+			continue;
 		can_gen = keysupport_mech(fn, slot, list, n, m->gen, CKF_GENERATE_KEY_PAIR, &gen);
 		can_sign = keysupport_mech(fn, slot, list, n, m->sign, CKF_SIGN, &sign);
 		can_extra = keysupport_mech(fn, slot, list, n, m->extra, m->extra_flag, &extra);

@@ -18,10 +18,15 @@ struct key_support {
 	unsigned derive;        /* ECDH as well */
 };
 
-/* Read what the token in SLOT can do. A module that does not list its
- * mechanisms gives known == false, which keysupport_check() lets
- * through: the key generation itself then answers. */
-int keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot,
+/* Every algorithm, for keysupport_read(). */
+#define KEYSUPPORT_ALL_ALGS (~0u)
+
+/* Read what the token in SLOT can do with the algorithms in ALGS (1 <<
+ * enum key_alg each): the mechanisms of other key types are not asked
+ * about. A module that does not list its mechanisms gives known ==
+ * false, which keysupport_check() lets through: the key generation
+ * itself then answers. */
+int keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, unsigned algs,
 		    struct key_support *out);
 
 /* Whether a key of ALG with capabilities CAPS can be made and used on a

@@ -439,7 +439,7 @@ static int
 lifecycle_submit(struct ca *ca, const char *pem, const struct profile *p,
 		 struct ca_reply *reply)
 {
-	int rc = ca_submit(ca, pem, profile_role(p), reply);
+	int rc = ca_submit(ca, pem, profile_ca_profile(p), reply);
 
 	if (rc != CA_PENDING)
 		return rc;

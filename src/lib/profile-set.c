@@ -212,8 +212,9 @@ profile_unknown(const char *dirs, const char *name, const char *what,
 		return err_prefix("unknown %s '%s' (no %s in %s)", what, name,
 				  looked_for, where);
 	if (nroles + nsets == 0)
-		snprintf(there, sizeof(there), "which hold%s no profiles",
-			 strchr(dirs, ':') != NULL ? "" : "s");
+		snprintf(there, sizeof(there), "which hold%s no profiles: %s",
+			 strchr(dirs, ':') != NULL ? "" : "s",
+			 PROFILE_NONE_HINT);
 	if (nroles > 0) {
 		snprintf(there, sizeof(there), "roles there: ");
 		profile_join(there, sizeof(there), roles, nroles);

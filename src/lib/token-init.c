@@ -81,6 +81,7 @@ token_init(struct module *m, const char *selector, const char *label,
 		goto out;
 	}
 	/* SoftHSM, for one, moves the new token to a slot of its own. */
+	module_tokens_changed(m);
 	if (token_select(m, label, out, NULL, NULL) < 0) {
 		err_prefix("find the token just initialised as %s", label);
 		goto out;

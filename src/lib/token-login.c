@@ -14,6 +14,7 @@
 #include "token-login.h"
 #include "token-object.h"
 #include "token-struct.h"
+#include "trace.h"
 #include "util.h"
 
 /* What the token's flags say of one PIN's tries, and how it is named. */
@@ -353,6 +354,7 @@ token_login(struct token *t, const char *pin)
 	pin_free(t->user_pin);
 	t->user_pin = keep;
 	t->user_pinpad = pin == NULL;
+	trace_mark("log in", NULL);
 	return 0;
 }
 

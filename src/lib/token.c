@@ -23,6 +23,7 @@
 #include "token-login.h"
 #include "token-struct.h"
 #include "token-uri.h"
+#include "trace.h"
 #include "util.h"
 
 struct module {
@@ -34,6 +35,13 @@ struct module {
 	 * them all), and how many it could not read. */
 	char unreadable[256];
 	size_t nunreadable;
+	/* With module_keep_tokens(): the token list, read at the first
+	 * selection and again only when a selector finds no token in it or
+	 * its token has left its slot, or after module_tokens_changed(). */
+	bool keep_tokens;
+	struct token_info *kept;
+	size_t nkept;
+	struct token_index *kept_index;
 };
 
 int
@@ -83,9 +91,26 @@ module_load(const char *path, struct module **out)
 	*out = m;
 	m = NULL;
 	rc = 0;
+	trace_mark("load module", NULL);
 out:
 	module_free(m);
 	return rc;
+}
+
+void
+module_keep_tokens(struct module *m)
+{
+	m->keep_tokens = true;
+}
+
+void
+module_tokens_changed(struct module *m)
+{
+	token_index_free(m->kept_index);
+	token_info_free_array(m->kept, m->nkept);
+	m->kept_index = NULL;
+	m->kept = NULL;
+	m->nkept = 0;
 }
 
 void
@@ -93,6 +118,7 @@ module_free(struct module *m)
 {
 	if (m == NULL)
 		return;
+	module_tokens_changed(m);
 	if (m->fn != NULL && m->initialised_here)
 		m->fn->C_Finalize(NULL);
 	if (m->handle != NULL)
@@ -326,6 +352,62 @@ out:
 	return rc;
 }
 
+/* The kept list's one token that URI picks, as its slot describes it
+ * now: 1, with *OUT filled; 0 when the list must be read again (no token
+ * or several match, or the slot holds another token now). */
+static int
+token_select_kept(struct module *m, P11KitUri *uri, struct token_info *out)
+{
+	const struct token_info *kept;
+	size_t pick = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (m->kept_index == NULL) {
+		if (token_list(m, &m->kept, &m->nkept) < 0)
+			return -1;
+		if (token_index_new(m->kept, m->nkept, &m->kept_index) < 0) {
+			module_tokens_changed(m);
+			return -1;
+		}
+	}
+	if (token_index_find(m->kept_index, uri, &pick) != 1)
+		return 0;
+	kept = &m->kept[pick];
+	/* One slot's information: its flags as they are now, and proof that
+	 * the token is still the one listed. */
+	if (token_describe(m, kept->slot, out) < 0) {
+		err_clear();
+		return 0;
+	}
+	if (!token_info_matches(uri, out) ||
+	    strcmp(out->raw.serial, kept->raw.serial) != 0) {
+		free(out->uri);
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	return 1;
+}
+
+/* Keep INFOS (N tokens just listed) as the module's list, when it keeps
+ * one and has none; *INFOS is then NULL. */
+static void
+token_keep_list(struct module *m, struct token_info **infos, size_t n)
+{
+	struct token_index *idx = NULL;
+
+	if (!m->keep_tokens || m->kept_index != NULL || *infos == NULL)
+		return;
+	module_tokens_changed(m);
+	if (token_index_new(*infos, n, &idx) < 0) {
+		err_clear();
+		return;
+	}
+	m->kept = *infos;
+	m->nkept = n;
+	m->kept_index = idx;
+	*infos = NULL;
+}
+
 int
 token_select(struct module *m, const char *selector, struct token_info *out,
 	     char **pin_value, char **pin_source)
@@ -336,7 +418,7 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	size_t n = 0, i, matches = 0, pick = 0;
 	char list[2048], *shown = NULL;
 	const char *value, *source;
-	int rc = -1;
+	int found, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (pin_value != NULL)
@@ -344,8 +426,16 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	if (pin_source != NULL)
 		*pin_source = NULL;
 	if (token_uri_parse(selector, &uri) < 0 ||
-	    token_uri_printable(selector, &shown) < 0 ||
-	    token_list(m, &infos, &n) < 0)
+	    token_uri_printable(selector, &shown) < 0)
+		goto out;
+	if (m->keep_tokens && selector != NULL) {
+		if ((found = token_select_kept(m, uri, out)) < 0)
+			goto out;
+		if (found == 1)
+			goto picked;
+		module_tokens_changed(m);
+	}
+	if (token_list(m, &infos, &n) < 0)
 		goto out;
 	if (n == 0) {
 		err_set(ERR_FAILED, "no token is present in %s", m->path);
@@ -390,6 +480,9 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 				list);
 		goto out;
 	}
+	*out = infos[pick];
+	infos[pick].uri = NULL;
+picked:
 	value = p11_kit_uri_get_pin_value(uri);
 	source = p11_kit_uri_get_pin_source(uri);
 	if ((pin_value != NULL && value != NULL &&
@@ -397,10 +490,12 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 	    (pin_source != NULL && source != NULL &&
 	     (*pin_source = util_strdup(source)) == NULL))
 		goto out;
-	*out = infos[pick];
-	infos[pick].uri = NULL;
 	rc = 0;
 out:
+	if (rc < 0) {
+		free(out->uri);
+		memset(out, 0, sizeof(*out));
+	}
 	if (rc < 0 && pin_value != NULL) {
 		pin_free(*pin_value);
 		*pin_value = NULL;
@@ -411,6 +506,7 @@ out:
 	}
 	free(chosen);
 	free(shown);
+	token_keep_list(m, &infos, n);
 	token_info_free_array(infos, n);
 	token_uri_free(uri);
 	return rc;
@@ -467,6 +563,7 @@ token_open_mode(struct module *m, const char *selector, const char *lock_dir,
 	*out = t;
 	t = NULL;
 	rc = 0;
+	trace_mark("open token", NULL);
 out:
 	token_close(t);
 	return rc;

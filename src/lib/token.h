@@ -25,6 +25,15 @@ int module_load(const char *path, struct module **out);
 /* Finalise (if this process initialised it) and unload; NULL is fine. */
 void module_free(struct module *m);
 
+/* Keep the token list from one selection to the next (a batch worker's
+ * many tokens): each selection then costs one slot's information, and
+ * the list is read again only when a selector finds no token in it or
+ * its token has left its slot. */
+void module_keep_tokens(struct module *m);
+
+/* Tokens were initialised or changed: a kept list is read again. */
+void module_tokens_changed(struct module *m);
+
 /* The module's path as given to module_load(). */
 const char *module_path(const struct module *m);
 

@@ -13,6 +13,7 @@
 #include "enroll.h"
 #include "err.h"
 #include "profile.h"
+#include "trace.h"
 
 enum { OPT_SET = 1100, OPT_TRUST };
 
@@ -142,10 +143,12 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 	if ((status = cmd_load_profiles(g, argv + first, nnamed, o.vars, &profiles,
 					 &nroles)) != 0)
 		goto out;
+	trace_mark("profiles", NULL);
 	cmd_note_write_login(g, profiles, nroles);
 	if ((status = cmd_ca_open(g, &o.ca, &ca)) != 0 ||
 	    (status = cmd_load_trust(g, o.trust, &trust)) != 0)
 		goto out;
+	trace_mark("CA and trust", NULL);
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
 	/* A role the token cannot do stops the run before any role starts;

@@ -12,6 +12,7 @@
 #include "keyusage.h"
 #include "policy.h"
 #include "profile.h"
+#include "text.h"
 #include "util.h"
 
 #define CMD_PROFILE_NAME_MAX 80
@@ -303,6 +304,14 @@ cmd_profile_list(const struct global_opts *g, char **args, int nargs)
 		free(file);
 		file = NULL;
 	}
+	if (nroles + nsets == 0) {
+		char shown[PATH_MAX], note[PATH_MAX + 128];
+
+		snprintf(note, sizeof(note), "no profiles in %s: %s",
+			 text_shown(dir, shown, sizeof(shown)),
+			 PROFILE_NONE_HINT);
+		json_array_append_new(notes, json_string(note));
+	}
 	status = EXIT_DONE;
 	if (g->json) {
 		if (cmd_json_print(json_pack("{s:s, s:o, s:O, s:O}", "directory", dir,
@@ -375,6 +384,7 @@ cmd_profile_show_text(const struct profile *p, const struct policy_finding *f,
 	       profile_allow_mixed_roles(p) ? "yes" : "no");
 	if (just != NULL)
 		printf("%-22s %s\n", "justification:", just);
+	printf("%-22s %s\n", "CA profile:", profile_ca_profile(p));
 	if (n == 0)
 		printf("%-22s %s\n", "findings:", "none");
 	else
@@ -389,7 +399,7 @@ cmd_profile_show_json(const struct profile *p, const struct policy_finding *f,
 		      size_t n, const char *id)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, "
-			 "s:i, s:b, s:b, s:s?, s:o}",
+			 "s:i, s:b, s:b, s:s?, s:s, s:o}",
 			 "name", profile_role(p), "kind", "role",
 			 "file", profile_path(p),
 			 "key_algorithm", keyalg_name(profile_key_alg(p)),
@@ -402,6 +412,7 @@ cmd_profile_show_json(const struct profile *p, const struct policy_finding *f,
 			 "allow_subject_change", profile_allow_subject_change(p),
 			 "allow_mixed_roles", profile_allow_mixed_roles(p),
 			 "justification", profile_justification(p),
+			 "ca_profile", profile_ca_profile(p),
 			 "findings", cmd_profile_json_findings(f, n));
 }
 

@@ -307,7 +307,7 @@ cmd_renew_role(const struct renew_opts *o, struct token *t,
 	/* Without a record or --set, the subject and names are the current
 	 * certificate's. */
 	vars = rr.old != NULL || o->any_set ? rr.vars : NULL;
-	if (cmd_ca_connect(&rr.ca, &ca) < 0 ||
+	if (cmd_ca_connect(o->g, &rr.ca, &ca) < 0 ||
 	    (rr.trust != NULL && verify_load_trust(rr.trust, &trust) < 0)) {
 		err_prefix("renew %s on token %s", profile_role(p),
 			   token_get_info(t)->label);

@@ -775,7 +775,8 @@ cmd_status_token(struct global_opts *g, const struct status_opts *o,
 	ao.token = g->logged_out ? NULL : t;
 	ao.logged_out = g->logged_out;
 	if (audit_token(inv, n, &ao, &rows) < 0 ||
-	    keysupport_read(token_fn(t), token_get_info(t)->slot, &ks) < 0) {
+	    keysupport_read(token_fn(t), token_get_info(t)->slot,
+			    KEYSUPPORT_ALL_ALGS, &ks) < 0) {
 		status = cmd_fail(g);
 		goto out;
 	}

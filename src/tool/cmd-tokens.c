@@ -16,7 +16,8 @@ cmd_tokens_json(struct module *m, const struct token_info *info)
 	struct key_support ks;
 	json_t *doc = cmd_json_token(info), *algs;
 
-	if (doc != NULL && keysupport_read(module_functions(m), info->slot, &ks) == 0)
+	if (doc != NULL && keysupport_read(module_functions(m), info->slot,
+			    KEYSUPPORT_ALL_ALGS, &ks) == 0)
 		algs = cmd_json_key_support(&ks);
 	else
 		algs = json_null();
@@ -33,7 +34,8 @@ cmd_tokens_keys(struct module *m, const struct token_info *info, char *buf,
 {
 	struct key_support ks;
 
-	if (keysupport_read(module_functions(m), info->slot, &ks) < 0 || !ks.known)
+	if (keysupport_read(module_functions(m), info->slot,
+			    KEYSUPPORT_ALL_ALGS, &ks) < 0 || !ks.known)
 		snprintf(buf, size, "?");
 	else
 		keyalg_names(ks.sign, ",", buf, size);

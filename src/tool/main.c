@@ -2,11 +2,15 @@
 /* main.c - the command table. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "interrupt.h"
 #include "pin.h"
+#include "trace.h"
 #include "util.h"
 
 static const struct command cmd_table[] = {
@@ -101,13 +105,27 @@ static const struct command cmd_table[] = {
 	  "  (no options of its own)\n", false },
 };
 
+/* The timing trace's lines, on stderr; the process's pid tells a batch's
+ * workers apart. */
+static void
+main_trace_line(const char *phase, const char *role, double since_start_ms,
+		double step_ms)
+{
+	fprintf(stderr, "p11enroll[%ld]: trace: %9.2f ms %9.2f ms  %s%s%s\n",
+		(long)getpid(), since_start_ms, step_ms, role != NULL ? role : "",
+		role != NULL ? ": " : "", phase);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct global_opts g;
+	const char *trace = getenv("P11ENROLL_TRACE");
 	int first = 0, status = EXIT_USAGE;
 	const struct command *c;
 
+	if (trace != NULL && trace[0] != '\0' && strcmp(trace, "0") != 0)
+		trace_start(main_trace_line);
 	/* Before any PIN is read. */
 	pin_protect_process();
 	memset(&g, 0, sizeof(g));
@@ -118,10 +136,12 @@ main(int argc, char **argv)
 	if ((c = cmd_find(&g, argv[first])) == NULL)
 		return cmd_usage_error(&g, "unknown command '%s'", argv[first]);
 	g.command = c->name;
+	trace_mark("options", NULL);
 	/* A signal ends the command like a failure; once it has cleaned
 	 * up, the process ends by that signal. */
 	interrupt_catch();
 	status = c->run(&g, argc - first, argv + first);
+	trace_mark("end", NULL);
 	pin_env_clear();
 	interrupt_reraise();
 	return status;

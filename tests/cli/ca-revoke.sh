@@ -8,12 +8,9 @@
 # the token as it was.
 . "$top_srcdir/tests/cli/lib.sh"
 
-for _tool in cfssl cfssljson sqlite3; do
-	if ! command -v "$_tool" >/dev/null; then
-		echo "not ok - $_tool is needed (tools/install-deps)"
-		exit 1
-	fi
-done
+skip_without cfssl golang-cfssl
+skip_without cfssljson golang-cfssl
+skip_without sqlite3 sqlite3
 
 CFSSL=$WORK/cfssl
 mkdir "$CFSSL"

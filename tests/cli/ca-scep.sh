@@ -14,10 +14,7 @@
 # for the few seconds this scenario runs, behind a challenge password.
 . "$top_srcdir/tests/cli/lib.sh"
 
-if ! command -v scepserver >/dev/null 2>&1; then
-	echo "not ok - scepserver (Debian package scep, tools/install-deps) is not installed"
-	exit 1
-fi
+skip_without scepserver scep
 
 CHALLENGE=enrol-$$-secret
 ( umask 077

@@ -63,6 +63,25 @@ PIN_FILE=$WORK/user.pin
 failures=0
 checks=0
 
+# What every scenario needs to make and check a token, and the Debian
+# package it comes in: missing, the scenario fails and says so.
+for need in softhsm2-util:softhsm2 pkcs11-tool:opensc p11tool:gnutls-bin \
+	openssl:openssl; do
+	command -v "${need%%:*}" >/dev/null 2>&1 || {
+		echo "not ok - ${need%%:*} is needed (Debian package ${need#*:}, tools/install-deps)"
+		exit 1
+	}
+done
+
+# skip_without PROGRAM PACKAGE: a program only this scenario needs (a
+# CA's server, a module's tools); missing, the scenario is skipped (exit
+# 77) with a line that says what to install.
+skip_without() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "# SKIP: $1 is not installed (Debian package $2, tools/install-deps)"
+	exit 77
+}
+
 # A fresh token labelled $1.
 new_token() {
 	softhsm2-util --init-token --free --label "$1" --so-pin "$SO_PIN" \
@@ -107,6 +126,26 @@ foreign_certify() {
 	openssl x509 -new -force_pubkey "$WORK/pub.pem" -subj "$4" \
 		-CA "$WORK/ca/ca.pem" -CAkey "$WORK/ca/ca.key" -days "$6" \
 		-extfile "$WORK/ext.cnf" -outform DER -out "$3" 2>/dev/null
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT PID: until something accepts on PORT (about 10 s at most),
+# or until PID has died.
+wait_port() {
+	_tries=0
+	while [ "$_tries" -lt 100 ]; do
+		if "$PYTHON" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+		_tries=$((_tries + 1))
+	done
+	return 1
 }
 
 ok() {

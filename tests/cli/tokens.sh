@@ -77,8 +77,13 @@ expect_grep "the message says what to check" "check that the module's service or
 expect_status 2 "SoftHSM without its configuration" env \
 	SOFTHSM2_CONF="$WORK/no-such.conf" "$P11ENROLL" --module "$SOFTHSM2_MODULE" tokens
 expect_grep "the message points to SOFTHSM2_CONF" 'check that SOFTHSM2_CONF names a readable file' "$WORK/err"
-expect_status 2 "NSS's softokn loaded directly" "$P11ENROLL" \
-	--module /usr/lib/x86_64-linux-gnu/libsoftokn3.so tokens
-expect_grep "the message points to x-init-reserved" 'x-init-reserved' "$WORK/err"
+SOFTOKN=/usr/lib/x86_64-linux-gnu/libsoftokn3.so
+if [ -f "$SOFTOKN" ]; then
+	expect_status 2 "NSS's softokn loaded directly" "$P11ENROLL" \
+		--module "$SOFTOKN" tokens
+	expect_grep "the message points to x-init-reserved" 'x-init-reserved' "$WORK/err"
+else
+	echo "# skip: NSS's softokn is not installed (Debian package libnss3, tools/install-deps)"
+fi
 
 finish
