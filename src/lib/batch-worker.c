@@ -20,6 +20,7 @@
 #include "interrupt.h"
 #include "pin.h"
 #include "pin-mailer.h"
+#include "rolerecord.h"
 #include "token.h"
 #include "token-login.h"
 #include "token-pin.h"
@@ -330,6 +331,27 @@ batch_worker_start(const struct batch_worker *w, size_t row, size_t role)
 
 /* ---- one row ----------------------------------------------------------- */
 
+/* Keep the enrollment record of role P, just enrolled on T as R with
+ * VARS. A record that cannot be kept does not fail the row: the role is
+ * in place, and renew --ca gives it one. */
+static void
+batch_worker_record(const struct batch_worker *w, struct token *t,
+		    const struct profile *p, const struct vars *vars,
+		    const struct enroll_result *r)
+{
+	struct rolerecord *rec = NULL;
+	unsigned char id[KEY_ID_MAX];
+	size_t len = 0;
+
+	if (w->job->record == NULL || r->id_hex == NULL ||
+	    OPENSSL_hexstr2buf_ex(id, sizeof(id), &len, r->id_hex, '\0') != 1)
+		return;
+	rec = rolerecord_for(w->job->record, profile_role(p), vars);
+	if (rec == NULL || rolerecord_store(t, r->label, id, len, NULL, 0, rec) < 0)
+		err_clear();
+	rolerecord_free(rec);
+}
+
 /* The roles of row INDEX on its token T, in order; the first failure ends
  * the row. -1 only when the parent is gone. */
 static int
@@ -388,10 +410,12 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (batch_worker_start(w, index, (size_t)k) < 0)
 			return -1;
 		memset(&r, 0, sizeof(r));
-		rc = enroll_role(t, p, br->row->vars, w->job->ca, w->job->trust, &r);
+		rc = enroll_role(t, p, br->row->vars, br->ca, w->job->trust, &r);
 		if (rc < 0)
 			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
 						false) < 0 ? -1 : 0;
+		if (rc == 0)
+			batch_worker_record(w, t, p, br->row->vars, &r);
 		rc = batch_worker_say(w, index, (size_t)k, rc == ENROLL_AWAITING ?
 				      "awaiting" : "done", r.cert, false);
 		enroll_result_clear(&r);

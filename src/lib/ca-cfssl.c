@@ -2,8 +2,9 @@
 /* ca-cfssl.c - cfssl:URL[#PROFILE], a CA reached through the cfssl API.
  *
  * One submission is one POST of {"certificate_request": PEM, "profile":
- * PROFILE} to URL/api/v1/cfssl/sign; PROFILE is sent only when the spec
- * names one, so that the server's default profile applies otherwise.
+ * PROFILE} to URL/api/v1/cfssl/sign; PROFILE is the one the spec names,
+ * else the role's CA profile ([ca] profile, else the role's name). cfssl
+ * signs with its default profile when it has none of that name.
  * With an authentication key, the same request goes to
  * URL/api/v1/cfssl/authsign wrapped as {"token", "request"}: both are
  * base64, the token being HMAC-SHA-256 over the request's exact bytes
@@ -552,7 +553,7 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *endpoint,
 /* ---- submit ------------------------------------------------------------- */
 
 static int
-ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
+ca_cfssl_submit(void *state, const char *csr_pem, const char *profile,
 		struct ca_reply *reply)
 {
 	const struct ca_cfssl *cc = state;
@@ -562,10 +563,9 @@ ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
 	long status = 0;
 	int rc = -1;
 
-	/* ROLE is not sent: the CA's profile is the one named in the spec. */
-	(void)role;
-	if (ca_cfssl_request_body(csr_pem, cc->profile, cc->key, cc->key_len,
-				  &request) < 0 ||
+	/* A profile named in the spec stands for every role's. */
+	if (ca_cfssl_request_body(csr_pem, cc->profile != NULL ? cc->profile :
+				  profile, cc->key, cc->key_len, &request) < 0 ||
 	    ca_cfssl_post(cc, cc->endpoint, request, &body, &status) < 0)
 		goto out;
 	if (status < 200 || status > 299) {

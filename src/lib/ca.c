@@ -26,6 +26,7 @@ static const struct ca_backend *const ca_backends[] = {
 	&ca_exec_backend,
 	&ca_cfssl_backend,
 	&ca_scep_backend,
+	&ca_acme_backend,
 };
 
 #define CA_NBACKENDS (sizeof(ca_backends) / sizeof(ca_backends[0]))

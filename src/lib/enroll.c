@@ -340,6 +340,7 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 	policy.key = pub;
 	policy.max_lifetime_days = profile_max_lifetime_days(p);
 	policy.allow_subject_change = profile_allow_subject_change(p);
+	policy.added_eku = profile_added_ekus(p);
 	policy.trust = trust;
 	policy.now = time(NULL);
 	if (verify_issued(leaf, chain, &policy, NULL) < 0)
@@ -794,7 +795,7 @@ enroll_resume(struct token *t, const struct profile *p, struct ca *ca,
 	}
 	if (csr_to_pem(w.req, &pem) < 0)
 		goto out;
-	rc = ca_poll(ca, tk.cookie, pem, profile_role(p), &reply);
+	rc = ca_poll(ca, tk.cookie, pem, profile_ca_profile(p), &reply);
 	if (rc == CA_PENDING) {
 		rc = -1;
 		if (enroll_ticket_store(t, p, &w, tk.ca, reply.cookie) < 0)
@@ -844,7 +845,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0)
 		goto out;
 	trace_mark("key pair and request", profile_role(p));
-	rc = ca_submit(ca, pem, profile_role(p), &reply);
+	rc = ca_submit(ca, pem, profile_ca_profile(p), &reply);
 	trace_mark("CA", profile_role(p));
 	if (rc == CA_PENDING) {
 		rc = -1;

@@ -23,6 +23,7 @@ enum manifest_column {
 	MANIFEST_ROLES,
 	MANIFEST_PIN_SOURCE,
 	MANIFEST_INIT_LABEL,
+	MANIFEST_CA,
 	MANIFEST_VARIABLE,
 };
 
@@ -35,6 +36,7 @@ static const struct {
 	{ "roles", MANIFEST_ROLES, true },
 	{ "pin_source", MANIFEST_PIN_SOURCE, false },
 	{ "init_label", MANIFEST_INIT_LABEL, false },
+	{ "ca", MANIFEST_CA, false },
 };
 
 #define MANIFEST_NCOLUMNS (sizeof(manifest_columns) / sizeof(manifest_columns[0]))
@@ -195,6 +197,8 @@ manifest_take_header(struct manifest_reader *r)
 			r->m->column_pin_source = i + 1;
 		else if (r->kinds[i] == MANIFEST_INIT_LABEL)
 			r->m->column_init_label = i + 1;
+		else if (r->kinds[i] == MANIFEST_CA)
+			r->m->column_ca = i + 1;
 		if (r->kinds[i] != MANIFEST_VARIABLE)
 			continue;
 		free(assignment);
@@ -206,7 +210,7 @@ manifest_take_header(struct manifest_reader *r)
 		sprintf(assignment, "%s=", r->fields[i]);
 		if (vars_set(check, assignment) < 0) {
 			manifest_fail(r, i + 1, "column '%s' is neither token, "
-				      "roles, pin_source nor init_label, and not a "
+				      "roles, pin_source, init_label nor ca, and not a "
 				      "template variable name (letters, digits "
 				      "and '_')",
 				      r->fields[i]);
@@ -277,6 +281,7 @@ manifest_row_clear(struct manifest_row *row)
 	free(row->roles);
 	free(row->pin_source);
 	free(row->init_label);
+	free(row->ca);
 	vars_free(row->vars);
 	memset(row, 0, sizeof(*row));
 }
@@ -334,6 +339,10 @@ manifest_take_row(struct manifest_reader *r)
 				goto out;
 			}
 			if (*cell != '\0' && (row.init_label = strdup(cell)) == NULL)
+				goto nomem;
+			break;
+		case MANIFEST_CA:
+			if (*cell != '\0' && (row.ca = strdup(cell)) == NULL)
 				goto nomem;
 			break;
 		case MANIFEST_VARIABLE:

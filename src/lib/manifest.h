@@ -4,7 +4,8 @@
  * pkcs11: URI), column "roles" names its roles and role sets (separated
  * by blanks), optional column "pin_source" gives the row's PIN source
  * and optional column "init_label" the label to initialise a blank token
- * with; every other column is a template variable of the row.
+ * with, optional column "ca" the row's CA spec (as --ca; secrets stay
+ * the command's options); every other column is a template variable of the row.
  */
 #ifndef P11E_MANIFEST_H
 #define P11E_MANIFEST_H
@@ -25,6 +26,7 @@ struct manifest_row {
 	size_t nroles;
 	char *pin_source;       /* NULL: the command's */
 	char *init_label;       /* NULL: the token is initialised already */
+	char *ca;               /* NULL: the command's --ca */
 	struct vars *vars;      /* the other columns; an empty cell is unset */
 };
 
@@ -42,7 +44,7 @@ struct manifest {
 	char **columns;                 /* the header's names */
 	size_t ncolumns;
 	size_t column_token, column_roles, column_pin_source,
-	       column_init_label;       /* from 1; 0: no such column */
+	       column_init_label, column_ca; /* from 1; 0: no such column */
 	unsigned char digest[32];       /* SHA-256 of the file */
 };
 

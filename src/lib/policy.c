@@ -202,6 +202,56 @@ policy_waiver_in_force(const struct profile *p, char *msg, size_t size)
 	return true;
 }
 
+/* The names of the usages a CA may add, "clientAuth, 1.2.3", into BUF. */
+static const char *
+policy_added_eku_names(const struct profile *p, char *buf, size_t size)
+{
+	char name[80];
+	size_t i, len;
+	int nid;
+
+	buf[0] = '\0';
+	for (i = 0; i < profile_added_eku_count(p); i++) {
+		nid = OBJ_obj2nid(profile_added_eku(p, i));
+		if (nid != NID_undef)
+			snprintf(name, sizeof(name), "%s", OBJ_nid2sn(nid));
+		else if (OBJ_obj2txt(name, sizeof(name), profile_added_eku(p, i),
+				     1) <= 0)
+			snprintf(name, sizeof(name), "?");
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s", i > 0 ? ", " : "", name);
+	}
+	return buf;
+}
+
+static bool
+policy_added_eku_unjustified(const struct profile *p, char *msg, size_t size)
+{
+	char names[256];
+
+	if (profile_added_eku_count(p) == 0 || profile_justification(p) != NULL)
+		return false;
+	snprintf(msg, size, "accept_added_eku = %s needs a justification = "
+		 "line in [certificate] saying why this role's certificate may "
+		 "carry what the CA adds",
+		 policy_added_eku_names(p, names, sizeof(names)));
+	return true;
+}
+
+static bool
+policy_added_eku_in_force(const struct profile *p, char *msg, size_t size)
+{
+	char names[256];
+
+	if (profile_added_eku_count(p) == 0 || profile_justification(p) == NULL)
+		return false;
+	snprintf(msg, size, "a waiver accepts %s added by the CA to this "
+		 "role's certificate; justification: %s",
+		 policy_added_eku_names(p, names, sizeof(names)),
+		 profile_justification(p));
+	return true;
+}
+
 static bool
 policy_unnarrowed_unjustified(const struct profile *p, char *msg, size_t size)
 {
@@ -418,6 +468,8 @@ static const struct policy_rule {
 	{ "waiver-unjustified", POLICY_ERROR, policy_waiver_unjustified },
 	{ "waiver-unused", POLICY_WARNING, policy_waiver_unused },
 	{ "waiver-in-force", POLICY_INFO, policy_waiver_in_force },
+	{ "added-eku-unjustified", POLICY_ERROR, policy_added_eku_unjustified },
+	{ "added-eku-in-force", POLICY_INFO, policy_added_eku_in_force },
 	{ "unnarrowed-unjustified", POLICY_ERROR, policy_unnarrowed_unjustified },
 	{ "unnarrowed-unused", POLICY_WARNING, policy_unnarrowed_unused },
 	{ "unnarrowed-in-force", POLICY_INFO, policy_unnarrowed_in_force },

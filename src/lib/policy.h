@@ -24,6 +24,8 @@ enum policy_severity {
  *   waiver-unjustified   error    allow_mixed_roles without justification
  *   waiver-unused        warning  allow_mixed_roles where nothing is mixed
  *   waiver-in-force      info     a justified waiver allows mixed roles
+ *   added-eku-unjustified error accept_added_eku without justification
+ *   added-eku-in-force   info     a justified waiver accepts EKUs a CA adds
  *   unnarrowed-unjustified error allow_unnarrowed without justification
  *   unnarrowed-unused    warning  allow_unnarrowed on a role that signs
  *   unnarrowed-in-force  info     a justified waiver keeps a key that may

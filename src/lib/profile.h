@@ -64,6 +64,14 @@ bool profile_allow_subject_change(const struct profile *p);
 bool profile_allow_mixed_roles(const struct profile *p);
 /* Why the waiver is needed (justification = ...), or NULL. */
 const char *profile_justification(const struct profile *p);
+/* The profile the CA is asked to issue under: [ca] profile, else the
+ * role's name. */
+const char *profile_ca_profile(const struct profile *p);
+/* The extended key usages a CA may add beyond the role's and that are
+ * accepted all the same ([certificate] accept_added_eku). */
+const STACK_OF(ASN1_OBJECT) *profile_added_ekus(const struct profile *p);
+size_t profile_added_eku_count(const struct profile *p);
+const ASN1_OBJECT *profile_added_eku(const struct profile *p, size_t i);
 /* Whether the role's key may be kept on a module that ignores the
  * narrowing and lets it go on signing ([key] allow_unnarrowed = yes). */
 bool profile_allow_unnarrowed(const struct profile *p);

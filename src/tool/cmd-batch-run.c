@@ -16,6 +16,7 @@
 #include "batch.h"
 #include "batch-tokens.h"
 #include "cmd-batch.h"
+#include "cmd-record.h"
 #include "err.h"
 #include "journal.h"
 #include "manifest.h"
@@ -397,6 +398,64 @@ out:
 	return rc;
 }
 
+/* Open the CAs the rows ask: --ca for those without a ca cell, one per
+ * distinct spec for the others. *CAS (N of them, caller frees each and
+ * the array) holds --ca's first, or NULL when no row takes it; each row's
+ * CA is set. 0 or an exit status after reporting. */
+static int
+cmd_batch_open_cas(const struct cmd_batch *b, const struct manifest *m,
+		   struct batch_row *rows, struct ca ***cas, size_t *n)
+{
+	const char **specs = NULL;
+	struct ca **opened = NULL;
+	size_t i, j, count = 1, first_row = 0;
+	bool need_command = false;
+	int status = EXIT_FAILED;
+
+	*cas = NULL;
+	*n = 0;
+	if ((specs = calloc(m->nrows + 1, sizeof(*specs))) == NULL ||
+	    (opened = calloc(m->nrows + 1, sizeof(*opened))) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		status = cmd_fail(b->g);
+		goto out;
+	}
+	for (i = 0; i < m->nrows; i++) {
+		if (m->rows[i].ca == NULL) {
+			need_command = true;
+			continue;
+		}
+		for (j = 1; j < count && strcmp(specs[j], m->rows[i].ca) != 0; j++)
+			;
+		if (j == count)
+			specs[count++] = m->rows[i].ca;
+	}
+	specs[0] = b->ca->spec;
+	if (need_command && specs[0] == NULL) {
+		status = cmd_usage_error(b->g, "--ca is required: a row of the "
+					 "manifest has no ca");
+		goto out;
+	}
+	if (specs[0] == NULL)
+		first_row = 1;
+	if ((status = cmd_ca_open_each(b->g, b->ca, specs + first_row,
+				       count - first_row, opened + first_row)) != 0)
+		goto out;
+	for (i = 0; i < m->nrows; i++) {
+		for (j = 1; m->rows[i].ca != NULL && j < count &&
+		     strcmp(specs[j], m->rows[i].ca) != 0; j++)
+			;
+		rows[i].ca = opened[m->rows[i].ca != NULL ? j : 0];
+	}
+	*cas = opened;
+	*n = count;
+	opened = NULL;
+out:
+	free(opened);
+	free(specs);
+	return status;
+}
+
 /* ---- reporting ------------------------------------------------------------ */
 
 static const char *
@@ -601,8 +660,10 @@ cmd_batch_run(const struct cmd_batch *b)
 	struct manifest *m = NULL;
 	struct journal *journal = NULL;
 	struct batch_job job;
-	struct ca *ca = NULL;
+	struct ca **cas = NULL;
+	size_t ncas = 0;
 	X509_STORE *trust = NULL;
+	struct rolerecord *record = NULL;
 	char *pin = NULL, *so_pin = NULL, *state_dir = NULL;
 	const char *so_role = NULL;
 	bool need_pin = false, need_so_pin = false;
@@ -655,7 +716,7 @@ cmd_batch_run(const struct cmd_batch *b)
 		status = cmd_fail(g);
 		goto out;
 	}
-	if ((status = cmd_ca_open(g, b->ca, &ca)) != 0 ||
+	if ((status = cmd_batch_open_cas(b, m, rows, &cas, &ncas)) != 0 ||
 	    (status = cmd_load_trust(g, b->trust_path, &trust)) != 0)
 		goto out;
 	if (need_so_pin && g->so_pin_source == NULL) {
@@ -695,8 +756,12 @@ cmd_batch_run(const struct cmd_batch *b)
 	job.so_pin = so_pin;
 	job.pin_mailer_fd = mailer;
 	job.pin_mailer = b->pin_mailer_path;
-	job.ca = ca;
 	job.trust = trust;
+	if ((record = cmd_record_make(b->ca, b->trust_path, NULL, NULL)) == NULL) {
+		status = cmd_fail(g);
+		goto out;
+	}
+	job.record = record;
 	job.journal = journal;
 	job.jobs = b->jobs;
 	job.rows = rows;
@@ -747,8 +812,11 @@ out:
 	cmd_batch_profiles_free(&cache);
 	json_decref(errors);
 	journal_free(journal);
+	rolerecord_free(record);
 	X509_STORE_free(trust);
-	ca_free(ca);
+	for (i = 0; i < ncas; i++)
+		ca_free(cas[i]);
+	free(cas);
 	manifest_free(m);
 	return status;
 }

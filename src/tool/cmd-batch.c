@@ -115,10 +115,6 @@ cmd_batch(struct global_opts *g, int argc, char **argv)
 		status = cmd_usage_error(g, "name one manifest");
 		goto out;
 	}
-	if (o.ca.spec == NULL && !o.check) {
-		status = cmd_usage_error(g, "--ca is required");
-		goto out;
-	}
 	if (g->token != NULL) {
 		status = cmd_usage_error(g, "--token does not go with batch: the "
 					 "manifest's token column selects each token");

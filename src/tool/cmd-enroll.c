@@ -2,11 +2,13 @@
 /* cmd-enroll.c - enroll ROLE... --ca CA: each role end to end. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ca.h"
 #include "cmd-ca.h"
+#include "cmd-record.h"
 #include "cmd.h"
 #include "enroll.h"
 #include "err.h"
@@ -116,6 +118,19 @@ cmd_enroll_missing(const struct global_opts *g, struct token *t,
 	return 0;
 }
 
+/* Keep the record of role P, just enrolled as R, with the options O it
+ * was enrolled with. */
+static void
+cmd_enroll_record(struct token *t, const struct enroll_opts *o,
+		  const struct profile *p, const struct enroll_result *r)
+{
+	struct rolerecord *rec = cmd_record_make(&o->ca, o->trust, o->vars,
+						 profile_role(p));
+
+	cmd_record_keep(o->g, t, r, NULL, rec);
+	rolerecord_free(rec);
+}
+
 static int
 cmd_enroll_option(void *ctx, int opt, const char *arg)
 {
@@ -207,10 +222,12 @@ cmd_enroll(struct global_opts *g, int argc, char **argv)
 				cmd_json_append(&waiting, cmd_enroll_json_awaiting(&r));
 			else if (g->verbosity >= 0)
 				cmd_enroll_print_awaiting(&r);
-		} else if (g->json) {
-			cmd_json_append(&done, cmd_json_result(&r, trust != NULL));
-		} else if (g->verbosity >= 0) {
-			cmd_print_result("enrolled", &r);
+		} else {
+			cmd_enroll_record(t, &o, todo[i], &r);
+			if (g->json)
+				cmd_json_append(&done, cmd_json_result(&r, trust != NULL));
+			else if (g->verbosity >= 0)
+				cmd_print_result("enrolled", &r);
 		}
 		enroll_result_clear(&r);
 	}

@@ -384,6 +384,7 @@ cmd_profile_show_text(const struct profile *p, const struct policy_finding *f,
 	       profile_allow_mixed_roles(p) ? "yes" : "no");
 	if (just != NULL)
 		printf("%-22s %s\n", "justification:", just);
+	printf("%-22s %s\n", "CA profile:", profile_ca_profile(p));
 	if (n == 0)
 		printf("%-22s %s\n", "findings:", "none");
 	else
@@ -398,7 +399,7 @@ cmd_profile_show_json(const struct profile *p, const struct policy_finding *f,
 		      size_t n, const char *id)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, "
-			 "s:i, s:b, s:b, s:s?, s:o}",
+			 "s:i, s:b, s:b, s:s?, s:s, s:o}",
 			 "name", profile_role(p), "kind", "role",
 			 "file", profile_path(p),
 			 "key_algorithm", keyalg_name(profile_key_alg(p)),
@@ -411,6 +412,7 @@ cmd_profile_show_json(const struct profile *p, const struct policy_finding *f,
 			 "allow_subject_change", profile_allow_subject_change(p),
 			 "allow_mixed_roles", profile_allow_mixed_roles(p),
 			 "justification", profile_justification(p),
+			 "ca_profile", profile_ca_profile(p),
 			 "findings", cmd_profile_json_findings(f, n));
 }
 

@@ -21,17 +21,27 @@ cmd_set_var(const struct global_opts *g, struct vars *vars, const char *arg)
 	return 0;
 }
 
+void
+cmd_warn_unchecked(const struct global_opts *g)
+{
+	/* Once per process: a run that enrolls many roles says it once. */
+	static bool said;
+
+	if (said || g->verbosity < 0)
+		return;
+	said = true;
+	fprintf(stderr, "p11enroll: %s: warning: no --trust: the chain of the "
+		"returned certificates is not checked, so a certificate from any "
+		"issuer that matches the request is written; give the CA's root "
+		"with --trust FILE\n", g->command);
+}
+
 int
 cmd_load_trust(const struct global_opts *g, const char *path, X509_STORE **out)
 {
 	*out = NULL;
 	if (path == NULL) {
-		if (g->verbosity >= 0)
-			fprintf(stderr, "p11enroll: %s: warning: no --trust: the "
-				"chain of the returned certificates is not checked, "
-				"so a certificate from any issuer that matches the "
-				"request is written; give the CA's root with --trust "
-				"FILE\n", g->command);
+		cmd_warn_unchecked(g);
 		return 0;
 	}
 	if (verify_load_trust(path, out) < 0)

@@ -27,6 +27,12 @@ enum {
 	EXIT_FINDINGS = 4,
 	EXIT_AWAITING = 5,
 	EXIT_ENROLLED = 6,      /* a role is on the token already */
+	EXIT_NOTHING_DUE = 7,   /* renew --due: no role was due */
+	EXIT_RENEW_FAILED = 8,  /* renew --due: a due role was not renewed */
+	EXIT_EXPIRING = 10,     /* status --expiring: a certificate expires
+				 * within the days given */
+	EXIT_EXPIRED = 11,      /* status --expiring: a certificate has
+				 * expired */
 };
 
 struct command;
@@ -46,6 +52,11 @@ struct global_opts {
 				 * officer write ([key] write_login = so),
 				 * or NULL */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	bool login_optional;    /* in: with no PIN source and no terminal
+				 * (or with no_login), read the token's
+				 * public objects without a login */
+	bool no_login;          /* in: never log in */
+	bool logged_out;        /* out: cmd_open_token() did not log in */
 	const struct command *commands; /* main's table, for help */
 	size_t ncommands;
 };
@@ -167,6 +178,10 @@ struct vars;
 
 /* Add --set NAME=VALUE to VARS, reporting a bad one; 0 or an exit status. */
 int cmd_set_var(const struct global_opts *g, struct vars *vars, const char *arg);
+
+/* Say on standard error, once per run and not under --quiet, that the
+ * chain of the returned certificates is not checked (no --trust). */
+void cmd_warn_unchecked(const struct global_opts *g);
 
 /* Load the trust anchors of --trust; 0 or an exit status after reporting.
  * Without --trust (NULL PATH), *OUT is NULL and a warning on standard

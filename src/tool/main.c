@@ -41,10 +41,14 @@ static const struct command cmd_table[] = {
 	  "      --chain FILE         more chain certificates, after CERTFILE's\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n",
 	  false },
-	{ "status", "status [--expiring DAYS] [--repair [--yes]] [--all-tokens] [--html FILE]",
+	{ "status", "status [ROLE...] [--expiring DAYS] [--no-login] [--repair [--yes]]\n"
+	  "        [--all-tokens] [--html FILE]",
 	  "audit every object and key's real rights; repair interrupted runs", cmd_status,
 	  "      --expiring DAYS      warn of certificates that end within DAYS\n"
-	  "                           (default 30)\n"
+	  "                           (default 30); given, the exit status says\n"
+	  "                           so (10 within DAYS, 11 expired)\n"
+	  "      --no-login           read the public objects only, even where a\n"
+	  "                           PIN could be had\n"
 	  "      --repair             list what interrupted runs left, and how it\n"
 	  "                           would be cleaned up\n"
 	  "      --yes                with --repair: do it\n"
@@ -53,9 +57,19 @@ static const struct command cmd_table[] = {
 	  "      --html FILE          every token on one static page (0600):\n"
 	  "                           who authenticates clients, an expiry\n"
 	  "                           timeline, each token's roles and findings\n", false },
-	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]\n"
-	  "        [--revoke-old]",
-	  "new key and certificate for one role; the old pair goes after", cmd_renew,
+	{ "renew", "renew ROLE [--ca CA] [--set NAME=VALUE]... [--trust FILE] [--keep-old]\n"
+	  "        [--revoke-old]\n"
+	  "        renew --due [DAYS] [--all-tokens | --manifest FILE] [--ca CA]\n"
+	  "        [--set NAME=VALUE]... [--trust FILE] [--revoke-old]",
+	  "new key and certificate for a role, or every due role; the old pair goes after",
+	  cmd_renew,
+	  "      --due [DAYS]         every role within DAYS of its end, or past two\n"
+	  "                           thirds of its lifetime (exit 7: none due,\n"
+	  "                           8: one failed)\n"
+	  "      --all-tokens         with --due: every initialised token of the\n"
+	  "                           module, each with the PIN of --pin-source\n"
+	  "      --manifest FILE      with --due: the tokens of a batch manifest,\n"
+	  "                           each row's pin_source where it gives one\n"
 	  "      --set NAME=VALUE     a template variable of the role's profile\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n"
 	  "      --keep-old           keep the old pair as retired:LABEL\n"

@@ -106,7 +106,7 @@ expect_no_grep "the blank token is not offered" 'serial=;token=$' "$WORK/err"
 
 # No PIN source and no terminal.
 expect_status 2 "no PIN source without a terminal" \
-	"$P11ENROLL" --token carol status </dev/null
+	"$P11ENROLL" --token carol renew --due </dev/null
 expect_grep "the PIN message says what to do" 'use --pin-source' "$WORK/err"
 
 # Usage errors.

@@ -99,4 +99,39 @@ sed 's/^gamma,/delta,/' "$WORK/pf.csv" >"$WORK/pd.csv"
 expect_status 0 "the default still reads a file: pin_source" \
 	p11e batch "$WORK/pd.csv" --ca "$CA"
 
+# ---- a CA per row ----------------------------------------------------------
+
+new_ca "$WORK/ca2"
+new_token eps
+new_token zeta
+# issued_by TOKEN CADIR: TOKEN's tls-server certificate verifies against
+# the test CA in CADIR alone.
+issued_by() {
+	p11tool_on "$1" --read-object --type cert --label tls-server \
+		-o "$WORK/$1.der" >/dev/null
+	openssl x509 -inform DER -in "$WORK/$1.der" -out "$WORK/$1.pem"
+	openssl verify -CAfile "$2/root.pem" -untrusted "$2/ca.pem" \
+		"$WORK/$1.pem" >/dev/null 2>&1
+}
+printf 'token,roles,dns,ca\neps,tls-server,e.example.org,exec:%s %s\nzeta,tls-server,z.example.org,\n' \
+	"$TESTCA" "$WORK/ca2" >"$WORK/ca.csv"
+objects_of eps >"$WORK/before"
+expect_status 2 "a row without ca needs --ca" p11e batch "$WORK/ca.csv"
+expect_grep "that refusal says why" \
+	'--ca is required: a row of the manifest has no ca' "$WORK/err"
+expect_unchanged "without --ca" eps
+expect_status 0 "a row with its own CA, a row with --ca" \
+	p11e batch "$WORK/ca.csv" --ca "$CA"
+expect "eps: issued by its row's CA" issued_by eps "$WORK/ca2"
+expect "eps: not by --ca" eval '! issued_by eps "$WORK/ca"'
+expect "zeta: issued by --ca" issued_by zeta "$WORK/ca"
+expect "zeta: not by the other row's CA" eval '! issued_by zeta "$WORK/ca2"'
+
+new_token eta
+printf 'token,roles,dns,ca\neta,tls-server,h.example.org,exec:%s %s\n' \
+	"$TESTCA" "$WORK/ca2" >"$WORK/ca-all.csv"
+expect_status 0 "every row with its CA: no --ca needed" \
+	p11e batch "$WORK/ca-all.csv"
+expect "eta: issued by its row's CA" issued_by eta "$WORK/ca2"
+
 finish

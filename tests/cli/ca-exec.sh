@@ -54,6 +54,19 @@ expect "the request on stdin is the one in CERTMONGER_CSR" sh -c '
 	sed "s/^CERTMONGER_CSR=//" | cmp -s - "$2"' - "$WORK/state/env.1" "$WORK/state/req.1"
 objects_of erin >"$WORK/before"
 
+# [ca] profile names the CA's profile the helper is told instead.
+mkdir "$WORK/edge-profiles"
+cp "$top_srcdir/profiles/tls-server.profile" "$WORK/edge-profiles/edge.profile"
+printf '\n[ca]\nprofile = server-edge\n' >>"$WORK/edge-profiles/edge.profile"
+new_state
+expect_status 0 "enroll a role with [ca] profile" \
+	p11e --token erin --profiles "$WORK/edge-profiles" enroll edge \
+	--ca "exec:$FIXTURES/ca-wait.sh $WORK/state 0 $WORK/ca" \
+	--set dns=edge.example.org
+expect_grep "the helper is told the CA profile" \
+	'^CERTMONGER_CA_PROFILE=server-edge$' "$WORK/state/env.1"
+objects_of erin >"$WORK/before"
+
 # ---- waiting with --wait -----------------------------------------------
 
 new_state

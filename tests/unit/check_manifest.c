@@ -123,9 +123,9 @@ static const struct {
 	{ "column twice", "token,roles,token\nx,y,z\n",
 	  "1:3: column 'token' is named twice" },
 	{ "bad variable name", "token,roles,9lives\nx,y,z\n",
-	  "1:3: column '9lives' is neither token, roles, pin_source nor "
-	  "init_label, and not a template variable name (letters, digits and "
-	  "'_')" },
+	  "1:3: column '9lives' is neither token, roles, pin_source, "
+	  "init_label nor ca, and not a template variable name (letters, "
+	  "digits and '_')" },
 	{ "long init_label", "token,roles,init_label\nx,y,"
 	  "abcdefghijklmnopqrstuvwxyz0123456\n",
 	  "2:3 (init_label): init_label 'abcdefghijklmnopqrstuvwxyz0123456' is longer than a "

@@ -105,6 +105,16 @@ static const struct lint_case {
 	/* A justified waiver covers signing and decrypting with one key. */
 	{ RSA CERT KU("digitalSignature, keyEncipherment") EKU("serverAuth")
 	  WAIVER, "waiver-in-force", POLICY_INFO, "sign and decrypt" },
+	/* The waiver for what a CA adds. */
+	{ EC CERT KU("digitalSignature") EKU("serverAuth")
+	  "accept_added_eku = clientAuth\n", "added-eku-unjustified",
+	  POLICY_ERROR, "accept_added_eku = clientAuth needs a justification" },
+	{ EC CERT KU("digitalSignature") EKU("serverAuth")
+	  "accept_added_eku = clientAuth, 1.3.6.1.4.1.99999.1\n"
+	  "justification = the CA has one profile\n", "added-eku-in-force",
+	  POLICY_INFO, "accepts clientAuth, 1.3.6.1.4.1.99999.1 added by the "
+	  "CA to this role's certificate; justification: the CA has one "
+	  "profile" },
 	/* The waiver for modules that ignore the narrowing. */
 	{ RSA_KEY_WAIVER("") CERT KU("keyEncipherment") EKU("emailProtection"),
 	  "unnarrowed-unjustified", POLICY_ERROR, "allow_unnarrowed = yes needs "
