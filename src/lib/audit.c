@@ -687,7 +687,8 @@ audit_cert_without_key(struct audit_ctx *c)
 {
 	size_t i;
 
-	if (c->e->has_private)
+	/* Without a login the private keys are not seen. */
+	if (c->e->has_private || c->opts->logged_out)
 		return 0;
 	for (i = 0; i < c->e->ncerts; i++) {
 		X509 *cert = c->e->certs[i].cert;
@@ -846,7 +847,8 @@ audit_any_pending(const struct inventory_entry *e, const char **label)
 
 /* Role and state of E into ROW. */
 static int
-audit_classify(const struct inventory_entry *e, struct audit_row *row)
+audit_classify(const struct inventory_entry *e, bool logged_out,
+	       struct audit_row *row)
 {
 	const char *label = e->label, *role;
 	enum rolestate state;
@@ -863,6 +865,9 @@ audit_classify(const struct inventory_entry *e, struct audit_row *row)
 		row->state = rolestate_name(state);
 	} else if (e->has_private && ncerts > 0) {
 		row->state = "enrolled";
+	} else if (ncerts > 0 && logged_out) {
+		/* Private keys are not seen without a login. */
+		row->state = "key-not-checked";
 	} else if (ncerts > 0) {
 		row->state = "certificate-without-key";
 	} else {
@@ -895,7 +900,7 @@ audit_token(const struct inventory_entry *inv, size_t n,
 		if (interrupt_check() < 0)
 			goto out;
 		rows[i].entry = &inv[i];
-		if (audit_classify(&inv[i], &rows[i]) < 0)
+		if (audit_classify(&inv[i], opts->logged_out, &rows[i]) < 0)
 			goto out;
 		/* A role without a loadable profile simply has no waiver. */
 		if (opts->profiles_dir != NULL && rows[i].role[0] != '\0' &&

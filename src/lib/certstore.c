@@ -20,6 +20,14 @@
 static const char *const certstore_applications[] = {
 	[CERTSTORE_REQUEST] = "p11enroll",
 	[CERTSTORE_CA_TICKET] = "p11enroll ca-ticket",
+	[CERTSTORE_RECORD] = "p11enroll record",
+};
+
+/* What a data object of each kind is called in messages. */
+static const char *const certstore_data_names[] = {
+	[CERTSTORE_REQUEST] = "request",
+	[CERTSTORE_CA_TICKET] = "CA's cookie",
+	[CERTSTORE_RECORD] = "enrollment record",
 };
 
 /* DER of OBJ through its i2d function; NULL on failure. */
@@ -161,6 +169,12 @@ certstore_read_cert(struct token *t, CK_OBJECT_HANDLE h, X509 **out)
 	return 0;
 }
 
+const char *
+certstore_data_name(enum certstore_data kind)
+{
+	return certstore_data_names[kind];
+}
+
 bool
 certstore_data_refused(CK_RV rv)
 {
@@ -184,22 +198,26 @@ certstore_write_data(struct token *t, const char *label,
 		{ CKA_VALUE, (void *)data, len },
 	};
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	bool private_first = kind == CERTSTORE_RECORD;
 	CK_RV rv;
 
 	*out = CK_INVALID_HANDLE;
+	/* A record holds nothing secret, but where it names sources and
+	 * paths it is kept from those without the PIN when the token can. */
+	tmpl[2].pValue = private_first ? &yes : &no;
 	if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
 		return -1;
 	if (certstore_data_refused(rv)) {
 		/* A request or cookie holds nothing secret, but where only
 		 * private objects are kept, one is as good: every command
 		 * that reads it has logged in. */
-		tmpl[2].pValue = &yes;
+		tmpl[2].pValue = private_first ? &no : &yes;
 		if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
 			return -1;
 	}
 	if (rv != CKR_OK)
-		return err_ckr(rv, "store the %s '%s'", kind == CERTSTORE_REQUEST ?
-			       "request" : "CA's cookie", label);
+		return err_ckr(rv, "store the %s '%s'", certstore_data_names[kind],
+			       label);
 	/* Only a handle from a call that succeeded is kept: a module may
 	 * write one on failure, and it may be somebody else's object. */
 	*out = h;

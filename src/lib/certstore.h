@@ -34,10 +34,17 @@ enum certstore_data {
 	CERTSTORE_REQUEST,      /* the request, DER ("p11enroll") */
 	CERTSTORE_CA_TICKET,    /* the CA that asked to wait and its cookie
 				 * ("p11enroll ca-ticket") */
+	CERTSTORE_RECORD,       /* an enrolled role's record, JSON
+				 * ("p11enroll record", rolerecord.h) */
 };
 
+/* What a data object of KIND is called in messages: "request", ... */
+const char *certstore_data_name(enum certstore_data kind);
+
 /* Store DATA as a public CKO_DATA object of KIND under LABEL, or a
- * private one where the token refuses public ones (tpm2-pkcs11). */
+ * private one where the token refuses public ones (tpm2-pkcs11). A
+ * record is stored private first, public where the token refuses
+ * private data objects. */
 int certstore_write_data(struct token *t, const char *label,
 			 enum certstore_data kind, const unsigned char *data,
 			 size_t len, CK_OBJECT_HANDLE *out);

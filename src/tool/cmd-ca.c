@@ -122,14 +122,14 @@ out:
 }
 
 int
-cmd_ca_open_each(const struct global_opts *g, const struct cmd_ca *c,
-		 const char *const *specs, size_t n, struct ca **out)
+cmd_ca_connect_each(const struct global_opts *g, const struct cmd_ca *c,
+		    const char *const *specs, size_t n, struct ca **out)
 {
 	struct ca_options o;
 	char *auth_key = NULL, *challenge = NULL, *eab = NULL, *account = NULL;
 	size_t i;
 	bool acme = false;
-	int status = EXIT_DONE;
+	int rc = -1;
 
 	for (i = 0; i < n; i++) {
 		out[i] = NULL;
@@ -140,23 +140,19 @@ cmd_ca_open_each(const struct global_opts *g, const struct cmd_ca *c,
 	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0 ||
 	    cmd_ca_secret(c->acme_eab_hmac_source, "the EAB HMAC key", &eab) < 0 ||
 	    (acme && c->acme_account == NULL &&
-	     cmd_ca_acme_account(g, &account) < 0)) {
-		status = cmd_fail(g);
+	     cmd_ca_acme_account(g, &account) < 0))
 		goto out;
-	}
 	o.auth_key = auth_key;
 	o.challenge = challenge;
 	o.acme_eab_hmac = eab;
 	if (account != NULL)
 		o.acme_account = account;
-	for (i = 0; i < n; i++) {
-		if (ca_open(specs[i], &o, &out[i]) < 0) {
-			status = cmd_fail(g);
+	for (i = 0; i < n; i++)
+		if (ca_open(specs[i], &o, &out[i]) < 0)
 			goto out;
-		}
-	}
+	rc = 0;
 out:
-	for (i = 0; status != EXIT_DONE && i < n; i++) {
+	for (i = 0; rc < 0 && i < n; i++) {
 		ca_free(out[i]);
 		out[i] = NULL;
 	}
@@ -164,7 +160,21 @@ out:
 	pin_free(challenge);
 	pin_free(eab);
 	free(account);
-	return status;
+	return rc;
+}
+
+int
+cmd_ca_open_each(const struct global_opts *g, const struct cmd_ca *c,
+		 const char *const *specs, size_t n, struct ca **out)
+{
+	return cmd_ca_connect_each(g, c, specs, n, out) < 0 ? cmd_fail(g) : 0;
+}
+
+int
+cmd_ca_connect(const struct global_opts *g, const struct cmd_ca *c,
+	       struct ca **out)
+{
+	return cmd_ca_connect_each(g, c, &c->spec, 1, out);
 }
 
 int

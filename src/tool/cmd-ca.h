@@ -86,6 +86,16 @@ int cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c,
  * OUT[0..N-1]; all or none. 0 or an exit status after reporting. */
 int cmd_ca_open_each(const struct global_opts *g, const struct cmd_ca *c,
 		     const char *const *specs, size_t n, struct ca **out);
+
+/* cmd_ca_open_each() with the error recorded rather than reported: 0 or
+ * -1. */
+int cmd_ca_connect_each(const struct global_opts *g, const struct cmd_ca *c,
+			const char *const *specs, size_t n, struct ca **out);
+
+/* The CA of C->spec, as cmd_ca_connect_each() opens it. */
+int cmd_ca_connect(const struct global_opts *g, const struct cmd_ca *c,
+		   struct ca **out);
+
 /* --reason NAME: the CRLReason code into *OUT; 0 or an exit status. */
 int cmd_ca_reason(const struct global_opts *g, const char *name, int *out);
 
