@@ -438,10 +438,11 @@ ca_cfssl_rejected(const json_t *root)
 	char line[CA_CFSSL_LINE_MAX + 4];
 
 	if (ca_cfssl_reason(root, line, sizeof(line)))
-		return err_set(ERR_FAILED, "the CA rejected the request: %s",
-			       line);
-	return err_set(ERR_FAILED, "the CA rejected the request (no reason "
-		       "given)");
+		err_set(ERR_FAILED, "the CA rejected the request: %s", line);
+	else
+		err_set(ERR_FAILED, "the CA rejected the request (no reason "
+			"given)");
+	return err_tag(ERR_CODE_CA_REJECTED);
 }
 
 int
@@ -507,9 +508,11 @@ ca_cfssl_http_failed(long status, const struct ca_http_body *body)
 			  JSON_REJECT_DUPLICATES, NULL);
 	if (json_is_object(root))
 		reason = ca_cfssl_reason(root, line, sizeof(line));
-	if (reason && status >= 400 && status < 500)
-		rc = err_set(ERR_FAILED, "the CA rejected the request: %s "
-			     "(HTTP %ld)", line, status);
+	if (reason && status >= 400 && status < 500) {
+		err_set(ERR_FAILED, "the CA rejected the request: %s (HTTP %ld)",
+			line, status);
+		rc = err_tag(ERR_CODE_CA_REJECTED);
+	}
 	else {
 		if (!reason)
 			text_first_line((const char *)body->data, body->len,

@@ -442,11 +442,16 @@ static const struct {
 	int code;
 	const char *meaning;
 	enum ca_exec_detail detail;
+	enum err_code err;
 } ca_exec_exits[] = {
-	{ 2, "the CA rejected the request", CA_EXEC_OUT_OR_ERR },
-	{ 3, "the CA could not be reached", CA_EXEC_OUT_OR_ERR },
-	{ 4, "the CA helper is not configured correctly", CA_EXEC_OUT_OR_ERR },
-	{ 6, "the CA helper does not know this operation", CA_EXEC_NO_DETAIL },
+	{ 2, "the CA rejected the request", CA_EXEC_OUT_OR_ERR,
+	  ERR_CODE_CA_REJECTED },
+	{ 3, "the CA could not be reached", CA_EXEC_OUT_OR_ERR,
+	  ERR_CODE_CA_UNREACHABLE },
+	{ 4, "the CA helper is not configured correctly", CA_EXEC_OUT_OR_ERR,
+	  ERR_CODE_CA_FAILED },
+	{ 6, "the CA helper does not know this operation", CA_EXEC_NO_DETAIL,
+	  ERR_CODE_CA_FAILED },
 };
 
 static int
@@ -519,15 +524,17 @@ ca_exec_parse_answer(const char *description, struct spawn_result *res,
 		     i++) {
 			if (ca_exec_exits[i].code != code)
 				continue;
-			if (ca_exec_exits[i].detail == CA_EXEC_NO_DETAIL)
-				return err_set(ERR_FAILED, "CA %s: %s",
-					       description,
-					       ca_exec_exits[i].meaning);
+			if (ca_exec_exits[i].detail == CA_EXEC_NO_DETAIL) {
+				err_set(ERR_FAILED, "CA %s: %s", description,
+					ca_exec_exits[i].meaning);
+				return err_tag(ca_exec_exits[i].err);
+			}
 			spawn_first_line(&res->out, line, sizeof(line));
 			if (*line == '\0')
 				spawn_first_line(&res->err, line, sizeof(line));
-			return ca_exec_fail_with_line(description,
-			    ca_exec_exits[i].meaning, line);
+			ca_exec_fail_with_line(description,
+					       ca_exec_exits[i].meaning, line);
+			return err_tag(ca_exec_exits[i].err);
 		}
 		snprintf(what, sizeof(what), "the CA helper failed (exit %d)",
 			 code);

@@ -211,8 +211,9 @@ ca_http_curl_failed(CURLcode code, const char *errbuf)
 			break;
 		}
 	}
-	return err_set(ERR_FAILED, "%s: %s", what,
-		       *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
+	err_set(ERR_FAILED, "%s: %s", what,
+		*errbuf != '\0' ? errbuf : curl_easy_strerror(code));
+	return err_tag(ERR_CODE_CA_UNREACHABLE);
 }
 
 void

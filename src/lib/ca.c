@@ -176,6 +176,9 @@ ca_settle(struct ca *ca, int rc, struct ca_reply *reply)
 	}
 	if (rc < 0)
 		ca_reply_clear(reply);
+	/* A CA's failure that says no more is still the CA's. */
+	if (rc < 0 && err_code() == ERR_CODE_FAILED)
+		err_tag(ERR_CODE_CA_FAILED);
 	return rc;
 }
 

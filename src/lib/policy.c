@@ -559,6 +559,8 @@ policy_check(const struct profile *p)
 			f[first].id, f[first].message, errors - 1);
 	else
 		rc = 0;
+	if (errors > 0)
+		err_tag(ERR_CODE_POLICY_REFUSED);
 out:
 	policy_findings_free(f, n);
 	return rc;

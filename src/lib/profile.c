@@ -805,6 +805,12 @@ profile_spec_usages(const struct profile *p, struct csr_spec *spec)
 	return 0;
 }
 
+const char *
+profile_var(const struct profile *p, size_t i)
+{
+	return profile_name_var(p->name, i);
+}
+
 int
 profile_spec(const struct profile *p, const struct vars *vars,
 	     struct csr_spec *out)

@@ -82,6 +82,10 @@ const char *profile_key_justification(const struct profile *p);
  * as Yubico's ykcs11 want; the user still signs. */
 bool profile_writes_as_so(const struct profile *p);
 
+/* The name of P's I-th template variable (from 0; subject, then
+ * alternative names; repeats counted), or NULL after the last. */
+const char *profile_var(const struct profile *p, size_t i);
+
 /* Fill the templates with VARS into a request spec. A variable the
  * profile uses but VARS lacks is ERR_USAGE naming it. */
 int profile_spec(const struct profile *p, const struct vars *vars,

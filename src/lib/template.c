@@ -306,6 +306,17 @@ out:
 	return rc;
 }
 
+const char *
+template_var(const struct template *t, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < t->nparts; k++)
+		if (t->parts[k].is_var && i-- == 0)
+			return t->parts[k].text;
+	return NULL;
+}
+
 int
 template_expand(const struct template *t, const struct vars *vars,
 		const char *role, char **out)

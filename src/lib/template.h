@@ -41,6 +41,10 @@ int template_parse(const char *s, size_t len, bool dn_escapes,
 /* NULL is fine. */
 void template_free(struct template *t);
 
+/* The name of T's I-th variable (from 0, repeats counted), or NULL
+ * after the last. */
+const char *template_var(const struct template *t, size_t i);
+
 /* Fill T with VARS into a new string; ROLE names the profile in messages.
  * A missing variable, or a result that is empty, is ERR_USAGE. */
 int template_expand(const struct template *t, const struct vars *vars,

@@ -65,8 +65,9 @@ verify_fail(enum verify_check check, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return err_set(ERR_FAILED, "certificate check %s failed: %s",
-		       verify_check_name(check), why);
+	err_set(ERR_FAILED, "certificate check %s failed: %s",
+		verify_check_name(check), why);
+	return err_tag(ERR_CODE_CERTIFICATE_REJECTED);
 }
 
 /* An OID as openssl spells it ("clientAuth"), or dotted when unknown. */

@@ -105,7 +105,7 @@ cmd_fleet_token(const struct global_opts *g, const struct status_opts *o,
 	return json_pack("{s:O, s:o}", "token", info, "error",
 			 cmd_json_error("token", json_string_value(
 				 json_object_get(info, "label")), err_message(),
-				 *status));
+				 err_code(), *status));
 }
 
 /* How bad the exit status of a token that was read is, from 0 (nothing

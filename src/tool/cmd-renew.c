@@ -159,12 +159,12 @@ cmd_renew_revoke_failed(X509 *old)
 /* The command's JSON document. */
 static json_t *
 cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
-	       bool done)
+	       bool done, bool chain_checked)
 {
 	json_t *renewed = json_array(), *retired = json_null();
 
 	if (done) {
-		cmd_json_append(&renewed, cmd_json_result(&r->result));
+		cmd_json_append(&renewed, cmd_json_result(&r->result, chain_checked));
 		if (r->retired_id != NULL) {
 			json_decref(retired);
 			retired = json_pack("{s:s}", "id", r->retired_id);
@@ -179,14 +179,15 @@ cmd_renew_json(const struct token_info *info, const struct lifecycle_renewal *r,
  * that failed after the renewal (the recorded error says why). */
 static int
 cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
-		 const char *label, const struct lifecycle_renewal *r, int status,
-		 int revoke)
+		 const char *label, const struct lifecycle_renewal *r,
+		 bool chain_checked, int status, int revoke)
 {
 	char retired[ROLESTATE_LABEL_MAX];
 	json_t *doc;
 
 	if (g->json) {
-		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE);
+		doc = cmd_renew_json(token_get_info(t), r, status == EXIT_DONE,
+				     chain_checked);
 		if (revoke < 0)
 			status = EXIT_FAILED;
 		if ((revoke != 0 &&
@@ -194,7 +195,7 @@ cmd_renew_report(const struct global_opts *g, struct token *t, const char *role,
 					 json_boolean(revoke > 0)) < 0) ||
 		    (status != EXIT_DONE &&
 		     json_object_set_new(doc, "error", cmd_json_error("role", role,
-					 err_message(), status)) < 0) ||
+					 err_message(), err_code(), status)) < 0) ||
 		    (status == EXIT_DONE && r->warning != NULL &&
 		     cmd_json_set_text(doc, "warning", r->warning) < 0)) {
 			json_decref(doc);
@@ -276,10 +277,13 @@ cmd_renew_role_clear(struct renew_role *rr)
 /* Renew the role of P on T with O's options over its record, into *R;
  * its new record is kept. With --revoke-old, *REVOKE is then 1 when the
  * old certificate was revoked, -1 when that failed (the error says why),
- * else 0. 0 or an exit status; the error is recorded. */
+ * else 0. *CHAIN_CHECKED: a trust file (--trust or the record's) checked
+ * the new certificate's chain. 0 or an exit status; the error is
+ * recorded. */
 static int
 cmd_renew_role(const struct renew_opts *o, struct token *t,
-	       const struct profile *p, struct lifecycle_renewal *r, int *revoke)
+	       const struct profile *p, struct lifecycle_renewal *r, int *revoke,
+	       bool *chain_checked)
 {
 	struct renew_role rr;
 	struct rolerecord *rec = NULL;
@@ -289,6 +293,7 @@ cmd_renew_role(const struct renew_opts *o, struct token *t,
 	int status = EXIT_FAILED;
 
 	*revoke = 0;
+	*chain_checked = false;
 	memset(&rr, 0, sizeof(rr));
 	rr.ca = o->ca;
 	rr.trust = o->trust;
@@ -314,6 +319,9 @@ cmd_renew_role(const struct renew_opts *o, struct token *t,
 		status = err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
 		goto out;
 	}
+	if (trust == NULL)
+		cmd_warn_unchecked(o->g);
+	*chain_checked = trust != NULL;
 	/* A CA that cannot revoke is refused before anything changes. */
 	if (o->revoke_old && !ca_can_revoke(ca)) {
 		err_set(ERR_USAGE, "renew %s on token %s: CA %s cannot revoke "
@@ -324,7 +332,7 @@ cmd_renew_role(const struct renew_opts *o, struct token *t,
 		goto out;
 	}
 	if (lifecycle_renew(t, p, vars, ca, trust, o->keep_old, r) < 0) {
-		status = err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+		status = cmd_exit_status();
 		goto out;
 	}
 	status = EXIT_DONE;
@@ -441,7 +449,7 @@ cmd_renew_due_failed(const struct global_opts *g, const char *label,
 	d->nfailed++;
 	if (g->json)
 		cmd_json_append(&d->failed, cmd_json_error("label", label != NULL ?
-				label : "", err_message(), EXIT_RENEW_FAILED));
+				label : "", err_message(), err_code(), EXIT_RENEW_FAILED));
 	else
 		fprintf(stderr, "p11enroll: renew: %s\n", err_message());
 	err_clear();
@@ -456,15 +464,17 @@ cmd_renew_due_one(const struct global_opts *g, const struct renew_opts *o,
 {
 	struct lifecycle_renewal r;
 	struct profile *p = NULL;
+	bool chain_checked = false;
 	int status, revoke = 0;
 
 	memset(&r, 0, sizeof(r));
 	status = cmd_renew_due_profile(g, t, e, &p) < 0 ? EXIT_FAILED :
-		 cmd_renew_role(o, t, p, &r, &revoke);
+		 cmd_renew_role(o, t, p, &r, &revoke, &chain_checked);
 	if (status == EXIT_DONE) {
 		d->nrenewed++;
 		if (g->json)
-			cmd_json_append(&d->renewed, cmd_json_result(&r.result));
+			cmd_json_append(&d->renewed, cmd_json_result(&r.result,
+								     chain_checked));
 		else if (g->verbosity >= 0)
 			cmd_print_result("renewed", &r.result);
 		if (r.warning != NULL)
@@ -495,7 +505,8 @@ cmd_renew_due_token(const struct global_opts *g, const struct renew_opts *o,
 	if (certstore_inventory(t, &inv, &n) < 0) {
 		d->nfailed++;
 		cmd_json_append(&d->failed, cmd_json_error("token",
-				token_get_info(t)->label, err_message(), EXIT_FAILED));
+				token_get_info(t)->label, err_message(), err_code(),
+				EXIT_FAILED));
 		if (!g->json)
 			fprintf(stderr, "p11enroll: renew: %s\n", err_message());
 		err_clear();
@@ -682,6 +693,7 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	struct profile *p = NULL;
 	struct module *m = NULL;
 	struct token *t = NULL;
+	bool chain_checked = false;
 	int first = 0, status = EXIT_FAILED, revoke = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -732,9 +744,9 @@ cmd_renew(struct global_opts *g, int argc, char **argv)
 	cmd_note_write_login(g, &p, 1);
 	if ((status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;
-	status = cmd_renew_role(&o, t, p, &r, &revoke);
-	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r, status,
-				  revoke);
+	status = cmd_renew_role(&o, t, p, &r, &revoke, &chain_checked);
+	status = cmd_renew_report(g, t, profile_role(p), profile_label(p), &r,
+				  chain_checked, status, revoke);
 out:
 	lifecycle_renewal_clear(&r);
 	profile_free(p);

@@ -342,16 +342,39 @@ cmd_status_rights(const struct audit_row *row, char *buf, size_t size)
 					 i ? "," : "", name);
 }
 
+/* The widest role label shown as it is (a label's 32 bytes); the column
+ * is as wide as the longest label up to this, and no narrower than 16. */
+#define CMD_STATUS_ROLE_MAX 32
+#define CMD_STATUS_ROLE_MIN 16
+
+/* One line of the table: each field a cell of its column, cut with an
+ * ellipsis when longer, so that a long label or subject never shifts the
+ * columns after it; the rights, last, whole. */
 static void
-cmd_status_print_row(const struct audit_row *row)
+cmd_status_line(size_t role_width, const char *role, const char *state,
+		const char *key, const char *id, const char *subject,
+		const char *eku, const char *not_after, const char *rights)
+{
+	char c[7][TEXT_CELL_SIZE(CMD_STATUS_ROLE_MAX)];
+
+	printf("%s %s %s %s %s %s %s %s\n",
+	       text_cell(role, role_width, c[0], sizeof(c[0])),
+	       text_cell(state, 24, c[1], sizeof(c[1])),
+	       text_cell(key, 8, c[2], sizeof(c[2])),
+	       text_cell(id, 12, c[3], sizeof(c[3])),
+	       text_cell(subject, 26, c[4], sizeof(c[4])),
+	       text_cell(eku, 22, c[5], sizeof(c[5])),
+	       text_cell(not_after, 22, c[6], sizeof(c[6])), rights);
+}
+
+static void
+cmd_status_print_row(const struct audit_row *row, size_t role_width)
 {
 	const struct inventory_entry *e = row->entry;
 	X509 *cert = e->ncerts > 0 ? e->certs[0].cert : NULL;
 	char key[32], not_after[32], eku[256], rights[64];
 	char *id = util_hex(e->id, e->id_len > 5 ? 5 : e->id_len);
 	char *name = cert ? cmd_name_string(X509_get_subject_name(cert)) : NULL;
-	char *subject = name ? text_shown_dup(name) : NULL;
-	char role[TEXT_PRINTABLE_SIZE(64)];
 
 	cmd_status_key(e, key, sizeof(key));
 	cmd_status_rights(row, rights, sizeof(rights));
@@ -361,13 +384,11 @@ cmd_status_print_row(const struct audit_row *row)
 		cmd_status_eku(cert, eku, sizeof(eku));
 		certstore_time_string(X509_get0_notAfter(cert), not_after, sizeof(not_after));
 	}
-	printf("%-16s %-24s %-8s %-12s %-26s %-22s %-22s %s\n",
-	       text_shown(row->role, role, sizeof(role)), row->state, key,
-	       id ? id : "", subject ? subject : "-", eku[0] ? eku : "-", not_after,
-	       rights);
+	/* Each cell escapes what it shows. */
+	cmd_status_line(role_width, row->role, row->state, key, id ? id : "",
+			name ? name : "-", eku[0] ? eku : "-", not_after, rights);
 	free(id);
 	free(name);
-	free(subject);
 }
 
 /* -v: everything known about one row, as JSON in ASCII, with what
@@ -480,7 +501,7 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 	char keys[3 * KEYALG_NAMES_MAX + 64], role[TEXT_PRINTABLE_SIZE(64)];
 	char message[TEXT_PRINTABLE_SIZE(512)];
 	const struct audit_row *rows = v->rows;
-	size_t i, j;
+	size_t i, j, width = CMD_STATUS_ROLE_MIN;
 
 	printf("token %s (serial %s, %s)\n", info->label, info->serial, info->uri);
 	cmd_key_support_words(ks, keys, sizeof(keys));
@@ -494,11 +515,16 @@ cmd_status_print(const struct global_opts *g, const struct token_info *info,
 		cmd_status_print_waiting(rows, v->n, v->w);
 		return;
 	}
-	printf("%-16s %-24s %-8s %-12s %-26s %-22s %-22s %s\n", "ROLE", "STATE",
-	       "KEY", "ID", "SUBJECT", "EKU", "NOT AFTER", "RIGHTS");
+	for (i = 0; i < v->n; i++)
+		if (v->shown[i] && text_columns(rows[i].role) > width)
+			width = text_columns(rows[i].role);
+	if (width > CMD_STATUS_ROLE_MAX)
+		width = CMD_STATUS_ROLE_MAX;
+	cmd_status_line(width, "ROLE", "STATE", "KEY", "ID", "SUBJECT", "EKU",
+			"NOT AFTER", "RIGHTS");
 	for (i = 0; i < v->n; i++)
 		if (v->shown[i])
-			cmd_status_print_row(&rows[i]);
+			cmd_status_print_row(&rows[i], width);
 	for (i = 0; i < v->n; i++) {
 		if (!v->shown[i])
 			continue;

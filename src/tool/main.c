@@ -22,12 +22,15 @@ static const struct command cmd_table[] = {
 	  "      --label LABEL        the new token's label (1 to 32 bytes)\n"
 	  "      --pin-mailer FILE    a random user PIN, appended to FILE (0600)\n"
 	  "                           instead of --pin-source\n", false },
-	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE] [--wait SECONDS]",
+	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE] [--missing]\n"
+	  "        [--wait SECONDS]",
 	  "for each role: key, request, CA, check, write back", cmd_enroll,
 	  "      --set NAME=VALUE     a template variable of the roles' profiles\n"
 	  "      --trust FILE         check the certificate's chain up to these\n"
 	  "                           anchors (PEM); without it the chain is not\n"
-	  "                           checked\n", true },
+	  "                           checked\n"
+	  "      --missing            enroll only the roles not on the token yet;\n"
+	  "                           leave the others as they are\n", true },
 	{ "request", "request ROLE --out FILE [--set NAME=VALUE]...",
 	  "key and request only; the key waits for install", cmd_request,
 	  "      --out FILE           where the request goes (PEM; - for stdout)\n"
@@ -90,7 +93,8 @@ static const struct command cmd_table[] = {
 	  "      --reason REASON      CRLReason, as remove --reason (default\n"
 	  "                           unspecified)\n", true },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
-	  "        [--pin-mailer FILE] [--manifest-pin-sources any|env|none]",
+	  "        [--trust FILE] [--pin-mailer FILE] [--manifest-pin-sources any|env|none]\n"
+	  "  batch MANIFEST --check",
 	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch,
 	  "  -j, --jobs N             tokens at once (default 1)\n"
 	  "      --journal FILE       record progress; a rerun with it resumes\n"
@@ -99,7 +103,9 @@ static const struct command cmd_table[] = {
 	  "      --pin-mailer FILE    random user PINs of initialised tokens\n"
 	  "      --manifest-pin-sources any|env|none\n"
 	  "                           the manifest's pin_source forms allowed\n"
-	  "                           (default any; env: env:VAR only; none)\n", true },
+	  "                           (default any; env: env:VAR only; none)\n"
+	  "      --check              check every row, report every bad one, and\n"
+	  "                           stop: no token is touched, no CA asked\n", true },
 	{ "profile", "profile list | show NAME | lint FILE...",
 	  "the roles and role sets, one profile, the policy check", cmd_profile,
 	  "  (no options of its own)\n", false },

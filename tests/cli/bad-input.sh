@@ -42,7 +42,7 @@ unchanged "unknown role"
 
 # A missing template variable.
 expect_status 2 "missing variable" p11e --token carol enroll tls-server --ca "$CA"
-expect_grep "missing variable is named" 'needs variable dns' "$WORK/err"
+expect_grep "missing variable is named" 'variable dns, needed by role tls-server: set it with --set dns=VALUE' "$WORK/err"
 unchanged "missing variable"
 
 # A CA helper that rejects.

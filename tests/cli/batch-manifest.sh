@@ -78,16 +78,16 @@ printf 'token,roles,dns,cn,pin_source\ngamma,tls-server,a.example.org,a,env:ALPH
 expect_status 2 "--manifest-pin-sources=env refuses a file: pin_source" \
 	p11e batch "$WORK/pf.csv" --ca "$CA" --manifest-pin-sources env
 expect_grep "the refusal names line and column" \
-	"pf.csv:2:5: pin_source 'file:.*' is refused by --manifest-pin-sources=env" "$WORK/err"
+	"pf.csv:2:5 \\(pin_source\\): pin_source 'file:.*' is refused by --manifest-pin-sources=env" "$WORK/err"
 expect_status 2 "--manifest-pin-sources=env refuses a token URI's pin-source" \
 	p11e batch "$WORK/pu.csv" --ca "$CA" --manifest-pin-sources env
 expect_grep "that refusal names line and column" \
-	"pu.csv:2:1: the token URI's pin-source names a file" "$WORK/err"
+	"pu.csv:2:1 \\(token\\): the token URI's pin-source names a file" "$WORK/err"
 expect_status 2 "--manifest-pin-sources=none refuses env: too" \
 	env ALPHA_PIN=$USER_PIN "$P11ENROLL" --pin-source "file:$PIN_FILE" \
 	batch "$WORK/pe.csv" --ca "$CA" --manifest-pin-sources none
 expect_grep "and says where PINs come from" \
-	"pe.csv:2:5: pin_source 'env:ALPHA_PIN' is refused by --manifest-pin-sources=none" "$WORK/err"
+	"pe.csv:2:5 \\(pin_source\\): pin_source 'env:ALPHA_PIN' is refused by --manifest-pin-sources=none" "$WORK/err"
 expect_status 2 "an unknown --manifest-pin-sources" \
 	p11e batch "$WORK/pe.csv" --ca "$CA" --manifest-pin-sources some
 expect_unchanged "after the refused PIN sources" gamma

@@ -112,7 +112,8 @@ expect_unchanged "after removing the awaiting role" erin
 new_state
 SLOW="exec:$FIXTURES/ca-wait.sh $WORK/state 2 $WORK/ca"
 expect_status 5 "the CA asks to wait: exit 5" \
-	p11e --token erin enroll tls-client --ca "$SLOW" --set cn=erin
+	p11e --token erin enroll tls-client --ca "$SLOW" --set cn=erin \
+	--trust "$WORK/ca/root.pem"
 expect_grep "the wait is reported with what to do" \
 	'^awaiting tls-client: ec-p256 key [0-9a-f]+; the CA exec:.*ca-wait.sh has not issued the certificate yet and asks to be asked again in 1 seconds; enroll tls-client again' \
 	"$WORK/out"

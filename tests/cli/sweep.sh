@@ -93,7 +93,8 @@ expect_status 0 "tls-server to renew" p11e --token sweep enroll tls-server \
 	--ca "$CA" --set dns=sweep.example.org
 template renew
 sweep "{\"name\": \"renew\", \"template\": \"$WORK/tmpl-renew\", \"command\": \"renew\",
-	\"argv\": $(json_list --token sweep renew tls-server --ca "$CA"),
+	\"argv\": $(json_list --token sweep renew tls-server --ca "$CA" \
+		--trust "$WORK/ca/root.pem"),
 	\"tokens\": [\"sweep\"], \"before_role\": \"user-auth\",
 	\"new_roles\": [\"tls-server\"]}" full
 
@@ -125,7 +126,8 @@ SO_PIN_FILE=$WORK/so.pin
 template so-enroll
 sweep "{\"name\": \"so-enroll\", \"template\": \"$WORK/tmpl-so-enroll\", \"command\": \"enroll\",
 	\"argv\": $(json_list --token sosweep --so-pin-source "file:$SO_PIN_FILE" \
-		enroll tls-server --ca "$CA" --set dns=sosweep.example.org),
+		enroll tls-server --ca "$CA" --trust "$WORK/ca/root.pem" \
+		--set dns=sosweep.example.org),
 	\"tokens\": [\"sosweep\"], \"before_role\": \"user-auth\",
 	\"new_roles\": [\"tls-server\"],
 	\"fault_lines\": [\"quirk so-keygen\", \"so-keygen-user-pin $USER_PIN\"]}" rotate
@@ -141,7 +143,8 @@ printf 'token,roles,dns\nbat1,tls-server,bat1.example.org\nbat2,tls-server,bat2.
 	>"$WORK/m.csv"
 template batch
 sweep "{\"name\": \"batch\", \"template\": \"$WORK/tmpl-batch\", \"command\": \"batch\",
-	\"argv\": $(json_list batch "$WORK/m.csv" -j 1 --ca "$CA"),
+	\"argv\": $(json_list batch "$WORK/m.csv" -j 1 --ca "$CA" \
+		--trust "$WORK/ca/root.pem"),
 	\"tokens\": [\"bat1\", \"bat2\"], \"before_role\": \"user-auth\",
 	\"new_roles\": [\"tls-server\"]}" rotate
 
