@@ -43,6 +43,13 @@ rolerecord_free(struct rolerecord *r)
 	free(r->ca_auth_source);
 	free(r->challenge_source);
 	free(r->trust);
+	free(r->acme.account);
+	free(r->acme.email);
+	free(r->acme.eab_kid);
+	free(r->acme.eab_hmac_source);
+	free(r->acme.http);
+	free(r->acme.webroot);
+	free(r->acme.dns_hook);
 	vars_free(r->vars);
 	free(r);
 }
@@ -64,6 +71,7 @@ rolerecord_for(const struct rolerecord *template, const char *profile,
 	if (r == NULL)
 		return NULL;
 	r->ca_timeout = template->ca_timeout;
+	r->acme.agree_tos = template->acme.agree_tos;
 	r->enrolled = time(NULL);
 	if (rolerecord_dup(profile, &r->profile) < 0 ||
 	    rolerecord_dup(template->ca, &r->ca) < 0 ||
@@ -71,6 +79,14 @@ rolerecord_for(const struct rolerecord *template, const char *profile,
 	    rolerecord_dup(template->ca_auth_source, &r->ca_auth_source) < 0 ||
 	    rolerecord_dup(template->challenge_source, &r->challenge_source) < 0 ||
 	    rolerecord_dup(template->trust, &r->trust) < 0 ||
+	    rolerecord_dup(template->acme.account, &r->acme.account) < 0 ||
+	    rolerecord_dup(template->acme.email, &r->acme.email) < 0 ||
+	    rolerecord_dup(template->acme.eab_kid, &r->acme.eab_kid) < 0 ||
+	    rolerecord_dup(template->acme.eab_hmac_source,
+			   &r->acme.eab_hmac_source) < 0 ||
+	    rolerecord_dup(template->acme.http, &r->acme.http) < 0 ||
+	    rolerecord_dup(template->acme.webroot, &r->acme.webroot) < 0 ||
+	    rolerecord_dup(template->acme.dns_hook, &r->acme.dns_hook) < 0 ||
 	    vars_merge(r->vars, vars) < 0) {
 		rolerecord_free(r);
 		err_set(ERR_FAILED, "out of memory");
@@ -121,6 +137,26 @@ rolerecord_str_json(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* The ACME options of R, or JSON null when it names none. */
+static json_t *
+rolerecord_acme_json(const struct rolerecord *r)
+{
+	if (r->acme.account == NULL && r->acme.email == NULL &&
+	    r->acme.eab_kid == NULL && r->acme.eab_hmac_source == NULL &&
+	    r->acme.http == NULL && r->acme.webroot == NULL &&
+	    r->acme.dns_hook == NULL && !r->acme.agree_tos)
+		return json_null();
+	return json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}",
+			 "account", rolerecord_str_json(r->acme.account),
+			 "email", rolerecord_str_json(r->acme.email),
+			 "agree_tos", r->acme.agree_tos,
+			 "eab_kid", rolerecord_str_json(r->acme.eab_kid),
+			 "eab_hmac_source", rolerecord_str_json(r->acme.eab_hmac_source),
+			 "http", rolerecord_str_json(r->acme.http),
+			 "webroot", rolerecord_str_json(r->acme.webroot),
+			 "dns_hook", rolerecord_str_json(r->acme.dns_hook));
+}
+
 json_t *
 rolerecord_json(const struct rolerecord *r)
 {
@@ -137,7 +173,7 @@ rolerecord_json(const struct rolerecord *r)
 			return NULL;
 		}
 	}
-	doc = json_pack("{s:i, s:o, s:{s:o, s:o, s:o, s:o, s:i}, s:o, s:o, s:o, s:o}",
+	doc = json_pack("{s:i, s:o, s:{s:o, s:o, s:o, s:o, s:i, s:o}, s:o, s:o, s:o, s:o}",
 			"format", ROLERECORD_FORMAT,
 			"profile", rolerecord_str_json(r->profile),
 			"ca",
@@ -146,6 +182,7 @@ rolerecord_json(const struct rolerecord *r)
 			"auth_source", rolerecord_str_json(r->ca_auth_source),
 			"challenge_source", rolerecord_str_json(r->challenge_source),
 			"timeout", r->ca_timeout,
+			"acme", rolerecord_acme_json(r),
 			"trust", rolerecord_str_json(r->trust),
 			"variables", vars,
 			"enrolled", rolerecord_time_json(r->enrolled),
@@ -166,6 +203,30 @@ rolerecord_str_parse(json_t *obj, const char *name, char **out)
 	if (!json_is_string(v) || (*out = util_strdup(json_string_value(v))) == NULL)
 		return -1;
 	return 0;
+}
+
+/* The ACME options of CA (its member "acme", null or missing: none)
+ * into R. */
+static int
+rolerecord_acme_parse(json_t *ca, struct rolerecord *r)
+{
+	json_t *acme = json_object_get(ca, "acme"), *agree;
+
+	if (acme == NULL || json_is_null(acme))
+		return 0;
+	agree = json_object_get(acme, "agree_tos");
+	if (!json_is_object(acme) || (agree != NULL && !json_is_boolean(agree)))
+		return -1;
+	r->acme.agree_tos = json_is_true(agree);
+	return rolerecord_str_parse(acme, "account", &r->acme.account) < 0 ||
+	       rolerecord_str_parse(acme, "email", &r->acme.email) < 0 ||
+	       rolerecord_str_parse(acme, "eab_kid", &r->acme.eab_kid) < 0 ||
+	       rolerecord_str_parse(acme, "eab_hmac_source",
+				    &r->acme.eab_hmac_source) < 0 ||
+	       rolerecord_str_parse(acme, "http", &r->acme.http) < 0 ||
+	       rolerecord_str_parse(acme, "webroot", &r->acme.webroot) < 0 ||
+	       rolerecord_str_parse(acme, "dns_hook", &r->acme.dns_hook) < 0 ?
+	       -1 : 0;
 }
 
 /* The variables of DOC into R. */
@@ -226,6 +287,7 @@ rolerecord_parse(const unsigned char *data, size_t len, const char *where,
 	    rolerecord_str_parse(ca, "challenge_source", &r->challenge_source) < 0 ||
 	    (timeout != NULL && !json_is_integer(timeout)) ||
 	    rolerecord_str_parse(doc, "trust", &r->trust) < 0 ||
+	    rolerecord_acme_parse(ca, r) < 0 ||
 	    rolerecord_vars_parse(doc, r) < 0 ||
 	    rolerecord_time_parse(doc, "enrolled", &r->enrolled) < 0 ||
 	    rolerecord_time_parse(doc, "renewed", &r->renewed) < 0) {

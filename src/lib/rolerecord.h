@@ -15,6 +15,7 @@
 #ifndef P11E_ROLERECORD_H
 #define P11E_ROLERECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -32,6 +33,17 @@ struct rolerecord {
 	char *challenge_source;         /* --challenge-source: a source spec */
 	int ca_timeout;                 /* --ca-timeout; 0: the default */
 	char *trust;                    /* --trust: a path */
+	struct {
+		char *account;          /* --acme-account: a path */
+		char *email;            /* --acme-email */
+		char *eab_kid;          /* --acme-eab-kid */
+		char *eab_hmac_source;  /* --acme-eab-hmac-source: a source
+					 * spec */
+		char *http;             /* --acme-http ADDR:PORT */
+		char *webroot;          /* --acme-webroot: a path */
+		char *dns_hook;         /* --acme-dns-hook: a command */
+		bool agree_tos;         /* --acme-agree-tos */
+	} acme;
 	struct vars *vars;              /* owned, never NULL once made */
 	time_t enrolled;                /* 0: not known */
 	time_t renewed;                 /* 0: never */

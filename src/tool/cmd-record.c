@@ -65,6 +65,7 @@ cmd_record_make(const struct cmd_ca *c, const char *trust,
 	if (r == NULL)
 		return NULL;
 	r->ca_timeout = c->timeout;
+	r->acme.agree_tos = c->acme_agree_tos;
 	r->enrolled = time(NULL);
 	if ((profile != NULL && (r->profile = util_strdup(profile)) == NULL) ||
 	    (c->spec != NULL && (r->ca = util_strdup(c->spec)) == NULL) ||
@@ -72,6 +73,17 @@ cmd_record_make(const struct cmd_ca *c, const char *trust,
 	    cmd_record_source(c->auth_source, &r->ca_auth_source) < 0 ||
 	    cmd_record_source(c->challenge_source, &r->challenge_source) < 0 ||
 	    cmd_record_path(trust, &r->trust) < 0 ||
+	    cmd_record_path(c->acme_account, &r->acme.account) < 0 ||
+	    (c->acme_email != NULL &&
+	     (r->acme.email = util_strdup(c->acme_email)) == NULL) ||
+	    (c->acme_eab_kid != NULL &&
+	     (r->acme.eab_kid = util_strdup(c->acme_eab_kid)) == NULL) ||
+	    cmd_record_source(c->acme_eab_hmac_source, &r->acme.eab_hmac_source) < 0 ||
+	    (c->acme_http != NULL &&
+	     (r->acme.http = util_strdup(c->acme_http)) == NULL) ||
+	    cmd_record_path(c->acme_webroot, &r->acme.webroot) < 0 ||
+	    (c->acme_dns_hook != NULL &&
+	     (r->acme.dns_hook = util_strdup(c->acme_dns_hook)) == NULL) ||
 	    vars_merge(r->vars, vars) < 0) {
 		rolerecord_free(r);
 		err_set(ERR_FAILED, "out of memory");
@@ -105,6 +117,27 @@ cmd_record_keep(const struct global_opts *g, struct token *t,
 	err_clear();
 }
 
+/* The ACME options the command line left out of C, from REC. */
+static void
+cmd_record_apply_acme(const struct rolerecord *rec, struct cmd_ca *c)
+{
+	if (c->acme_account == NULL)
+		c->acme_account = rec->acme.account;
+	if (c->acme_email == NULL)
+		c->acme_email = rec->acme.email;
+	if (c->acme_eab_kid == NULL)
+		c->acme_eab_kid = rec->acme.eab_kid;
+	if (c->acme_eab_hmac_source == NULL)
+		c->acme_eab_hmac_source = rec->acme.eab_hmac_source;
+	if (c->acme_http == NULL)
+		c->acme_http = rec->acme.http;
+	if (c->acme_webroot == NULL)
+		c->acme_webroot = rec->acme.webroot;
+	if (c->acme_dns_hook == NULL)
+		c->acme_dns_hook = rec->acme.dns_hook;
+	c->acme_agree_tos = c->acme_agree_tos || rec->acme.agree_tos;
+}
+
 int
 cmd_record_apply(const struct rolerecord *rec, struct cmd_ca *c,
 		 const char **trust, const struct vars *cmdline, struct vars **out)
@@ -127,6 +160,7 @@ cmd_record_apply(const struct rolerecord *rec, struct cmd_ca *c,
 			c->timeout = rec->ca_timeout;
 		if (*trust == NULL)
 			*trust = rec->trust;
+		cmd_record_apply_acme(rec, c);
 		if (vars_merge(v, rec->vars) < 0)
 			goto fail;
 	}

@@ -194,6 +194,21 @@ expect_grep "status shows the waiver as info" \
 	"$WORK/out"
 expect_no_grep "and no cert-mixed-tls error" 'cert-mixed-tls' "$WORK/out"
 
+# The role's record keeps the ACME options, so renew needs none of them.
+p11tool_on alice --read-object --type data --label web -o "$WORK/alice.record" \
+	>/dev/null || :
+expect "the record keeps the CA and its ACME options" "$PYTHON" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+ca = r["ca"]
+assert ca["spec"] == "acme:" + sys.argv[2] and ca["timeout"] == 60, ca
+assert ca["acme"]["account"] == sys.argv[3] and ca["acme"]["agree_tos"] is True, ca
+assert ca["acme"]["http"] == "127.0.0.1:" + sys.argv[4], ca
+' "$WORK/alice.record" "$MAIN_DIR" "$ACCOUNT" "$HTTP_PORT"
+expect_status 0 "renew web with nothing but its record" \
+	p11e --token alice --profiles "$WORK/profiles" renew web
+expect_grep "renewed through pebble" '^renewed web: rsa-2048 key' "$WORK/out"
+
 # An IP name is ordered as an ip identifier, validated on 127.0.0.1.
 new_token frank
 expect_status 0 "a DNS and an IP name through http-01" \
