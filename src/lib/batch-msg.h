@@ -5,11 +5,12 @@
  * parent -> worker: a row's index ("7"), or "ack" once a started role
  * is in the journal.
  * worker -> parent: {"row": 7, "role": 0, "state": "started"}, then
- * "done" (with "serial", "sha256", "not_after", and "chain", the CA
+ * "done" (with "serial", "sha256", "not_after", and "present": true for a
+ * role found complete on the token instead of enrolled; "chain", the CA
  * certificates as PEM strings, and "uris", the object URIs, for the
- * report), "awaiting" or "failed"
- * (with "error") for the same role; {"row": 7, "end": true} (with "error"
- * when the row itself failed) when the row is over.
+ * report), "awaiting" or "failed" (with "error" and its "code") for the
+ * same role; {"row": 7, "end": true} (with "error" and "code" when the
+ * row itself failed) when the row is over.
  */
 #ifndef P11E_BATCH_MSG_H
 #define P11E_BATCH_MSG_H
@@ -33,7 +34,8 @@ struct batch_news {
 	bool end;               /* the row is over; no role or state */
 	size_t role;            /* < the row's nprofiles */
 	enum journal_state state;
-	const char *error, *serial, *sha256, *not_after;    /* or NULL */
+	const char *error, *code, *serial, *sha256, *not_after; /* or NULL */
+	bool present;           /* done: found complete on the token */
 	json_t *chain;          /* borrowed: an array of strings, or NULL */
 	json_t *uris;           /* borrowed: an object or JSON null, or NULL */
 };

@@ -45,10 +45,17 @@ enum certstore_data {
 	CERTSTORE_REQUEST,      /* the request, DER ("p11enroll") */
 	CERTSTORE_CA_TICKET,    /* the CA that asked to wait and its cookie
 				 * ("p11enroll ca-ticket") */
+	CERTSTORE_RECORD,       /* an enrolled role's record, JSON
+				 * ("p11enroll record", rolerecord.h) */
 };
 
+/* What a data object of KIND is called in messages: "request", ... */
+const char *certstore_data_name(enum certstore_data kind);
+
 /* Store DATA as a public CKO_DATA object of KIND under LABEL, or a
- * private one where the token refuses public ones (tpm2-pkcs11). */
+ * private one where the token refuses public ones (tpm2-pkcs11). A
+ * record is stored private first, public where the token refuses
+ * private data objects. */
 int certstore_write_data(struct token *t, const char *label,
 			 enum certstore_data kind, const unsigned char *data,
 			 size_t len, CK_OBJECT_HANDLE *out);
@@ -115,6 +122,10 @@ struct inventory_entry {
 				 * counts as sign */
 	bool sign_recover;      /* of those, CKA_SIGN_RECOVER */
 	bool extractable, sensitive, private_;  /* the private key's */
+	CK_MECHANISM_TYPE *mechs;       /* owned: the private key's
+					 * CKA_ALLOWED_MECHANISMS; NULL when
+					 * it has none (no restriction) */
+	size_t nmechs;
 	EVP_PKEY *key;          /* owned: the public key, from the public key
 				 * object, else from the first certificate */
 	struct inventory_cert *certs;   /* owned */

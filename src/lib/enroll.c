@@ -74,7 +74,8 @@ enroll_check_free(struct token *t, const struct profile *p)
 static int
 enroll_check_role(const struct key_support *s, const struct profile *p)
 {
-	if (keysupport_check(s, profile_key_alg(p), profile_key_caps(p)) < 0)
+	if (keysupport_check(s, profile_key_alg(p), profile_key_caps(p),
+			     profile_allowed_mechs(p)) < 0)
 		return err_prefix("role %s", profile_role(p));
 	return 0;
 }
@@ -97,7 +98,8 @@ enroll_check_roles(struct token *t, const struct profile *const *profiles,
 		return -1;
 	for (i = 0; i < n; i++)
 		if (keysupport_check(&s, profile_key_alg(profiles[i]),
-				     profile_key_caps(profiles[i])) < 0)
+				     profile_key_caps(profiles[i]),
+				     profile_allowed_mechs(profiles[i])) < 0)
 			break;
 	if (i == n) {
 		trace_mark("mechanisms", NULL);
@@ -190,26 +192,40 @@ enroll_make_request(struct token *t, const struct profile *p,
 {
 	struct enroll_signer_ctx ctx = { t, &n->kp };
 	struct csr_signer signer = { enroll_sign, &ctx };
-	size_t fixed_len = 0;
-	const unsigned char *fixed = profile_key_id(p, &fixed_len);
+	struct keygen_spec ks = {
+		.alg = profile_key_alg(p),
+		.caps = profile_key_caps(p),
+		.subject = spec->subject,
+	};
 	char pending[ROLESTATE_LABEL_MAX];
+	struct key_support support;
+	keymech_set mechs = 0;
 
+	ks.fixed_id = profile_key_id(p, &ks.fixed_id_len);
 	if (rolestate_label(ROLESTATE_PENDING, profile_label(p), pending,
 			    sizeof(pending)) < 0)
 		return err_prefix("role %s", profile_role(p));
+	ks.label = pending;
+	/* The key may use the role's mechanisms, and until its request is
+	 * signed the one that signs it. */
+	if (keysupport_read(token_fn(t), token_get_info(t)->slot, 1u << ks.alg,
+			    &support) < 0 ||
+	    keysupport_mechs(&support, ks.alg, ks.caps, profile_allowed_mechs(p),
+			     &mechs) < 0)
+		return err_prefix("role %s", profile_role(p));
+	ks.mechs = mechs | keysupport_request_mech(&support, ks.alg, ks.caps, mechs);
 	n->tried = true;
-	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), pending,
-			    fixed, fixed_len, &n->kp) < 0) {
+	if (keygen_generate(t, &ks, &n->kp) < 0) {
 		enroll_keygen_hint(p);
-		return err_prefix("generate %s key", keyalg_name(profile_key_alg(p)));
+		return err_prefix("generate %s key", keyalg_name(ks.alg));
 	}
 	n->made = true;
 	if (keygen_public_key(t, n->kp.pub, &n->pub) < 0)
 		return err_prefix("read the new public key");
 	if (csr_build(spec, n->pub, &signer, &n->req) < 0)
 		return err_prefix("sign the request");
-	if (keygen_narrow(t, &n->kp, profile_key_caps(p),
-			  profile_allow_unnarrowed(p), &n->unnarrowed) < 0)
+	if (keygen_narrow(t, &n->kp, ks.caps, mechs, profile_allow_unnarrowed(p),
+			  &n->unnarrowed) < 0)
 		return -1;
 	return 0;
 }
@@ -224,6 +240,7 @@ enroll_write_pending(struct token *t, const struct profile *p,
 			    sizeof(pending)) < 0 ||
 	    certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
 		return err_prefix("write back");
+	keygen_set_subject(t, &n->kp, X509_get_subject_name(cert));
 	return 0;
 }
 
@@ -369,6 +386,7 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 	policy.key = pub;
 	policy.max_lifetime_days = profile_max_lifetime_days(p);
 	policy.allow_subject_change = profile_allow_subject_change(p);
+	policy.added_eku = profile_added_ekus(p);
 	policy.trust = trust;
 	policy.now = time(NULL);
 	if (verify_issued(leaf, chain, &policy, NULL) < 0)
@@ -831,7 +849,7 @@ enroll_resume(struct token *t, const struct profile *p, struct ca *ca,
 	}
 	if (csr_to_pem(w.req, &pem) < 0)
 		goto out;
-	rc = ca_poll(ca, tk.cookie, pem, profile_role(p), &reply);
+	rc = ca_poll(ca, tk.cookie, pem, profile_ca_profile(p), &reply);
 	if (rc == CA_PENDING) {
 		rc = -1;
 		if (enroll_ticket_store(t, p, &w, tk.ca, reply.cookie) < 0)
@@ -882,7 +900,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0)
 		goto out;
 	trace_mark("key pair and request", profile_role(p));
-	rc = ca_submit(ca, pem, profile_role(p), &reply);
+	rc = ca_submit(ca, pem, profile_ca_profile(p), &reply);
 	trace_mark("CA", profile_role(p));
 	if (rc == CA_PENDING) {
 		rc = -1;

@@ -440,7 +440,7 @@ static int
 lifecycle_submit(struct ca *ca, const char *pem, const struct profile *p,
 		 struct ca_reply *reply)
 {
-	int rc = ca_submit(ca, pem, profile_role(p), reply);
+	int rc = ca_submit(ca, pem, profile_ca_profile(p), reply);
 
 	if (rc != CA_PENDING)
 		return rc;
@@ -622,8 +622,9 @@ out:
 	return rc;
 }
 
-/* The state files of PLAN's awaiting keys (waitstore.h), which go once
- * the keys have: nothing can use them without their key. */
+/* The state files of PLAN's keys (waitstore.h): an awaiting key's
+ * request and ticket, an enrolled role's record. They go once the keys
+ * have: nothing can use them without their key. */
 static int
 lifecycle_remove_files(struct token *t, const struct rolestate_group *plan)
 {
@@ -634,8 +635,7 @@ lifecycle_remove_files(struct token *t, const struct rolestate_group *plan)
 	for (i = 0; i < plan->n; i++) {
 		o = &plan->objs[i];
 		if (o->cls != CKO_PRIVATE_KEY || o->id_hex == NULL ||
-		    o->id_hex[0] == '\0' ||
-		    rolestate_parse(o->label, NULL) != ROLESTATE_AWAITING)
+		    o->id_hex[0] == '\0')
 			continue;
 		if (OPENSSL_hexstr2buf_ex(id, sizeof(id), &len, o->id_hex, '\0') != 1)
 			continue;

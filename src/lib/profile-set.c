@@ -226,9 +226,9 @@ profile_unknown(const char *dirs, const char *name, const char *what,
 	}
 	profile_names_free(roles, nroles);
 	profile_names_free(sets, nsets);
-	return err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s%s %s)", what,
-		       name, looked_for, where, nroles + nsets == 0 ? "," : ";",
-		       there);
+	err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s%s %s)", what, name,
+		looked_for, where, nroles + nsets == 0 ? "," : ";", there);
+	return err_tag(ERR_CODE_UNKNOWN_ROLE);
 }
 
 static int

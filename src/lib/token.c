@@ -335,6 +335,7 @@ token_lock(struct token *t, const char *lock_dir)
 			"p11enroll process%s%s%s; try again when it has finished",
 			t->info.label, t->info.serial, holder[0] ? " (pid " : "",
 			holder, holder[0] ? ")" : "");
+		err_tag(ERR_CODE_TOKEN_BUSY);
 		goto out;
 	}
 	n = snprintf(holder, sizeof(holder), "%ld\n", (long)getpid());
@@ -439,6 +440,7 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 		goto out;
 	if (n == 0) {
 		err_set(ERR_FAILED, "no token is present in %s", m->path);
+		err_tag(ERR_CODE_TOKEN_NOT_FOUND);
 		goto out;
 	}
 	if ((chosen = calloc(n, sizeof(*chosen))) == NULL) {
@@ -478,6 +480,8 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 			err_set(ERR_FAILED, "'%s' matches %zu tokens; choose one "
 				"with --token (by serial or URI):%s", shown, matches,
 				list);
+		err_tag(matches == 0 ? ERR_CODE_TOKEN_NOT_FOUND :
+			ERR_CODE_TOKEN_AMBIGUOUS);
 		goto out;
 	}
 	*out = infos[pick];

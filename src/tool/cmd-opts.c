@@ -51,14 +51,24 @@ cmd_find(const struct global_opts *g, const char *name)
 
 static const char cmd_ca_help[] =
 	"\nCA options of enroll, renew, remove, revoke and batch:\n"
-	"      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
+	"      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE], scep:URL or\n"
+	"                               acme:DIRECTORY_URL[#PROFILE]\n"
 	"      --ca-timeout SECONDS     one submission (default 300)\n"
 	"      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
 	"      --ca-retry SECONDS       between questions when the CA named no delay\n"
 	"                               (default 5)\n"
 	"      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
 	"      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
-	"      --challenge-source SRC   SCEP challenge password, same forms\n";
+	"      --challenge-source SRC   SCEP challenge password, same forms\n"
+	"      --acme-account FILE      ACME account key, made on first use (default:\n"
+	"                               acme-account.key in the state directory)\n"
+	"      --acme-email ADDR        ACME account contact\n"
+	"      --acme-agree-tos         agree to the ACME CA's terms of service\n"
+	"      --acme-eab-kid ID        External Account Binding key id\n"
+	"      --acme-eab-hmac-source SRC  its HMAC key (base64url), same forms\n"
+	"      --acme-http ADDR:PORT    answer http-01 on this address\n"
+	"      --acme-webroot DIR       answer http-01 with files under DIR\n"
+	"      --acme-dns-hook COMMAND  answer dns-01: COMMAND add|remove NAME VALUE\n";
 
 /* Usage of one command, or of the whole program. */
 static void

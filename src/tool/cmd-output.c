@@ -17,10 +17,20 @@
 #include "text.h"
 #include "token-uri.h"
 
-json_t *
-cmd_json_error(const char *key, const char *name, const char *message, int status)
+int
+cmd_exit_status(void)
 {
-	json_t *doc = json_pack("{s:s, s:i}", key, name ? name : "", "exit", status);
+	if (err_code() == ERR_CODE_ROLE_ENROLLED)
+		return EXIT_ENROLLED;
+	return err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+}
+
+json_t *
+cmd_json_error(const char *key, const char *name, const char *message,
+	       enum err_code code, int status)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:i}", key, name ? name : "", "code",
+				err_code_name(code), "exit", status);
 
 	if (cmd_json_set_text(doc, "message", message) < 0) {
 		json_decref(doc);
@@ -33,13 +43,14 @@ cmd_json_error(const char *key, const char *name, const char *message, int statu
  * escaped where it entered; text_message() catches what was not, and
  * keeps only the message's own lines. */
 static int
-cmd_report(const struct global_opts *g, int status, const char *message)
+cmd_report(const struct global_opts *g, int status, const char *message,
+	   enum err_code code)
 {
 	char shown[4 * ERR_MESSAGE_MAX];
 
 	if (g->json) {
 		cmd_json_print(json_pack("{s:o}", "error", cmd_json_error("command",
-					 g->command, message, status)));
+					 g->command, message, code, status)));
 	} else {
 		text_message(message, strlen(message), shown, sizeof(shown));
 		fprintf(stderr, "p11enroll: %s%s%s\n", g->command ? g->command : "",
@@ -53,8 +64,59 @@ cmd_fail(const struct global_opts *g)
 {
 	const char *message = err_message();
 
-	return cmd_report(g, err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED,
-			  message[0] ? message : "failed for an unknown reason");
+	return cmd_report(g, cmd_exit_status(),
+			  message[0] ? message : "failed for an unknown reason",
+			  err_code());
+}
+
+json_t *
+cmd_json_problem(enum err_code code, const char *message)
+{
+	json_t *doc = json_pack("{s:s}", "code", err_code_name(code));
+
+	if (cmd_json_set_text(doc, "message", message) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+int
+cmd_report_all(const struct global_opts *g, int status, const char *summary,
+	       json_t *errors)
+{
+	char shown[4 * ERR_MESSAGE_MAX];
+	json_t *doc, *item, *first;
+	size_t i;
+
+	if (errors == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		return cmd_fail(g);
+	}
+	first = json_array_get(errors, 0);
+	if (g->json) {
+		doc = cmd_json_error("command", g->command, summary,
+				     err_code_parse(json_string_value(
+					json_object_get(first, "code"))), status);
+		if (json_object_set_new(doc, "errors", errors) < 0) {
+			json_decref(doc);
+			doc = NULL;
+		}
+		cmd_json_print(json_pack("{s:o}", "error", doc));
+		return status;
+	}
+	text_message(summary, strlen(summary), shown, sizeof(shown));
+	fprintf(stderr, "p11enroll: %s%s%s:\n", g->command ? g->command : "",
+		g->command ? ": " : "", shown);
+	json_array_foreach(errors, i, item) {
+		const char *m = json_string_value(json_object_get(item, "message"));
+
+		text_message(m != NULL ? m : "", m != NULL ? strlen(m) : 0, shown,
+			     sizeof(shown));
+		fprintf(stderr, "  %s\n", shown);
+	}
+	json_decref(errors);
+	return status;
 }
 
 int
@@ -71,7 +133,7 @@ cmd_usage_error(const struct global_opts *g, const char *fmt, ...)
 		fprintf(stderr, "p11enroll: %s%s%s (see p11enroll --help)\n",
 			g->command ? g->command : "", g->command ? ": " : "", shown);
 	else
-		cmd_report(g, EXIT_USAGE, message);
+		cmd_report(g, EXIT_USAGE, message, ERR_CODE_USAGE);
 	return EXIT_USAGE;
 }
 
@@ -238,7 +300,8 @@ cmd_json_chain(STACK_OF(X509) *chain)
 }
 
 json_t *
-cmd_json_result(const struct token_info *info, const struct enroll_result *r)
+cmd_json_result(const struct token_info *info, const struct enroll_result *r,
+		bool chain_checked)
 {
 	char not_after[32];
 	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
@@ -268,6 +331,7 @@ cmd_json_result(const struct token_info *info, const struct enroll_result *r)
 			"chain", cmd_json_chain(r->chain),
 			"chain_on_token", r->chain_on_token,
 			"uris", token_uri_role_json(info, r->label, id, (size_t)id_len))) < 0 ||
+	    json_object_set_new(doc, "chain_checked", json_boolean(chain_checked)) < 0 ||
 	    (r->warning != NULL && cmd_json_set_text(doc, "warning", r->warning) < 0)) {
 		json_decref(doc);
 		doc = NULL;

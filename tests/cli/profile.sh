@@ -86,6 +86,7 @@ expect_grep "show: key usage" '^key usage: +digitalSignature$' "$WORK/out"
 expect_grep "show: subject template" '^subject: +CN=\$\{dns\}$' "$WORK/out"
 expect_grep "show: dns SAN template" '^dns: +\$\{dns\}$' "$WORK/out"
 expect_grep "show: no findings" '^findings: +none$' "$WORK/out"
+expect_grep "show: the CA profile is the role's name" '^CA profile: +tls-server$' "$WORK/out"
 
 expect_status 0 "profile show --json" "$P11ENROLL" --json profile show tls-server
 expect "show --json parses" "$PYTHON" -c '
@@ -97,6 +98,7 @@ assert p["key_usage"] == ["digitalSignature"], p
 assert p["subject_alt_names"] == [{"type": "dns", "template": "${dns}"}], p
 assert p["max_lifetime_days"] == 398 and p["findings"] == [], p
 assert p["allow_mixed_roles"] is False and p["justification"] is None, p
+assert p["ca_profile"] == "tls-server", p
 ' "$WORK/out"
 
 expect_status 2 "profile show of an unknown role" "$P11ENROLL" profile show no-such-role

@@ -511,10 +511,11 @@ START_TEST(test_audit_mismatch)
 	EVP_PKEY *pub = NULL, *ca_key = testkeys_load(TESTKEYS_EC_P256, 1);
 	X509 *root, *cert;
 	CK_OBJECT_HANDLE h;
+	struct keygen_spec ks = { .alg = c->alg, .caps = c->caps, .label = "mixed" };
 	struct keypair kp;
 	size_t n = 0;
 
-	ck_assert_int_eq(keygen_generate(t, c->alg, c->caps, "mixed", NULL, 0, &kp), 0);
+	ck_assert_int_eq(keygen_generate(t, &ks, &kp), 0);
 	ck_assert_int_eq(keygen_public_key(t, kp.pub, &pub), 0);
 	what.not_before = time(NULL) - 60;
 	what.not_after = time(NULL) + 86400 * 90;
