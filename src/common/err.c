@@ -14,6 +14,31 @@
 static _Thread_local enum err_kind err_current_kind;
 static _Thread_local char err_buffer[ERR_MESSAGE_MAX];
 static _Thread_local CK_RV err_current_ckr;
+static _Thread_local enum err_code err_current_code;
+
+/* Indexed by enum err_code; the names are an interface (p11enroll(1)). */
+static const char *const err_code_names[ERR_CODE_COUNT] = {
+	[ERR_CODE_NONE] = "failed",
+	[ERR_CODE_FAILED] = "failed",
+	[ERR_CODE_USAGE] = "usage",
+	[ERR_CODE_MISSING_VARIABLE] = "missing-variable",
+	[ERR_CODE_MANIFEST] = "manifest-invalid",
+	[ERR_CODE_UNKNOWN_ROLE] = "unknown-role",
+	[ERR_CODE_PROFILE] = "profile-invalid",
+	[ERR_CODE_ROLE_ENROLLED] = "role-enrolled",
+	[ERR_CODE_TOKEN_NOT_FOUND] = "token-not-found",
+	[ERR_CODE_TOKEN_AMBIGUOUS] = "token-ambiguous",
+	[ERR_CODE_TOKEN_BUSY] = "token-busy",
+	[ERR_CODE_TOKEN] = "token-error",
+	[ERR_CODE_PIN_INCORRECT] = "pin-incorrect",
+	[ERR_CODE_PIN_LOCKED] = "pin-locked",
+	[ERR_CODE_CA_UNREACHABLE] = "ca-unreachable",
+	[ERR_CODE_CA_REJECTED] = "ca-rejected",
+	[ERR_CODE_CA_FAILED] = "ca-failed",
+	[ERR_CODE_CERTIFICATE_REJECTED] = "certificate-rejected",
+	[ERR_CODE_POLICY_REFUSED] = "policy-refused",
+	[ERR_CODE_INTERRUPTED] = "interrupted",
+};
 
 /* The message is formatted aside and then copied in, so that an argument
  * pointing into err_buffer (err_message() itself) is read before the
@@ -31,6 +56,7 @@ err_set(enum err_kind kind, const char *fmt, ...)
 	memcpy(err_buffer, message, sizeof(err_buffer));
 	err_current_kind = kind;
 	err_current_ckr = CKR_OK;
+	err_current_code = ERR_CODE_NONE;
 	return -1;
 }
 
@@ -116,6 +142,7 @@ void
 err_save(struct err_saved *s)
 {
 	s->kind = err_current_kind;
+	s->code = err_current_code;
 	s->ckr = err_current_ckr;
 	snprintf(s->message, sizeof(s->message), "%s", err_buffer);
 }
@@ -125,6 +152,7 @@ err_restore(const struct err_saved *s)
 {
 	snprintf(err_buffer, sizeof(err_buffer), "%s", s->message);
 	err_current_kind = s->kind;
+	err_current_code = s->code;
 	err_current_ckr = s->ckr;
 	return -1;
 }
@@ -150,6 +178,51 @@ err_clear(void)
 	err_current_kind = ERR_NONE;
 	err_buffer[0] = '\0';
 	err_current_ckr = CKR_OK;
+	err_current_code = ERR_CODE_NONE;
+}
+
+int
+err_tag(enum err_code code)
+{
+	err_current_code = code;
+	return -1;
+}
+
+enum err_code
+err_code(void)
+{
+	if (err_current_code != ERR_CODE_NONE)
+		return err_current_code;
+	switch (err_current_ckr) {
+	case CKR_OK:
+		break;
+	case CKR_PIN_INCORRECT:
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+		return ERR_CODE_PIN_INCORRECT;
+	case CKR_PIN_LOCKED:
+		return ERR_CODE_PIN_LOCKED;
+	default:
+		return ERR_CODE_TOKEN;
+	}
+	return err_current_kind == ERR_USAGE ? ERR_CODE_USAGE : ERR_CODE_FAILED;
+}
+
+enum err_code
+err_code_parse(const char *name)
+{
+	size_t i;
+
+	for (i = ERR_CODE_FAILED; name != NULL && i < ERR_CODE_COUNT; i++)
+		if (strcmp(name, err_code_names[i]) == 0)
+			return (enum err_code)i;
+	return ERR_CODE_FAILED;
+}
+
+const char *
+err_code_name(enum err_code code)
+{
+	return (unsigned)code < ERR_CODE_COUNT ? err_code_names[code] : "failed";
 }
 
 enum err_kind

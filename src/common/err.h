@@ -17,11 +17,39 @@ enum err_kind {
 	ERR_USAGE,      /* bad input: options, profile, role, PIN source (exit 2) */
 };
 
+/* What kind of failure, for scripts: a closed set, each with a stable
+ * name (err_code_name(); p11enroll(1), JSON OUTPUT). ERR_CODE_NONE
+ * means not tagged: err_code() then derives one from the CKR or kind. */
+enum err_code {
+	ERR_CODE_NONE = 0,
+	ERR_CODE_FAILED,                /* failed, with no closer code */
+	ERR_CODE_USAGE,                 /* a bad option, argument or file */
+	ERR_CODE_MISSING_VARIABLE,      /* a template variable is not set */
+	ERR_CODE_MANIFEST,              /* a bad manifest row or column */
+	ERR_CODE_UNKNOWN_ROLE,          /* no such role or role set */
+	ERR_CODE_PROFILE,               /* a profile that does not load */
+	ERR_CODE_ROLE_ENROLLED,         /* the role is on the token already */
+	ERR_CODE_TOKEN_NOT_FOUND,       /* no token matches */
+	ERR_CODE_TOKEN_AMBIGUOUS,       /* several tokens match */
+	ERR_CODE_TOKEN_BUSY,            /* another run holds the token */
+	ERR_CODE_TOKEN,                 /* another PKCS#11 failure */
+	ERR_CODE_PIN_INCORRECT,
+	ERR_CODE_PIN_LOCKED,
+	ERR_CODE_CA_UNREACHABLE,        /* no answer from the CA */
+	ERR_CODE_CA_REJECTED,           /* the CA said no */
+	ERR_CODE_CA_FAILED,             /* a malformed answer, a helper crash */
+	ERR_CODE_CERTIFICATE_REJECTED,  /* a check on the certificate failed */
+	ERR_CODE_POLICY_REFUSED,        /* the policy check refused a profile */
+	ERR_CODE_INTERRUPTED,           /* a signal ended the run */
+	ERR_CODE_COUNT,
+};
+
 #define ERR_MESSAGE_MAX 1024
 
 /* A recorded error, kept aside while clean-up that may fail runs. */
 struct err_saved {
 	enum err_kind kind;
+	enum err_code code;
 	CK_RV ckr;
 	char message[ERR_MESSAGE_MAX];
 };
@@ -64,6 +92,20 @@ int err_restore(const struct err_saved *s);
  * to FIRST's message; *COUNT counts them. err_restore(FIRST) at the end
  * records the first with every later one after it. */
 void err_collect(struct err_saved *first, size_t *count);
+
+/* Tag the recorded error with CODE (err_set() forgets the tag; a prefix,
+ * an addition or err_restore() keep it); returns -1. */
+int err_tag(enum err_code code);
+
+/* The recorded error's code: its tag, else one from its CKR (a wrong or
+ * locked PIN, another token failure), else from its kind. */
+enum err_code err_code(void);
+
+/* CODE's stable name ("role-enrolled"); ERR_CODE_NONE gives "failed". */
+const char *err_code_name(enum err_code code);
+
+/* The code named NAME, or ERR_CODE_FAILED for a name not in the set. */
+enum err_code err_code_parse(const char *name);
 
 /* Forget the recorded error. */
 void err_clear(void);

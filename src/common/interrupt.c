@@ -120,9 +120,9 @@ interrupt_check(void)
 
 	if (sig == 0)
 		return 0;
-	return err_set(ERR_FAILED, "interrupted by %s",
-		       sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
-		       sig == SIGHUP ? "SIGHUP" : "a signal");
+	err_set(ERR_FAILED, "interrupted by %s", sig == SIGINT ? "SIGINT" :
+		sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal");
+	return err_tag(ERR_CODE_INTERRUPTED);
 }
 
 int

@@ -180,6 +180,65 @@ text_shown(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* The byte offset in S after its first N characters (or its length),
+ * moved back to the start of a \xHH escape that it would split. */
+static size_t
+text_chars_end(const char *s, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && n-- == 0)
+			break;
+	for (k = i > 3 ? i - 3 : 0; s[i] != '\0' && k < i; k++)
+		if (s[k] == '\\' && s[k + 1] == 'x')
+			return k;
+	return i;
+}
+
+size_t
+text_columns(const char *s)
+{
+	char *shown = text_shown_dup(s);
+	size_t i, cols = 0;
+
+	for (i = 0; shown != NULL && shown[i] != '\0'; i++)
+		cols += ((unsigned char)shown[i] & 0xc0) != 0x80;
+	free(shown);
+	return cols;
+}
+
+const char *
+text_cell(const char *s, size_t width, char *buf, size_t size)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	char *shown = text_shown_dup(s);
+	const char *p = shown != NULL ? shown : "?";
+	size_t len = strlen(p), end = text_chars_end(p, width), cols = 0;
+	size_t used;
+
+	/* Longer than the cell: up to WIDTH - 1 characters and the
+	 * ellipsis. */
+	if (end < len && width > 0)
+		end = text_chars_end(p, width - 1);
+	if (end + sizeof(ellipsis) + width > size)
+		end = 0;
+	for (used = 0; used < end; used++)
+		cols += ((unsigned char)p[used] & 0xc0) != 0x80;
+	cols += end < len && width > 0;
+	memcpy(buf, p, end);
+	used = end;
+	if (end < len && width > 0) {
+		memcpy(buf + used, ellipsis, sizeof(ellipsis) - 1);
+		used += sizeof(ellipsis) - 1;
+	}
+	for (; cols < width; cols++)
+		buf[used++] = ' ';
+	buf[used] = '\0';
+	free(shown);
+	return buf;
+}
+
 char *
 text_shown_dup(const char *s)
 {

@@ -43,6 +43,22 @@ const char *text_shown(const char *s, char *buf, size_t size);
  * (NULL is ""); NULL when out of memory. Caller frees. */
 char *text_shown_dup(const char *s);
 
+/* The columns S (NULL is "") takes as text_printable() writes it: one a
+ * character. */
+size_t text_columns(const char *s);
+
+/* Room for a table cell of WIDTH columns: each may be a 4-byte UTF-8
+ * character, and the NUL. */
+#define TEXT_CELL_SIZE(width) (4 * (width) + 1)
+
+/* The string S (NULL is ""), as text_printable() writes it, as a cell of
+ * a text table into BUF (SIZE bytes, at least TEXT_CELL_SIZE(WIDTH)):
+ * padded with blanks to WIDTH columns, or cut to WIDTH columns with an
+ * ellipsis (U+2026) as its last when longer, so that one long field
+ * never shifts the columns after it. A character counts one column.
+ * Returns BUF. */
+const char *text_cell(const char *s, size_t width, char *buf, size_t size);
+
 /* A message of ours (LEN bytes at IN) for the terminal, into OUT (SIZE
  * bytes, at least 4): as text_printable() writes it, but its newlines
  * kept, since p11enroll writes the lines of its own messages (a list of

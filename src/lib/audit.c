@@ -107,6 +107,21 @@ audit_waiver(const struct audit_ctx *c)
 	return profile_justification(c->profile);
 }
 
+/* Whether the role's profile accepts the extended key usage NID when the
+ * CA adds it, with a justification. */
+static bool
+audit_added_accepted(const struct audit_ctx *c, int nid)
+{
+	size_t i;
+
+	if (c->profile == NULL || profile_justification(c->profile) == NULL)
+		return false;
+	for (i = 0; i < profile_added_eku_count(c->profile); i++)
+		if (OBJ_obj2nid(profile_added_eku(c->profile, i)) == nid)
+			return true;
+	return false;
+}
+
 static int
 audit_cert_mixed_tls(struct audit_ctx *c)
 {
@@ -119,6 +134,9 @@ audit_cert_mixed_tls(struct audit_ctx *c)
 			continue;
 		if (audit_waiver(c) != NULL)
 			continue;       /* reported as waiver-in-force */
+		if (audit_added_accepted(c, NID_client_auth) ||
+		    audit_added_accepted(c, NID_server_auth))
+			continue;       /* reported as added-eku-in-force */
 		if (audit_add(c, "cert-mixed-tls", POLICY_ERROR, "the certificate allows "
 			      "both serverAuth and clientAuth: a server identity that "
 			      "is also a client identity") < 0)
@@ -669,7 +687,8 @@ audit_cert_without_key(struct audit_ctx *c)
 {
 	size_t i;
 
-	if (c->e->has_private)
+	/* Without a login the private keys are not seen. */
+	if (c->e->has_private || c->opts->logged_out)
 		return 0;
 	for (i = 0; i < c->e->ncerts; i++) {
 		X509 *cert = c->e->certs[i].cert;
@@ -740,6 +759,45 @@ audit_waiver_in_force(struct audit_ctx *c)
 			 "mixed roles: %s", text_shown(why, shown, sizeof(shown)));
 }
 
+/* A private key the token lets use any mechanism its rights allow: made
+ * by another tool, or on a module that does not keep
+ * CKA_ALLOWED_MECHANISMS. */
+static int
+audit_key_unrestricted(struct audit_ctx *c)
+{
+	if (!c->e->has_private || c->e->nmechs > 0)
+		return 0;
+	return audit_add(c, "key-unrestricted", POLICY_INFO, "the private key "
+			 "has no CKA_ALLOWED_MECHANISMS: the token lets it use "
+			 "any mechanism its rights allow");
+}
+
+/* A certificate carrying a usage the CA added and the profile accepts. */
+static int
+audit_added_eku_in_force(struct audit_ctx *c)
+{
+	char shown[256], name[80];
+	size_t i, k;
+	int nid;
+
+	if (c->profile == NULL || profile_justification(c->profile) == NULL)
+		return 0;
+	for (k = 0; k < profile_added_eku_count(c->profile); k++) {
+		nid = OBJ_obj2nid(profile_added_eku(c->profile, k));
+		for (i = 0; nid != NID_undef && i < c->e->ncerts; i++) {
+			if (!audit_has_eku(c->e->certs[i].cert, nid))
+				continue;
+			snprintf(name, sizeof(name), "%s", OBJ_nid2sn(nid));
+			return audit_add(c, "added-eku-in-force", POLICY_INFO,
+					 "the certificate carries %s, which the CA "
+					 "added and the profile accepts: %s", name,
+					 text_shown(profile_justification(c->profile),
+						    shown, sizeof(shown)));
+		}
+	}
+	return 0;
+}
+
 static int (*const audit_rules[])(struct audit_ctx *) = {
 	audit_cert_mixed_tls,
 	audit_cert_no_eku,
@@ -752,10 +810,12 @@ static int (*const audit_rules[])(struct audit_ctx *) = {
 	audit_key_exceeds_usage,
 	audit_key_unnarrowed,
 	audit_key_exceeds_role,
+	audit_key_unrestricted,
 	audit_cert_dates,
 	audit_cert_without_key,
 	audit_key_state,
 	audit_waiver_in_force,
+	audit_added_eku_in_force,
 };
 
 /* Whether LABEL is in the pending state. */
@@ -785,13 +845,36 @@ audit_any_pending(const struct inventory_entry *e, const char **label)
 	return false;
 }
 
+/* Whether E is CA certificates alone, as chainstore.h keeps them: no
+ * key, every certificate a CA's. */
+static bool
+audit_is_authority(const struct inventory_entry *e)
+{
+	size_t i;
+
+	if (e->has_private || e->has_public || e->ncerts == 0 || e->nbad > 0)
+		return false;
+	for (i = 0; i < e->ncerts; i++)
+		if (!audit_is_ca(e->certs[i].cert))
+			return false;
+	return true;
+}
+
 /* Role and state of E into ROW. */
 static int
-audit_classify(const struct inventory_entry *e, struct audit_row *row)
+audit_classify(const struct inventory_entry *e, bool logged_out,
+	       struct audit_row *row)
 {
 	const char *label = e->label, *role;
 	enum rolestate state;
 	size_t i, ncerts = e->ncerts;
+
+	/* A CA certificate is no role: it is a role's chain. */
+	if (audit_is_authority(e) && !audit_any_pending(e, &label)) {
+		row->state = "authority";
+		row->role = strdup("");
+		return row->role ? 0 : err_set(ERR_FAILED, "out of memory");
+	}
 
 	/* A certificate object that does not parse is still one. */
 	for (i = 0; i < e->nbad; i++)
@@ -804,6 +887,9 @@ audit_classify(const struct inventory_entry *e, struct audit_row *row)
 		row->state = rolestate_name(state);
 	} else if (e->has_private && ncerts > 0) {
 		row->state = "enrolled";
+	} else if (ncerts > 0 && logged_out) {
+		/* Private keys are not seen without a login. */
+		row->state = "key-not-checked";
 	} else if (ncerts > 0) {
 		row->state = "certificate-without-key";
 	} else {
@@ -836,7 +922,7 @@ audit_token(const struct inventory_entry *inv, size_t n,
 		if (interrupt_check() < 0)
 			goto out;
 		rows[i].entry = &inv[i];
-		if (audit_classify(&inv[i], &rows[i]) < 0)
+		if (audit_classify(&inv[i], opts->logged_out, &rows[i]) < 0)
 			goto out;
 		/* A role without a loadable profile simply has no waiver. */
 		if (opts->profiles_dir != NULL && rows[i].role[0] != '\0' &&
@@ -971,6 +1057,7 @@ audit_finishable(const struct inventory_entry *e, const char *role,
 	vp.key = e->key;
 	vp.max_lifetime_days = profile_max_lifetime_days(p);
 	vp.allow_subject_change = profile_allow_subject_change(p);
+	vp.added_eku = profile_added_ekus(p);
 	vp.now = policy->now;
 	if (verify_issued(cert, NULL, &vp, NULL) < 0) {
 		*why = strdup(err_message());

@@ -58,6 +58,8 @@ struct audit_options {
 					 * narrowing); NULL: no probe */
 	const struct waitstore_survey *waiting; /* where awaiting keys' requests
 						 * are; NULL: not looked */
+	bool logged_out;                /* INV holds no private objects: what
+					 * needs them is not judged */
 };
 
 /* Judge every group of INV (N entries); *OUT has N rows in INV's order.

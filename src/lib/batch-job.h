@@ -13,6 +13,8 @@
 #include "manifest.h"
 #include "profile.h"
 
+struct rolerecord;
+
 #define BATCH_MAX_JOBS 64
 
 /* What one manifest row asks for. */
@@ -21,6 +23,7 @@ struct batch_row {
 	struct profile **profiles;              /* borrowed: its roles, sets
 						 * expanded */
 	int nprofiles;
+	struct ca *ca;                          /* borrowed: the row's CA */
 };
 
 struct batch_job {
@@ -34,8 +37,12 @@ struct batch_job {
 				 * to write; may be NULL */
 	int pin_mailer_fd;      /* -1: new user PINs come from the PIN sources */
 	const char *pin_mailer; /* its path, to read a PIN back on a rerun */
-	struct ca *ca;
 	X509_STORE *trust;      /* may be NULL */
+	bool no_chain;          /* token_set_keep_chain(false) */
+	const struct rolerecord *record;        /* what each role's record
+						 * takes from the run (the
+						 * CA, its options, the trust
+						 * anchors); NULL: none */
 	struct journal *journal;        /* may be NULL: nothing to resume */
 	int jobs;               /* worker processes, 1 to BATCH_MAX_JOBS */
 	const struct batch_row *rows;

@@ -108,22 +108,42 @@ batch_news_state(const char *name, enum journal_state *state)
 	return -1;
 }
 
+/* Whether V is an array of strings. */
+static bool
+batch_news_strings(json_t *v)
+{
+	json_t *item;
+	size_t i;
+
+	if (!json_is_array(v))
+		return false;
+	json_array_foreach(v, i, item)
+		if (!json_is_string(item))
+			return false;
+	return true;
+}
+
 int
 batch_news_parse(const struct batch_job *job, long expect_row,
 		 const char *line, struct batch_news *news)
 {
 	json_int_t row = -1, role = -1;
 	const char *state = NULL;
-	int end = 0, rc = -1;
+	int end = 0, present = 0, rc = -1;
 
 	memset(news, 0, sizeof(*news));
 	news->doc = json_loads(line, 0, NULL);
 	if (json_unpack(news->doc, "{s:I, s?:I, s?:s, s?:b, s?:s, s?:s, s?:s, "
-			"s?:s}", "row", &row, "role", &role, "state", &state,
-			"end", &end, "error", &news->error, "serial",
-			&news->serial, "sha256", &news->sha256, "not_after",
-			&news->not_after) != 0)
+			"s?:s, s?:s, s?:b, s?:o, s?:o}", "row", &row, "role", &role,
+			"state", &state, "end", &end, "error", &news->error, "code",
+			&news->code, "serial", &news->serial, "sha256",
+			&news->sha256, "not_after", &news->not_after, "present",
+			&present, "chain", &news->chain, "uris", &news->uris) != 0 ||
+	    (news->chain != NULL && !batch_news_strings(news->chain)) ||
+	    (news->uris != NULL && !json_is_object(news->uris) &&
+	     !json_is_null(news->uris)))
 		goto out;
+	news->present = present != 0;
 	/* An idle worker has no row to speak of: its -1 is no index. */
 	if (expect_row < 0 || row != expect_row || (size_t)row >= job->nrows)
 		goto out;

@@ -5,9 +5,12 @@
  * parent -> worker: a row's index ("7"), or "ack" once a started role
  * is in the journal.
  * worker -> parent: {"row": 7, "role": 0, "state": "started"}, then
- * "done" (with "serial", "sha256", "not_after"), "awaiting" or "failed"
- * (with "error") for the same role; {"row": 7, "end": true} (with "error"
- * when the row itself failed) when the row is over.
+ * "done" (with "serial", "sha256", "not_after", and "present": true for a
+ * role found complete on the token instead of enrolled; "chain", the CA
+ * certificates as PEM strings, and "uris", the object URIs, for the
+ * report), "awaiting" or "failed" (with "error" and its "code") for the
+ * same role; {"row": 7, "end": true} (with "error" and "code" when the
+ * row itself failed) when the row is over.
  */
 #ifndef P11E_BATCH_MSG_H
 #define P11E_BATCH_MSG_H
@@ -20,7 +23,9 @@
 #include "batch-job.h"
 #include "journal.h"
 
-#define BATCH_LINE_MAX 16384
+/* Room for a "done" line with a chain of eight RSA-4096 CA certificates
+ * as PEM. */
+#define BATCH_LINE_MAX 65536
 
 /* One line from a worker, checked. The strings are borrowed from DOC. */
 struct batch_news {
@@ -29,7 +34,10 @@ struct batch_news {
 	bool end;               /* the row is over; no role or state */
 	size_t role;            /* < the row's nprofiles */
 	enum journal_state state;
-	const char *error, *serial, *sha256, *not_after;    /* or NULL */
+	const char *error, *code, *serial, *sha256, *not_after; /* or NULL */
+	bool present;           /* done: found complete on the token */
+	json_t *chain;          /* borrowed: an array of strings, or NULL */
+	json_t *uris;           /* borrowed: an object or JSON null, or NULL */
 };
 
 /* Send DOC (stolen) as one line on FD. */

@@ -14,15 +14,18 @@
 #include "batch-msg.h"
 #include "batch-worker.h"
 #include "certstore.h"
+#include "chainstore.h"
 #include "enroll.h"
 #include "err.h"
 #include "journal.h"
 #include "interrupt.h"
 #include "pin.h"
 #include "pin-mailer.h"
+#include "rolerecord.h"
 #include "token.h"
 #include "token-login.h"
 #include "token-pin.h"
+#include "token-uri.h"
 
 struct batch_worker {
 	const struct batch_job *job;
@@ -202,33 +205,56 @@ out:
 }
 
 /* Whether role P is complete on T (its key pair and certificate under
- * its label, one CKA_ID); *CERT gets the certificate then. */
-static bool
-batch_worker_complete(struct token *t, const struct profile *p, X509 **cert)
+ * its label, one CKA_ID) into *COMPLETE; *CERT gets the certificate
+ * then. -1, with the error recorded, when the token cannot tell. */
+static int
+batch_worker_check_complete(struct token *t, const struct profile *p, X509 **cert,
+			    bool *complete)
 {
 	CK_OBJECT_HANDLE *priv = NULL, *crt = NULL;
 	unsigned char *kid = NULL, *cid = NULL;
 	size_t npriv = 0, ncrt = 0, klen = 0, clen = 0;
-	bool complete = false;
+	int rc = -1;
 
 	*cert = NULL;
+	*complete = false;
 	if (certstore_find_label(t, CKO_PRIVATE_KEY, profile_label(p), &priv,
 				 &npriv) < 0 ||
 	    certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &crt,
-				 &ncrt) < 0 ||
-	    npriv != 1 || ncrt != 1 ||
-	    token_get_attr(t, priv[0], CKA_ID, &kid, &klen) < 0 ||
+				 &ncrt) < 0)
+		goto out;
+	if (npriv != 1 || ncrt != 1) {
+		rc = 0;
+		goto out;
+	}
+	if (token_get_attr(t, priv[0], CKA_ID, &kid, &klen) < 0 ||
 	    token_get_attr(t, crt[0], CKA_ID, &cid, &clen) < 0)
 		goto out;
-	if (klen != clen || (klen > 0 && memcmp(kid, cid, klen) != 0))
+	if (klen != clen || (klen > 0 && memcmp(kid, cid, klen) != 0)) {
+		rc = 0;
 		goto out;
-	complete = certstore_read_cert(t, crt[0], cert) == 0;
+	}
+	if (certstore_read_cert(t, crt[0], cert) < 0)
+		goto out;
+	*complete = true;
+	rc = 0;
 out:
-	err_clear();
 	free(priv);
 	free(crt);
 	free(kid);
 	free(cid);
+	return rc;
+}
+
+/* The same, a failure to tell counting as not complete. */
+static bool
+batch_worker_complete(struct token *t, const struct profile *p, X509 **cert)
+{
+	bool complete;
+
+	if (batch_worker_check_complete(t, p, cert, &complete) < 0)
+		complete = false;
+	err_clear();
 	return complete;
 }
 
@@ -264,10 +290,55 @@ out:
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* What the report gives a consumer of role P's certificate CERT on T:
+ * {"chain": [PEM...], "uris": {...}}; CHAIN is the CA certificates that
+ * came with it, NULL to read them from the token. NULL when none of it
+ * can be had: the report goes on without. */
+static json_t *
+batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
+		       STACK_OF(X509) *chain)
+{
+	STACK_OF(X509) *read = NULL, *kept = NULL;
+	CK_OBJECT_HANDLE *h = NULL;
+	unsigned char *id = NULL;
+	char *pem;
+	size_t n = 0, id_len = 0;
+	json_t *doc = json_object(), *pems = json_array();
+	struct err_saved saved;
+	int i;
+
+	/* What goes wrong here leaves the report without it, and the
+	 * recorded error as it was. */
+	err_save(&saved);
+
+	if (chain == NULL && chainstore_read(t, cert, &read) == 0)
+		chain = read;
+	if (chain != NULL && chainstore_kept(chain, &kept) == 0)
+		for (i = 0; pems != NULL && i < sk_X509_num(kept); i++) {
+			pem = certstore_cert_pem(sk_X509_value(kept, i));
+			json_array_append_new(pems, json_string(pem));
+			free(pem);
+		}
+	if (certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &h, &n) == 0 &&
+	    n == 1 && token_get_attr(t, h[0], CKA_ID, &id, &id_len) == 0)
+		json_object_set_new(doc, "uris", token_uri_role_json(token_get_info(t),
+				    profile_label(p), id, id_len));
+	err_restore(&saved);
+	json_object_set_new(doc, "chain", pems);
+	sk_X509_pop_free(read, X509_free);
+	sk_X509_pop_free(kept, X509_free);
+	free(h);
+	free(id);
+	return doc;
+}
+
+/* STATE of ROLE of ROW; a failed one with the recorded error. CONSUMERS
+ * (taken, may be NULL) goes along with a certificate. */
 static int
 batch_worker_say(const struct batch_worker *w, size_t row, size_t role,
-		 const char *state, X509 *cert, const char *error)
+		 const char *state, X509 *cert, bool present, json_t *consumers)
 {
+	bool failed = strcmp(state, "failed") == 0;
 	char not_after[32] = "", *sha256 = NULL, *serial = NULL;
 	json_t *doc;
 	int rc;
@@ -277,10 +348,14 @@ batch_worker_say(const struct batch_worker *w, size_t row, size_t role,
 		certstore_time_string(X509_get0_notAfter(cert), not_after,
 				      sizeof(not_after));
 	}
-	doc = json_pack("{s:I, s:I, s:s, s:s*, s:s*, s:s*, s:s*}", "row",
-			(json_int_t)row, "role", (json_int_t)role, "state", state,
-			"serial", serial, "sha256", sha256, "not_after",
-			cert != NULL ? not_after : NULL, "error", error);
+	doc = json_pack("{s:I, s:I, s:s, s:s*, s:s*, s:s*, s:s*, s:s*, s:b}",
+			"row", (json_int_t)row, "role", (json_int_t)role, "state",
+			state, "serial", serial, "sha256", sha256, "not_after",
+			cert != NULL ? not_after : NULL, "error",
+			failed ? err_message() : NULL, "code",
+			failed ? err_code_name(err_code()) : NULL, "present", present);
+	if (consumers != NULL)
+		json_object_update_new(doc, consumers);
 	rc = batch_send_json(w->fd, doc);
 	free(sha256);
 	free(serial);
@@ -294,7 +369,7 @@ batch_worker_start(const struct batch_worker *w, size_t row, size_t role)
 {
 	char line[16];
 
-	if (batch_worker_say(w, row, role, "started", NULL, NULL) < 0 ||
+	if (batch_worker_say(w, row, role, "started", NULL, false, NULL) < 0 ||
 	    batch_read_line(w->fd, line, sizeof(line)) != 1 ||
 	    strcmp(line, "ack") != 0)
 		return err_set(ERR_FAILED, "the batch stopped");
@@ -302,6 +377,27 @@ batch_worker_start(const struct batch_worker *w, size_t row, size_t role)
 }
 
 /* ---- one row ----------------------------------------------------------- */
+
+/* Keep the enrollment record of role P, just enrolled on T as R with
+ * VARS. A record that cannot be kept does not fail the row: the role is
+ * in place, and renew --ca gives it one. */
+static void
+batch_worker_record(const struct batch_worker *w, struct token *t,
+		    const struct profile *p, const struct vars *vars,
+		    const struct enroll_result *r)
+{
+	struct rolerecord *rec = NULL;
+	unsigned char id[KEY_ID_MAX];
+	size_t len = 0;
+
+	if (w->job->record == NULL || r->id_hex == NULL ||
+	    OPENSSL_hexstr2buf_ex(id, sizeof(id), &len, r->id_hex, '\0') != 1)
+		return;
+	rec = rolerecord_for(w->job->record, profile_role(p), vars);
+	if (rec == NULL || rolerecord_store(t, r->label, id, len, NULL, 0, rec) < 0)
+		err_clear();
+	rolerecord_free(rec);
+}
 
 /* The roles of row INDEX on its token T, in order; the first failure ends
  * the row. -1 only when the parent is gone. */
@@ -312,6 +408,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 	const enum journal_state *states = w->plan + w->plan_off[index];
 	struct enroll_result r;
 	X509 *cert = NULL;
+	bool complete = false;
 	int k, rc;
 
 	/* A role the token cannot do fails the row before any role starts. */
@@ -322,7 +419,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (batch_worker_start(w, index, (size_t)k) < 0)
 			return -1;
 		return batch_worker_say(w, index, (size_t)k, "failed", NULL,
-					err_message()) < 0 ? -1 : 0;
+					false, NULL) < 0 ? -1 : 0;
 	}
 	for (k = 0; k < br->nprofiles; k++) {
 		const struct profile *p = br->profiles[k];
@@ -332,16 +429,28 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		 * The report gets the certificate seen on the token. */
 		if (states[k] == JOURNAL_DONE &&
 		    batch_worker_done_on_token(w, index, t, p, &cert)) {
-			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert, false,
+					      batch_worker_consumers(t, p, cert, NULL));
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
 			continue;
 		}
-		/* Started by a run that died: finished on the token? */
-		if (states[k] == JOURNAL_STARTED &&
-		    batch_worker_complete(t, p, &cert)) {
-			rc = batch_worker_say(w, index, (size_t)k, "done", cert, NULL);
+		/* Started by a run that died, or not recorded at all (a rerun
+		 * without the journal, a token enrolled another way): a role
+		 * complete on the token counts as done, and is left as it is.
+		 * A token that cannot tell fails the role. */
+		if (states[k] != JOURNAL_DONE &&
+		    batch_worker_check_complete(t, p, &cert, &complete) < 0) {
+			if (batch_worker_start(w, index, (size_t)k) < 0)
+				return -1;
+			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
+						false, NULL) < 0 ? -1 : 0;
+		}
+		if (states[k] != JOURNAL_DONE && complete) {
+			rc = batch_worker_say(w, index, (size_t)k, "done", cert,
+					      states[k] != JOURNAL_STARTED,
+					      batch_worker_consumers(t, p, cert, NULL));
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
@@ -350,12 +459,16 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (batch_worker_start(w, index, (size_t)k) < 0)
 			return -1;
 		memset(&r, 0, sizeof(r));
-		rc = enroll_role(t, p, br->row->vars, w->job->ca, w->job->trust, &r);
+		rc = enroll_role(t, p, br->row->vars, br->ca, w->job->trust, &r);
 		if (rc < 0)
 			return batch_worker_say(w, index, (size_t)k, "failed", NULL,
-						err_message()) < 0 ? -1 : 0;
+						false, NULL) < 0 ? -1 : 0;
+		if (rc == 0)
+			batch_worker_record(w, t, p, br->row->vars, &r);
 		rc = batch_worker_say(w, index, (size_t)k, rc == ENROLL_AWAITING ?
-				      "awaiting" : "done", r.cert, NULL);
+				      "awaiting" : "done", r.cert, false,
+				      rc == ENROLL_AWAITING ? NULL :
+				      batch_worker_consumers(t, p, r.cert, r.chain));
 		enroll_result_clear(&r);
 		if (rc < 0)
 			return -1;
@@ -392,7 +505,9 @@ batch_worker_row(struct batch_worker *w, size_t index)
 	if (row->init_label != NULL && batch_worker_init(w, row, &pin) < 0)
 		goto end;
 	if (token_open(w->module, row->init_label != NULL ? row->init_label :
-		       row->token, w->job->lock_dir, &t) < 0 ||
+		       row->token, w->job->lock_dir, &t) == 0)
+		token_set_keep_chain(t, !w->job->no_chain);
+	if (t == NULL ||
 	    token_set_state_dir(t, w->job->state_dir) < 0 ||
 	    batch_worker_login(w, index, t, pin) < 0 ||
 	    (batch_worker_resumes(w, index) && batch_worker_repair(t, &w->job->rows[index]) < 0))
@@ -408,8 +523,9 @@ batch_worker_row(struct batch_worker *w, size_t index)
 end:
 	pin_free(pin);
 	token_close(t);
-	end = json_pack("{s:I, s:b, s:s*}", "row", (json_int_t)index, "end", 1,
-			"error", rc < 0 ? err_message() : NULL);
+	end = json_pack("{s:I, s:b, s:s*, s:s*}", "row", (json_int_t)index, "end",
+			1, "error", rc < 0 ? err_message() : NULL, "code",
+			rc < 0 ? err_code_name(err_code()) : NULL);
 	return batch_send_json(w->fd, end);
 }
 

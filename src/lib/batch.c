@@ -54,6 +54,8 @@ batch_outcome_clear(struct batch_outcome *o)
 
 	for (i = 0; o->roles != NULL && i < o->nroles; i++) {
 		journal_cert_clear(&o->roles[i].cert);
+		json_decref(o->roles[i].chain);
+		json_decref(o->roles[i].uris);
 		free(o->roles[i].error);
 	}
 	free(o->roles);
@@ -201,13 +203,14 @@ batch_row_untouched(const struct batch_state *s, const struct batch_child *c)
 /* Worker C's row is over: report it. */
 static int
 batch_row_report(struct batch_state *s, struct batch_child *c,
-		 const char *error)
+		 const char *error, enum err_code code)
 {
 	struct batch_outcome *o = &s->outcomes[c->row];
 	size_t k;
 
 	if (error != NULL && (o->error = util_strdup(error)) == NULL)
 		return -1;
+	o->code = code;
 	o->failed = o->error != NULL;
 	for (k = 0; k < o->nroles; k++) {
 		o->failed = o->failed || o->roles[k].state == JOURNAL_FAILED;
@@ -220,9 +223,10 @@ batch_row_report(struct batch_state *s, struct batch_child *c,
 }
 
 static int
-batch_row_end(struct batch_state *s, struct batch_child *c, const char *error)
+batch_row_end(struct batch_state *s, struct batch_child *c, const char *error,
+	      enum err_code code)
 {
-	if (batch_row_report(s, c, error) < 0)
+	if (batch_row_report(s, c, error, code) < 0)
 		return -1;
 	return batch_hand_out(s, c);
 }
@@ -239,7 +243,7 @@ batch_take(struct batch_state *s, struct batch_child *c, const char *line)
 	if (batch_news_parse(s->job, c->row, line, &news) < 0)
 		goto out;
 	if (news.end) {
-		rc = batch_row_end(s, c, news.error);
+		rc = batch_row_end(s, c, news.error, err_code_parse(news.code));
 		goto out;
 	}
 	br = &s->job->rows[news.row];
@@ -247,7 +251,9 @@ batch_take(struct batch_state *s, struct batch_child *c, const char *line)
 	ro->state = news.state;
 	/* Recorded done before, and found so on the token by the worker. */
 	ro->earlier = news.state == JOURNAL_DONE &&
-		      s->plan[s->plan_off[news.row] + news.role] == JOURNAL_DONE;
+		      (news.present ||
+		       s->plan[s->plan_off[news.row] + news.role] == JOURNAL_DONE);
+	ro->code = err_code_parse(news.code);
 	if ((news.serial != NULL &&
 	     (ro->cert.serial = util_strdup(news.serial)) == NULL) ||
 	    (news.sha256 != NULL &&
@@ -256,6 +262,14 @@ batch_take(struct batch_state *s, struct batch_child *c, const char *line)
 	     (ro->cert.not_after = util_strdup(news.not_after)) == NULL) ||
 	    (news.error != NULL && (ro->error = util_strdup(news.error)) == NULL))
 		goto out;
+	if (news.chain != NULL) {
+		json_decref(ro->chain);
+		ro->chain = json_incref(news.chain);
+	}
+	if (news.uris != NULL) {
+		json_decref(ro->uris);
+		ro->uris = json_incref(news.uris);
+	}
 	if (s->job->journal != NULL &&
 	    journal_record(s->job->journal, br->row->line, br->row->token_shown,
 			   ro->role, ro->state, &ro->cert, news.error) < 0)
@@ -335,7 +349,8 @@ batch_lost(struct batch_state *s, int n)
 		else
 			snprintf(why, sizeof(why), "the worker for this row "
 				 "ended unexpectedly (exit %d)", WEXITSTATUS(status));
-		if (batch_row_report(s, c, why) < 0)
+		if (batch_row_report(s, c, why, interrupt_signal() != 0 ?
+				     ERR_CODE_INTERRUPTED : ERR_CODE_FAILED) < 0)
 			return -1;
 	}
 	/* A worker that ends while rows are left (killed mid-row, or

@@ -14,18 +14,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
 #include <openssl/x509.h>
 
 #include "batch-job.h"
+#include "err.h"
 #include "journal.h"
 
 /* How one role of a row ended. */
 struct batch_role_outcome {
 	const char *role;               /* borrowed */
 	enum journal_state state;       /* JOURNAL_NONE: not tried */
-	bool earlier;                   /* done by an earlier run */
+	bool earlier;                   /* done by an earlier run, or
+					 * found complete on the token */
 	struct journal_cert cert;       /* with JOURNAL_DONE */
+	json_t *chain;                  /* with JOURNAL_DONE: owned, the CA
+					 * certificates as PEM strings */
+	json_t *uris;                   /* with JOURNAL_DONE: owned, the
+					 * object URIs; NULL: not known */
 	char *error;                    /* with JOURNAL_FAILED */
+	enum err_code code;             /* with JOURNAL_FAILED */
 };
 
 struct batch_outcome {
@@ -33,6 +41,7 @@ struct batch_outcome {
 	struct batch_role_outcome *roles;
 	size_t nroles;
 	char *error;            /* the row's own failure (token, PIN, worker) */
+	enum err_code code;     /* with ERROR */
 	bool failed;            /* the row or one of its roles failed */
 	bool awaiting;          /* a role awaits its certificate */
 };

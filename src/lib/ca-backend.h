@@ -21,13 +21,13 @@ struct ca_backend {
 
 	/* Ask once: 0 issued, CA_PENDING asked to wait, -1 error; REPLY
 	 * as in ca_submit(). */
-	int (*submit)(void *state, const char *csr_pem, const char *role,
+	int (*submit)(void *state, const char *csr_pem, const char *profile,
 		      struct ca_reply *reply);
 
 	/* Ask once again with COOKIE, as submit; NULL for kinds whose CA
 	 * never asks to wait across runs. */
 	int (*poll)(void *state, const char *cookie, const char *csr_pem,
-		    const char *role, struct ca_reply *reply);
+		    const char *profile, struct ca_reply *reply);
 
 	/* As ca_describe(); owned by STATE. */
 	const char *(*describe)(const void *state);
@@ -48,6 +48,16 @@ struct ca_backend {
 extern const struct ca_backend ca_exec_backend;
 
 struct spawn_result;
+
+/* COMMAND split at blanks into *ARGV (no shell, no quoting) and its
+ * program found as execvp would, into *PATH; WHAT opens the messages
+ * ("CA exec:") and WHO names the program in them ("helper").
+ * ca_exec_argv_free() and free() release them. */
+int ca_exec_command(const char *what, const char *who, const char *command,
+		    char ***argv, char **path);
+
+/* Free a NULL-terminated vector of strings; NULL is fine. */
+void ca_exec_argv_free(char **argv);
 
 /* What the helper's exit status and output in RES say, as submit
  * returns it; the certificate moves from RES to REPLY. DESCRIPTION names
@@ -81,5 +91,7 @@ int ca_cfssl_parse_answer(const unsigned char *body, size_t len, char **pem,
 			  size_t *pem_len);
 /* scep:URL, RFC 8894 (ca-scep.c). */
 extern const struct ca_backend ca_scep_backend;
+/* acme:DIRECTORY_URL[#PROFILE], RFC 8555 (ca-acme.c). */
+extern const struct ca_backend ca_acme_backend;
 
 #endif

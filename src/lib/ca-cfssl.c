@@ -2,8 +2,9 @@
 /* ca-cfssl.c - cfssl:URL[#PROFILE], a CA reached through the cfssl API.
  *
  * One submission is one POST of {"certificate_request": PEM, "profile":
- * PROFILE} to URL/api/v1/cfssl/sign; PROFILE is sent only when the spec
- * names one, so that the server's default profile applies otherwise.
+ * PROFILE} to URL/api/v1/cfssl/sign; PROFILE is the one the spec names,
+ * else the role's CA profile ([ca] profile, else the role's name). cfssl
+ * signs with its default profile when it has none of that name.
  * With an authentication key, the same request goes to
  * URL/api/v1/cfssl/authsign wrapped as {"token", "request"}: both are
  * base64, the token being HMAC-SHA-256 over the request's exact bytes
@@ -437,10 +438,11 @@ ca_cfssl_rejected(const json_t *root)
 	char line[CA_CFSSL_LINE_MAX + 4];
 
 	if (ca_cfssl_reason(root, line, sizeof(line)))
-		return err_set(ERR_FAILED, "the CA rejected the request: %s",
-			       line);
-	return err_set(ERR_FAILED, "the CA rejected the request (no reason "
-		       "given)");
+		err_set(ERR_FAILED, "the CA rejected the request: %s", line);
+	else
+		err_set(ERR_FAILED, "the CA rejected the request (no reason "
+			"given)");
+	return err_tag(ERR_CODE_CA_REJECTED);
 }
 
 int
@@ -506,9 +508,11 @@ ca_cfssl_http_failed(long status, const struct ca_http_body *body)
 			  JSON_REJECT_DUPLICATES, NULL);
 	if (json_is_object(root))
 		reason = ca_cfssl_reason(root, line, sizeof(line));
-	if (reason && status >= 400 && status < 500)
-		rc = err_set(ERR_FAILED, "the CA rejected the request: %s "
-			     "(HTTP %ld)", line, status);
+	if (reason && status >= 400 && status < 500) {
+		err_set(ERR_FAILED, "the CA rejected the request: %s (HTTP %ld)",
+			line, status);
+		rc = err_tag(ERR_CODE_CA_REJECTED);
+	}
 	else {
 		if (!reason)
 			text_first_line((const char *)body->data, body->len,
@@ -549,7 +553,7 @@ ca_cfssl_post(const struct ca_cfssl *cc, const char *endpoint,
 /* ---- submit ------------------------------------------------------------- */
 
 static int
-ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
+ca_cfssl_submit(void *state, const char *csr_pem, const char *profile,
 		struct ca_reply *reply)
 {
 	const struct ca_cfssl *cc = state;
@@ -559,10 +563,9 @@ ca_cfssl_submit(void *state, const char *csr_pem, const char *role,
 	long status = 0;
 	int rc = -1;
 
-	/* ROLE is not sent: the CA's profile is the one named in the spec. */
-	(void)role;
-	if (ca_cfssl_request_body(csr_pem, cc->profile, cc->key, cc->key_len,
-				  &request) < 0 ||
+	/* A profile named in the spec stands for every role's. */
+	if (ca_cfssl_request_body(csr_pem, cc->profile != NULL ? cc->profile :
+				  profile, cc->key, cc->key_len, &request) < 0 ||
 	    ca_cfssl_post(cc, cc->endpoint, request, &body, &status) < 0)
 		goto out;
 	if (status < 200 || status > 299) {

@@ -4,7 +4,8 @@
  *
  * The helper gets $CERTMONGER_OPERATION (SUBMIT, or POLL with the cookie
  * it gave in $CERTMONGER_CA_COOKIE), the request in $CERTMONGER_CSR and
- * on its stdin, the role in $CERTMONGER_CA_PROFILE and the request's
+ * on its stdin, the role's CA profile ([ca] profile, else the role's
+ * name) in $CERTMONGER_CA_PROFILE and the request's
  * subject and names in $CERTMONGER_REQ_*. It answers with the certificate
  * (PEM, chain may follow) on stdout. Its exit status says what happened:
  * 0 issued, 1 wait (stdout: a cookie), 5 wait (stdout: seconds, a newline
@@ -71,7 +72,7 @@ ca_exec_join(const char *a, const char *b, size_t blen)
 	return s;
 }
 
-static void
+void
 ca_exec_argv_free(char **argv)
 {
 	size_t i;
@@ -84,7 +85,8 @@ ca_exec_argv_free(char **argv)
 }
 
 static int
-ca_exec_split(const char *command, char ***out)
+ca_exec_split(const char *what, const char *who, const char *command,
+	      char ***out)
 {
 	static const char blanks[] = " \t";
 	char **argv = NULL;
@@ -99,7 +101,8 @@ ca_exec_split(const char *command, char ***out)
 		words++;
 	}
 	if (words == 0) {
-		err_set(ERR_USAGE, "CA exec:%s: no helper command given", command);
+		err_set(ERR_USAGE, "%s%s: no %s command given", what, command,
+			who);
 		goto out;
 	}
 	if ((argv = calloc(words + 1, sizeof(*argv))) == NULL)
@@ -116,7 +119,7 @@ ca_exec_split(const char *command, char ***out)
 	rc = 0;
 	goto out;
 nomem:
-	err_set(ERR_FAILED, "CA exec:%s: out of memory", command);
+	err_set(ERR_FAILED, "%s%s: out of memory", what, command);
 out:
 	ca_exec_argv_free(argv);
 	return rc;
@@ -140,7 +143,8 @@ ca_exec_usable(const char *path)
 /* The program NAME as execvp would find it: as written when it has a
  * '/', else the first usable entry of $PATH. */
 static int
-ca_exec_resolve(const char *name, char **out)
+ca_exec_resolve(const char *what, const char *who, const char *name,
+		char **out)
 {
 	const char *search, *dir, *end;
 	char *candidate = NULL;
@@ -150,8 +154,8 @@ ca_exec_resolve(const char *name, char **out)
 	*out = NULL;
 	if (strchr(name, '/') != NULL) {
 		if ((e = ca_exec_usable(name)) != 0) {
-			err_set(ERR_USAGE, "CA exec:%s: cannot run the helper: %s",
-				name, strerror(e));
+			err_set(ERR_USAGE, "%s%s: cannot run the %s: %s", what,
+				name, who, strerror(e));
 			goto out;
 		}
 		if ((*out = util_strdup(name)) == NULL)
@@ -167,7 +171,7 @@ ca_exec_resolve(const char *name, char **out)
 		free(candidate);
 		size = dirlen + 1 + strlen(name) + 1;
 		if ((candidate = malloc(size)) == NULL) {
-			err_set(ERR_FAILED, "CA exec:%s: out of memory", name);
+			err_set(ERR_FAILED, "%s%s: out of memory", what, name);
 			goto out;
 		}
 		/* An empty entry is the working directory. */
@@ -182,10 +186,26 @@ ca_exec_resolve(const char *name, char **out)
 		if (end == NULL)
 			break;
 	}
-	err_set(ERR_USAGE, "CA exec:%s: no such program on the PATH", name);
+	err_set(ERR_USAGE, "%s%s: no such program on the PATH", what, name);
 out:
 	free(candidate);
 	return rc;
+}
+
+int
+ca_exec_command(const char *what, const char *who, const char *command,
+		char ***argv, char **path)
+{
+	*argv = NULL;
+	*path = NULL;
+	if (ca_exec_split(what, who, command, argv) == -1)
+		return -1;
+	if (ca_exec_resolve(what, who, (*argv)[0], path) == -1) {
+		ca_exec_argv_free(*argv);
+		*argv = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -215,9 +235,7 @@ ca_exec_open(const char *rest, const struct ca_options *opts, void **state)
 	}
 	ce->timeout_seconds = opts->timeout_seconds;
 	ce->max_answer = opts->max_answer;
-	if (ca_exec_split(rest, &ce->argv) == -1)
-		goto out;
-	if (ca_exec_resolve(ce->argv[0], &ce->path) == -1)
+	if (ca_exec_command("CA exec:", "helper", rest, &ce->argv, &ce->path) == -1)
 		goto out;
 	ce->description = ca_exec_join("exec:", ce->path, strlen(ce->path));
 	ce->what = ca_exec_join("CA exec:", ce->path, strlen(ce->path));
@@ -424,11 +442,16 @@ static const struct {
 	int code;
 	const char *meaning;
 	enum ca_exec_detail detail;
+	enum err_code err;
 } ca_exec_exits[] = {
-	{ 2, "the CA rejected the request", CA_EXEC_OUT_OR_ERR },
-	{ 3, "the CA could not be reached", CA_EXEC_OUT_OR_ERR },
-	{ 4, "the CA helper is not configured correctly", CA_EXEC_OUT_OR_ERR },
-	{ 6, "the CA helper does not know this operation", CA_EXEC_NO_DETAIL },
+	{ 2, "the CA rejected the request", CA_EXEC_OUT_OR_ERR,
+	  ERR_CODE_CA_REJECTED },
+	{ 3, "the CA could not be reached", CA_EXEC_OUT_OR_ERR,
+	  ERR_CODE_CA_UNREACHABLE },
+	{ 4, "the CA helper is not configured correctly", CA_EXEC_OUT_OR_ERR,
+	  ERR_CODE_CA_FAILED },
+	{ 6, "the CA helper does not know this operation", CA_EXEC_NO_DETAIL,
+	  ERR_CODE_CA_FAILED },
 };
 
 static int
@@ -501,15 +524,17 @@ ca_exec_parse_answer(const char *description, struct spawn_result *res,
 		     i++) {
 			if (ca_exec_exits[i].code != code)
 				continue;
-			if (ca_exec_exits[i].detail == CA_EXEC_NO_DETAIL)
-				return err_set(ERR_FAILED, "CA %s: %s",
-					       description,
-					       ca_exec_exits[i].meaning);
+			if (ca_exec_exits[i].detail == CA_EXEC_NO_DETAIL) {
+				err_set(ERR_FAILED, "CA %s: %s", description,
+					ca_exec_exits[i].meaning);
+				return err_tag(ca_exec_exits[i].err);
+			}
 			spawn_first_line(&res->out, line, sizeof(line));
 			if (*line == '\0')
 				spawn_first_line(&res->err, line, sizeof(line));
-			return ca_exec_fail_with_line(description,
-			    ca_exec_exits[i].meaning, line);
+			ca_exec_fail_with_line(description,
+					       ca_exec_exits[i].meaning, line);
+			return err_tag(ca_exec_exits[i].err);
 		}
 		snprintf(what, sizeof(what), "the CA helper failed (exit %d)",
 			 code);

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* ca-http.c - what the HTTP-speaking CA backends share (cfssl, SCEP). */
+/* ca-http.c - what the HTTP-speaking CA backends share (cfssl, SCEP,
+ * ACME). */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "array.h"
 #include "ca-http.h"
@@ -208,14 +211,98 @@ ca_http_curl_failed(CURLcode code, const char *errbuf)
 			break;
 		}
 	}
-	return err_set(ERR_FAILED, "%s: %s", what,
-		       *errbuf != '\0' ? errbuf : curl_easy_strerror(code));
+	err_set(ERR_FAILED, "%s: %s", what,
+		*errbuf != '\0' ? errbuf : curl_easy_strerror(code));
+	return err_tag(ERR_CODE_CA_UNREACHABLE);
+}
+
+void
+ca_http_headers_clear(struct ca_http_headers *h)
+{
+	if (h == NULL)
+		return;
+	free(h->nonce);
+	free(h->location);
+	free(h->content_type);
+	memset(h, 0, sizeof(*h));
+	h->retry_after = -1;
+}
+
+/* Longest header line kept. */
+#define CA_HTTP_HEADER_MAX 2048
+
+/* VALUE of header line LINE (LEN bytes) if its name is NAME, trimmed, in
+ * a new string; NULL otherwise or when out of memory. */
+static char *
+ca_http_header_value(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	const char *v, *end = line + len;
+
+	if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	for (v = line + n + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	return strndup(v, (size_t)(end - v));
+}
+
+/* Replace *SLOT with VALUE (owned), if VALUE is not NULL. */
+static void
+ca_http_header_keep(char **slot, char *value)
+{
+	if (value == NULL)
+		return;
+	free(*slot);
+	*slot = value;
+}
+
+/* libcurl's header callback: the headers ACME reads, of the last answer
+ * (a redirect's are replaced by those of where it led). */
+static size_t
+ca_http_header(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	struct ca_http_headers *h = userdata;
+	size_t len = size * nitems;
+	char *v, *end;
+	long secs;
+
+	if (len > CA_HTTP_HEADER_MAX)
+		return len;
+	if (len >= 5 && strncmp(buffer, "HTTP/", 5) == 0) {
+		ca_http_headers_clear(h);
+		return len;
+	}
+	ca_http_header_keep(&h->nonce, ca_http_header_value(buffer, len,
+							    "Replay-Nonce"));
+	ca_http_header_keep(&h->location, ca_http_header_value(buffer, len,
+							       "Location"));
+	ca_http_header_keep(&h->content_type,
+			    ca_http_header_value(buffer, len, "Content-Type"));
+	if ((v = ca_http_header_value(buffer, len, "Retry-After")) != NULL) {
+		/* Seconds; an HTTP date is taken as no advice. */
+		secs = strtol(v, &end, 10);
+		if (end != v && *end == '\0' && secs >= 0)
+			h->retry_after = secs;
+		free(v);
+	}
+	return len;
 }
 
 int
 ca_http_exchange(const struct ca_http_opts *o, const char *url,
 		 const struct ca_http_post *post, const char *what,
 		 struct ca_http_body *body, long *status)
+{
+	return ca_http_exchange_headers(o, url, post, what, body, status, NULL);
+}
+
+int
+ca_http_exchange_headers(const struct ca_http_opts *o, const char *url,
+			 const struct ca_http_post *post, const char *what,
+			 struct ca_http_body *body, long *status,
+			 struct ca_http_headers *h)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", content_type[128];
 	struct curl_slist *headers = NULL, *more;
@@ -230,7 +317,11 @@ ca_http_exchange(const struct ca_http_opts *o, const char *url,
 	}
 	if (ca_http_setup(curl, o, body, errbuf) < 0)
 		goto out;
-	if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK) {
+	if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
+	    (h != NULL &&
+	     (ca_http_headers_clear(h),
+	      curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, ca_http_header) ||
+	      curl_easy_setopt(curl, CURLOPT_HEADERDATA, h)))) {
 		err_set(ERR_FAILED, "cannot set up the HTTP client");
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ca-http.h - what the HTTP-speaking CA backends share (cfssl, SCEP). */
+/* ca-http.h - what the HTTP-speaking CA backends share (cfssl, SCEP,
+ * ACME). */
 #ifndef P11E_CA_HTTP_H
 #define P11E_CA_HTTP_H
 
@@ -57,5 +58,23 @@ struct ca_http_post {
 int ca_http_exchange(const struct ca_http_opts *o, const char *url,
 		     const struct ca_http_post *post, const char *what,
 		     struct ca_http_body *body, long *status);
+
+/* The answer's headers that a protocol on top of HTTP reads (ACME). */
+struct ca_http_headers {
+	char *nonce;            /* Replay-Nonce, or NULL */
+	char *location;         /* Location, or NULL */
+	char *content_type;     /* Content-Type, or NULL */
+	long retry_after;       /* Retry-After in seconds; -1: none */
+};
+
+/* ca_http_exchange(), keeping the answer's headers in *H (cleared first;
+ * ca_http_headers_clear() frees them). */
+int ca_http_exchange_headers(const struct ca_http_opts *o, const char *url,
+			     const struct ca_http_post *post, const char *what,
+			     struct ca_http_body *body, long *status,
+			     struct ca_http_headers *h);
+
+/* Free what H holds and zero it. */
+void ca_http_headers_clear(struct ca_http_headers *h);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef P11E_CA_REPLY_H
 #define P11E_CA_REPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ca_options {
@@ -17,6 +18,16 @@ struct ca_options {
 	int retry_seconds;      /* between two questions to a CA that asked
 				 * to wait without saying how long (exec
 				 * exit 1, SCEP PENDING); 0: the default */
+	/* ACME */
+	const char *acme_account;       /* the account key file */
+	const char *acme_email;         /* contact; NULL: none */
+	bool acme_agree_tos;            /* the terms are agreed to */
+	const char *acme_eab_kid;       /* External Account Binding key id */
+	const char *acme_eab_hmac;      /* its HMAC key, base64url (secret;
+					 * copied) */
+	const char *acme_http;          /* http-01: listen on ADDR:PORT */
+	const char *acme_webroot;       /* http-01: files under this */
+	const char *acme_dns_hook;      /* dns-01: this command */
 };
 
 #define CA_DEFAULT_TIMEOUT 300

@@ -193,9 +193,11 @@ ca_scep_http(const struct ca_scep *cs, const char *operation,
 
 	*status = 0;
 	ca_scep_body_free(body);
-	if ((left = deadline - util_now_ms()) <= 0)
-		return err_set(ERR_FAILED, "the CA could not be reached within "
-			       "%d seconds", cs->timeout_seconds);
+	if ((left = deadline - util_now_ms()) <= 0) {
+		err_set(ERR_FAILED, "the CA could not be reached within %d "
+			"seconds", cs->timeout_seconds);
+		return err_tag(ERR_CODE_CA_UNREACHABLE);
+	}
 	if (ca_scep_url(cs, operation, message, &url) < 0)
 		return -1;
 	opts.timeout_ms = (long)left;
@@ -217,9 +219,9 @@ ca_scep_http_status(const char *operation, long status,
 		return 0;
 	text_first_line((const char *)body->data, body->len, line,
 			sizeof(line));
-	return err_set(ERR_FAILED, "the CA answered HTTP %ld to %s: %s",
-		       status, operation,
-		       *line != '\0' ? line : "(no reason given)");
+	err_set(ERR_FAILED, "the CA answered HTTP %ld to %s: %s", status,
+		operation, *line != '\0' ? line : "(no reason given)");
+	return err_tag(ERR_CODE_CA_REJECTED);
 }
 
 /* ---- GetCACaps ------------------------------------------------------- */

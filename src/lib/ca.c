@@ -26,6 +26,7 @@ static const struct ca_backend *const ca_backends[] = {
 	&ca_exec_backend,
 	&ca_cfssl_backend,
 	&ca_scep_backend,
+	&ca_acme_backend,
 };
 
 #define CA_NBACKENDS (sizeof(ca_backends) / sizeof(ca_backends[0]))
@@ -175,6 +176,9 @@ ca_settle(struct ca *ca, int rc, struct ca_reply *reply)
 	}
 	if (rc < 0)
 		ca_reply_clear(reply);
+	/* A CA's failure that says no more is still the CA's. */
+	if (rc < 0 && err_code() == ERR_CODE_FAILED)
+		err_tag(ERR_CODE_CA_FAILED);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/ec.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "array.h"
@@ -20,6 +21,14 @@
 static const char *const certstore_applications[] = {
 	[CERTSTORE_REQUEST] = "p11enroll",
 	[CERTSTORE_CA_TICKET] = "p11enroll ca-ticket",
+	[CERTSTORE_RECORD] = "p11enroll record",
+};
+
+/* What a data object of each kind is called in messages. */
+static const char *const certstore_data_names[] = {
+	[CERTSTORE_REQUEST] = "request",
+	[CERTSTORE_CA_TICKET] = "CA's cookie",
+	[CERTSTORE_RECORD] = "enrollment record",
 };
 
 /* DER of OBJ through its i2d function; NULL on failure. */
@@ -59,9 +68,22 @@ certstore_create(struct token *t, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	return 0;
 }
 
-int
-certstore_write(struct token *t, X509 *cert, const unsigned char *id,
-		size_t id_len, const char *label, CK_OBJECT_HANDLE *out)
+/* Whether RV refuses a template for an attribute the module does not
+ * know or take, rather than failing the call. */
+static bool
+certstore_attr_refused(CK_RV rv)
+{
+	return rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+	       rv == CKR_TEMPLATE_INCONSISTENT;
+}
+
+/* certstore_write() with CKA_CERTIFICATE_CATEGORY CATEGORY, or without
+ * it where the module refuses the attribute (it is a hint to consumers,
+ * not a right). */
+static int
+certstore_write_category(struct token *t, X509 *cert, const unsigned char *id,
+			 size_t id_len, const char *label, CK_ULONG category,
+			 CK_OBJECT_HANDLE *out)
 {
 	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
@@ -97,9 +119,13 @@ certstore_write(struct token *t, X509 *cert, const unsigned char *id,
 			{ CKA_ISSUER, issuer, (CK_ULONG)issuer_len },
 			{ CKA_SERIAL_NUMBER, serial, (CK_ULONG)serial_len },
 			{ CKA_VALUE, value, (CK_ULONG)value_len },
+			{ CKA_CERTIFICATE_CATEGORY, &category, sizeof(category) },
 		};
 
 		if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
+			goto out;
+		if (certstore_attr_refused(rv) &&
+		    certstore_create(t, tmpl, NELEM(tmpl) - 1, &h, &rv) < 0)
 			goto out;
 	}
 	if (rv != CKR_OK) {
@@ -114,6 +140,22 @@ out:
 	OPENSSL_free(issuer);
 	OPENSSL_free(serial);
 	return rc;
+}
+
+int
+certstore_write(struct token *t, X509 *cert, const unsigned char *id,
+		size_t id_len, const char *label, CK_OBJECT_HANDLE *out)
+{
+	return certstore_write_category(t, cert, id, id_len, label,
+					CERTSTORE_CATEGORY_OWN, out);
+}
+
+int
+certstore_write_authority(struct token *t, X509 *cert, const unsigned char *id,
+			  size_t id_len, const char *label, CK_OBJECT_HANDLE *out)
+{
+	return certstore_write_category(t, cert, id, id_len, label,
+					CERTSTORE_CATEGORY_AUTHORITY, out);
 }
 
 int
@@ -161,6 +203,12 @@ certstore_read_cert(struct token *t, CK_OBJECT_HANDLE h, X509 **out)
 	return 0;
 }
 
+const char *
+certstore_data_name(enum certstore_data kind)
+{
+	return certstore_data_names[kind];
+}
+
 bool
 certstore_data_refused(CK_RV rv)
 {
@@ -184,22 +232,26 @@ certstore_write_data(struct token *t, const char *label,
 		{ CKA_VALUE, (void *)data, len },
 	};
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	bool private_first = kind == CERTSTORE_RECORD;
 	CK_RV rv;
 
 	*out = CK_INVALID_HANDLE;
+	/* A record holds nothing secret, but where it names sources and
+	 * paths it is kept from those without the PIN when the token can. */
+	tmpl[2].pValue = private_first ? &yes : &no;
 	if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
 		return -1;
 	if (certstore_data_refused(rv)) {
 		/* A request or cookie holds nothing secret, but where only
 		 * private objects are kept, one is as good: every command
 		 * that reads it has logged in. */
-		tmpl[2].pValue = &yes;
+		tmpl[2].pValue = private_first ? &no : &yes;
 		if (certstore_create(t, tmpl, NELEM(tmpl), &h, &rv) < 0)
 			return -1;
 	}
 	if (rv != CKR_OK)
-		return err_ckr(rv, "store the %s '%s'", kind == CERTSTORE_REQUEST ?
-			       "request" : "CA's cookie", label);
+		return err_ckr(rv, "store the %s '%s'", certstore_data_names[kind],
+			       label);
 	/* Only a handle from a call that succeeded is kept: a module may
 	 * write one on failure, and it may be somebody else's object. */
 	*out = h;
@@ -252,6 +304,12 @@ certstore_entry_for(struct inventory_entry **entries, size_t *count,
 	return e;
 }
 
+/* What the inventory reads of an object, in one call: the id and label,
+ * then by class the key's shape (and a private key's mechanisms) or the
+ * certificate. */
+enum { CS_ID, CS_LABEL, CS_KEY_TYPE, CS_MODULUS, CS_EC_PARAMS, CS_MECHS, CS_NATTRS };
+enum { CS_VALUE = CS_KEY_TYPE };
+
 /* Key type and size of a key whose CKA_KEY_TYPE, CKA_MODULUS and
  * CKA_EC_PARAMS are A[0..2] into E. */
 static void
@@ -274,6 +332,23 @@ certstore_key_shape(const CK_ATTRIBUTE *a, struct inventory_entry *e)
 	}
 	EC_GROUP_free(group);
 	ASN1_OBJECT_free(oid);
+}
+
+/* The private key's CKA_ALLOWED_MECHANISMS, A, into E, taking its value:
+ * an empty list or one that is no whole number of mechanisms is none. */
+static void
+certstore_key_mechs(CK_ATTRIBUTE *a, struct inventory_entry *e)
+{
+	free(e->mechs);
+	e->mechs = NULL;
+	e->nmechs = 0;
+	if (a->pValue == NULL || a->ulValueLen == 0 ||
+	    a->ulValueLen % sizeof(CK_MECHANISM_TYPE) != 0)
+		return;
+	e->mechs = a->pValue;
+	e->nmechs = a->ulValueLen / sizeof(CK_MECHANISM_TYPE);
+	a->pValue = NULL;
+	a->ulValueLen = 0;
 }
 
 /* Append an object that could not be read to E; LABEL is taken. */
@@ -305,12 +380,12 @@ certstore_label_before(const char *a, const char *b)
 	return strcmp(a, b) < 0;
 }
 
-/* The private key H, labelled LABEL (taken), whose shape is in A: the
- * group's key when it is the only one or its label goes first, else one
- * more. */
+/* The private key H, labelled LABEL (taken), whose shape is in A, then
+ * its mechanisms (taken when it stands for the group): the group's key
+ * when it is the only one or its label goes first, else one more. */
 static int
 certstore_add_private(struct token *t, CK_OBJECT_HANDLE h, char *label,
-		      const CK_ATTRIBUTE *a, struct inventory_entry *e)
+		      CK_ATTRIBUTE *a, struct inventory_entry *e)
 {
 	struct inventory_key *grown;
 	struct keyrights r;
@@ -350,6 +425,7 @@ certstore_add_private(struct token *t, CK_OBJECT_HANDLE h, char *label,
 			e->priv = more.handle;
 			e->priv_label = more.label;
 			certstore_key_shape(a, e);
+			certstore_key_mechs(&a[CS_MECHS - CS_KEY_TYPE], e);
 			e->key_caps = more.key_caps;
 			e->sign_recover = more.sign_recover;
 			e->extractable = more.extractable;
@@ -364,6 +440,7 @@ certstore_add_private(struct token *t, CK_OBJECT_HANDLE h, char *label,
 	e->priv = h;
 	e->priv_label = label;
 	certstore_key_shape(a, e);
+	certstore_key_mechs(&a[CS_MECHS - CS_KEY_TYPE], e);
 	/* Signing with recovery is signing, for the audit. */
 	e->key_caps = r.caps | (r.sign_recover ? KEY_CAP_SIGN : 0);
 	e->sign_recover = r.sign_recover;
@@ -423,11 +500,6 @@ certstore_add_cert(CK_OBJECT_HANDLE h, char *label, const CK_ATTRIBUTE *v,
 	return 0;
 }
 
-/* What the inventory reads of an object, in one call: the id and label,
- * then by class the key's shape or the certificate. */
-enum { CS_ID, CS_LABEL, CS_KEY_TYPE, CS_MODULUS, CS_EC_PARAMS, CS_NATTRS };
-enum { CS_VALUE = CS_KEY_TYPE };
-
 /* Add object H of CLASS to the inventory. */
 static int
 certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
@@ -436,7 +508,7 @@ certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
 	CK_ATTRIBUTE a[CS_NATTRS] = {
 		{ CKA_ID, NULL, 0 }, { CKA_LABEL, NULL, 0 },
 		{ CKA_KEY_TYPE, NULL, 0 }, { CKA_MODULUS, NULL, 0 },
-		{ CKA_EC_PARAMS, NULL, 0 },
+		{ CKA_EC_PARAMS, NULL, 0 }, { CKA_ALLOWED_MECHANISMS, NULL, 0 },
 	};
 	CK_ULONG n = CS_NATTRS;
 	struct inventory_entry *e;
@@ -447,6 +519,8 @@ certstore_add_object(struct token *t, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h,
 	if (cls == CKO_CERTIFICATE) {
 		a[CS_VALUE].type = CKA_VALUE;
 		n = CS_VALUE + 1;
+	} else if (cls == CKO_PUBLIC_KEY) {
+		n = CS_MECHS;
 	}
 	if (token_get_attrs(t, h, a, n) < 0) {
 		/* Judged, not fatal: the object joins the group of no id. */
@@ -575,6 +649,7 @@ certstore_inventory_free(struct inventory_entry *e, size_t count)
 		free(e[i].id);
 		free(e[i].priv_label);
 		free(e[i].pub_label);
+		free(e[i].mechs);
 		EVP_PKEY_free(e[i].key);
 		for (j = 0; j < e[i].ncerts; j++) {
 			free(e[i].certs[j].label);
@@ -617,4 +692,19 @@ certstore_cert_ids(X509 *cert, char **sha256, char **serial)
 	*serial = hex ? strdup(hex) : NULL;
 	OPENSSL_free(hex);
 	BN_free(bn);
+}
+
+char *
+certstore_cert_pem(X509 *cert)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL, *data;
+	long len;
+
+	if (b != NULL && PEM_write_bio_X509(b, cert) == 1) {
+		len = BIO_get_mem_data(b, &data);
+		s = strndup(data, (size_t)len);
+	}
+	BIO_free(b);
+	return s;
 }

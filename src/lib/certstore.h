@@ -10,10 +10,21 @@
 #include "keygen.h"
 #include "token.h"
 
+/* CKA_CERTIFICATE_CATEGORY values (PKCS#11 2.40). */
+#define CERTSTORE_CATEGORY_OWN 1        /* token user: a role's */
+#define CERTSTORE_CATEGORY_AUTHORITY 2  /* a CA's */
+
 /* Write CERT as a public CKO_CERTIFICATE with CKA_ID, CKA_LABEL,
- * CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER and CKA_VALUE. */
+ * CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER, CKA_VALUE and
+ * CKA_CERTIFICATE_CATEGORY 1 (token user; left out where the module
+ * refuses the attribute). */
 int certstore_write(struct token *t, X509 *cert, const unsigned char *id,
 		    size_t id_len, const char *label, CK_OBJECT_HANDLE *out);
+
+/* The same for a CA's certificate: CKA_CERTIFICATE_CATEGORY 2. */
+int certstore_write_authority(struct token *t, X509 *cert,
+			      const unsigned char *id, size_t id_len,
+			      const char *label, CK_OBJECT_HANDLE *out);
 
 /* Objects of CLASS whose CKA_LABEL is LABEL. */
 int certstore_find_label(struct token *t, CK_OBJECT_CLASS cls,
@@ -34,10 +45,17 @@ enum certstore_data {
 	CERTSTORE_REQUEST,      /* the request, DER ("p11enroll") */
 	CERTSTORE_CA_TICKET,    /* the CA that asked to wait and its cookie
 				 * ("p11enroll ca-ticket") */
+	CERTSTORE_RECORD,       /* an enrolled role's record, JSON
+				 * ("p11enroll record", rolerecord.h) */
 };
 
+/* What a data object of KIND is called in messages: "request", ... */
+const char *certstore_data_name(enum certstore_data kind);
+
 /* Store DATA as a public CKO_DATA object of KIND under LABEL, or a
- * private one where the token refuses public ones (tpm2-pkcs11). */
+ * private one where the token refuses public ones (tpm2-pkcs11). A
+ * record is stored private first, public where the token refuses
+ * private data objects. */
 int certstore_write_data(struct token *t, const char *label,
 			 enum certstore_data kind, const unsigned char *data,
 			 size_t len, CK_OBJECT_HANDLE *out);
@@ -60,6 +78,9 @@ void certstore_time_string(const ASN1_TIME *t, char *buf, size_t size);
 /* SHA-256 fingerprint and serial of CERT in hex; callers free both,
  * either may be NULL when out of memory. */
 void certstore_cert_ids(X509 *cert, char **sha256, char **serial);
+
+/* CERT as PEM text; caller frees; NULL when out of memory. */
+char *certstore_cert_pem(X509 *cert);
 
 /* A certificate object of an inventory group. */
 struct inventory_cert {
@@ -101,6 +122,10 @@ struct inventory_entry {
 				 * counts as sign */
 	bool sign_recover;      /* of those, CKA_SIGN_RECOVER */
 	bool extractable, sensitive, private_;  /* the private key's */
+	CK_MECHANISM_TYPE *mechs;       /* owned: the private key's
+					 * CKA_ALLOWED_MECHANISMS; NULL when
+					 * it has none (no restriction) */
+	size_t nmechs;
 	EVP_PKEY *key;          /* owned: the public key, from the public key
 				 * object, else from the first certificate */
 	struct inventory_cert *certs;   /* owned */

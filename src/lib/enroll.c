@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 
 #include "certstore.h"
+#include "chainstore.h"
 #include "enroll.h"
 #include "err.h"
 #include "interrupt.h"
@@ -32,7 +33,9 @@ enroll_result_clear(struct enroll_result *r)
 	free(r->id_hex);
 	free(r->key_alg);
 	free(r->ca);
+	free(r->warning);
 	X509_free(r->cert);
+	sk_X509_pop_free(r->chain, X509_free);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -71,7 +74,8 @@ enroll_check_free(struct token *t, const struct profile *p)
 static int
 enroll_check_role(const struct key_support *s, const struct profile *p)
 {
-	if (keysupport_check(s, profile_key_alg(p), profile_key_caps(p)) < 0)
+	if (keysupport_check(s, profile_key_alg(p), profile_key_caps(p),
+			     profile_allowed_mechs(p)) < 0)
 		return err_prefix("role %s", profile_role(p));
 	return 0;
 }
@@ -90,11 +94,12 @@ enroll_check_roles(struct token *t, const struct profile *const *profiles,
 	*refused = 0;
 	for (i = 0; i < n; i++)
 		algs |= 1u << profile_key_alg(profiles[i]);
-	if (keysupport_read(token_fn(t), token_get_info(t)->slot, algs, &s) < 0)
+	if (token_key_support(t, algs, &s) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (keysupport_check(&s, profile_key_alg(profiles[i]),
-				     profile_key_caps(profiles[i])) < 0)
+				     profile_key_caps(profiles[i]),
+				     profile_allowed_mechs(profiles[i])) < 0)
 			break;
 	if (i == n) {
 		trace_mark("mechanisms", NULL);
@@ -102,8 +107,7 @@ enroll_check_roles(struct token *t, const struct profile *const *profiles,
 	}
 	*refused = i;
 	err_clear();
-	if (keysupport_read(token_fn(t), token_get_info(t)->slot,
-			    KEYSUPPORT_ALL_ALGS, &s) < 0)
+	if (token_key_support(t, KEYSUPPORT_ALL_ALGS, &s) < 0)
 		return -1;
 	return enroll_check_role(&s, profiles[i]);
 }
@@ -187,26 +191,39 @@ enroll_make_request(struct token *t, const struct profile *p,
 {
 	struct enroll_signer_ctx ctx = { t, &n->kp };
 	struct csr_signer signer = { enroll_sign, &ctx };
-	size_t fixed_len = 0;
-	const unsigned char *fixed = profile_key_id(p, &fixed_len);
+	struct keygen_spec ks = {
+		.alg = profile_key_alg(p),
+		.caps = profile_key_caps(p),
+		.subject = spec->subject,
+	};
 	char pending[ROLESTATE_LABEL_MAX];
+	struct key_support support;
+	keymech_set mechs = 0;
 
+	ks.fixed_id = profile_key_id(p, &ks.fixed_id_len);
 	if (rolestate_label(ROLESTATE_PENDING, profile_label(p), pending,
 			    sizeof(pending)) < 0)
 		return err_prefix("role %s", profile_role(p));
+	ks.label = pending;
+	/* The key may use the role's mechanisms, and until its request is
+	 * signed the one that signs it. */
+	if (token_key_support(t, 1u << ks.alg, &support) < 0 ||
+	    keysupport_mechs(&support, ks.alg, ks.caps, profile_allowed_mechs(p),
+			     &mechs) < 0)
+		return err_prefix("role %s", profile_role(p));
+	ks.mechs = mechs | keysupport_request_mech(&support, ks.alg, ks.caps, mechs);
 	n->tried = true;
-	if (keygen_generate(t, profile_key_alg(p), profile_key_caps(p), pending,
-			    fixed, fixed_len, &n->kp) < 0) {
+	if (keygen_generate(t, &ks, &n->kp) < 0) {
 		enroll_keygen_hint(p);
-		return err_prefix("generate %s key", keyalg_name(profile_key_alg(p)));
+		return err_prefix("generate %s key", keyalg_name(ks.alg));
 	}
 	n->made = true;
 	if (keygen_public_key(t, n->kp.pub, &n->pub) < 0)
 		return err_prefix("read the new public key");
 	if (csr_build(spec, n->pub, &signer, &n->req) < 0)
 		return err_prefix("sign the request");
-	if (keygen_narrow(t, &n->kp, profile_key_caps(p),
-			  profile_allow_unnarrowed(p), &n->unnarrowed) < 0)
+	if (keygen_narrow(t, &n->kp, ks.caps, mechs, profile_allow_unnarrowed(p),
+			  &n->unnarrowed) < 0)
 		return -1;
 	return 0;
 }
@@ -221,6 +238,7 @@ enroll_write_pending(struct token *t, const struct profile *p,
 			    sizeof(pending)) < 0 ||
 	    certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
 		return err_prefix("write back");
+	keygen_set_subject(t, &n->kp, X509_get_subject_name(cert));
 	return 0;
 }
 
@@ -253,6 +271,28 @@ enroll_fill_result(const struct profile *p, const struct keypair *kp, X509 *cert
 	}
 	out->cert = cert;
 	return 0;
+}
+
+int
+enroll_keep_chain(struct token *t, STACK_OF(X509) *chain, struct enroll_result *out)
+{
+	if (chainstore_kept(chain, &out->chain) < 0)
+		return -1;
+	if (!token_keep_chain(t) || sk_X509_num(out->chain) == 0)
+		return 0;
+	if (chainstore_keep(t, chain) == 0) {
+		out->chain_on_token = true;
+		return 0;
+	}
+	if (err_last_ckr() == CKR_DEVICE_MEMORY)
+		err_append("the role is in, without its CA certificates on the "
+			   "token; give --no-chain to a token with no room for them");
+	else
+		err_append("the role is in, without its CA certificates on the "
+			   "token");
+	out->warning = util_strdup(err_message());
+	err_clear();
+	return out->warning != NULL ? 0 : -1;
 }
 
 /* N's objects and every other object labelled "pending:LABEL", into G;
@@ -319,7 +359,8 @@ enroll_undo(struct token *t, struct enroll_new *n, const char *label)
 int
 enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 		    EVP_PKEY *pub, const unsigned char *answer, size_t len,
-		    STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert)
+		    STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert,
+		    STACK_OF(X509) **chain_out)
 {
 	struct verify_policy policy;
 	STACK_OF(X509) *chain = NULL;
@@ -327,6 +368,8 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 	int i, rc = -1;
 
 	*cert = NULL;
+	if (chain_out != NULL)
+		*chain_out = NULL;
 	if (verify_parse_answer(answer, len, &leaf, &chain) < 0)
 		goto out;
 	for (i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
@@ -335,17 +378,23 @@ enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 			goto out;
 		}
 	}
+	chainstore_dedupe(leaf, chain);
 	memset(&policy, 0, sizeof(policy));
 	policy.spec = spec;
 	policy.key = pub;
 	policy.max_lifetime_days = profile_max_lifetime_days(p);
 	policy.allow_subject_change = profile_allow_subject_change(p);
+	policy.added_eku = profile_added_ekus(p);
 	policy.trust = trust;
 	policy.now = time(NULL);
 	if (verify_issued(leaf, chain, &policy, NULL) < 0)
 		goto out;
 	*cert = leaf;
 	leaf = NULL;
+	if (chain_out != NULL) {
+		*chain_out = chain;
+		chain = NULL;
+	}
 	rc = 0;
 out:
 	X509_free(leaf);
@@ -727,6 +776,7 @@ enroll_finish(struct token *t, const struct profile *p, struct enroll_waiting *w
 	      X509_STORE *trust, struct enroll_result *out)
 {
 	struct csr_spec spec;
+	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *pub = NULL;
 	X509 *cert = NULL;
 	int rc = -1;
@@ -742,14 +792,17 @@ enroll_finish(struct token *t, const struct profile *p, struct enroll_waiting *w
 			"waiting key");
 		goto out;
 	}
-	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert) < 0 ||
+	if (enroll_check_answer(p, &spec, pub, answer, len, extra, trust, &cert,
+				&chain) < 0 ||
 	    enroll_install_write(t, p, &w->kp, cert) < 0)
 		goto out;
 	enroll_drop_waiting(t, w);
-	if (enroll_fill_result(p, &w->kp, cert, out) < 0)
+	if (enroll_fill_result(p, &w->kp, cert, out) < 0 ||
+	    enroll_keep_chain(t, chain, out) < 0)
 		goto out;
 	rc = 0;
 out:
+	sk_X509_pop_free(chain, X509_free);
 	csr_spec_clear(&spec);
 	EVP_PKEY_free(pub);
 	X509_free(cert);
@@ -794,7 +847,7 @@ enroll_resume(struct token *t, const struct profile *p, struct ca *ca,
 	}
 	if (csr_to_pem(w.req, &pem) < 0)
 		goto out;
-	rc = ca_poll(ca, tk.cookie, pem, profile_role(p), &reply);
+	rc = ca_poll(ca, tk.cookie, pem, profile_ca_profile(p), &reply);
 	if (rc == CA_PENDING) {
 		rc = -1;
 		if (enroll_ticket_store(t, p, &w, tk.ca, reply.cookie) < 0)
@@ -821,6 +874,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	struct ca_reply reply = { NULL, 0, NULL, 0 };
 	struct csr_spec spec;
 	struct enroll_new n;
+	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
 	char *pem = NULL;
 	bool waiting = false;
@@ -844,7 +898,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0)
 		goto out;
 	trace_mark("key pair and request", profile_role(p));
-	rc = ca_submit(ca, pem, profile_role(p), &reply);
+	rc = ca_submit(ca, pem, profile_ca_profile(p), &reply);
 	trace_mark("CA", profile_role(p));
 	if (rc == CA_PENDING) {
 		rc = -1;
@@ -855,7 +909,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	}
 	if (rc < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL,
-				trust, &cert) < 0) {
+				trust, &cert, &chain) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -869,11 +923,14 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	n.tried = n.made = false;
 	n.cert = CK_INVALID_HANDLE;
 	rc = enroll_fill_result(p, &n.kp, cert, out);
+	if (rc == 0 && (rc = enroll_keep_chain(t, chain, out)) < 0)
+		enroll_result_clear(out);
 out:
 	if (n.tried)
 		enroll_undo(t, &n, profile_label(p));
 	if (rc < 0)
 		err_prefix("enroll %s on token %s", profile_role(p), token_get_info(t)->label);
+	sk_X509_pop_free(chain, X509_free);
 	csr_spec_clear(&spec);
 	enroll_new_clear(&n);
 	X509_free(cert);

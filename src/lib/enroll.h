@@ -27,6 +27,13 @@ struct enroll_result {
 	char *ca;               /* awaiting: the CA that asked to wait */
 	int retry_seconds;      /* awaiting: when it said to ask again; 0:
 				 * it did not say */
+	STACK_OF(X509) *chain;  /* the issuing CA certificates of CERT that
+				 * go on the token (chainstore_kept()),
+				 * issuer first; NULL while awaiting */
+	bool chain_on_token;    /* they are on the token */
+	char *warning;          /* a sentence for the user, or NULL: the
+				 * role is in, but its chain could not be
+				 * kept on the token */
 };
 
 /* What enroll_role() returns when the CA took the request but asked to
@@ -102,10 +109,21 @@ int enroll_make_request(struct token *t, const struct profile *p,
 			const struct csr_spec *spec, struct enroll_new *n);
 
 /* Parse ANSWER (the certificate, chain may follow, plus EXTRA) and run
- * every certificate check of the role against SPEC and the key PUB. */
+ * every certificate check of the role against SPEC and the key PUB; a
+ * certificate given twice counts once (chainstore_dedupe()). *CHAIN (may
+ * be NULL) is then the chain after the certificate. */
 int enroll_check_answer(const struct profile *p, const struct csr_spec *spec,
 			EVP_PKEY *pub, const unsigned char *answer, size_t len,
-			STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert);
+			STACK_OF(X509) *extra, X509_STORE *trust, X509 **cert,
+			STACK_OF(X509) **chain);
+
+/* The role's certificate is in: put the CA certificates of CHAIN into
+ * OUT (filled by enroll_fill_result()) and, unless T is told not to
+ * (token_set_keep_chain()), on the token. A failure to write them is
+ * not the role's: it becomes OUT's warning. Fails only when memory runs
+ * out. */
+int enroll_keep_chain(struct token *t, STACK_OF(X509) *chain,
+		      struct enroll_result *out);
 
 /* First half of the write-back: CERT goes on the token beside N's key pair
  * (same CKA_ID) under "pending:LABEL"; N->cert is its handle. */

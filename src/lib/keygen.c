@@ -181,78 +181,204 @@ keygen_set_progress(const struct keygen_progress *p)
 	keygen_progress = p;
 }
 
-int
-keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
-		const char *label, const unsigned char *fixed_id,
-		size_t fixed_id_len, struct keypair *out)
+/* The shapes of the templates, in the order they are tried while the
+ * module refuses the template itself: everything; without the public
+ * half's rights (tpm2-pkcs11 derives them itself); then both again
+ * without the attributes a consumer looks for but the key does not need
+ * (CKA_SUBJECT, CKA_ALLOWED_MECHANISMS), which keygen_complete() then
+ * sets where the module takes them. */
+static const struct {
+	bool pub_rights, extras;
+} keygen_shapes[] = {
+	{ true, true }, { false, true }, { true, false }, { false, false },
+};
+
+#define KEYGEN_ATTRS_MAX 16
+
+/* The templates of one key generation, in parts that keygen_shapes
+ * put together. */
+struct keygen_tmpl {
+	CK_ATTRIBUTE pub[KEYGEN_ATTRS_MAX], pub_rights[3], pub_extras[1];
+	CK_ATTRIBUTE priv[KEYGEN_ATTRS_MAX], priv_extras[2];
+	CK_ULONG np, nq, n_pub_extras, n_priv_extras;
+};
+
+/* Append N attributes FROM to TO, which holds *AT. */
+static CK_ULONG
+keygen_append(CK_ATTRIBUTE *to, CK_ULONG at, const CK_ATTRIBUTE *from, CK_ULONG n)
 {
-	const struct keyalg_info *e = keyalg_info(alg);
+	memcpy(to + at, from, n * sizeof(*from));
+	return at + n;
+}
+
+/* C_GenerateKeyPair with the shapes of keygen_shapes until one is not
+ * refused as a template; *RV the last answer, *FIRST the first, *EXTRAS
+ * whether the answered one carried the extras. -1 only when a login
+ * cannot be made. */
+static int
+keygen_try_shapes(struct token *t, CK_MECHANISM *mech, const struct keygen_tmpl *k,
+		  struct keypair *kp, CK_RV *rv, CK_RV *first, bool *extras)
+{
+	CK_ATTRIBUTE pub[KEYGEN_ATTRS_MAX + 4], priv[KEYGEN_ATTRS_MAX + 2];
+	CK_ULONG np, nq;
+	size_t i;
+
+	*first = CKR_OK;
+	for (i = 0; i < NELEM(keygen_shapes); i++) {
+		if (!keygen_shapes[i].extras && k->n_pub_extras + k->n_priv_extras == 0)
+			break;
+		np = keygen_append(pub, 0, k->pub, k->np);
+		if (keygen_shapes[i].pub_rights)
+			np = keygen_append(pub, np, k->pub_rights, NELEM(k->pub_rights));
+		nq = keygen_append(priv, 0, k->priv, k->nq);
+		if (keygen_shapes[i].extras) {
+			np = keygen_append(pub, np, k->pub_extras, k->n_pub_extras);
+			nq = keygen_append(priv, nq, k->priv_extras, k->n_priv_extras);
+		}
+		*extras = keygen_shapes[i].extras;
+		if (keygen_call(t, mech, pub, np, priv, nq, kp, rv) < 0)
+			return -1;
+		if (i == 0)
+			*first = *rv;
+		if (!keygen_template_refused(*rv))
+			break;
+	}
+	return 0;
+}
+
+/* What the new pair KP carries for consumers, set after its generation:
+ * CKA_SUBJECT and CKA_ALLOWED_MECHANISMS when the template could not
+ * carry them (the key goes on without what the module refuses; status
+ * shows a key without a mechanism list), and CKA_PUBLIC_KEY_INFO, which
+ * only the generated key gives. Errors are forgotten: none of it is
+ * needed for the key to serve its role. */
+static void
+keygen_complete(struct token *t, struct keypair *kp, const struct keygen_spec *s,
+		bool extras, EVP_PKEY *key)
+{
+	CK_MECHANISM_TYPE list[KEYMECH_COUNT];
+	unsigned char *spki = NULL;
+	size_t n;
+	int len;
+
+	if (!extras) {
+		keygen_set_subject(t, kp, s->subject);
+		n = keymech_list(s->mechs, list);
+		if (n > 0 && token_set_attr(t, kp->priv, CKA_ALLOWED_MECHANISMS,
+					    list, n * sizeof(list[0])) < 0)
+			kp->mechs = 0;
+	}
+	if ((len = i2d_PUBKEY(key, &spki)) > 0) {
+		(void)token_set_attr(t, kp->pub, CKA_PUBLIC_KEY_INFO, spki, (size_t)len);
+		(void)token_set_attr(t, kp->priv, CKA_PUBLIC_KEY_INFO, spki, (size_t)len);
+	}
+	OPENSSL_free(spki);
+	err_clear();
+}
+
+void
+keygen_set_subject(struct token *t, const struct keypair *kp, const X509_NAME *name)
+{
+	unsigned char *der = NULL, *now = NULL;
+	size_t now_len = 0;
+	int len;
+
+	if (name == NULL || (len = i2d_X509_NAME(name, &der)) <= 0)
+		goto out;
+	/* Nothing to write where the public half has it already. */
+	if (token_get_attr(t, kp->pub, CKA_SUBJECT, &now, &now_len) == 0 &&
+	    now_len == (size_t)len && memcmp(now, der, now_len) == 0)
+		goto out;
+	(void)token_set_attr(t, kp->pub, CKA_SUBJECT, der, (size_t)len);
+	(void)token_set_attr(t, kp->priv, CKA_SUBJECT, der, (size_t)len);
+out:
+	OPENSSL_free(der);
+	free(now);
+	err_clear();
+}
+
+int
+keygen_generate(struct token *t, const struct keygen_spec *s, struct keypair *out)
+{
+	const struct keyalg_info *e = keyalg_info(s->alg);
 	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	static CK_BYTE exponent[] = { 0x01, 0x00, 0x01 };
 	CK_MECHANISM mech = { 0, NULL, 0 };
 	CK_BBOOL sign = CK_TRUE;        /* every key signs its own request */
-	CK_BBOOL decrypt = (caps & KEY_CAP_DECRYPT) ? CK_TRUE : CK_FALSE;
-	CK_BBOOL unwrap = (caps & KEY_CAP_UNWRAP) ? CK_TRUE : CK_FALSE;
-	CK_BBOOL derive = (caps & KEY_CAP_DERIVE) ? CK_TRUE : CK_FALSE;
+	CK_BBOOL decrypt = (s->caps & KEY_CAP_DECRYPT) ? CK_TRUE : CK_FALSE;
+	CK_BBOOL unwrap = (s->caps & KEY_CAP_UNWRAP) ? CK_TRUE : CK_FALSE;
+	CK_BBOOL derive = (s->caps & KEY_CAP_DERIVE) ? CK_TRUE : CK_FALSE;
 	CK_ULONG bits = e->bits;
-	CK_ATTRIBUTE pub_tmpl[10], priv_tmpl[11];
-	CK_ULONG np = 0, np_minimal = 0, nq = 0;
+	CK_MECHANISM_TYPE mechs[KEYMECH_COUNT];
+	struct keygen_tmpl k;
 	struct keyrights rights;
 	CK_RV first = CKR_OK;
-	unsigned char *ec_params = NULL;
-	int ec_params_len = 0;
+	unsigned char *ec_params = NULL, *subject = NULL;
+	int ec_params_len = 0, subject_len = 0;
+	size_t nmechs = keymech_list(s->mechs, mechs);
 	struct keypair kp;
 	EVP_PKEY *key = NULL;
-	bool made = false;
+	bool made = false, extras = false;
 	CK_RV rv = CKR_OK;
 	int called, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&kp, 0, sizeof(kp));
-	kp.alg = alg;
-	if (fixed_id_len > sizeof(kp.id)) {
+	memset(&k, 0, sizeof(k));
+	kp.alg = s->alg;
+	kp.mechs = s->mechs;
+	if (s->fixed_id_len > sizeof(kp.id)) {
 		err_set(ERR_USAGE, "fixed key id is longer than %zu bytes", sizeof(kp.id));
 		goto out;
 	}
-	if (e->ec && (caps & (KEY_CAP_DECRYPT | KEY_CAP_UNWRAP))) {
+	if (e->ec && (s->caps & (KEY_CAP_DECRYPT | KEY_CAP_UNWRAP))) {
 		err_set(ERR_USAGE, "an EC key cannot decrypt or unwrap");
+		goto out;
+	}
+	if (s->subject != NULL &&
+	    (subject_len = i2d_X509_NAME(s->subject, &subject)) <= 0) {
+		err_set(ERR_FAILED, "cannot encode the subject");
 		goto out;
 	}
 #define ATTR(tmpl, n, type, ptr, len) \
 	(tmpl)[(n)++] = (CK_ATTRIBUTE){ (type), (void *)(ptr), (len) }
-	/* The public half's rights come first, so that the minimal public
-	 * template below is a prefix cut short of them. */
-	ATTR(pub_tmpl, np, CKA_TOKEN, &yes, sizeof(yes));
-	ATTR(pub_tmpl, np, CKA_PRIVATE, &no, sizeof(no));
-	ATTR(pub_tmpl, np, CKA_LABEL, label, strlen(label));
-	if (fixed_id != NULL)
-		ATTR(pub_tmpl, np, CKA_ID, fixed_id, fixed_id_len);
+	ATTR(k.pub, k.np, CKA_TOKEN, &yes, sizeof(yes));
+	ATTR(k.pub, k.np, CKA_PRIVATE, &no, sizeof(no));
+	ATTR(k.pub, k.np, CKA_LABEL, s->label, strlen(s->label));
+	if (s->fixed_id != NULL)
+		ATTR(k.pub, k.np, CKA_ID, s->fixed_id, s->fixed_id_len);
 	if (e->ec) {
 		if (keygen_ec_params(e->curve_nid, &ec_params, &ec_params_len) < 0)
 			goto out;
 		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
-		ATTR(pub_tmpl, np, CKA_EC_PARAMS, ec_params, (CK_ULONG)ec_params_len);
+		ATTR(k.pub, k.np, CKA_EC_PARAMS, ec_params, (CK_ULONG)ec_params_len);
 	} else {
 		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
-		ATTR(pub_tmpl, np, CKA_MODULUS_BITS, &bits, sizeof(bits));
-		ATTR(pub_tmpl, np, CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent));
+		ATTR(k.pub, k.np, CKA_MODULUS_BITS, &bits, sizeof(bits));
+		ATTR(k.pub, k.np, CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent));
 	}
-	np_minimal = np;
-	ATTR(pub_tmpl, np, CKA_VERIFY, &sign, sizeof(sign));
-	ATTR(pub_tmpl, np, CKA_ENCRYPT, &decrypt, sizeof(decrypt));
-	ATTR(pub_tmpl, np, CKA_WRAP, &unwrap, sizeof(unwrap));
-	ATTR(priv_tmpl, nq, CKA_TOKEN, &yes, sizeof(yes));
-	ATTR(priv_tmpl, nq, CKA_PRIVATE, &yes, sizeof(yes));
-	ATTR(priv_tmpl, nq, CKA_SENSITIVE, &yes, sizeof(yes));
-	ATTR(priv_tmpl, nq, CKA_EXTRACTABLE, &no, sizeof(no));
-	ATTR(priv_tmpl, nq, CKA_LABEL, label, strlen(label));
-	ATTR(priv_tmpl, nq, CKA_SIGN, &sign, sizeof(sign));
-	ATTR(priv_tmpl, nq, CKA_SIGN_RECOVER, &no, sizeof(no));
-	ATTR(priv_tmpl, nq, CKA_DECRYPT, &decrypt, sizeof(decrypt));
-	ATTR(priv_tmpl, nq, CKA_UNWRAP, &unwrap, sizeof(unwrap));
-	ATTR(priv_tmpl, nq, CKA_DERIVE, &derive, sizeof(derive));
-	if (fixed_id != NULL)
-		ATTR(priv_tmpl, nq, CKA_ID, fixed_id, fixed_id_len);
+	k.pub_rights[0] = (CK_ATTRIBUTE){ CKA_VERIFY, &sign, sizeof(sign) };
+	k.pub_rights[1] = (CK_ATTRIBUTE){ CKA_ENCRYPT, &decrypt, sizeof(decrypt) };
+	k.pub_rights[2] = (CK_ATTRIBUTE){ CKA_WRAP, &unwrap, sizeof(unwrap) };
+	ATTR(k.priv, k.nq, CKA_TOKEN, &yes, sizeof(yes));
+	ATTR(k.priv, k.nq, CKA_PRIVATE, &yes, sizeof(yes));
+	ATTR(k.priv, k.nq, CKA_SENSITIVE, &yes, sizeof(yes));
+	ATTR(k.priv, k.nq, CKA_EXTRACTABLE, &no, sizeof(no));
+	ATTR(k.priv, k.nq, CKA_LABEL, s->label, strlen(s->label));
+	ATTR(k.priv, k.nq, CKA_SIGN, &sign, sizeof(sign));
+	ATTR(k.priv, k.nq, CKA_SIGN_RECOVER, &no, sizeof(no));
+	ATTR(k.priv, k.nq, CKA_DECRYPT, &decrypt, sizeof(decrypt));
+	ATTR(k.priv, k.nq, CKA_UNWRAP, &unwrap, sizeof(unwrap));
+	ATTR(k.priv, k.nq, CKA_DERIVE, &derive, sizeof(derive));
+	if (s->fixed_id != NULL)
+		ATTR(k.priv, k.nq, CKA_ID, s->fixed_id, s->fixed_id_len);
+	if (subject != NULL) {
+		ATTR(k.pub_extras, k.n_pub_extras, CKA_SUBJECT, subject, (CK_ULONG)subject_len);
+		ATTR(k.priv_extras, k.n_priv_extras, CKA_SUBJECT, subject, (CK_ULONG)subject_len);
+	}
+	if (nmechs > 0)
+		ATTR(k.priv_extras, k.n_priv_extras, CKA_ALLOWED_MECHANISMS, mechs,
+		     nmechs * sizeof(mechs[0]));
 #undef ATTR
 	if (keygen_progress != NULL) {
 		char what[64 + TEXT_PRINTABLE_SIZE(32)];
@@ -261,16 +387,7 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 			 e->name, token_get_info(t)->label);
 		keygen_progress->begin(keygen_progress->ctx, what);
 	}
-	called = keygen_call(t, &mech, pub_tmpl, np, priv_tmpl, nq, &kp, &rv);
-	if (called == 0 && keygen_template_refused(rv)) {
-		/* Some modules refuse rights on the public half that they
-		 * derive themselves (tpm2-pkcs11 maps CKA_VERIFY onto the
-		 * key's decrypt right): once more without them. What the
-		 * private half may do is read back below either way. */
-		first = rv;
-		called = keygen_call(t, &mech, pub_tmpl, np_minimal, priv_tmpl,
-				     nq, &kp, &rv);
-	}
+	called = keygen_try_shapes(t, &mech, &k, &kp, &rv, &first, &extras);
 	if (keygen_progress != NULL)
 		keygen_progress->end(keygen_progress->ctx);
 	if (called < 0)
@@ -281,7 +398,8 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	if (rv != CKR_OK) {
 		if (first != CKR_OK && first != rv)
 			err_set(ERR_FAILED, "C_GenerateKeyPair: %s (%s), and with "
-				"the public half's rights left out: %s (%s)",
+				"the public half's rights or the subject and "
+				"mechanisms left out: %s (%s)",
 				ckr_name(first), ckr_sentence(first), ckr_name(rv),
 				ckr_sentence(rv));
 		else
@@ -290,17 +408,18 @@ keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
 	}
 	made = true;
 	if (keyrights_read(t, kp.priv, &rights) < 0 ||
-	    keyrights_check(&rights, caps | KEY_CAP_SIGN) < 0)
+	    keyrights_check(&rights, s->caps | KEY_CAP_SIGN) < 0 ||
+	    keygen_public_key(t, kp.pub, &key) < 0)
 		goto out;
-	if (fixed_id != NULL) {
-		memcpy(kp.id, fixed_id, fixed_id_len);
-		kp.id_len = fixed_id_len;
-	} else if (keygen_public_key(t, kp.pub, &key) < 0 ||
-		   keygen_id_of(key, kp.id, &kp.id_len) < 0) {
+	if (s->fixed_id != NULL) {
+		memcpy(kp.id, s->fixed_id, s->fixed_id_len);
+		kp.id_len = s->fixed_id_len;
+	} else if (keygen_id_of(key, kp.id, &kp.id_len) < 0) {
 		goto out;
 	}
-	if (keygen_prove_modifiable(t, &kp, fixed_id != NULL, label) < 0)
+	if (keygen_prove_modifiable(t, &kp, s->fixed_id != NULL, s->label) < 0)
 		goto out;
+	keygen_complete(t, &kp, s, extras, key);
 	*out = kp;
 	made = false;
 	rc = 0;
@@ -309,18 +428,40 @@ out:
 		keygen_discard(t, &kp);
 	EVP_PKEY_free(key);
 	OPENSSL_free(ec_params);
+	OPENSSL_free(subject);
 	return rc;
+}
+
+/* Limit the private half of KP to MECHS where it was generated with
+ * more. A module that refuses (SoftHSM fixes the list at generation) is
+ * no error: the extra mechanism signed the request, and a key whose role
+ * does not sign has lost CKA_SIGN already. */
+static void
+keygen_narrow_mechs(struct token *t, const struct keypair *kp, keymech_set mechs)
+{
+	CK_MECHANISM_TYPE list[KEYMECH_COUNT];
+	size_t n;
+
+	if (kp->mechs == 0 || mechs == 0 || kp->mechs == mechs)
+		return;
+	n = keymech_list(mechs, list);
+	(void)token_set_attr(t, kp->priv, CKA_ALLOWED_MECHANISMS, list,
+			     n * sizeof(list[0]));
+	err_clear();
 }
 
 int
 keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
-	      bool allow_unnarrowed, bool *unnarrowed)
+	      keymech_set mechs, bool allow_unnarrowed, bool *unnarrowed)
 {
 	CK_BBOOL no = CK_FALSE;
 	struct keyrights rights;
 	bool signs = false;
 
 	*unnarrowed = false;
+	/* On a module that ignores CKA_SIGN (tpm2-pkcs11) the list may be
+	 * what keeps a key whose role does not sign from signing. */
+	keygen_narrow_mechs(t, kp, mechs);
 	if (caps & KEY_CAP_SIGN)
 		return 0;
 	if (token_set_attr(t, kp->priv, CKA_SIGN, &no, sizeof(no)) < 0 ||

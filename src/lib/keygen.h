@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include "keyalg.h"
+#include "keymech.h"
 #include "token.h"
 
 struct keypair {
@@ -15,6 +17,20 @@ struct keypair {
 	enum key_alg alg;
 	unsigned char id[KEY_ID_MAX];
 	size_t id_len;
+	keymech_set mechs;      /* CKA_ALLOWED_MECHANISMS as generated, or 0 */
+};
+
+/* What keygen_generate() makes. */
+struct keygen_spec {
+	enum key_alg alg;
+	unsigned caps;                  /* enum key_cap bits */
+	const char *label;
+	const unsigned char *fixed_id;  /* CKA_ID, or NULL for keygen_id_of */
+	size_t fixed_id_len;
+	const X509_NAME *subject;       /* CKA_SUBJECT of both halves, or NULL */
+	keymech_set mechs;              /* CKA_ALLOWED_MECHANISMS of the
+					 * private half until keygen_narrow(),
+					 * or 0 */
 };
 
 /* Told when a key generation starts and ends: a card takes seconds for an
@@ -29,24 +45,36 @@ struct keygen_progress {
 /* Set the hook (NULL: none) for the key generations that follow. */
 void keygen_set_progress(const struct keygen_progress *p);
 
-/* Generate a key pair of ALG on the token under LABEL: private, sensitive,
- * never extractable, with the capabilities CAPS and nothing more, except
- * that every key may sign until keygen_narrow(), so that it can sign its
- * own request. CKA_ID becomes FIXED_ID when given, else the SHA-1 of the
- * public key (keygen_id_of). A module that refuses the template is asked
- * once more without the public half's rights; either way the private
- * half's rights are read back, and a pair that may do more than CAPS
- * (and signing) is destroyed. */
-int keygen_generate(struct token *t, enum key_alg alg, unsigned caps,
-		    const char *label, const unsigned char *fixed_id,
-		    size_t fixed_id_len, struct keypair *out);
+/* Generate a key pair of S->alg on the token under S->label: private,
+ * sensitive, never extractable, with the capabilities S->caps and nothing
+ * more, except that every key may sign until keygen_narrow(), so that it
+ * can sign its own request. CKA_ID becomes S->fixed_id when given, else
+ * the SHA-1 of the public key (keygen_id_of). A module that refuses the
+ * template is asked again without the public half's rights, then without
+ * CKA_SUBJECT and CKA_ALLOWED_MECHANISMS, which are then set after (a
+ * module that refuses them too leaves them out); either way the private
+ * half's rights are read back, and a pair that may do more than S->caps
+ * (and signing) is destroyed. CKA_PUBLIC_KEY_INFO is set on both halves
+ * where the module takes it. */
+int keygen_generate(struct token *t, const struct keygen_spec *s,
+		    struct keypair *out);
 
-/* Take away CKA_SIGN from a key whose role does not sign, then prove it:
- * the right reads back gone and the key refuses C_SignInit. A module
- * that accepts the change and goes on signing is an error, unless
- * ALLOW_UNNARROWED (the profile's waiver): then 0 with *UNNARROWED set. */
+/* Limit CKA_ALLOWED_MECHANISMS to MECHS where the key was generated with
+ * more (the mechanism that signed its request); a module that fixes the
+ * attribute at generation (SoftHSM) keeps the longer list. Then, for a
+ * key whose role does not sign, take away CKA_SIGN and prove it: the
+ * right reads back gone and the key refuses to sign with each mechanism
+ * of its list (keyrights_probe_sign). A module that accepts the change
+ * and goes on signing is an error, unless ALLOW_UNNARROWED (the profile's
+ * waiver): then 0 with *UNNARROWED set. */
 int keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
-		  bool allow_unnarrowed, bool *unnarrowed);
+		  keymech_set mechs, bool allow_unnarrowed, bool *unnarrowed);
+
+/* Give both halves of KP the CKA_SUBJECT of NAME unless the public half
+ * has it already, where the module takes it (errors are forgotten): the
+ * certificate's subject, should the CA have changed the requested one. */
+void keygen_set_subject(struct token *t, const struct keypair *kp,
+			const X509_NAME *name);
 
 /* The public key of an on-token public key object, for OpenSSL. */
 int keygen_public_key(struct token *t, CK_OBJECT_HANDLE pub, EVP_PKEY **out);

@@ -32,11 +32,14 @@ int keyrights_read(struct token *t, CK_OBJECT_HANDLE priv,
 int keyrights_check(const struct keyrights *r, unsigned allowed);
 
 /* Whether the private key PRIV, of TYPE (CKK_EC or CKK_RSA), really
- * signs: C_SignInit with the type's raw signing mechanism, then C_Sign
- * over a digest's worth of zeros. *SIGNS false when the module refuses
- * either with CKR_KEY_FUNCTION_NOT_PERMITTED (or the key type with
- * CKR_KEY_TYPE_INCONSISTENT). Works in a read-only session; an operation
- * it starts is finished, so that the session stays usable. */
+ * signs: C_SignInit, then C_Sign over a digest's worth of zeros, with
+ * each signing mechanism of its CKA_ALLOWED_MECHANISMS, or without a list
+ * with the type's raw signing mechanism. *SIGNS false when the module
+ * refuses each with CKR_KEY_FUNCTION_NOT_PERMITTED (or the key type with
+ * CKR_KEY_TYPE_INCONSISTENT), or refuses a mechanism of the key's list
+ * for it (CKR_MECHANISM_INVALID: tpm2-pkcs11 signs PKCS#1 v1.5 only with
+ * raw RSA, which such a list leaves out). Works in a read-only session;
+ * an operation it starts is finished, so that the session stays usable. */
 int keyrights_probe_sign(struct token *t, CK_OBJECT_HANDLE priv,
 			 CK_KEY_TYPE type, bool *signs);
 

@@ -73,6 +73,41 @@ keysupport_type_wanted(CK_KEY_TYPE type, unsigned algs)
 	return false;
 }
 
+/* The capability each flag of mechanism information offers. */
+static const struct {
+	CK_FLAGS flag;
+	unsigned cap;
+} keysupport_flag_caps[] = {
+	{ CKF_SIGN, KEY_CAP_SIGN },
+	{ CKF_DECRYPT, KEY_CAP_DECRYPT },
+	{ CKF_UNWRAP, KEY_CAP_UNWRAP },
+	{ CKF_DERIVE, KEY_CAP_DERIVE },
+};
+
+/* What the token offers each mechanism of keymech.h's table for, for
+ * the key types of ALGS. */
+static int
+keysupport_read_mechs(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot,
+		      const CK_MECHANISM_TYPE *list, CK_ULONG n, unsigned algs,
+		      struct key_support *out)
+{
+	const struct keymech_info *m;
+	CK_MECHANISM_INFO info;
+	size_t i, j;
+	int has;
+
+	for (i = 0; (m = keymech_at(i)) != NULL; i++) {
+		if (!keysupport_type_wanted(m->ec ? CKK_EC : CKK_RSA, algs))
+			continue;
+		if ((has = keysupport_mech(fn, slot, list, n, m->mech, 0, &info)) < 0)
+			return -1;
+		for (j = 0; has && j < NELEM(keysupport_flag_caps); j++)
+			if (info.flags & keysupport_flag_caps[j].flag)
+				out->mech_caps[i] |= keysupport_flag_caps[j].cap;
+	}
+	return 0;
+}
+
 int
 keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, unsigned algs,
 		struct key_support *out)
@@ -99,6 +134,10 @@ keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, unsigned algs,
 		return err_ckr(rv, "read the mechanisms of slot %lu", (unsigned long)slot);
 	}
 	out->known = true;
+	if (keysupport_read_mechs(fn, slot, list, n, algs, out) < 0) {
+		free(list);
+		return -1;
+	}
 	for (i = 0; i < NELEM(keysupport_type_mechs); i++) {
 		const struct keysupport_type_mechs *m = &keysupport_type_mechs[i];
 
@@ -130,8 +169,58 @@ keysupport_read(CK_FUNCTION_LIST *fn, CK_SLOT_ID slot, unsigned algs,
 }
 
 int
-keysupport_check(const struct key_support *s, enum key_alg alg, unsigned caps)
+keysupport_mechs(const struct key_support *s, enum key_alg alg, unsigned caps,
+		 keymech_set narrow, keymech_set *out)
 {
+	keymech_set role = keymech_for_role(keyalg_is_ec(alg), caps), set = 0;
+	char names[KEYMECH_NAMES_MAX];
+	const struct keymech_info *m;
+	const char *doing;
+	unsigned cap;
+	size_t i;
+
+	*out = 0;
+	if (narrow != 0)
+		role &= narrow;
+	for (i = 0; (m = keymech_at(i)) != NULL; i++)
+		if ((role & keymech_of(m->mech)) &&
+		    (!s->known || (m->caps & caps & s->mech_caps[i])))
+			set |= keymech_of(m->mech);
+	if ((cap = keymech_unserved(set, caps, &doing)) != 0) {
+		keymech_names(keymech_serving(role, cap), ", ", names, sizeof(names));
+		return err_set(ERR_FAILED, "the token offers none of the "
+			       "mechanisms the key may %s with (%s)", doing, names);
+	}
+	*out = set;
+	return 0;
+}
+
+keymech_set
+keysupport_request_mech(const struct key_support *s, enum key_alg alg,
+			unsigned caps, keymech_set allowed)
+{
+	keymech_set hashed = keymech_request(false), raw = keymech_of(CKM_RSA_PKCS);
+	keymech_set need = hashed;
+	const struct keymech_info *m;
+	size_t i;
+
+	if (keyalg_is_ec(alg))
+		return (allowed & keymech_request(true)) ? 0 : keymech_request(true);
+	/* A signing key keeps what is added where the module fixes the list,
+	 * so it gets nothing its list does not let it fall back on. */
+	if ((caps & KEY_CAP_SIGN) && (allowed & (hashed | raw)))
+		return 0;
+	for (i = 0; s->known && (m = keymech_at(i)) != NULL; i++)
+		if (keymech_of(m->mech) == hashed && !(s->mech_caps[i] & KEY_CAP_SIGN))
+			need = raw;
+	return (allowed & need) ? 0 : need;
+}
+
+int
+keysupport_check(const struct key_support *s, enum key_alg alg, unsigned caps,
+		 keymech_set narrow)
+{
+	keymech_set mechs;
 	const char *name = keyalg_name(alg);
 	char offers[KEYALG_NAMES_MAX];
 	unsigned bit = 1u << alg;
@@ -152,6 +241,6 @@ keysupport_check(const struct key_support *s, enum key_alg alg, unsigned caps)
 		return err_set(ERR_FAILED, "the token cannot agree keys (ECDH) with "
 			       "%s keys; it does with %s", name, offers);
 	}
-	return 0;
+	return keysupport_mechs(s, alg, caps, narrow, &mechs);
 }
 

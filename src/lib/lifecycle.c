@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "certstore.h"
+#include "chainstore.h"
 #include "err.h"
 #include "interrupt.h"
 #include "keygen.h"
@@ -439,7 +440,7 @@ static int
 lifecycle_submit(struct ca *ca, const char *pem, const struct profile *p,
 		 struct ca_reply *reply)
 {
-	int rc = ca_submit(ca, pem, profile_role(p), reply);
+	int rc = ca_submit(ca, pem, profile_ca_profile(p), reply);
 
 	if (rc != CA_PENDING)
 		return rc;
@@ -460,6 +461,7 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	struct lifecycle_old old;
 	struct csr_spec spec;
 	struct enroll_new n;
+	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
 	struct ca_reply reply = { NULL, 0, NULL, 0 };
 	size_t fixed_len = 0;
@@ -502,12 +504,20 @@ lifecycle_renew(struct token *t, const struct profile *p, const struct vars *var
 	    csr_to_pem(n.req, &pem) < 0 || interrupt_check() < 0 ||
 	    lifecycle_submit(ca, pem, p, &reply) < 0 || interrupt_check() < 0 ||
 	    enroll_check_answer(p, &spec, n.pub, reply.answer, reply.len, NULL, trust,
-				&cert) < 0 ||
+				&cert, &chain) < 0 ||
 	    lifecycle_after_write(t, p, &old, enroll_write_pending(t, p, &n, cert)) < 0)
 		goto out;
 	if (lifecycle_switch(t, p, &n, &old, keep_old, &r) < 0 ||
-	    enroll_fill_result(p, &n.kp, cert, &r.result) < 0)
+	    enroll_fill_result(p, &n.kp, cert, &r.result) < 0 ||
+	    enroll_keep_chain(t, chain, &r.result) < 0)
 		goto out;
+	/* The old certificate's CA certificates go with it, unless another
+	 * certificate (the new one, or the retired old one) still needs
+	 * them. */
+	if (chainstore_prune(t, old.x509) < 0 && r.warning == NULL) {
+		r.warning = util_strdup(err_message());
+		err_clear();
+	}
 	r.old_cert = old.x509;
 	old.x509 = NULL;
 	*out = r;
@@ -527,6 +537,7 @@ out:
 	lifecycle_old_clear(&old);
 	csr_spec_clear(&spec);
 	enroll_new_clear(&n);
+	sk_X509_pop_free(chain, X509_free);
 	X509_free(cert);
 	ca_reply_clear(&reply);
 	free(pem);
@@ -611,8 +622,9 @@ out:
 	return rc;
 }
 
-/* The state files of PLAN's awaiting keys (waitstore.h), which go once
- * the keys have: nothing can use them without their key. */
+/* The state files of PLAN's keys (waitstore.h): an awaiting key's
+ * request and ticket, an enrolled role's record. They go once the keys
+ * have: nothing can use them without their key. */
 static int
 lifecycle_remove_files(struct token *t, const struct rolestate_group *plan)
 {
@@ -623,8 +635,7 @@ lifecycle_remove_files(struct token *t, const struct rolestate_group *plan)
 	for (i = 0; i < plan->n; i++) {
 		o = &plan->objs[i];
 		if (o->cls != CKO_PRIVATE_KEY || o->id_hex == NULL ||
-		    o->id_hex[0] == '\0' ||
-		    rolestate_parse(o->label, NULL) != ROLESTATE_AWAITING)
+		    o->id_hex[0] == '\0')
 			continue;
 		if (OPENSSL_hexstr2buf_ex(id, sizeof(id), &len, o->id_hex, '\0') != 1)
 			continue;
@@ -634,16 +645,55 @@ lifecycle_remove_files(struct token *t, const struct rolestate_group *plan)
 	return 0;
 }
 
+/* The certificates of PLAN, read before they go, for chainstore_prune();
+ * one that cannot be read is left out (its chain stays). */
+static STACK_OF(X509) *
+lifecycle_plan_certs(struct token *t, const struct rolestate_group *plan)
+{
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	X509 *c = NULL;
+	size_t i;
+
+	for (i = 0; certs != NULL && i < plan->n; i++) {
+		if (plan->objs[i].cls != CKO_CERTIFICATE)
+			continue;
+		if (certstore_read_cert(t, plan->objs[i].handle, &c) < 0) {
+			err_clear();
+			continue;
+		}
+		if (!sk_X509_push(certs, c))
+			X509_free(c);
+	}
+	return certs;
+}
+
 int
 lifecycle_remove(struct token *t, const char *role,
 		 const struct rolestate_group *plan, size_t *removed)
 {
-	if (rolestate_delete(t, plan, removed) < 0)
-		return err_prefix("remove %s on token %s: %zu of %zu objects deleted",
-				  role, token_get_info(t)->label, *removed, plan->n);
-	if (lifecycle_remove_files(t, plan) < 0)
-		return err_prefix("remove %s on token %s: its objects are deleted, "
-				  "its state file is not", role,
-				  token_get_info(t)->label);
-	return 0;
+	STACK_OF(X509) *certs = lifecycle_plan_certs(t, plan);
+	int i, rc = -1;
+
+	if (rolestate_delete(t, plan, removed) < 0) {
+		err_prefix("remove %s on token %s: %zu of %zu objects deleted",
+			   role, token_get_info(t)->label, *removed, plan->n);
+		goto out;
+	}
+	if (lifecycle_remove_files(t, plan) < 0) {
+		err_prefix("remove %s on token %s: its objects are deleted, "
+			   "its state file is not", role, token_get_info(t)->label);
+		goto out;
+	}
+	/* The CA certificates that only this role's certificates needed. */
+	for (i = 0; certs != NULL && i < sk_X509_num(certs); i++)
+		if (chainstore_prune(t, sk_X509_value(certs, i)) < 0) {
+			err_prefix("remove %s on token %s: its objects are deleted, "
+				   "a CA certificate of its chain is not", role,
+				   token_get_info(t)->label);
+			goto out;
+		}
+	rc = 0;
+out:
+	sk_X509_pop_free(certs, X509_free);
+	return rc;
 }

@@ -68,7 +68,8 @@ int lifecycle_remove_plan(struct token *t, const char *role, const char *label,
 /* Delete the objects of PLAN (rolestate_delete()); goes on after a
  * failure and reports every one, the first as the recorded error.
  * *REMOVED is how many went. Once they are all gone, the state files of
- * an awaiting key in PLAN go from the state directory too. */
+ * PLAN's keys (a request, a ticket, a record) go from the state directory
+ * too. */
 int lifecycle_remove(struct token *t, const char *role,
 		     const struct rolestate_group *plan, size_t *removed);
 

@@ -23,6 +23,7 @@ enum manifest_column {
 	MANIFEST_ROLES,
 	MANIFEST_PIN_SOURCE,
 	MANIFEST_INIT_LABEL,
+	MANIFEST_CA,
 	MANIFEST_VARIABLE,
 };
 
@@ -35,6 +36,7 @@ static const struct {
 	{ "roles", MANIFEST_ROLES, true },
 	{ "pin_source", MANIFEST_PIN_SOURCE, false },
 	{ "init_label", MANIFEST_INIT_LABEL, false },
+	{ "ca", MANIFEST_CA, false },
 };
 
 #define MANIFEST_NCOLUMNS (sizeof(manifest_columns) / sizeof(manifest_columns[0]))
@@ -47,7 +49,7 @@ struct manifest_reader {
 	size_t record_line;             /* of the record being read */
 	char **fields;                  /* the record so far */
 	size_t nfields, cap;
-	char **header;                  /* once read */
+	char **header;                  /* once read; the manifest's */
 	enum manifest_column *kinds;    /* per header column */
 	size_t ncolumns;
 	struct manifest *m;
@@ -85,6 +87,41 @@ manifest_fail(struct manifest_reader *r, size_t column, const char *fmt, ...)
 	else
 		err_set(ERR_USAGE, "%s:%zu: %s", r->path, r->record_line, what);
 	r->failed = true;
+}
+
+/* Refuse the record being read, a row, at COLUMN (0: the whole row): it
+ * goes into the manifest's bad rows, and the reading goes on. */
+static void manifest_refuse(struct manifest_reader *r, size_t column,
+			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+manifest_refuse(struct manifest_reader *r, size_t column, const char *fmt, ...)
+{
+	struct manifest_bad *grown;
+	char what[512], *message = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (column > 0 && column <= r->ncolumns)
+		n = asprintf(&message, "%s:%zu:%zu (%s): %s", r->path,
+			     r->record_line, column, r->header[column - 1], what);
+	else
+		n = asprintf(&message, "%s:%zu: %s", r->path, r->record_line, what);
+	if (n < 0 || (grown = array_grow(r->m->bad, &r->m->bad_cap,
+					 r->m->nbad + 1, sizeof(*grown))) == NULL) {
+		if (n >= 0)
+			free(message);
+		err_set(ERR_FAILED, "%s: out of memory", r->path);
+		r->failed = true;
+		return;
+	}
+	r->m->bad = grown;
+	grown[r->m->nbad].line = r->record_line;
+	grown[r->m->nbad].column = column;
+	grown[r->m->nbad++].message = message;
 }
 
 /* libcsv: one field has ended. */
@@ -160,6 +197,8 @@ manifest_take_header(struct manifest_reader *r)
 			r->m->column_pin_source = i + 1;
 		else if (r->kinds[i] == MANIFEST_INIT_LABEL)
 			r->m->column_init_label = i + 1;
+		else if (r->kinds[i] == MANIFEST_CA)
+			r->m->column_ca = i + 1;
 		if (r->kinds[i] != MANIFEST_VARIABLE)
 			continue;
 		free(assignment);
@@ -171,7 +210,7 @@ manifest_take_header(struct manifest_reader *r)
 		sprintf(assignment, "%s=", r->fields[i]);
 		if (vars_set(check, assignment) < 0) {
 			manifest_fail(r, i + 1, "column '%s' is neither token, "
-				      "roles, pin_source nor init_label, and not a "
+				      "roles, pin_source, init_label nor ca, and not a "
 				      "template variable name (letters, digits "
 				      "and '_')",
 				      r->fields[i]);
@@ -188,6 +227,9 @@ manifest_take_header(struct manifest_reader *r)
 	r->ncolumns = r->nfields;
 	r->fields = NULL;
 	r->nfields = r->cap = 0;
+	/* The manifest keeps the names; the reader borrows them. */
+	r->m->columns = r->header;
+	r->m->ncolumns = r->ncolumns;
 out:
 	free(assignment);
 	vars_free(check);
@@ -208,7 +250,7 @@ manifest_split_roles(struct manifest_reader *r, const char *cell,
 		n++;
 	}
 	if (n == 0) {
-		manifest_fail(r, column, "no role given");
+		manifest_refuse(r, column, "no role given");
 		return -1;
 	}
 	if ((row->roles = calloc(n + 1, sizeof(*row->roles))) == NULL)
@@ -239,6 +281,7 @@ manifest_row_clear(struct manifest_row *row)
 	free(row->roles);
 	free(row->pin_source);
 	free(row->init_label);
+	free(row->ca);
 	vars_free(row->vars);
 	memset(row, 0, sizeof(*row));
 }
@@ -254,7 +297,7 @@ manifest_take_row(struct manifest_reader *r)
 	memset(&row, 0, sizeof(row));
 	row.line = r->record_line;
 	if (r->nfields != r->ncolumns) {
-		manifest_fail(r, 0, "%zu fields where the header has %zu",
+		manifest_refuse(r, 0, "%zu fields where the header has %zu",
 			      r->nfields, r->ncolumns);
 		goto out;
 	}
@@ -266,7 +309,7 @@ manifest_take_row(struct manifest_reader *r)
 		switch (r->kinds[i]) {
 		case MANIFEST_TOKEN:
 			if (*cell == '\0') {
-				manifest_fail(r, i + 1, "no token given");
+				manifest_refuse(r, i + 1, "no token given");
 				goto out;
 			}
 			if ((row.token = strdup(cell)) == NULL)
@@ -275,7 +318,8 @@ manifest_take_row(struct manifest_reader *r)
 			if (token_uri_printable(cell, &row.token_shown) < 0) {
 				if (err_kind() != ERR_USAGE)
 					goto nomem;
-				manifest_fail(r, i + 1, "%s", err_message());
+				manifest_refuse(r, i + 1, "%s", err_message());
+				err_clear();
 				goto out;
 			}
 			break;
@@ -289,12 +333,16 @@ manifest_take_row(struct manifest_reader *r)
 			break;
 		case MANIFEST_INIT_LABEL:
 			if (strlen(cell) > 32) {
-				manifest_fail(r, i + 1, "init_label '%s' is longer "
+				manifest_refuse(r, i + 1, "init_label '%s' is longer "
 					      "than a token label may be (32 bytes)",
 					      cell);
 				goto out;
 			}
 			if (*cell != '\0' && (row.init_label = strdup(cell)) == NULL)
+				goto nomem;
+			break;
+		case MANIFEST_CA:
+			if (*cell != '\0' && (row.ca = strdup(cell)) == NULL)
 				goto nomem;
 			break;
 		case MANIFEST_VARIABLE:
@@ -306,7 +354,7 @@ manifest_take_row(struct manifest_reader *r)
 				goto nomem;
 			sprintf(assignment, "%s=%s", r->header[i], cell);
 			if (vars_set(row.vars, assignment) < 0)
-				goto out;
+				goto nomem;
 			break;
 		}
 	}
@@ -345,13 +393,8 @@ manifest_on_record(int end, void *ctx)
 static void
 manifest_reader_clear(struct manifest_reader *r)
 {
-	size_t i;
-
 	manifest_fields_clear(r);
 	free(r->fields);
-	for (i = 0; r->header != NULL && i < r->ncolumns; i++)
-		free(r->header[i]);
-	free(r->header);
 	free(r->kinds);
 }
 
@@ -414,6 +457,12 @@ manifest_free(struct manifest *m)
 	for (i = 0; i < m->nrows; i++)
 		manifest_row_clear(&m->rows[i]);
 	free(m->rows);
+	for (i = 0; i < m->nbad; i++)
+		free(m->bad[i].message);
+	free(m->bad);
+	for (i = 0; i < m->ncolumns; i++)
+		free(m->columns[i]);
+	free(m->columns);
 	free(m);
 }
 
@@ -437,7 +486,7 @@ manifest_parse_data(const char *path, const unsigned char *data, size_t len,
 	}
 	if (manifest_parse(&r, data, len) < 0)
 		goto out;
-	if (r.m->nrows == 0) {
+	if (r.m->nrows == 0 && r.m->nbad == 0) {
 		r.record_line = 2;
 		manifest_fail(&r, 0, "no rows after the header");
 		goto out;
@@ -462,6 +511,17 @@ manifest_usage_error(void)
 
 	snprintf(why, sizeof(why), "%s", err_message());
 	err_set(ERR_USAGE, "manifest: %s", why);
+}
+
+size_t
+manifest_column(const struct manifest *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->ncolumns; i++)
+		if (strcmp(m->columns[i], name) == 0)
+			return i + 1;
+	return 0;
 }
 
 int

@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "keyalg.h"
+#include "keymech.h"
 #include "keyusage.h"
 #include "policy.h"
 #include "profile.h"
@@ -198,6 +199,56 @@ policy_waiver_in_force(const struct profile *p, char *msg, size_t size)
 		 tls ? "be both TLS server and TLS client" : "",
 		 tls && both ? ", and " : "",
 		 both ? "use one key to both sign and decrypt" : "",
+		 profile_justification(p));
+	return true;
+}
+
+/* The names of the usages a CA may add, "clientAuth, 1.2.3", into BUF. */
+static const char *
+policy_added_eku_names(const struct profile *p, char *buf, size_t size)
+{
+	char name[80];
+	size_t i, len;
+	int nid;
+
+	buf[0] = '\0';
+	for (i = 0; i < profile_added_eku_count(p); i++) {
+		nid = OBJ_obj2nid(profile_added_eku(p, i));
+		if (nid != NID_undef)
+			snprintf(name, sizeof(name), "%s", OBJ_nid2sn(nid));
+		else if (OBJ_obj2txt(name, sizeof(name), profile_added_eku(p, i),
+				     1) <= 0)
+			snprintf(name, sizeof(name), "?");
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s", i > 0 ? ", " : "", name);
+	}
+	return buf;
+}
+
+static bool
+policy_added_eku_unjustified(const struct profile *p, char *msg, size_t size)
+{
+	char names[256];
+
+	if (profile_added_eku_count(p) == 0 || profile_justification(p) != NULL)
+		return false;
+	snprintf(msg, size, "accept_added_eku = %s needs a justification = "
+		 "line in [certificate] saying why this role's certificate may "
+		 "carry what the CA adds",
+		 policy_added_eku_names(p, names, sizeof(names)));
+	return true;
+}
+
+static bool
+policy_added_eku_in_force(const struct profile *p, char *msg, size_t size)
+{
+	char names[256];
+
+	if (profile_added_eku_count(p) == 0 || profile_justification(p) == NULL)
+		return false;
+	snprintf(msg, size, "a waiver accepts %s added by the CA to this "
+		 "role's certificate; justification: %s",
+		 policy_added_eku_names(p, names, sizeof(names)),
 		 profile_justification(p));
 	return true;
 }
@@ -406,6 +457,54 @@ policy_lifetime_missing(const struct profile *p, char *msg, size_t size)
 	return true;
 }
 
+/* A mechanism of [key] allowed_mechanisms that serves none of what the
+ * role's key may do: the other key type's, or a decryption mechanism on
+ * a key that only signs. */
+static bool
+policy_mechs_not_for_key(const struct profile *p, char *msg, size_t size)
+{
+	bool ec = keyalg_is_ec(profile_key_alg(p));
+	unsigned caps = profile_key_caps(p);
+	keymech_set wrong = profile_allowed_mechs(p) & ~keymech_for_role(ec, caps);
+	char names[KEYMECH_NAMES_MAX], doing[64];
+	const char *cap;
+	size_t i, used = 0;
+
+	if (wrong == 0)
+		return false;
+	keymech_names(wrong, ", ", names, sizeof(names));
+	doing[0] = '\0';
+	for (i = 0; (cap = keyalg_cap_nth(caps, i)) != NULL && used < sizeof(doing); i++)
+		used += (size_t)snprintf(doing + used, sizeof(doing) - used, "%s%s",
+					 i > 0 ? ", " : "", cap);
+	snprintf(msg, size, "allowed_mechanisms lists %s, which an %s key whose "
+		 "key usage lets it %s does not use; remove %s", names,
+		 keyalg_name(profile_key_alg(p)), doing[0] != '\0' ? doing : "nothing",
+		 (wrong & (wrong - 1)) ? "them" : "it");
+	return true;
+}
+
+/* [key] allowed_mechanisms that leaves one of the key's capabilities
+ * without a mechanism: the role could not do what its certificate says.
+ * Unwrapping uses decryption's mechanisms. */
+static bool
+policy_mechs_missing(const struct profile *p, char *msg, size_t size)
+{
+	bool ec = keyalg_is_ec(profile_key_alg(p));
+	unsigned caps = profile_key_caps(p), cap;
+	keymech_set mechs = profile_allowed_mechs(p);
+	char names[KEYMECH_NAMES_MAX];
+	const char *doing;
+
+	if (mechs == 0 || (cap = keymech_unserved(mechs, caps, &doing)) == 0)
+		return false;
+	keymech_names(keymech_serving(keymech_for_role(ec, caps), cap), ", ",
+		      names, sizeof(names));
+	snprintf(msg, size, "allowed_mechanisms leaves the key nothing to %s "
+		 "with, which its key usage needs; add one of %s", doing, names);
+	return true;
+}
+
 /* In the order of policy.h. */
 static const struct policy_rule {
 	const char *id;
@@ -418,6 +517,8 @@ static const struct policy_rule {
 	{ "waiver-unjustified", POLICY_ERROR, policy_waiver_unjustified },
 	{ "waiver-unused", POLICY_WARNING, policy_waiver_unused },
 	{ "waiver-in-force", POLICY_INFO, policy_waiver_in_force },
+	{ "added-eku-unjustified", POLICY_ERROR, policy_added_eku_unjustified },
+	{ "added-eku-in-force", POLICY_INFO, policy_added_eku_in_force },
 	{ "unnarrowed-unjustified", POLICY_ERROR, policy_unnarrowed_unjustified },
 	{ "unnarrowed-unused", POLICY_WARNING, policy_unnarrowed_unused },
 	{ "unnarrowed-in-force", POLICY_INFO, policy_unnarrowed_in_force },
@@ -431,6 +532,8 @@ static const struct policy_rule {
 	{ "eku-without-ku", POLICY_ERROR, policy_eku_without_ku },
 	{ "ku-sign-and-decrypt", POLICY_WARNING, policy_ku_sign_and_decrypt },
 	{ "lifetime-missing", POLICY_ERROR, policy_lifetime_missing },
+	{ "mechanisms-not-for-key", POLICY_ERROR, policy_mechs_not_for_key },
+	{ "mechanisms-missing", POLICY_ERROR, policy_mechs_missing },
 };
 
 int
@@ -507,6 +610,8 @@ policy_check(const struct profile *p)
 			f[first].id, f[first].message, errors - 1);
 	else
 		rc = 0;
+	if (errors > 0)
+		err_tag(ERR_CODE_POLICY_REFUSED);
 out:
 	policy_findings_free(f, n);
 	return rc;

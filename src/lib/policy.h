@@ -24,6 +24,8 @@ enum policy_severity {
  *   waiver-unjustified   error    allow_mixed_roles without justification
  *   waiver-unused        warning  allow_mixed_roles where nothing is mixed
  *   waiver-in-force      info     a justified waiver allows mixed roles
+ *   added-eku-unjustified error accept_added_eku without justification
+ *   added-eku-in-force   info     a justified waiver accepts EKUs a CA adds
  *   unnarrowed-unjustified error allow_unnarrowed without justification
  *   unnarrowed-unused    warning  allow_unnarrowed on a role that signs
  *   unnarrowed-in-force  info     a justified waiver keeps a key that may
@@ -42,6 +44,10 @@ enum policy_severity {
  *                                 usages the role has
  *   ku-sign-and-decrypt  warning  one key both signs and decrypts
  *   lifetime-missing     error    no max_lifetime_days
+ *   mechanisms-not-for-key error  allowed_mechanisms names a mechanism the
+ *                                 key's type and key usage do not use
+ *   mechanisms-missing   error    allowed_mechanisms leaves a capability
+ *                                 of the key without a mechanism
  */
 struct policy_finding {
 	const char *id;                 /* static */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "policy.h"
+#include "err.h"
 #include "profile-load.h"
 
 /* Hand P over to *OUT when the policy takes it; free it otherwise. */
@@ -26,7 +27,7 @@ profile_load(const char *dir, const char *role, struct profile **out)
 
 	*out = NULL;
 	if (profile_parse(dir, role, &p) < 0)
-		return -1;
+		return err_code() == ERR_CODE_USAGE ? err_tag(ERR_CODE_PROFILE) : -1;
 	return profile_load_checked(p, out);
 }
 
@@ -37,6 +38,6 @@ profile_load_file(const char *path, struct profile **out)
 
 	*out = NULL;
 	if (profile_parse_file(path, &p) < 0)
-		return -1;
+		return err_code() == ERR_CODE_USAGE ? err_tag(ERR_CODE_PROFILE) : -1;
 	return profile_load_checked(p, out);
 }

@@ -204,6 +204,35 @@ out:
 
 /* ---- filling the templates ---- */
 
+/* T's variable I, or NULL with I counted down by T's number of them. */
+static const char *
+profile_name_var_in(const struct template *t, size_t *i)
+{
+	const char *name;
+	size_t k;
+
+	for (k = 0; (name = template_var(t, k)) != NULL; k++)
+		if (k == *i)
+			return name;
+	*i -= k;
+	return NULL;
+}
+
+const char *
+profile_name_var(const struct profile_name *n, size_t i)
+{
+	const char *name;
+	size_t k;
+
+	for (k = 0; k < n->nrdns; k++)
+		if ((name = profile_name_var_in(n->rdns[k].value, &i)) != NULL)
+			return name;
+	for (k = 0; k < n->nsans; k++)
+		if ((name = profile_name_var_in(n->sans[k].value, &i)) != NULL)
+			return name;
+	return NULL;
+}
+
 int
 profile_name_subject(const struct profile_name *n, const struct vars *vars,
 		     const char *role, X509_NAME **out)

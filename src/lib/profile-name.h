@@ -33,6 +33,10 @@ int profile_name_add_subject(struct profile_name *n, const char *value);
 int profile_name_add_san(struct profile_name *n, enum profile_name_san kind,
 			 const char *value);
 
+/* The name of the I-th variable (from 0) of N's subject and alternative
+ * names, in order, repeats counted; NULL after the last. */
+const char *profile_name_var(const struct profile_name *n, size_t i);
+
 /* Fill the subject with VARS; ROLE names the profile in messages. */
 int profile_name_subject(const struct profile_name *n, const struct vars *vars,
 			 const char *role, X509_NAME **out);

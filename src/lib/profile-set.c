@@ -211,13 +211,10 @@ profile_unknown(const char *dirs, const char *name, const char *what,
 	if (profile_dir_list(dirs, &roles, &nroles, &sets, &nsets) < 0)
 		return err_prefix("unknown %s '%s' (no %s in %s)", what, name,
 				  looked_for, where);
-	/* No profile anywhere: most often a binary run before make install,
-	 * so say how to get the shipped roles. */
 	if (nroles + nsets == 0)
-		snprintf(there, sizeof(there), "which hold%s no profiles: "
-			 "install the shipped roles with make install, or "
-			 "name a directory of profiles with --profiles DIR",
-			 strchr(dirs, ':') != NULL ? "" : "s");
+		snprintf(there, sizeof(there), "which hold%s no profiles: %s",
+			 strchr(dirs, ':') != NULL ? "" : "s",
+			 PROFILE_NONE_HINT);
 	if (nroles > 0) {
 		snprintf(there, sizeof(there), "roles there: ");
 		profile_join(there, sizeof(there), roles, nroles);
@@ -229,9 +226,9 @@ profile_unknown(const char *dirs, const char *name, const char *what,
 	}
 	profile_names_free(roles, nroles);
 	profile_names_free(sets, nsets);
-	return err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s%s %s)", what,
-		       name, looked_for, where, nroles + nsets == 0 ? "," : ";",
-		       there);
+	err_set(ERR_USAGE, "unknown %s '%s' (no %s in %s%s %s)", what, name,
+		looked_for, where, nroles + nsets == 0 ? "," : ";", there);
+	return err_tag(ERR_CODE_UNKNOWN_ROLE);
 }
 
 static int

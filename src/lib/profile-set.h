@@ -39,6 +39,11 @@ int profile_locate(const char *dirs, const char *name,
 int profile_dir_open(const char *dirs, const char *role, FILE **fp,
 		     char **path);
 
+/* What to do when no directory of the path holds a profile: most often a
+ * binary run before make install. */
+#define PROFILE_NONE_HINT "install the shipped roles with make install, " \
+	"or name a directory of profiles with --profiles DIR"
+
 /* The roles and the role sets in DIRS, each sorted by name, those that an
  * earlier directory hides left out. */
 int profile_dir_list(const char *dirs, char ***roles, size_t *nroles,

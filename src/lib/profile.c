@@ -25,6 +25,7 @@
 
 #include "array.h"
 #include "err.h"
+#include "keymech.h"
 #include "keyusage.h"
 #include "profile.h"
 #include "profile-ini.h"
@@ -32,6 +33,7 @@
 #include "util.h"
 
 #define PROFILE_LABEL_MAX 32
+#define PROFILE_CA_PROFILE_MAX 64
 
 /* A subject alternative name template as written, for showing it. */
 struct profile_san_text {
@@ -59,6 +61,9 @@ struct profile {
 	bool allow_unnarrowed;          /* [key] allow_unnarrowed */
 	bool writes_as_so;              /* [key] write_login = so */
 	char *key_justification;        /* [key] justification */
+	keymech_set mechs;              /* [key] allowed_mechanisms, or 0 */
+	char *ca_profile;               /* [ca] profile; NULL: the role */
+	STACK_OF(ASN1_OBJECT) *added_eku; /* [certificate] accept_added_eku */
 };
 
 static const struct {
@@ -261,7 +266,7 @@ profile_is_eku(const ASN1_OBJECT *obj)
 /* A dotted OID is taken as it is, as it may be a private purpose; a name
  * must be one that OpenSSL knows as an extended key usage. */
 static int
-profile_add_eku(struct profile *p, const char *name)
+profile_push_eku(STACK_OF(ASN1_OBJECT) *list, const char *name)
 {
 	ASN1_OBJECT *obj = NULL;
 	bool dotted;
@@ -278,13 +283,13 @@ profile_add_eku(struct profile *p, const char *name)
 		err_set(ERR_USAGE, "'%s' is not an extended key usage", name);
 		goto out;
 	}
-	for (i = 0; i < sk_ASN1_OBJECT_num(p->eku); i++) {
-		if (OBJ_cmp(sk_ASN1_OBJECT_value(p->eku, i), obj) == 0) {
+	for (i = 0; i < sk_ASN1_OBJECT_num(list); i++) {
+		if (OBJ_cmp(sk_ASN1_OBJECT_value(list, i), obj) == 0) {
 			err_set(ERR_USAGE, "'%s' is listed twice", name);
 			goto out;
 		}
 	}
-	if (!sk_ASN1_OBJECT_push(p->eku, obj)) {
+	if (!sk_ASN1_OBJECT_push(list, obj)) {
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
@@ -297,6 +302,37 @@ out:
 }
 
 static int
+profile_add_mech(struct profile *p, const char *name)
+{
+	keymech_set m;
+
+	if (keymech_parse(name, &m) < 0)
+		return -1;
+	if (p->mechs & m)
+		return err_set(ERR_USAGE, "'%s' is listed twice", name);
+	p->mechs |= m;
+	return 0;
+}
+
+static int
+profile_set_mechs(struct profile *p, const char *value)
+{
+	return profile_each_item(p, value, profile_add_mech);
+}
+
+static int
+profile_add_eku(struct profile *p, const char *name)
+{
+	return profile_push_eku(p->eku, name);
+}
+
+static int
+profile_add_added_eku(struct profile *p, const char *name)
+{
+	return profile_push_eku(p->added_eku, name);
+}
+
+static int
 profile_set_key_usage(struct profile *p, const char *value)
 {
 	return profile_each_item(p, value, profile_add_ku);
@@ -306,6 +342,31 @@ static int
 profile_set_eku(struct profile *p, const char *value)
 {
 	return profile_each_item(p, value, profile_add_eku);
+}
+
+static int
+profile_set_added_eku(struct profile *p, const char *value)
+{
+	return profile_each_item(p, value, profile_add_added_eku);
+}
+
+/* The name a CA knows the role's profile by: sent in a JSON string, an
+ * environment variable and an ACME order, so printable and short. */
+static int
+profile_set_ca_profile(struct profile *p, const char *value)
+{
+	size_t i, len = strlen(value);
+
+	if (len > PROFILE_CA_PROFILE_MAX)
+		return err_set(ERR_USAGE, "longer than %d bytes",
+			       PROFILE_CA_PROFILE_MAX);
+	for (i = 0; i < len; i++)
+		if (!isgraph((unsigned char)value[i]))
+			return err_set(ERR_USAGE, "a CA profile name is printable "
+				       "ASCII without spaces");
+	if ((p->ca_profile = util_strdup(value)) == NULL)
+		return -1;
+	return 0;
 }
 
 static int
@@ -406,6 +467,7 @@ static const struct profile_key {
 	{ "key", "allow_unnarrowed", profile_set_unnarrowed, 0 },
 	{ "key", "justification", profile_set_key_justification, 0 },
 	{ "key", "write_login", profile_set_write_login, 0 },
+	{ "key", "allowed_mechanisms", profile_set_mechs, 0 },
 	{ "request", "subject", profile_set_subject, KEY_REQUIRED },
 	{ "request", "dns", profile_set_dns, KEY_REPEATS },
 	{ "request", "ip", profile_set_ip, KEY_REPEATS },
@@ -418,6 +480,8 @@ static const struct profile_key {
 	{ "certificate", "allow_subject_change", profile_set_subject_change, 0 },
 	{ "certificate", "allow_mixed_roles", profile_set_mixed_roles, 0 },
 	{ "certificate", "justification", profile_set_justification, 0 },
+	{ "certificate", "accept_added_eku", profile_set_added_eku, 0 },
+	{ "ca", "profile", profile_set_ca_profile, 0 },
 };
 
 struct profile_parse {
@@ -448,11 +512,11 @@ profile_handler(void *user, const char *section, const char *name,
 		snprintf(msg, sizeof(msg), "indented line would continue the "
 			 "value above; continuation lines are not allowed");
 	else if (*section == '\0')
-		snprintf(msg, sizeof(msg), "not in a section ([key], [request] "
-			 "or [certificate])");
+		snprintf(msg, sizeof(msg), "not in a section ([key], [request], "
+			 "[certificate] or [ca])");
 	else if (!known_section)
 		snprintf(msg, sizeof(msg), "unknown section [%s] (use [key], "
-			 "[request] or [certificate])", section);
+			 "[request], [certificate] or [ca])", section);
 	else if (key == NULL)
 		snprintf(msg, sizeof(msg), "unknown key in [%s]", section);
 	else if (pp->seen[key - profile_keys] && !(key->flags & KEY_REPEATS))
@@ -503,7 +567,8 @@ profile_parse_stream(FILE *fp, const char *path, const char *role,
 	*out = NULL;
 	memset(&pp, 0, sizeof(pp));
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->eku = sk_ASN1_OBJECT_new_null()) == NULL) {
+	    (p->eku = sk_ASN1_OBJECT_new_null()) == NULL ||
+	    (p->added_eku = sk_ASN1_OBJECT_new_null()) == NULL) {
 		err_set(ERR_FAILED, "out of memory");
 		goto out;
 	}
@@ -577,6 +642,8 @@ profile_free(struct profile *p)
 	free(p->path);
 	profile_name_free(p->name);
 	sk_ASN1_OBJECT_pop_free(p->eku, ASN1_OBJECT_free);
+	sk_ASN1_OBJECT_pop_free(p->added_eku, ASN1_OBJECT_free);
+	free(p->ca_profile);
 	free(p->role);
 	free(p->label);
 	free(p->justification);
@@ -697,6 +764,36 @@ profile_justification(const struct profile *p)
 	return p->justification;
 }
 
+keymech_set
+profile_allowed_mechs(const struct profile *p)
+{
+	return p->mechs;
+}
+
+const char *
+profile_ca_profile(const struct profile *p)
+{
+	return p->ca_profile != NULL ? p->ca_profile : p->role;
+}
+
+const STACK_OF(ASN1_OBJECT) *
+profile_added_ekus(const struct profile *p)
+{
+	return p->added_eku;
+}
+
+size_t
+profile_added_eku_count(const struct profile *p)
+{
+	return (size_t)sk_ASN1_OBJECT_num(p->added_eku);
+}
+
+const ASN1_OBJECT *
+profile_added_eku(const struct profile *p, size_t i)
+{
+	return sk_ASN1_OBJECT_value(p->added_eku, (int)i);
+}
+
 bool
 profile_allow_unnarrowed(const struct profile *p)
 {
@@ -734,6 +831,12 @@ profile_spec_usages(const struct profile *p, struct csr_spec *spec)
 		}
 	}
 	return 0;
+}
+
+const char *
+profile_var(const struct profile *p, size_t i)
+{
+	return profile_name_var(p->name, i);
 }
 
 int

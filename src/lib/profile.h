@@ -10,6 +10,7 @@
 #include <openssl/asn1.h>
 #include "csr.h"
 #include "keyalg.h"
+#include "keymech.h"
 #include "profile-set.h"
 #include "template.h"
 
@@ -64,6 +65,17 @@ bool profile_allow_subject_change(const struct profile *p);
 bool profile_allow_mixed_roles(const struct profile *p);
 /* Why the waiver is needed (justification = ...), or NULL. */
 const char *profile_justification(const struct profile *p);
+/* The mechanisms the profile limits the role's key to ([key]
+ * allowed_mechanisms), or 0 when it leaves them to the role. */
+keymech_set profile_allowed_mechs(const struct profile *p);
+/* The profile the CA is asked to issue under: [ca] profile, else the
+ * role's name. */
+const char *profile_ca_profile(const struct profile *p);
+/* The extended key usages a CA may add beyond the role's and that are
+ * accepted all the same ([certificate] accept_added_eku). */
+const STACK_OF(ASN1_OBJECT) *profile_added_ekus(const struct profile *p);
+size_t profile_added_eku_count(const struct profile *p);
+const ASN1_OBJECT *profile_added_eku(const struct profile *p, size_t i);
 /* Whether the role's key may be kept on a module that ignores the
  * narrowing and lets it go on signing ([key] allow_unnarrowed = yes). */
 bool profile_allow_unnarrowed(const struct profile *p);
@@ -73,6 +85,10 @@ const char *profile_key_justification(const struct profile *p);
  * writes and removes its objects ([key] write_login = so), as tokens such
  * as Yubico's ykcs11 want; the user still signs. */
 bool profile_writes_as_so(const struct profile *p);
+
+/* The name of P's I-th template variable (from 0; subject, then
+ * alternative names; repeats counted), or NULL after the last. */
+const char *profile_var(const struct profile *p, size_t i);
 
 /* Fill the templates with VARS into a request spec. A variable the
  * profile uses but VARS lacks is ERR_USAGE naming it. */

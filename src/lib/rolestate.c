@@ -21,7 +21,9 @@ static const struct {
 	const char *taken;
 } rolestate_states[ROLESTATE_COUNT] = {
 	[ROLESTATE_ROLE] = { "", "role",
-		"is already on the token and is left as it is" },
+		"is already on the token and is left as it is; p11enroll renew "
+		"replaces its key and certificate, enroll --missing enrolls "
+		"only the roles not there yet" },
 	[ROLESTATE_PENDING] = { "pending:", "pending",
 		"has objects left by an interrupted run; run p11enroll status "
 		"--repair first" },
@@ -111,10 +113,29 @@ rolestate_check_free(struct token *t, const char *role, const char *label,
 			return -1;
 		free(h);
 		h = NULL;
-		if (n > 0)
-			return err_set(ERR_FAILED, "role %s %s (label %s)", role,
-				       rolestate_states[i].taken, name);
+		if (n == 0)
+			continue;
+		err_set(ERR_FAILED, "role %s %s (label %s)", role,
+			rolestate_states[i].taken, name);
+		return i == ROLESTATE_ROLE ? err_tag(ERR_CODE_ROLE_ENROLLED) : -1;
 	}
+	return 0;
+}
+
+int
+rolestate_present(struct token *t, const char *label, enum rolestate state,
+		  bool *present)
+{
+	char name[ROLESTATE_LABEL_MAX];
+	CK_OBJECT_HANDLE *h = NULL;
+	size_t n = 0;
+
+	*present = false;
+	if (rolestate_label(state, label, name, sizeof(name)) < 0 ||
+	    rolestate_find_label(t, name, &h, &n) < 0)
+		return -1;
+	free(h);
+	*present = n > 0;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #ifndef P11E_ROLESTATE_H
 #define P11E_ROLESTATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <p11-kit/pkcs11.h>
 
@@ -57,6 +58,10 @@ const char *rolestate_name(enum rolestate state);
  * state found, its label and the way out. */
 int rolestate_check_free(struct token *t, const char *role, const char *label,
 			 unsigned states);
+
+/* Whether any object on T carries role label LABEL in STATE. */
+int rolestate_present(struct token *t, const char *label, enum rolestate state,
+		      bool *present);
 
 /* One object of a group. */
 struct rolestate_object {

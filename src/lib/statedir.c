@@ -25,6 +25,7 @@ struct statedir {
 static const char *const statedir_kinds[STATEDIR_KINDS] = {
 	[STATEDIR_REQUEST] = "request",
 	[STATEDIR_CA_TICKET] = "ca-ticket",
+	[STATEDIR_RECORD] = "record",
 };
 
 /* What a user who meets a refused directory can do. */

@@ -5,8 +5,9 @@
  * One file per piece of state, named SERIAL-ID.KIND: SERIAL is the
  * token's serial with every byte but A-Z, a-z and 0-9 written as %HH (it
  * comes from the token: a hostile one must not name "../x" or a hidden
- * file), ID the key's CKA_ID in lower-case hex, KIND "request" or
- * "ca-ticket". A file holds exactly what the data object would hold.
+ * file), ID the key's CKA_ID in lower-case hex, KIND "request",
+ * "ca-ticket" or "record". A file holds exactly what the data object
+ * would hold.
  *
  * The directory is the user's alone: made 0700 when missing, and refused
  * when it is a symbolic link, is owned by another user or can be written
@@ -27,8 +28,9 @@ enum statedir_kind {
 	STATEDIR_REQUEST,       /* the request of a key awaiting its
 				 * certificate, DER */
 	STATEDIR_CA_TICKET,     /* the CA that asked to wait and its cookie */
+	STATEDIR_RECORD,        /* an enrolled role's record (rolerecord.h) */
 };
-#define STATEDIR_KINDS 2
+#define STATEDIR_KINDS 3
 
 /* Room for any file name statedir_name() makes: a 32-byte serial at
  * three bytes a byte, a 64-byte CKA_ID in hex and the kind. */
@@ -56,7 +58,7 @@ bool statedir_parse_name(const char *name, const char *serial,
 			 unsigned char *id, size_t *id_len,
 			 enum statedir_kind *kind);
 
-/* "request" or "ca-ticket". */
+/* "request", "ca-ticket" or "record". */
 const char *statedir_kind_name(enum statedir_kind kind);
 
 struct statedir;

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,38 @@ out:
 	free(name);
 	free(value);
 	return rc;
+}
+
+size_t
+vars_count(const struct vars *v)
+{
+	return v != NULL ? v->count : 0;
+}
+
+void
+vars_at(const struct vars *v, size_t i, const char **name, const char **value)
+{
+	*name = v->entries[i].name;
+	*value = v->entries[i].value;
+}
+
+int
+vars_merge(struct vars *to, const struct vars *from)
+{
+	size_t i;
+	int rc;
+	char *assignment;
+
+	for (i = 0; i < vars_count(from); i++) {
+		if (asprintf(&assignment, "%s=%s", from->entries[i].name,
+			     from->entries[i].value) < 0)
+			return err_set(ERR_FAILED, "out of memory");
+		rc = vars_set(to, assignment);
+		free(assignment);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 const char *
@@ -271,6 +304,17 @@ out:
 	template_free(t);
 	free(lit);
 	return rc;
+}
+
+const char *
+template_var(const struct template *t, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < t->nparts; k++)
+		if (t->parts[k].is_var && i-- == 0)
+			return t->parts[k].text;
+	return NULL;
 }
 
 int

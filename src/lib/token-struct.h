@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <p11-kit/pkcs11.h>
 
+#include "keysupport.h"
 #include "token-info.h"
 
 struct module;
@@ -31,8 +32,12 @@ struct token {
 	int lock_fd;
 	char *pin_value;        /* from the URI; wiped on close */
 	char *pin_source;
+	bool no_chain;          /* the issuing CA certificates are not
+				 * kept on the token (chainstore.h) */
 	char *state_dir;        /* for what a token without data objects
 				 * cannot keep; NULL: none */
+	struct key_support support;     /* token_key_support()'s answer */
+	unsigned support_algs;          /* for these algorithms; 0: none */
 
 	/* The logins (token-login.c). */
 	enum token_who who;

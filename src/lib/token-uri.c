@@ -139,3 +139,60 @@ out:
 	token_uri_free(uri);
 	return rc;
 }
+
+int
+token_uri_object(const struct token_info *info, CK_OBJECT_CLASS cls,
+		 const char *label, const unsigned char *id, size_t id_len,
+		 char **out)
+{
+	CK_ATTRIBUTE attrs[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)label, label != NULL ? strlen(label) : 0 },
+		{ CKA_ID, (void *)id, id_len },
+	};
+	P11KitUri *uri = p11_kit_uri_new();
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	if (uri == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	memcpy(p11_kit_uri_get_token_info(uri), &info->token_info,
+	       sizeof(info->token_info));
+	for (i = 0; i < NELEM(attrs); i++)
+		if ((attrs[i].ulValueLen > 0 || attrs[i].type == CKA_CLASS) &&
+		    p11_kit_uri_set_attribute(uri, &attrs[i]) != P11_KIT_URI_OK) {
+			err_set(ERR_FAILED, "out of memory");
+			goto out;
+		}
+	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, out) !=
+	    P11_KIT_URI_OK) {
+		err_set(ERR_FAILED, "cannot format an object URI");
+		goto out;
+	}
+	rc = 0;
+out:
+	p11_kit_uri_free(uri);
+	return rc;
+}
+
+json_t *
+token_uri_role_json(const struct token_info *info, const char *label,
+		    const unsigned char *id, size_t id_len)
+{
+	struct err_saved saved;
+	char *key = NULL, *cert = NULL;
+	json_t *doc = NULL;
+
+	/* The error recorded before, if any, is the caller's to report. */
+	err_save(&saved);
+	if (token_uri_object(info, CKO_PRIVATE_KEY, label, id, id_len, &key) == 0 &&
+	    token_uri_object(info, CKO_CERTIFICATE, label, id, id_len, &cert) == 0)
+		doc = json_pack("{s:s, s:s}", "private_key", key, "certificate", cert);
+	err_restore(&saved);
+	free(key);
+	free(cert);
+	return doc != NULL ? doc : json_null();
+}

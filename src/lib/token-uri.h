@@ -10,7 +10,10 @@
 #ifndef P11E_TOKEN_URI_H
 #define P11E_TOKEN_URI_H
 
+#include <jansson.h>
 #include <p11-kit/uri.h>
+
+#include "token-info.h"
 
 /* SELECTOR parsed: a pkcs11: URI by p11-kit, a bare label as
  * pkcs11:token=LABEL, NULL as a URI that matches every token. Free *OUT
@@ -26,5 +29,20 @@ void token_uri_free(P11KitUri *uri);
  * cannot parse is refused (ERR_USAGE) without being quoted, since where
  * its PIN is cannot be told. */
 int token_uri_printable(const char *selector, char **out);
+
+/* The RFC 7512 URI of the object of class CLS (a private key or a
+ * certificate: type=private, type=cert) labelled LABEL with CKA_ID ID on
+ * the token INFO describes, as libp11's engine, GnuTLS and curl take it:
+ * pkcs11:model=...;manufacturer=...;serial=...;token=...;id=...;
+ * object=...;type=...  It names, never holds, a PIN. Caller frees. */
+int token_uri_object(const struct token_info *info, CK_OBJECT_CLASS cls,
+		     const char *label, const unsigned char *id, size_t id_len,
+		     char **out);
+
+/* A role's two: its private key's and its certificate's, as JSON
+ * {"private_key": URI, "certificate": URI}; JSON null when they cannot
+ * be made. The recorded error is left as it was. */
+json_t *token_uri_role_json(const struct token_info *info, const char *label,
+			    const unsigned char *id, size_t id_len);
 
 #endif

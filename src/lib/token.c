@@ -335,6 +335,7 @@ token_lock(struct token *t, const char *lock_dir)
 			"p11enroll process%s%s%s; try again when it has finished",
 			t->info.label, t->info.serial, holder[0] ? " (pid " : "",
 			holder, holder[0] ? ")" : "");
+		err_tag(ERR_CODE_TOKEN_BUSY);
 		goto out;
 	}
 	n = snprintf(holder, sizeof(holder), "%ld\n", (long)getpid());
@@ -439,6 +440,7 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 		goto out;
 	if (n == 0) {
 		err_set(ERR_FAILED, "no token is present in %s", m->path);
+		err_tag(ERR_CODE_TOKEN_NOT_FOUND);
 		goto out;
 	}
 	if ((chosen = calloc(n, sizeof(*chosen))) == NULL) {
@@ -478,6 +480,8 @@ token_select(struct module *m, const char *selector, struct token_info *out,
 			err_set(ERR_FAILED, "'%s' matches %zu tokens; choose one "
 				"with --token (by serial or URI):%s", shown, matches,
 				list);
+		err_tag(matches == 0 ? ERR_CODE_TOKEN_NOT_FOUND :
+			ERR_CODE_TOKEN_AMBIGUOUS);
 		goto out;
 	}
 	*out = infos[pick];
@@ -598,6 +602,18 @@ token_set_state_dir(struct token *t, const char *path)
 	return 0;
 }
 
+void
+token_set_keep_chain(struct token *t, bool keep)
+{
+	t->no_chain = !keep;
+}
+
+bool
+token_keep_chain(const struct token *t)
+{
+	return !t->no_chain;
+}
+
 const char *
 token_state_dir(const struct token *t)
 {
@@ -677,5 +693,20 @@ token_destroy(struct token *t, CK_OBJECT_HANDLE h)
 	if (rv != CKR_OK)
 		return err_ckr(rv, "delete object %lu on token %s", (unsigned long)h,
 			       t->info.label);
+	return 0;
+}
+
+int
+token_key_support(struct token *t, unsigned algs, struct key_support *out)
+{
+	if (t->support_algs == 0 || (t->support_algs & algs) != algs) {
+		if (keysupport_read(t->fn, t->info.slot, t->support_algs | algs,
+				    &t->support) < 0) {
+			t->support_algs = 0;
+			return -1;
+		}
+		t->support_algs |= algs;
+	}
+	*out = t->support;
 	return 0;
 }

@@ -18,6 +18,7 @@
 
 struct module;
 struct token;
+struct key_support;
 
 /* Load the module at PATH and initialise it. */
 int module_load(const char *path, struct module **out);
@@ -94,6 +95,12 @@ const struct token_info *token_get_info(const struct token *t);
 int token_set_state_dir(struct token *t, const char *path);
 const char *token_state_dir(const struct token *t);
 
+/* Whether the CA certificates that issue a role's certificate are kept
+ * on T beside it (chainstore.h): yes unless set otherwise, for a card
+ * with little room. */
+void token_set_keep_chain(struct token *t, bool keep);
+bool token_keep_chain(const struct token *t);
+
 /* pin-value and pin-source from the selecting URI, or NULL. */
 const char *token_uri_pin_value(const struct token *t);
 const char *token_uri_pin_source(const struct token *t);
@@ -112,5 +119,10 @@ int token_set_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 
 /* Destroy one object, logged in as whoever writes on T (token-login.h). */
 int token_destroy(struct token *t, CK_OBJECT_HANDLE h);
+
+/* What the open token T can do with the key types of ALGS (1 << enum
+ * key_alg each), as keysupport_read() says: asked once, and again only
+ * for algorithms not asked about yet. */
+int token_key_support(struct token *t, unsigned algs, struct key_support *out);
 
 #endif

@@ -65,8 +65,9 @@ verify_fail(enum verify_check check, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return err_set(ERR_FAILED, "certificate check %s failed: %s",
-		       verify_check_name(check), why);
+	err_set(ERR_FAILED, "certificate check %s failed: %s",
+		verify_check_name(check), why);
+	return err_tag(ERR_CODE_CERTIFICATE_REJECTED);
 }
 
 /* An OID as openssl spells it ("clientAuth"), or dotted when unknown. */
@@ -186,16 +187,35 @@ verify_not_ca(X509 *cert, STACK_OF(X509) *chain,
 	return 0;
 }
 
-/* Whether OBJ is one of the role's extended key usages. */
+/* Whether OBJ is in LIST (NULL: an empty list). */
 static int
-verify_eku_allowed(const struct csr_spec *spec, const ASN1_OBJECT *obj)
+verify_eku_listed(const STACK_OF(ASN1_OBJECT) *list, const ASN1_OBJECT *obj)
 {
 	int i;
 
-	for (i = 0; spec->eku != NULL && i < sk_ASN1_OBJECT_num(spec->eku); i++)
-		if (OBJ_cmp(sk_ASN1_OBJECT_value(spec->eku, i), obj) == 0)
+	for (i = 0; list != NULL && i < sk_ASN1_OBJECT_num(list); i++)
+		if (OBJ_cmp(sk_ASN1_OBJECT_value(list, i), obj) == 0)
 			return 1;
 	return 0;
+}
+
+/* Why OBJ, which the role lacks, is refused, and the two ways out: the
+ * CA added it on its own, as CAs whose one profile serves every TLS
+ * certificate do. */
+static int
+verify_eku_added(const ASN1_OBJECT *obj, char *why, size_t whylen)
+{
+	char name[128];
+	const char *n = verify_obj_name(obj, name, sizeof(name));
+
+	return verify_why(why, whylen, "%s is not allowed for this role: the "
+			  "CA added it to the usages asked for, as CAs do whose "
+			  "profile gives every certificate the same usages "
+			  "(public ACME CAs add clientAuth to serverAuth); ask "
+			  "the CA for a profile without %s ([ca] profile in the "
+			  "role's profile, or #PROFILE in the CA spec), or accept "
+			  "it with [certificate] accept_added_eku = %s and "
+			  "justification = ... in the role's profile", n, n, n);
 }
 
 static int
@@ -204,7 +224,6 @@ verify_eku(X509 *cert, STACK_OF(X509) *chain,
 {
 	EXTENDED_KEY_USAGE *eku = NULL;
 	const ASN1_OBJECT *obj;
-	char name[128];
 	int crit = 0, i, rc = -1;
 
 	eku = X509_get_ext_d2i(cert, NID_ext_key_usage, &crit, NULL);
@@ -225,11 +244,12 @@ verify_eku(X509 *cert, STACK_OF(X509) *chain,
 				   "it allows anyExtendedKeyUsage, so it would serve any purpose");
 			goto out;
 		}
-		if (!verify_eku_allowed(policy->spec, obj)) {
-			verify_why(why, whylen, "%s is not allowed for this role",
-				   verify_obj_name(obj, name, sizeof(name)));
-			goto out;
-		}
+		if (verify_eku_listed(policy->spec->eku, obj) ||
+		    verify_eku_listed(policy->added_eku, obj))
+			continue;
+		/* The request asked for the role's usages alone. */
+		verify_eku_added(obj, why, whylen);
+		goto out;
 	}
 	rc = 0;
 out:

@@ -29,6 +29,8 @@ struct verify_policy {
 	EVP_PKEY *key;                  /* the on-token public key */
 	int max_lifetime_days;          /* 0: no bound */
 	bool allow_subject_change;      /* the profile lets the CA edit the subject */
+	const STACK_OF(ASN1_OBJECT) *added_eku; /* EKUs accepted when the CA
+						 * adds them; NULL: none */
 	X509_STORE *trust;              /* NULL: no chain check */
 	time_t now;
 };

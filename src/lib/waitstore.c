@@ -17,7 +17,12 @@
 static const enum statedir_kind waitstore_kinds[] = {
 	[CERTSTORE_REQUEST] = STATEDIR_REQUEST,
 	[CERTSTORE_CA_TICKET] = STATEDIR_CA_TICKET,
+	[CERTSTORE_RECORD] = STATEDIR_RECORD,
 };
+
+/* The kinds that wait beside an awaiting key, as the survey's places
+ * are indexed. */
+#define WAITSTORE_WAITING_KINDS 2
 
 void
 waitstore_item_init(struct waitstore_item *it, enum certstore_data kind)
@@ -96,8 +101,7 @@ waitstore_write(struct token *t, const char *label, enum certstore_data kind,
 	if (waitstore_write_file(t, kind, id, id_len, data, len) < 0)
 		return err_prefix("token %s keeps no data objects, so the %s '%s' "
 				  "goes to the state directory",
-				  token_get_info(t)->label,
-				  kind == CERTSTORE_REQUEST ? "request" : "CA's cookie",
+				  token_get_info(t)->label, certstore_data_name(kind),
 				  label);
 	out->where = WAITSTORE_FILE;
 	memcpy(out->id, id, id_len);
@@ -338,7 +342,24 @@ waitstore_id_awaits(const struct inventory_entry *inv, size_t n,
 	return false;
 }
 
-/* The state files of T whose key does not await, into S. */
+/* Whether some key of INV is an enrolled role's under ID: its record
+ * belongs to it. */
+static bool
+waitstore_id_enrolled(const struct inventory_entry *inv, size_t n,
+		      const unsigned char *id, size_t id_len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (inv[i].has_private && !inv[i].pending &&
+		    rolestate_parse(inv[i].priv_label, NULL) == ROLESTATE_ROLE &&
+		    inv[i].id_len == id_len && memcmp(inv[i].id, id, id_len) == 0)
+			return true;
+	return false;
+}
+
+/* The state files of T that belong to no key: a request or ticket whose
+ * key does not await, a record whose key is no role's. */
 static int
 waitstore_orphans(struct token *t, struct statedir *d,
 		  const struct inventory_entry *inv, size_t n,
@@ -350,7 +371,9 @@ waitstore_orphans(struct token *t, struct statedir *d,
 	if (statedir_list(d, token_get_info(t)->serial, &all, &count) < 0)
 		return -1;
 	for (i = 0; i < count; i++)
-		if (!waitstore_id_awaits(inv, n, all[i].id, all[i].id_len))
+		if (all[i].kind == STATEDIR_RECORD ?
+		    !waitstore_id_enrolled(inv, n, all[i].id, all[i].id_len) :
+		    !waitstore_id_awaits(inv, n, all[i].id, all[i].id_len))
 			all[kept++] = all[i];
 	s->orphans = all;
 	s->norphans = kept;
@@ -380,7 +403,7 @@ waitstore_survey(struct token *t, const struct inventory_entry *inv, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!waitstore_awaits(&inv[i]))
 			continue;
-		for (k = 0; k < NELEM(waitstore_kinds); k++)
+		for (k = 0; k < WAITSTORE_WAITING_KINDS; k++)
 			if (waitstore_place_of(t, d, &inv[i], (enum certstore_data)k,
 					       &s.places[i][k]) < 0)
 				goto out;
@@ -404,7 +427,7 @@ waitstore_survey_clear(struct waitstore_survey *s)
 	if (s == NULL)
 		return;
 	for (i = 0; s->places != NULL && i < s->n; i++)
-		for (k = 0; k < 2; k++)
+		for (k = 0; k < WAITSTORE_WAITING_KINDS; k++)
 			free(s->places[i][k].path);
 	free(s->places);
 	free(s->orphans);

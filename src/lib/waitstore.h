@@ -64,7 +64,7 @@ int waitstore_read(struct token *t, const struct waitstore_item *it,
  * nowhere is fine. */
 int waitstore_delete(struct token *t, const struct waitstore_item *it);
 
-/* Delete every state file of the key ID (both kinds) from T's state
+/* Delete every state file of the key ID (every kind) from T's state
  * directory; none there, or no directory, is fine. */
 int waitstore_drop_files(struct token *t, const unsigned char *id, size_t id_len);
 
@@ -83,7 +83,8 @@ struct waitstore_survey {
 						 * for entries that do not
 						 * await */
 	struct statedir_entry *orphans; /* owned: state files of T whose key
-					 * does not await on T */
+					 * does not await on T (a record: is
+					 * no enrolled role's) */
 	size_t norphans;
 };
 

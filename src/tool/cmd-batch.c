@@ -24,7 +24,7 @@
 #include "util.h"
 
 enum { OPT_JOURNAL = 1600, OPT_REPORT, OPT_TRUST, OPT_PIN_MAILER,
-       OPT_MANIFEST_PINS };
+       OPT_MANIFEST_PINS, OPT_CHECK };
 
 struct batch_opts {
 	const struct global_opts *g;
@@ -35,6 +35,7 @@ struct batch_opts {
 	const char *pin_mailer;
 	int jobs;
 	enum cmd_manifest_pins manifest_pins;
+	bool check;
 };
 
 static const struct {
@@ -54,6 +55,7 @@ static const struct option batch_long[] = {
 	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "pin-mailer", required_argument, NULL, OPT_PIN_MAILER },
 	{ "manifest-pin-sources", required_argument, NULL, OPT_MANIFEST_PINS },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,6 +83,7 @@ cmd_batch_option(void *ctx, int opt, const char *arg)
 	case OPT_REPORT: o->report = arg; return 0;
 	case OPT_TRUST: o->trust = arg; return 0;
 	case OPT_PIN_MAILER: o->pin_mailer = arg; return 0;
+	case OPT_CHECK: o->check = true; return 0;
 	case OPT_MANIFEST_PINS:
 		for (i = 0; i < sizeof(batch_manifest_pins) /
 			    sizeof(batch_manifest_pins[0]); i++)
@@ -112,10 +115,6 @@ cmd_batch(struct global_opts *g, int argc, char **argv)
 		status = cmd_usage_error(g, "name one manifest");
 		goto out;
 	}
-	if (o.ca.spec == NULL) {
-		status = cmd_usage_error(g, "--ca is required");
-		goto out;
-	}
 	if (g->token != NULL) {
 		status = cmd_usage_error(g, "--token does not go with batch: the "
 					 "manifest's token column selects each token");
@@ -130,6 +129,7 @@ cmd_batch(struct global_opts *g, int argc, char **argv)
 	run.jobs = o.jobs;
 	run.manifest_pins = o.manifest_pins;
 	run.ca = &o.ca;
+	run.check = o.check;
 	status = cmd_batch_run(&run);
 out:
 	return status;

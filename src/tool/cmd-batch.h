@@ -26,6 +26,7 @@ struct cmd_batch {
 	const struct cmd_ca *ca;
 	int jobs;
 	enum cmd_manifest_pins manifest_pins;
+	bool check;                     /* --check: check, touch nothing */
 };
 
 /* Check everything before any token is touched, run, report; returns the

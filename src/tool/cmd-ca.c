@@ -11,6 +11,7 @@
 
 #include "cmd-ca.h"
 #include "err.h"
+#include "owndir.h"
 #include "pin.h"
 
 /* --ca-timeout, --ca-retry or --wait SECONDS: a whole number from MIN to
@@ -43,6 +44,14 @@ cmd_ca_option(const struct global_opts *g, struct cmd_ca *c, int opt,
 	case OPT_CA_TLS_TRUST: c->tls_trust = arg; return 0;
 	case OPT_CA_AUTH_SOURCE: c->auth_source = arg; return 0;
 	case OPT_CHALLENGE_SOURCE: c->challenge_source = arg; return 0;
+	case OPT_ACME_ACCOUNT: c->acme_account = arg; return 0;
+	case OPT_ACME_EMAIL: c->acme_email = arg; return 0;
+	case OPT_ACME_AGREE_TOS: c->acme_agree_tos = true; return 0;
+	case OPT_ACME_EAB_KID: c->acme_eab_kid = arg; return 0;
+	case OPT_ACME_EAB_HMAC_SOURCE: c->acme_eab_hmac_source = arg; return 0;
+	case OPT_ACME_HTTP: c->acme_http = arg; return 0;
+	case OPT_ACME_WEBROOT: c->acme_webroot = arg; return 0;
+	case OPT_ACME_DNS_HOOK: c->acme_dns_hook = arg; return 0;
 	default: return -1;
 	}
 }
@@ -72,32 +81,109 @@ cmd_ca_options(const struct cmd_ca *c, struct ca_options *out)
 	out->wait_seconds = c->wait;
 	out->retry_seconds = c->retry;
 	out->tls_trust = c->tls_trust;
+	out->acme_account = c->acme_account;
+	out->acme_email = c->acme_email;
+	out->acme_agree_tos = c->acme_agree_tos;
+	out->acme_eab_kid = c->acme_eab_kid;
+	out->acme_http = c->acme_http;
+	out->acme_webroot = c->acme_webroot;
+	out->acme_dns_hook = c->acme_dns_hook;
+}
+
+/* The default ACME account key file, STATE_DIR/acme-account.key, the
+ * directory made when missing; *OUT NULL when there is no state
+ * directory (the backend then asks for --acme-account). */
+static int
+cmd_ca_acme_account(const struct global_opts *g, char **out)
+{
+	char *dir = NULL;
+	size_t size;
+	int rc = -1;
+
+	*out = NULL;
+	if (cmd_state_dir(g, &dir) < 0)
+		goto out;
+	if (dir == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if (owndir_make(dir, "the state directory") < 0)
+		goto out;
+	size = strlen(dir) + sizeof("/acme-account.key");
+	if ((*out = malloc(size)) == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		goto out;
+	}
+	snprintf(*out, size, "%s/acme-account.key", dir);
+	rc = 0;
+out:
+	free(dir);
+	return rc;
+}
+
+int
+cmd_ca_connect_each(const struct global_opts *g, const struct cmd_ca *c,
+		    const char *const *specs, size_t n, struct ca **out)
+{
+	struct ca_options o;
+	char *auth_key = NULL, *challenge = NULL, *eab = NULL, *account = NULL;
+	size_t i;
+	bool acme = false;
+	int rc = -1;
+
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		acme = acme || strncmp(specs[i], "acme:", 5) == 0;
+	}
+	cmd_ca_options(c, &o);
+	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
+	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0 ||
+	    cmd_ca_secret(c->acme_eab_hmac_source, "the EAB HMAC key", &eab) < 0 ||
+	    (acme && c->acme_account == NULL &&
+	     cmd_ca_acme_account(g, &account) < 0))
+		goto out;
+	o.auth_key = auth_key;
+	o.challenge = challenge;
+	o.acme_eab_hmac = eab;
+	if (account != NULL)
+		o.acme_account = account;
+	for (i = 0; i < n; i++)
+		if (ca_open(specs[i], &o, &out[i]) < 0)
+			goto out;
+	rc = 0;
+out:
+	for (i = 0; rc < 0 && i < n; i++) {
+		ca_free(out[i]);
+		out[i] = NULL;
+	}
+	pin_free(auth_key);
+	pin_free(challenge);
+	pin_free(eab);
+	free(account);
+	return rc;
+}
+
+int
+cmd_ca_open_each(const struct global_opts *g, const struct cmd_ca *c,
+		 const char *const *specs, size_t n, struct ca **out)
+{
+	return cmd_ca_connect_each(g, c, specs, n, out) < 0 ? cmd_fail(g) : 0;
+}
+
+int
+cmd_ca_connect(const struct global_opts *g, const struct cmd_ca *c,
+	       struct ca **out)
+{
+	return cmd_ca_connect_each(g, c, &c->spec, 1, out);
 }
 
 int
 cmd_ca_open(const struct global_opts *g, const struct cmd_ca *c, struct ca **out)
 {
-	struct ca_options o;
-	char *auth_key = NULL, *challenge = NULL;
-	int status = EXIT_DONE;
-
 	*out = NULL;
 	if (c->spec == NULL)
 		return cmd_usage_error(g, "--ca is required");
-	cmd_ca_options(c, &o);
-	if (cmd_ca_secret(c->auth_source, "the CA's authentication key", &auth_key) < 0 ||
-	    cmd_ca_secret(c->challenge_source, "the challenge password", &challenge) < 0) {
-		status = cmd_fail(g);
-		goto out;
-	}
-	o.auth_key = auth_key;
-	o.challenge = challenge;
-	if (ca_open(c->spec, &o, out) < 0)
-		status = cmd_fail(g);
-out:
-	pin_free(auth_key);
-	pin_free(challenge);
-	return status;
+	return cmd_ca_open_each(g, c, &c->spec, 1, out);
 }
 
 int

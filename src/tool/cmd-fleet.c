@@ -105,7 +105,21 @@ cmd_fleet_token(const struct global_opts *g, const struct status_opts *o,
 	return json_pack("{s:O, s:o}", "token", info, "error",
 			 cmd_json_error("token", json_string_value(
 				 json_object_get(info, "label")), err_message(),
-				 *status));
+				 err_code(), *status));
+}
+
+/* How bad the exit status of a token that was read is, from 0 (nothing
+ * found) up; -1 for a token that could not be read. */
+static int
+cmd_fleet_rank(int status)
+{
+	switch (status) {
+	case EXIT_DONE: return 0;
+	case EXIT_FINDINGS: return 1;
+	case EXIT_EXPIRING: return 2;
+	case EXIT_EXPIRED: return 3;
+	default: return -1;
+	}
 }
 
 int
@@ -128,14 +142,15 @@ cmd_status_fleet(struct global_opts *g, const struct status_opts *o)
 		one = cmd_fleet_token(g, o, uris[i], json_array_get(infos, i), print,
 				      i == 0, &one_status);
 		tot.tokens++;
-		if (one_status != EXIT_DONE && one_status != EXIT_FINDINGS)
+		if (cmd_fleet_rank(one_status) < 0)
 			tot.failed++;
 		else
 			cmd_fleet_add(&tot, one);
-		if (one_status == EXIT_FINDINGS && worst == EXIT_DONE)
-			worst = EXIT_FINDINGS;
-		else if (one_status != EXIT_DONE && one_status != EXIT_FINDINGS)
+		if (cmd_fleet_rank(one_status) < 0)
 			worst = EXIT_FAILED;
+		else if (worst != EXIT_FAILED &&
+			 cmd_fleet_rank(one_status) > cmd_fleet_rank(worst))
+			worst = one_status;
 		cmd_json_append(&list, one);
 	}
 	doc = json_pack("{s:I, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",

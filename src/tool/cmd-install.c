@@ -117,10 +117,12 @@ cmd_install(struct global_opts *g, int argc, char **argv)
 	if (g->json)
 		status = cmd_json_print(json_pack("{s:o, s:[o]}", "token",
 						  cmd_json_token(token_get_info(t)),
-						  "enrolled", cmd_json_result(&r))) < 0 ?
+						  "enrolled", cmd_json_result(token_get_info(t), &r, trust != NULL))) < 0 ?
 			 EXIT_FAILED : EXIT_DONE;
 	else if (g->verbosity >= 0)
 		cmd_print_result("installed", &r);
+	if (!g->json)
+		cmd_print_result_warning(g, &r);
 out:
 	enroll_result_clear(&r);
 	sk_X509_pop_free(chain, X509_free);

@@ -18,6 +18,7 @@ enum {
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_STATE_DIR,
+	OPT_NO_CHAIN,
 };
 
 static const struct option cmd_global_long[] = {
@@ -27,6 +28,7 @@ static const struct option cmd_global_long[] = {
 	{ "so-pin-source", required_argument, NULL, OPT_SO_PIN_SOURCE },
 	{ "profiles", required_argument, NULL, OPT_PROFILES },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "no-chain", no_argument, NULL, OPT_NO_CHAIN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -49,14 +51,24 @@ cmd_find(const struct global_opts *g, const char *name)
 
 static const char cmd_ca_help[] =
 	"\nCA options of enroll, renew, remove, revoke and batch:\n"
-	"      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE] or scep:URL\n"
+	"      --ca CA                  exec:COMMAND, cfssl:URL[#PROFILE], scep:URL or\n"
+	"                               acme:DIRECTORY_URL[#PROFILE]\n"
 	"      --ca-timeout SECONDS     one submission (default 300)\n"
 	"      --wait SECONDS           keep asking a CA that asks to wait (default 0)\n"
 	"      --ca-retry SECONDS       between questions when the CA named no delay\n"
 	"                               (default 5)\n"
 	"      --ca-tls-trust FILE      https: the CA's trust anchors (PEM)\n"
 	"      --ca-auth-source SRC     cfssl authsign key, same forms as a PIN\n"
-	"      --challenge-source SRC   SCEP challenge password, same forms\n";
+	"      --challenge-source SRC   SCEP challenge password, same forms\n"
+	"      --acme-account FILE      ACME account key, made on first use (default:\n"
+	"                               acme-account.key in the state directory)\n"
+	"      --acme-email ADDR        ACME account contact\n"
+	"      --acme-agree-tos         agree to the ACME CA's terms of service\n"
+	"      --acme-eab-kid ID        External Account Binding key id\n"
+	"      --acme-eab-hmac-source SRC  its HMAC key (base64url), same forms\n"
+	"      --acme-http ADDR:PORT    answer http-01 on this address\n"
+	"      --acme-webroot DIR       answer http-01 with files under DIR\n"
+	"      --acme-dns-hook COMMAND  answer dns-01: COMMAND add|remove NAME VALUE\n";
 
 /* Usage of one command, or of the whole program. */
 static void
@@ -95,6 +107,9 @@ cmd_print_help(const struct global_opts *g, FILE *f, const char *name)
 		"                           $XDG_STATE_HOME/p11enroll, else\n"
 		"                           ~/.local/state/p11enroll; /var/lib/p11enroll\n"
 		"                           for root)\n"
+		"      --no-chain           enroll, install, renew, batch: do not keep\n"
+		"                           the issuing CA certificates on the token\n"
+		"                           (for cards with little room)\n"
 		"      --json               machine-readable output on stdout\n"
 		"  -v, --verbose            status: each role's whole record too\n"
 		"  -q, --quiet              no line for each role done\n"
@@ -148,6 +163,7 @@ cmd_global_option(struct global_opts *g, int opt, const char *arg)
 			return cmd_usage_error(g, "--state-dir needs a directory");
 		g->state_dir = arg;
 		return 0;
+	case OPT_NO_CHAIN: g->no_chain = true; return 0;
 	case OPT_JSON: g->json = true; return 0;
 	case 'v': g->verbosity = 1; return 0;
 	case 'q': g->verbosity = -1; return 0;

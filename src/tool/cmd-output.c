@@ -15,11 +15,22 @@
 #include "err.h"
 #include "keysupport.h"
 #include "text.h"
+#include "token-uri.h"
+
+int
+cmd_exit_status(void)
+{
+	if (err_code() == ERR_CODE_ROLE_ENROLLED)
+		return EXIT_ENROLLED;
+	return err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+}
 
 json_t *
-cmd_json_error(const char *key, const char *name, const char *message, int status)
+cmd_json_error(const char *key, const char *name, const char *message,
+	       enum err_code code, int status)
 {
-	json_t *doc = json_pack("{s:s, s:i}", key, name ? name : "", "exit", status);
+	json_t *doc = json_pack("{s:s, s:s, s:i}", key, name ? name : "", "code",
+				err_code_name(code), "exit", status);
 
 	if (cmd_json_set_text(doc, "message", message) < 0) {
 		json_decref(doc);
@@ -32,13 +43,14 @@ cmd_json_error(const char *key, const char *name, const char *message, int statu
  * escaped where it entered; text_message() catches what was not, and
  * keeps only the message's own lines. */
 static int
-cmd_report(const struct global_opts *g, int status, const char *message)
+cmd_report(const struct global_opts *g, int status, const char *message,
+	   enum err_code code)
 {
 	char shown[4 * ERR_MESSAGE_MAX];
 
 	if (g->json) {
 		cmd_json_print(json_pack("{s:o}", "error", cmd_json_error("command",
-					 g->command, message, status)));
+					 g->command, message, code, status)));
 	} else {
 		text_message(message, strlen(message), shown, sizeof(shown));
 		fprintf(stderr, "p11enroll: %s%s%s\n", g->command ? g->command : "",
@@ -52,8 +64,59 @@ cmd_fail(const struct global_opts *g)
 {
 	const char *message = err_message();
 
-	return cmd_report(g, err_kind() == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED,
-			  message[0] ? message : "failed for an unknown reason");
+	return cmd_report(g, cmd_exit_status(),
+			  message[0] ? message : "failed for an unknown reason",
+			  err_code());
+}
+
+json_t *
+cmd_json_problem(enum err_code code, const char *message)
+{
+	json_t *doc = json_pack("{s:s}", "code", err_code_name(code));
+
+	if (cmd_json_set_text(doc, "message", message) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+int
+cmd_report_all(const struct global_opts *g, int status, const char *summary,
+	       json_t *errors)
+{
+	char shown[4 * ERR_MESSAGE_MAX];
+	json_t *doc, *item, *first;
+	size_t i;
+
+	if (errors == NULL) {
+		err_set(ERR_FAILED, "out of memory");
+		return cmd_fail(g);
+	}
+	first = json_array_get(errors, 0);
+	if (g->json) {
+		doc = cmd_json_error("command", g->command, summary,
+				     err_code_parse(json_string_value(
+					json_object_get(first, "code"))), status);
+		if (json_object_set_new(doc, "errors", errors) < 0) {
+			json_decref(doc);
+			doc = NULL;
+		}
+		cmd_json_print(json_pack("{s:o}", "error", doc));
+		return status;
+	}
+	text_message(summary, strlen(summary), shown, sizeof(shown));
+	fprintf(stderr, "p11enroll: %s%s%s:\n", g->command ? g->command : "",
+		g->command ? ": " : "", shown);
+	json_array_foreach(errors, i, item) {
+		const char *m = json_string_value(json_object_get(item, "message"));
+
+		text_message(m != NULL ? m : "", m != NULL ? strlen(m) : 0, shown,
+			     sizeof(shown));
+		fprintf(stderr, "  %s\n", shown);
+	}
+	json_decref(errors);
+	return status;
 }
 
 int
@@ -70,7 +133,7 @@ cmd_usage_error(const struct global_opts *g, const char *fmt, ...)
 		fprintf(stderr, "p11enroll: %s%s%s (see p11enroll --help)\n",
 			g->command ? g->command : "", g->command ? ": " : "", shown);
 	else
-		cmd_report(g, EXIT_USAGE, message);
+		cmd_report(g, EXIT_USAGE, message, ERR_CODE_USAGE);
 	return EXIT_USAGE;
 }
 
@@ -197,17 +260,60 @@ cmd_name_string(const X509_NAME *name)
 	return s;
 }
 
+/* One CA certificate of a chain, as JSON. */
+static json_t *
+cmd_json_chain_cert(X509 *c)
+{
+	char not_after[32];
+	char *subject = cmd_name_string(X509_get_subject_name(c));
+	char *issuer = cmd_name_string(X509_get_issuer_name(c));
+	char *sha256 = NULL, *serial = NULL, *pem = certstore_cert_pem(c);
+	json_t *doc = json_object();
+
+	certstore_cert_ids(c, &sha256, &serial);
+	certstore_time_string(X509_get0_notAfter(c), not_after, sizeof(not_after));
+	if (pem == NULL || cmd_json_set_text(doc, "subject", subject) < 0 ||
+	    cmd_json_set_text(doc, "issuer", issuer) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:s?, s:s, s:s?, s:s}",
+			"serial", serial, "not_after", not_after, "sha256", sha256,
+			"pem", pem)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	free(subject);
+	free(issuer);
+	free(sha256);
+	free(serial);
+	free(pem);
+	return doc;
+}
+
 json_t *
-cmd_json_result(const struct enroll_result *r)
+cmd_json_chain(STACK_OF(X509) *chain)
+{
+	json_t *list = json_array();
+	int i;
+
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		cmd_json_append(&list, cmd_json_chain_cert(sk_X509_value(chain, i)));
+	return list;
+}
+
+json_t *
+cmd_json_result(const struct token_info *info, const struct enroll_result *r,
+		bool chain_checked)
 {
 	char not_after[32];
 	char *subject = cmd_name_string(X509_get_subject_name(r->cert));
 	char *issuer = cmd_name_string(X509_get_issuer_name(r->cert));
-	char *sha256 = NULL, *serial = NULL;
+	char *sha256 = NULL, *serial = NULL, *pem = certstore_cert_pem(r->cert);
+	unsigned char *id = NULL;
+	long id_len = 0;
 	json_t *doc, *cert;
 
 	certstore_cert_ids(r->cert, &sha256, &serial);
 	certstore_time_string(X509_get0_notAfter(r->cert), not_after, sizeof(not_after));
+	id = OPENSSL_hexstr2buf(r->id_hex, &id_len);
 	doc = json_object();
 	cert = json_object();
 	if (cmd_json_set_text(doc, "role", r->role) < 0 ||
@@ -219,11 +325,20 @@ cmd_json_result(const struct enroll_result *r)
 	    json_object_update_new(cert, json_pack("{s:s?, s:s, s:s?, s:o}",
 			"serial", serial, "not_after", not_after, "sha256", sha256,
 			"extended_key_usage", cmd_json_eku(r->cert))) < 0 ||
-	    json_object_set(doc, "certificate", cert) < 0) {
+	    pem == NULL || json_object_set_new(cert, "pem", json_string(pem)) < 0 ||
+	    json_object_set(doc, "certificate", cert) < 0 ||
+	    json_object_update_new(doc, json_pack("{s:o, s:b, s:o}",
+			"chain", cmd_json_chain(r->chain),
+			"chain_on_token", r->chain_on_token,
+			"uris", token_uri_role_json(info, r->label, id, (size_t)id_len))) < 0 ||
+	    json_object_set_new(doc, "chain_checked", json_boolean(chain_checked)) < 0 ||
+	    (r->warning != NULL && cmd_json_set_text(doc, "warning", r->warning) < 0)) {
 		json_decref(doc);
 		doc = NULL;
 	}
 	json_decref(cert);
+	OPENSSL_free(id);
+	free(pem);
 	free(subject);
 	free(issuer);
 	free(sha256);
@@ -243,6 +358,20 @@ cmd_print_result(const char *verb, const struct enroll_result *r)
 	printf("%s %s: %s key %s, certificate %s valid until %s\n", verb,
 	       text_shown(r->role, role, sizeof(role)), r->key_alg, r->id_hex,
 	       shown ? shown : "?", not_after);
+
 	free(subject);
 	free(shown);
+}
+
+void
+cmd_print_result_warning(const struct global_opts *g, const struct enroll_result *r)
+{
+	char *warning;
+
+	if (r->warning == NULL)
+		return;
+	warning = text_shown_dup(r->warning);
+	fprintf(stderr, "p11enroll: %s: %s\n", g->command,
+		warning != NULL ? warning : "?");
+	free(warning);
 }

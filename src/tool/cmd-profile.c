@@ -9,9 +9,11 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "keymech.h"
 #include "keyusage.h"
 #include "policy.h"
 #include "profile.h"
+#include "text.h"
 #include "util.h"
 
 #define CMD_PROFILE_NAME_MAX 80
@@ -303,6 +305,14 @@ cmd_profile_list(const struct global_opts *g, char **args, int nargs)
 		free(file);
 		file = NULL;
 	}
+	if (nroles + nsets == 0) {
+		char shown[PATH_MAX], note[PATH_MAX + 128];
+
+		snprintf(note, sizeof(note), "no profiles in %s: %s",
+			 text_shown(dir, shown, sizeof(shown)),
+			 PROFILE_NONE_HINT);
+		json_array_append_new(notes, json_string(note));
+	}
 	status = EXIT_DONE;
 	if (g->json) {
 		if (cmd_json_print(json_pack("{s:s, s:o, s:O, s:O}", "directory", dir,
@@ -346,7 +356,7 @@ cmd_profile_show_text(const struct profile *p, const struct policy_finding *f,
 		      size_t n, const char *id)
 {
 	const char *kind, *text, *just = profile_justification(p);
-	char buf[512];
+	char buf[512], mechs[KEYMECH_NAMES_MAX];
 	size_t i;
 
 	printf("%-22s %s\n", "role:", profile_role(p));
@@ -354,6 +364,9 @@ cmd_profile_show_text(const struct profile *p, const struct policy_finding *f,
 	printf("%-22s %s\n", "key algorithm:", keyalg_name(profile_key_alg(p)));
 	printf("%-22s %s\n", "label:", profile_label(p));
 	printf("%-22s %s\n", "fixed id:", id != NULL ? id : "none");
+	keymech_names(profile_allowed_mechs(p), ", ", mechs, sizeof(mechs));
+	printf("%-22s %s\n", "allowed mechanisms:", profile_allowed_mechs(p) ?
+	       mechs : "the role's");
 	printf("%-22s %s\n", "subject:", profile_subject_template(p));
 	for (i = 0; i < profile_san_count(p); i++) {
 		text = profile_san_template(p, i, &kind);
@@ -375,6 +388,7 @@ cmd_profile_show_text(const struct profile *p, const struct policy_finding *f,
 	       profile_allow_mixed_roles(p) ? "yes" : "no");
 	if (just != NULL)
 		printf("%-22s %s\n", "justification:", just);
+	printf("%-22s %s\n", "CA profile:", profile_ca_profile(p));
 	if (n == 0)
 		printf("%-22s %s\n", "findings:", "none");
 	else
@@ -384,16 +398,32 @@ cmd_profile_show_text(const struct profile *p, const struct policy_finding *f,
 		       f[i].id, f[i].message);
 }
 
+/* [key] allowed_mechanisms by name; null when the profile has none. */
+static json_t *
+cmd_profile_json_mechs(const struct profile *p)
+{
+	keymech_set set = profile_allowed_mechs(p);
+	json_t *list = set != 0 ? json_array() : json_null();
+	const struct keymech_info *m;
+	size_t i;
+
+	for (i = 0; list != NULL && set != 0 && (m = keymech_at(i)) != NULL; i++)
+		if (set & keymech_of(m->mech))
+			json_array_append_new(list, json_string(m->name));
+	return list;
+}
+
 static json_t *
 cmd_profile_show_json(const struct profile *p, const struct policy_finding *f,
 		      size_t n, const char *id)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, "
-			 "s:i, s:b, s:b, s:s?, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:s, s:o, s:o, s:o, "
+			 "s:i, s:b, s:b, s:s?, s:s, s:o}",
 			 "name", profile_role(p), "kind", "role",
 			 "file", profile_path(p),
 			 "key_algorithm", keyalg_name(profile_key_alg(p)),
 			 "label", profile_label(p), "fixed_id", id,
+			 "allowed_mechanisms", cmd_profile_json_mechs(p),
 			 "subject", profile_subject_template(p),
 			 "subject_alt_names", cmd_profile_json_sans(p),
 			 "key_usage", cmd_profile_json_ku(p),
@@ -402,6 +432,7 @@ cmd_profile_show_json(const struct profile *p, const struct policy_finding *f,
 			 "allow_subject_change", profile_allow_subject_change(p),
 			 "allow_mixed_roles", profile_allow_mixed_roles(p),
 			 "justification", profile_justification(p),
+			 "ca_profile", profile_ca_profile(p),
 			 "findings", cmd_profile_json_findings(f, n));
 }
 

@@ -70,38 +70,6 @@ cmd_remove_option(void *ctx, int opt, const char *arg)
 	}
 }
 
-/* The label of ROLE: its profile's when the profiles directory has a role
- * of that name, else the name itself, so that objects that other tools
- * made can be removed too; and whether its security officer writes. */
-static int
-cmd_remove_label(struct global_opts *g, const char *role, char *label,
-		 size_t size)
-{
-	enum profile_kind kind = PROFILE_KIND_ROLE;
-	struct profile *p = NULL;
-
-	/* A label with a state prefix is not a role: pending objects are for
-	 * status --repair, the others go with their role. */
-	if (rolestate_parse(role, NULL) != ROLESTATE_ROLE)
-		return cmd_usage_error(g, "name the role, not a label with its "
-				       "state prefix: %s", role);
-	if (profile_find(cmd_profiles_dir(g), role, &kind) < 0) {
-		err_clear();
-		snprintf(label, size, "%s", role);
-		return 0;
-	}
-	if (kind == PROFILE_KIND_SET)
-		return cmd_usage_error(g, "%s is a role set; remove takes one role",
-				       role);
-	if (profile_parse(cmd_profiles_dir(g), role, &p) < 0)
-		return cmd_fail(g);
-	snprintf(label, size, "%s", profile_label(p));
-	if (profile_writes_as_so(p))
-		g->so_role = role;
-	profile_free(p);
-	return 0;
-}
-
 /* List PLAN and ask on the terminal; true only for "y" or "yes". */
 static bool
 cmd_remove_confirm(const char *role, const struct token_info *info,
@@ -193,7 +161,7 @@ cmd_remove(struct global_opts *g, int argc, char **argv)
 		goto out;
 	}
 	/* A CA that cannot revoke is refused before the token is opened. */
-	if ((status = cmd_remove_label(g, role, label, sizeof(label))) != 0 ||
+	if ((status = cmd_role_label(g, role, label, sizeof(label))) != 0 ||
 	    (o.revoke && (status = cmd_ca_open_revoker(g, &o.ca, &ca)) != 0) ||
 	    (status = cmd_open_token(g, &m, &t)) != 0)
 		goto out;

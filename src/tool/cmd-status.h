@@ -18,11 +18,17 @@ struct status_opts {
 	bool yes;
 	bool all_tokens;        /* every initialised token of the module */
 	const char *html;       /* --html FILE, or NULL */
+	bool expiring_given;    /* --expiring: the exit status tells */
+	bool no_login;          /* --no-login */
+	char **roles;           /* the roles named, whose rows alone count */
+	int nroles;
 };
 
 /* The status of the open token T: with PRINT, printed as a table or
  * (G->json) a JSON document; with DOC, that document into *DOC (NULL on
- * failure). The exit status: EXIT_FINDINGS when an error-level finding
+ * failure). The exit status: with --expiring, EXIT_EXPIRED or
+ * EXIT_EXPIRING when a certificate of the rows shown has expired or
+ * expires within the days; else EXIT_FINDINGS when an error-level finding
  * was found. With --repair, the repair instead. */
 int cmd_status_token(struct global_opts *g, const struct status_opts *o,
 		     struct token *t, bool print, json_t **doc);

@@ -166,6 +166,23 @@ cmd_give_so_pin(const struct global_opts *g, struct token *t)
 	return rc;
 }
 
+/* Whether a command that can do without a login goes on without one:
+ * when told to, or when no PIN source is given, in the URI either, and
+ * there is no terminal to ask on (a monitoring system's run). */
+static bool
+cmd_stay_logged_out(const struct global_opts *g, struct token *t)
+{
+	if (g->no_login)
+		return true;
+	/* A command that reads public objects only logs in when told how. */
+	if (g->public_only && g->pin_source == NULL &&
+	    token_uri_pin_value(t) == NULL && token_uri_pin_source(t) == NULL)
+		return true;
+	return g->login_optional && g->pin_source == NULL &&
+	       token_uri_pin_value(t) == NULL && token_uri_pin_source(t) == NULL &&
+	       !isatty(STDIN_FILENO);
+}
+
 int
 cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 {
@@ -187,8 +204,13 @@ cmd_open_token(struct global_opts *g, struct module **m, struct token **t)
 		goto fail;
 	}
 	free(state_dir);
+	token_set_keep_chain(*t, !g->no_chain);
 	if (!token_needs_login(*t))
 		return 0;
+	if (cmd_stay_logged_out(g, *t)) {
+		g->logged_out = true;
+		return 0;
+	}
 	if (token_has_pinpad(*t) && g->pin_source == NULL &&
 	    token_uri_pin_value(*t) == NULL && token_uri_pin_source(*t) == NULL) {
 		if (isatty(STDERR_FILENO))

@@ -47,14 +47,36 @@ cmd_tokens_none(void *ctx, int opt, const char *arg)
 	return EXIT_USAGE;
 }
 
+/* The widest label shown as it is: up to 32 columns (a label's bytes, an
+ * escape taking four), and at least the heading's. */
+#define CMD_TOKENS_LABEL_MAX 32
+
+/* One line of the table: each field a cell of its column, cut with an
+ * ellipsis when longer, so that the columns stay in line; the URI, last,
+ * whole. */
+static void
+cmd_tokens_row(size_t label_width, const char *slot, const char *label,
+	       const char *serial, const char *model, const char *pin,
+	       const char *keys, const char *uri)
+{
+	char c[6][TEXT_CELL_SIZE(42)], u[TEXT_PRINTABLE_SIZE(512)];
+
+	printf("%s %s %s %s %s %s %s\n", text_cell(slot, 10, c[0], sizeof(c[0])),
+	       text_cell(label, label_width, c[1], sizeof(c[1])),
+	       text_cell(serial, 16, c[2], sizeof(c[2])),
+	       text_cell(model, 16, c[3], sizeof(c[3])),
+	       text_cell(pin, 13, c[4], sizeof(c[4])),
+	       text_cell(keys, 42, c[5], sizeof(c[5])), text_shown(uri, u, sizeof(u)));
+}
+
 int
 cmd_tokens(struct global_opts *g, int argc, char **argv)
 {
 	struct token_info *infos = NULL;
 	struct module *m = NULL;
 	json_t *list = NULL, *doc;
-	char keys[KEYALG_NAMES_MAX], shown[TEXT_PRINTABLE_SIZE(256)];
-	size_t n = 0, i;
+	char keys[KEYALG_NAMES_MAX], shown[TEXT_PRINTABLE_SIZE(256)], slot[24];
+	size_t n = 0, i, width = 5;
 	int first = 0, status = EXIT_FAILED;
 
 	if (!cmd_parse(g, argc, argv, "", NULL, cmd_tokens_none, NULL, &first, &status))
@@ -82,14 +104,19 @@ cmd_tokens(struct global_opts *g, int argc, char **argv)
 		printf("no token is present in %s\n", text_shown(module_path(m),
 		       shown, sizeof(shown)));
 	} else {
-		printf("%-10s %-20s %-16s %-16s %-13s %-42s %s\n", "SLOT", "LABEL",
-		       "SERIAL", "MODEL", "PIN", "KEYS", "URI");
+		for (i = 0; i < n; i++)
+			if (text_columns(infos[i].label) > width)
+				width = text_columns(infos[i].label);
+		if (width > CMD_TOKENS_LABEL_MAX)
+			width = CMD_TOKENS_LABEL_MAX;
+		cmd_tokens_row(width, "SLOT", "LABEL", "SERIAL", "MODEL", "PIN",
+			       "KEYS", "URI");
 		for (i = 0; i < n; i++) {
 			cmd_tokens_keys(m, &infos[i], keys, sizeof(keys));
-			printf("%-10lu %-20s %-16s %-16s %-13s %-42s %s\n",
-			       (unsigned long)infos[i].slot, infos[i].label,
-			       infos[i].serial, infos[i].model,
-			       cmd_pin_state_word(infos[i].flags), keys, infos[i].uri);
+			snprintf(slot, sizeof(slot), "%lu", (unsigned long)infos[i].slot);
+			cmd_tokens_row(width, slot, infos[i].label, infos[i].serial,
+				       infos[i].model, cmd_pin_state_word(infos[i].flags),
+				       keys, infos[i].uri);
 		}
 	}
 	status = EXIT_DONE;

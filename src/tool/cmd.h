@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "cmd-json.h"
+#include "err.h"
 #include "keysupport.h"
 #include "token.h"
 
@@ -25,6 +26,13 @@ enum {
 	EXIT_BATCH_PARTIAL = 3,
 	EXIT_FINDINGS = 4,
 	EXIT_AWAITING = 5,
+	EXIT_ENROLLED = 6,      /* a role is on the token already */
+	EXIT_NOTHING_DUE = 7,   /* renew --due: no role was due */
+	EXIT_RENEW_FAILED = 8,  /* renew --due: a due role was not renewed */
+	EXIT_EXPIRING = 10,     /* status --expiring: a certificate expires
+				 * within the days given */
+	EXIT_EXPIRED = 11,      /* status --expiring: a certificate has
+				 * expired */
 };
 
 struct command;
@@ -39,11 +47,20 @@ struct global_opts {
 	const char *state_dir;  /* --state-dir, or NULL */
 	const char *command;    /* the command's name, for messages */
 	bool json;
+	bool no_chain;          /* --no-chain: no CA certificates on the
+				 * token (token_set_keep_chain()) */
 	bool read_only;         /* the command writes nothing to the token */
+	bool public_only;       /* the command reads public objects only: it
+				 * logs in only when given a PIN source */
 	const char *so_role;    /* a role whose profile has the security
 				 * officer write ([key] write_login = so),
 				 * or NULL */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	bool login_optional;    /* in: with no PIN source and no terminal
+				 * (or with no_login), read the token's
+				 * public objects without a login */
+	bool no_login;          /* in: never log in */
+	bool logged_out;        /* out: cmd_open_token() did not log in */
 	const struct command *commands; /* main's table, for help */
 	size_t ncommands;
 };
@@ -122,10 +139,24 @@ int cmd_fail(const struct global_opts *g);
 int cmd_usage_error(const struct global_opts *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* A command's error as JSON: {KEY: NAME, "message": MESSAGE, "exit":
- * STATUS}; NULL when out of memory. */
+/* The exit status for the recorded error: EXIT_ENROLLED for a role that
+ * is on the token already, EXIT_USAGE for bad input, else EXIT_FAILED. */
+int cmd_exit_status(void);
+
+/* A command's error as JSON: {KEY: NAME, "code": CODE's name, "message":
+ * MESSAGE, "exit": STATUS}; NULL when out of memory. */
 json_t *cmd_json_error(const char *key, const char *name, const char *message,
-		       int status);
+		       enum err_code code, int status);
+
+/* One of several errors of a run as JSON: {"code", "message"}; NULL when
+ * out of memory. */
+json_t *cmd_json_problem(enum err_code code, const char *message);
+
+/* Report every error of ERRORS (stolen; an array of cmd_json_problem()s,
+ * at least one) at once under SUMMARY: on standard error one per line
+ * after "SUMMARY:", or in the JSON error document's "errors". Returns STATUS. */
+int cmd_report_all(const struct global_opts *g, int status, const char *summary,
+		   json_t *errors);
 
 /* A JSON object describing the token (uri, label, serial, model, ...);
  * NULL when out of memory. */
@@ -152,12 +183,27 @@ struct vars;
 /* Add --set NAME=VALUE to VARS, reporting a bad one; 0 or an exit status. */
 int cmd_set_var(const struct global_opts *g, struct vars *vars, const char *arg);
 
-/* Load the trust anchors of --trust (NULL path: *OUT = NULL); 0 or an exit
- * status after reporting. */
+/* Say on standard error, once per run and not under --quiet, that the
+ * chain of the returned certificates is not checked (no --trust). */
+void cmd_warn_unchecked(const struct global_opts *g);
+
+/* Load the trust anchors of --trust; 0 or an exit status after reporting.
+ * Without --trust (NULL PATH), *OUT is NULL and a warning on standard
+ * error (not under --quiet) says that no returned certificate's chain
+ * will be checked: once per run, as it is called once. */
 int cmd_load_trust(const struct global_opts *g, const char *path,
 		   X509_STORE **out);
 
 struct profile;
+
+/* The variables the N profiles P use that VARS does not set, each once,
+ * in order: an array of {"code": "missing-variable", "variable": NAME,
+ * "roles": [the roles that use it]}; NULL when out of memory. */
+json_t *cmd_missing_vars(struct profile *const *p, int n, const struct vars *vars);
+
+/* The roles of an item of cmd_missing_vars() as words into BUF: "role a"
+ * or "roles a, b". */
+void cmd_missing_roles(const json_t *item, char *buf, size_t size);
 
 /* Load the profiles of ROLES, role sets expanded to their roles, and
  * fill their templates from VARS, before the token is touched; *COUNT is
@@ -171,11 +217,31 @@ int cmd_load_profiles(const struct global_opts *g, char **roles, int n,
  * writes ([key] write_login = so), for cmd_open_token(). */
 void cmd_note_write_login(struct global_opts *g, struct profile *const *p, int n);
 
+/* The label of ROLE's objects into LABEL: its profile's, else ROLE
+ * itself (a role another tool or an old profile left). A role set or a
+ * label with a state prefix is a usage error. Notes in G->so_role a role
+ * whose security officer writes. 0 or an exit status after reporting. */
+int cmd_role_label(struct global_opts *g, const char *role, char *label,
+		   size_t size);
+
 /* Free what cmd_load_profiles() made; NULL is fine. */
 void cmd_free_profiles(struct profile **p, int n);
 
-/* One enrolled role as JSON. */
-json_t *cmd_json_result(const struct enroll_result *r);
+/* One enrolled role on the token INFO describes, as JSON: its
+ * certificate (PEM too), chain (cmd_json_chain()) and object URIs
+ * (token_uri_role_json()); CHAIN_CHECKED: its chain was checked up to
+ * the anchors of --trust. */
+json_t *cmd_json_result(const struct token_info *info,
+			const struct enroll_result *r, bool chain_checked);
+
+/* CA certificates, issuer first, as JSON: [{subject, issuer, serial,
+ * not_after, sha256, pem}]. */
+json_t *cmd_json_chain(STACK_OF(X509) *chain);
+
+/* The warning of an enrolled role (its chain is not on the token), if
+ * any, on standard error as "p11enroll: COMMAND: ...", also with -q. */
+void cmd_print_result_warning(const struct global_opts *g,
+			      const struct enroll_result *r);
 
 /* One enrolled role as a line for people. */
 void cmd_print_result(const char *verb, const struct enroll_result *r);
@@ -199,6 +265,7 @@ int cmd_status(struct global_opts *g, int argc, char **argv);
 int cmd_profile(struct global_opts *g, int argc, char **argv);
 int cmd_renew(struct global_opts *g, int argc, char **argv);
 int cmd_remove(struct global_opts *g, int argc, char **argv);
+int cmd_export(struct global_opts *g, int argc, char **argv);
 int cmd_revoke(struct global_opts *g, int argc, char **argv);
 int cmd_batch(struct global_opts *g, int argc, char **argv);
 int cmd_init_token(struct global_opts *g, int argc, char **argv);

@@ -22,12 +22,15 @@ static const struct command cmd_table[] = {
 	  "      --label LABEL        the new token's label (1 to 32 bytes)\n"
 	  "      --pin-mailer FILE    a random user PIN, appended to FILE (0600)\n"
 	  "                           instead of --pin-source\n", false },
-	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE] [--wait SECONDS]",
+	{ "enroll", "enroll ROLE... --ca CA [--set NAME=VALUE]... [--trust FILE] [--missing]\n"
+	  "        [--wait SECONDS]",
 	  "for each role: key, request, CA, check, write back", cmd_enroll,
 	  "      --set NAME=VALUE     a template variable of the roles' profiles\n"
 	  "      --trust FILE         check the certificate's chain up to these\n"
 	  "                           anchors (PEM); without it the chain is not\n"
-	  "                           checked\n", true },
+	  "                           checked\n"
+	  "      --missing            enroll only the roles not on the token yet;\n"
+	  "                           leave the others as they are\n", true },
 	{ "request", "request ROLE --out FILE [--set NAME=VALUE]...",
 	  "key and request only; the key waits for install", cmd_request,
 	  "      --out FILE           where the request goes (PEM; - for stdout)\n"
@@ -38,10 +41,14 @@ static const struct command cmd_table[] = {
 	  "      --chain FILE         more chain certificates, after CERTFILE's\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n",
 	  false },
-	{ "status", "status [--expiring DAYS] [--repair [--yes]] [--all-tokens] [--html FILE]",
+	{ "status", "status [ROLE...] [--expiring DAYS] [--no-login] [--repair [--yes]]\n"
+	  "        [--all-tokens] [--html FILE]",
 	  "audit every object and key's real rights; repair interrupted runs", cmd_status,
 	  "      --expiring DAYS      warn of certificates that end within DAYS\n"
-	  "                           (default 30)\n"
+	  "                           (default 30); given, the exit status says\n"
+	  "                           so (10 within DAYS, 11 expired)\n"
+	  "      --no-login           read the public objects only, even where a\n"
+	  "                           PIN could be had\n"
 	  "      --repair             list what interrupted runs left, and how it\n"
 	  "                           would be cleaned up\n"
 	  "      --yes                with --repair: do it\n"
@@ -50,9 +57,19 @@ static const struct command cmd_table[] = {
 	  "      --html FILE          every token on one static page (0600):\n"
 	  "                           who authenticates clients, an expiry\n"
 	  "                           timeline, each token's roles and findings\n", false },
-	{ "renew", "renew ROLE --ca CA [--set NAME=VALUE]... [--trust FILE] [--keep-old]\n"
-	  "        [--revoke-old]",
-	  "new key and certificate for one role; the old pair goes after", cmd_renew,
+	{ "renew", "renew ROLE [--ca CA] [--set NAME=VALUE]... [--trust FILE] [--keep-old]\n"
+	  "        [--revoke-old]\n"
+	  "        renew --due [DAYS] [--all-tokens | --manifest FILE] [--ca CA]\n"
+	  "        [--set NAME=VALUE]... [--trust FILE] [--revoke-old]",
+	  "new key and certificate for a role, or every due role; the old pair goes after",
+	  cmd_renew,
+	  "      --due [DAYS]         every role within DAYS of its end, or past two\n"
+	  "                           thirds of its lifetime (exit 7: none due,\n"
+	  "                           8: one failed)\n"
+	  "      --all-tokens         with --due: every initialised token of the\n"
+	  "                           module, each with the PIN of --pin-source\n"
+	  "      --manifest FILE      with --due: the tokens of a batch manifest,\n"
+	  "                           each row's pin_source where it gives one\n"
 	  "      --set NAME=VALUE     a template variable of the role's profile\n"
 	  "      --trust FILE         check the chain up to these anchors (PEM)\n"
 	  "      --keep-old           keep the old pair as retired:LABEL\n"
@@ -75,8 +92,17 @@ static const struct command cmd_table[] = {
 	  "      --cert FILE          the certificate (PEM), as the CA issued it\n"
 	  "      --reason REASON      CRLReason, as remove --reason (default\n"
 	  "                           unspecified)\n", true },
+	{ "export", "export ROLE [--chain] [--der] [-o FILE]",
+	  "the role's certificate (and its chain) off the token", cmd_export,
+	  "      --chain              the CA certificates above it on the token\n"
+	  "                           too, leaf first (PEM)\n"
+	  "      --der                the certificate alone as DER (not with\n"
+	  "                           --chain)\n"
+	  "  -o, --out FILE           write FILE (0600; never through a link)\n"
+	  "                           instead of standard output\n", false },
 	{ "batch", "batch MANIFEST --ca CA [-j N] [--journal FILE] [--report FILE]\n"
-	  "        [--pin-mailer FILE] [--manifest-pin-sources any|env|none]",
+	  "        [--trust FILE] [--pin-mailer FILE] [--manifest-pin-sources any|env|none]\n"
+	  "  batch MANIFEST --check",
 	  "many tokens from a CSV manifest, resumable with its journal", cmd_batch,
 	  "  -j, --jobs N             tokens at once (default 1)\n"
 	  "      --journal FILE       record progress; a rerun with it resumes\n"
@@ -85,7 +111,9 @@ static const struct command cmd_table[] = {
 	  "      --pin-mailer FILE    random user PINs of initialised tokens\n"
 	  "      --manifest-pin-sources any|env|none\n"
 	  "                           the manifest's pin_source forms allowed\n"
-	  "                           (default any; env: env:VAR only; none)\n", true },
+	  "                           (default any; env: env:VAR only; none)\n"
+	  "      --check              check every row, report every bad one, and\n"
+	  "                           stop: no token is touched, no CA asked\n", true },
 	{ "profile", "profile list | show NAME | lint FILE...",
 	  "the roles and role sets, one profile, the policy check", cmd_profile,
 	  "  (no options of its own)\n", false },

@@ -42,7 +42,7 @@ unchanged "unknown role"
 
 # A missing template variable.
 expect_status 2 "missing variable" p11e --token carol enroll tls-server --ca "$CA"
-expect_grep "missing variable is named" 'needs variable dns' "$WORK/err"
+expect_grep "missing variable is named" 'variable dns, needed by role tls-server: set it with --set dns=VALUE' "$WORK/err"
 unchanged "missing variable"
 
 # A CA helper that rejects.
@@ -106,7 +106,7 @@ expect_no_grep "the blank token is not offered" 'serial=;token=$' "$WORK/err"
 
 # No PIN source and no terminal.
 expect_status 2 "no PIN source without a terminal" \
-	"$P11ENROLL" --token carol status </dev/null
+	"$P11ENROLL" --token carol renew --due </dev/null
 expect_grep "the PIN message says what to do" 'use --pin-source' "$WORK/err"
 
 # Usage errors.

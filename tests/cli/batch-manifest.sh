@@ -78,16 +78,16 @@ printf 'token,roles,dns,cn,pin_source\ngamma,tls-server,a.example.org,a,env:ALPH
 expect_status 2 "--manifest-pin-sources=env refuses a file: pin_source" \
 	p11e batch "$WORK/pf.csv" --ca "$CA" --manifest-pin-sources env
 expect_grep "the refusal names line and column" \
-	"pf.csv:2:5: pin_source 'file:.*' is refused by --manifest-pin-sources=env" "$WORK/err"
+	"pf.csv:2:5 \\(pin_source\\): pin_source 'file:.*' is refused by --manifest-pin-sources=env" "$WORK/err"
 expect_status 2 "--manifest-pin-sources=env refuses a token URI's pin-source" \
 	p11e batch "$WORK/pu.csv" --ca "$CA" --manifest-pin-sources env
 expect_grep "that refusal names line and column" \
-	"pu.csv:2:1: the token URI's pin-source names a file" "$WORK/err"
+	"pu.csv:2:1 \\(token\\): the token URI's pin-source names a file" "$WORK/err"
 expect_status 2 "--manifest-pin-sources=none refuses env: too" \
 	env ALPHA_PIN=$USER_PIN "$P11ENROLL" --pin-source "file:$PIN_FILE" \
 	batch "$WORK/pe.csv" --ca "$CA" --manifest-pin-sources none
 expect_grep "and says where PINs come from" \
-	"pe.csv:2:5: pin_source 'env:ALPHA_PIN' is refused by --manifest-pin-sources=none" "$WORK/err"
+	"pe.csv:2:5 \\(pin_source\\): pin_source 'env:ALPHA_PIN' is refused by --manifest-pin-sources=none" "$WORK/err"
 expect_status 2 "an unknown --manifest-pin-sources" \
 	p11e batch "$WORK/pe.csv" --ca "$CA" --manifest-pin-sources some
 expect_unchanged "after the refused PIN sources" gamma
@@ -98,5 +98,40 @@ new_token delta
 sed 's/^gamma,/delta,/' "$WORK/pf.csv" >"$WORK/pd.csv"
 expect_status 0 "the default still reads a file: pin_source" \
 	p11e batch "$WORK/pd.csv" --ca "$CA"
+
+# ---- a CA per row ----------------------------------------------------------
+
+new_ca "$WORK/ca2"
+new_token eps
+new_token zeta
+# issued_by TOKEN CADIR: TOKEN's tls-server certificate verifies against
+# the test CA in CADIR alone.
+issued_by() {
+	p11tool_on "$1" --read-object --type cert --label tls-server \
+		-o "$WORK/$1.der" >/dev/null
+	openssl x509 -inform DER -in "$WORK/$1.der" -out "$WORK/$1.pem"
+	openssl verify -CAfile "$2/root.pem" -untrusted "$2/ca.pem" \
+		"$WORK/$1.pem" >/dev/null 2>&1
+}
+printf 'token,roles,dns,ca\neps,tls-server,e.example.org,exec:%s %s\nzeta,tls-server,z.example.org,\n' \
+	"$TESTCA" "$WORK/ca2" >"$WORK/ca.csv"
+objects_of eps >"$WORK/before"
+expect_status 2 "a row without ca needs --ca" p11e batch "$WORK/ca.csv"
+expect_grep "that refusal says why" \
+	'--ca is required: a row of the manifest has no ca' "$WORK/err"
+expect_unchanged "without --ca" eps
+expect_status 0 "a row with its own CA, a row with --ca" \
+	p11e batch "$WORK/ca.csv" --ca "$CA"
+expect "eps: issued by its row's CA" issued_by eps "$WORK/ca2"
+expect "eps: not by --ca" eval '! issued_by eps "$WORK/ca"'
+expect "zeta: issued by --ca" issued_by zeta "$WORK/ca"
+expect "zeta: not by the other row's CA" eval '! issued_by zeta "$WORK/ca2"'
+
+new_token eta
+printf 'token,roles,dns,ca\neta,tls-server,h.example.org,exec:%s %s\n' \
+	"$TESTCA" "$WORK/ca2" >"$WORK/ca-all.csv"
+expect_status 0 "every row with its CA: no --ca needed" \
+	p11e batch "$WORK/ca-all.csv"
+expect "eta: issued by its row's CA" issued_by eta "$WORK/ca2"
 
 finish

@@ -79,6 +79,8 @@ for r in rows:
     for x in r["roles"]:
         assert x["state"] == "done" and len(x["sha256"]) == 64 and x["serial"], x
         assert x["not_after"].endswith("Z"), x
+        assert len(x["chain"]) == 1 and x["chain"][0].startswith("-----BEGIN CERTIFICATE-----"), x
+        assert x["uris"]["private_key"].endswith(";object=%s;type=private" % x["role"]), x
 ' "$WORK/r20"
 # The report's fingerprint is the certificate's on the token.
 p11tool_on web05 --read-object --type cert --label tls-server -o "$WORK/web05.der"
@@ -135,11 +137,11 @@ bad_manifest "a row with a missing field" 'bad.csv:3: 2 fields where the header 
 	'token,roles,dns\nweb01,tls-server,a.example.org\nweb02,tls-server\n'
 bad_manifest "no roles column" 'bad.csv:1: the header has no column .roles.' \
 	'token,role,dns\nweb01,tls-server,a.example.org\n'
-bad_manifest "an empty roles cell" 'bad.csv:2:2: no role given' \
+bad_manifest "an empty roles cell" 'bad.csv:2:2 \(roles\): no role given' \
 	'token,roles,dns\nweb01,,a.example.org\n'
-bad_manifest "an unknown role" "bad.csv:3: unknown role 'tls-sever'" \
+bad_manifest "an unknown role" "bad.csv:3:2 \\(roles\\): unknown role 'tls-sever'" \
 	'token,roles,dns\nweb01,tls-server,a.example.org\nweb02,tls-sever,b.example.org\n'
-bad_manifest "a missing variable" 'bad.csv:3: .*needs variable dns' \
+bad_manifest "a missing variable" 'bad.csv:3:3 \(dns\): empty, but role tls-server needs variable dns: fill the cell' \
 	'token,roles,dns\nweb01,tls-server,a.example.org\nweb02,tls-server,\n'
 bad_manifest "a token twice" "bad.csv:3:1: token 'web01' is the token that line 2 names already" \
 	'token,roles,dns\nweb01,tls-server,a.example.org\nweb01,tls-client,b.example.org\n'
@@ -147,7 +149,7 @@ bad_manifest "a column named twice" "bad.csv:1:4: column 'dns' is named twice" \
 	'token,roles,dns,dns\nweb01,tls-server,a,b\n'
 bad_manifest "a column that is no variable name" "bad.csv:1:3: column 'd-n-s'" \
 	'token,roles,d-n-s\nweb01,tls-server,a.example.org\n'
-bad_manifest "a prompt as a row's PIN source" 'bad.csv:2:4: pin_source: a row.s PIN comes from file:PATH or env:VAR' \
+bad_manifest "a prompt as a row's PIN source" 'bad.csv:2:4 \(pin_source\): pin_source: a row.s PIN comes from file:PATH or env:VAR' \
 	'token,roles,dns,pin_source\nweb01,tls-server,a.example.org,prompt\n'
 bad_manifest "an empty manifest" 'bad.csv:1: empty' ''
 bad_manifest "a header alone" 'bad.csv:2: no rows after the header' 'token,roles\n'

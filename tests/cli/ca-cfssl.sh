@@ -59,6 +59,10 @@ cat >"$CFSSL/config.json" <<EOF
                   "expiry": "8760h" },
       "mixed": { "usages": ["digital signature", "server auth",
                             "client auth"], "expiry": "8760h" },
+      "tls-server": { "usages": ["digital signature", "server auth"],
+                      "expiry": "8760h" },
+      "tls-client": { "usages": ["digital signature", "client auth"],
+                      "expiry": "8760h" },
       "authsign-server": { "usages": ["digital signature", "server auth"],
                            "expiry": "8760h", "auth_key": "main" }
     }
@@ -137,6 +141,36 @@ expect_status 0 "tls-client through cfssl #client" \
 	p11e --token alice enroll tls-client --ca "cfssl:$URL#client" \
 	--trust "$CFSSL/ca.pem" --set cn=alice
 check_cert alice tls-client 'TLS Web Client Authentication' 'Server Authentication'
+
+# No profile in the spec: each role asks for the cfssl profile of its own
+# name, so one command serves a server and a client role.
+new_token dave
+expect_status 0 "tls-server and tls-client, each to its own cfssl profile" \
+	p11e --token dave enroll tls-server tls-client --ca "cfssl:$URL" \
+	--trust "$CFSSL/ca.pem" --set dns=dave.example.org --set cn=dave
+check_cert dave tls-server 'TLS Web Server Authentication' 'Client Authentication'
+check_cert dave tls-client 'TLS Web Client Authentication' 'Server Authentication'
+
+# [ca] profile names the CA's profile for a role whose name cfssl does
+# not know; #PROFILE in the spec still overrides it.
+mkdir "$WORK/profiles"
+cp "$top_srcdir/profiles/tls-server.profile" "$WORK/profiles/web.profile"
+printf '\n[ca]\nprofile = server\n' >>"$WORK/profiles/web.profile"
+expect_status 0 "web through [ca] profile = server" \
+	env P11ENROLL_PROFILES="$WORK/profiles" "$P11ENROLL" \
+	--pin-source "file:$PIN_FILE" --token dave \
+	enroll web --ca "cfssl:$URL" --trust "$CFSSL/ca.pem" \
+	--set dns=web.example.org
+check_cert dave web 'TLS Web Server Authentication' 'Client Authentication'
+new_token frank
+objects_of frank >"$WORK/before"
+expect_status 1 "#mixed in the spec overrides [ca] profile" \
+	env P11ENROLL_PROFILES="$WORK/profiles" "$P11ENROLL" \
+	--pin-source "file:$PIN_FILE" --token frank \
+	enroll web --ca "cfssl:$URL#mixed" --trust "$CFSSL/ca.pem" \
+	--set dns=web.example.org
+expect_grep "#mixed: refused for clientAuth" 'certificate check eku failed: clientAuth' "$WORK/err"
+expect_unchanged "#mixed in the spec" frank
 
 new_token bob
 expect_status 0 "tls-server through authsign with the right key" \

@@ -54,6 +54,19 @@ expect "the request on stdin is the one in CERTMONGER_CSR" sh -c '
 	sed "s/^CERTMONGER_CSR=//" | cmp -s - "$2"' - "$WORK/state/env.1" "$WORK/state/req.1"
 objects_of erin >"$WORK/before"
 
+# [ca] profile names the CA's profile the helper is told instead.
+mkdir "$WORK/edge-profiles"
+cp "$top_srcdir/profiles/tls-server.profile" "$WORK/edge-profiles/edge.profile"
+printf '\n[ca]\nprofile = server-edge\n' >>"$WORK/edge-profiles/edge.profile"
+new_state
+expect_status 0 "enroll a role with [ca] profile" \
+	p11e --token erin --profiles "$WORK/edge-profiles" enroll edge \
+	--ca "exec:$FIXTURES/ca-wait.sh $WORK/state 0 $WORK/ca" \
+	--set dns=edge.example.org
+expect_grep "the helper is told the CA profile" \
+	'^CERTMONGER_CA_PROFILE=server-edge$' "$WORK/state/env.1"
+objects_of erin >"$WORK/before"
+
 # ---- waiting with --wait -----------------------------------------------
 
 new_state
@@ -99,7 +112,8 @@ expect_unchanged "after removing the awaiting role" erin
 new_state
 SLOW="exec:$FIXTURES/ca-wait.sh $WORK/state 2 $WORK/ca"
 expect_status 5 "the CA asks to wait: exit 5" \
-	p11e --token erin enroll tls-client --ca "$SLOW" --set cn=erin
+	p11e --token erin enroll tls-client --ca "$SLOW" --set cn=erin \
+	--trust "$WORK/ca/root.pem"
 expect_grep "the wait is reported with what to do" \
 	'^awaiting tls-client: ec-p256 key [0-9a-f]+; the CA exec:.*ca-wait.sh has not issued the certificate yet and asks to be asked again in 1 seconds; enroll tls-client again' \
 	"$WORK/out"

@@ -420,4 +420,21 @@ expect_grep "the role is seen whole" '^tls-server +enrolled +ec-p256 ' "$WORK/ou
 expect "the object reads went through the module" \
 	test "$(traced C_GetAttributeValue 0x12)" -gt 0
 
+# ---- no-mechanism-list: a module older than CKA_ALLOWED_MECHANISMS ----------
+# The quirk alone, with pkcs11-tool: a key pair with a list is refused;
+# p11enroll through it is in mechanisms.sh.
+new_token nolist
+conf "quirk no-mechanism-list" "trace $TRACE"
+expect_status 1 "a key pair with a list of mechanisms is refused" quirk_user_on nolist \
+	--keypairgen --key-type EC:prime256v1 --label nl-list --allowed-mechanisms ECDSA
+expect "with CKR_ATTRIBUTE_TYPE_INVALID, by the module" \
+	test "$(traced C_GenerateKeyPair 0x12)" -eq 1
+expect "nothing was made" test "$(count_label privkey nolist nl-list)" -eq 0
+expect_status 0 "one without is made" quirk_user_on nolist --keypairgen \
+	--key-type EC:prime256v1 --label nl-plain
+conf "trace $TRACE"
+expect_status 0 "without the quirk the list is taken" quirk_user_on nolist \
+	--keypairgen --key-type EC:prime256v1 --label nl-list --allowed-mechanisms ECDSA
+expect_grep "and kept" 'Allowed mechanisms: ECDSA' "$WORK/out"
+
 finish

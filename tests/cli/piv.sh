@@ -78,7 +78,7 @@ expect_grep "piv-key-management: e-mail protection" '^ +E-mail Protection$' \
 # ---- an occupied slot is refused, the card untouched ----
 objects_of card >"$WORK/before"
 # shellcheck disable=SC2086
-expect_status 1 "enrolling piv-auth again is refused" \
+expect_status 6 "enrolling piv-auth again is refused" \
 	p11e --token card enroll piv-auth --ca "$CA" $USER_VARS
 expect_grep "it says the role is there" 'role piv-auth is already on the token' "$WORK/err"
 expect_unchanged "enroll piv-auth again" card

@@ -86,6 +86,7 @@ expect_grep "show: key usage" '^key usage: +digitalSignature$' "$WORK/out"
 expect_grep "show: subject template" '^subject: +CN=\$\{dns\}$' "$WORK/out"
 expect_grep "show: dns SAN template" '^dns: +\$\{dns\}$' "$WORK/out"
 expect_grep "show: no findings" '^findings: +none$' "$WORK/out"
+expect_grep "show: the CA profile is the role's name" '^CA profile: +tls-server$' "$WORK/out"
 
 expect_status 0 "profile show --json" "$P11ENROLL" --json profile show tls-server
 expect "show --json parses" "$PYTHON" -c '
@@ -97,6 +98,7 @@ assert p["key_usage"] == ["digitalSignature"], p
 assert p["subject_alt_names"] == [{"type": "dns", "template": "${dns}"}], p
 assert p["max_lifetime_days"] == 398 and p["findings"] == [], p
 assert p["allow_mixed_roles"] is False and p["justification"] is None, p
+assert p["ca_profile"] == "tls-server", p
 ' "$WORK/out"
 
 expect_status 2 "profile show of an unknown role" "$P11ENROLL" profile show no-such-role
@@ -110,6 +112,11 @@ expect_status 2 "a role when no directory holds a profile" \
 expect_grep "no profile anywhere: directory named, make install suggested" \
 	"unknown role 'tls-server' \\(no tls-server.profile or tls-server.set in $WORK/empty, which holds no profiles: install the shipped roles with make install, or name a directory of profiles with --profiles DIR\\)" \
 	"$WORK/err"
+expect_status 0 "profile list when no directory holds a profile" \
+	env P11ENROLL_PROFILES="$WORK/empty" "$P11ENROLL" profile list
+expect_grep "list: says there are none, and how to get the shipped roles" \
+	"^no profiles in $WORK/empty: install the shipped roles with make install, or name a directory of profiles with --profiles DIR\$" \
+	"$WORK/out"
 expect_status 2 "profile without a subcommand" "$P11ENROLL" profile
 expect_status 2 "profile with an unknown subcommand" "$P11ENROLL" profile frobnicate
 expect_status 2 "profile lint without files" "$P11ENROLL" profile lint

@@ -237,11 +237,15 @@ if [ -n "$SPY" ]; then
 	new_token spied
 	expect_status 0 "enroll through pkcs11-spy" spied --token spied enroll tls-client \
 		--ca "$CA" --set cn=agent
-	expect_events "enroll: certificate under pending, then keys, then certificate" <<'EOF'
+	# The issuing CA's certificate goes on the token once the role is in;
+	# renew finds it there already.
+	expect_events "enroll: certificate under pending, then keys, then certificate, then its CA" <<'EOF'
 gen pending:tls-client
 create CKO_CERTIFICATE pending:tls-client
 label new-key tls-client (pair)
 label new-cert tls-client
+create CKO_CERTIFICATE p11enroll test issuing CA
+create CKO_DATA tls-client
 EOF
 	expect_status 0 "renew through pkcs11-spy" spied --token spied renew tls-client \
 		--ca "$CA"
@@ -256,10 +260,12 @@ label new-cert tls-client
 destroy old
 destroy old
 destroy old
+create CKO_DATA tls-client
+destroy old
 EOF
 	expect_status 0 "renew --keep-old through pkcs11-spy" spied --token spied renew \
 		tls-client --ca "$CA" --keep-old
-	expect_events "renew --keep-old: the old objects stay retired" <<'EOF'
+	expect_events "renew --keep-old: the old objects stay retired, the record is the new one's" <<'EOF'
 gen pending:tls-client
 create CKO_CERTIFICATE pending:tls-client
 label old retired:tls-client
@@ -267,6 +273,8 @@ label old retired:tls-client
 label old retired:tls-client
 label new-key tls-client (pair)
 label new-cert tls-client
+create CKO_DATA tls-client
+destroy old
 EOF
 	expect_status 1 "renew with a failing check through pkcs11-spy" spied --token spied \
 		renew tls-client --ca "exec:$FIXTURES/ca-bad.sh mixed-eku $WORK/ca" </dev/null
@@ -361,11 +369,11 @@ fi
 objects_of card >"$WORK/before"
 expect_status 0 "remove --yes user-encrypt" \
 	p11e --token card --json remove user-encrypt --yes </dev/null
-expect "the JSON document counts three objects" "$PYTHON" -c '
+expect "the JSON document counts four objects: key pair, certificate, record" "$PYTHON" -c '
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["token"]["label"] == "card"
-assert doc["removed"] == {"role": "user-encrypt", "objects": 3}, doc["removed"]
+assert doc["removed"] == {"role": "user-encrypt", "objects": 4}, doc["removed"]
 ' "$WORK/out"
 objects_of card >"$WORK/removed"
 expect_no_grep "no user-encrypt object is left" 'label: +user-encrypt$' "$WORK/removed"
@@ -376,10 +384,10 @@ for label in user-auth user-sign retired:user-sign; do
 		cmp -s "$WORK/blocks-before" "$WORK/blocks-after"
 done
 if [ "$(grep -c '^[A-Z].*[Oo]bject' "$WORK/before")" -eq \
-	$(($(grep -c '^[A-Z].*[Oo]bject' "$WORK/removed") + 3)) ]; then
-	ok "exactly three objects went"
+	$(($(grep -c '^[A-Z].*[Oo]bject' "$WORK/removed") + 4)) ]; then
+	ok "exactly four objects went"
 else
-	not_ok "not exactly three objects went"
+	not_ok "not exactly four objects went"
 fi
 
 # A pending key (as a killed run leaves it) is status --repair's, never
@@ -390,7 +398,7 @@ expect_status 1 "renew with a pending key is refused" \
 	p11e --token card renew user-sign --ca "$CA" </dev/null
 expect_grep "it points at status --repair" 'status --repair' "$WORK/err"
 expect_status 0 "remove --yes user-sign" p11e --token card remove user-sign --yes
-expect_grep "three objects" '^removed user-sign: 3 objects$' "$WORK/out"
+expect_grep "four objects" '^removed user-sign: 4 objects$' "$WORK/out"
 objects_of card >"$WORK/after-remove"
 expect_no_grep "no user-sign object is left" 'label: +user-sign$' "$WORK/after-remove"
 if [ "$(role_blocks pending:user-sign "$WORK/after-remove" | wc -l)" -eq 2 ]; then
@@ -451,7 +459,7 @@ else
 fi
 expect_status 0 "remove it" p11e --profiles "$WORK/profiles" --token card remove signer \
 	--yes
-expect_grep "three objects" '^removed signer: 3 objects$' "$WORK/out"
+expect_grep "four objects" '^removed signer: 4 objects$' "$WORK/out"
 
 # What renew keeps (or could not delete) goes alone with --only-retired,
 # which is what renew's warning and status's finding say to run.

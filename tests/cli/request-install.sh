@@ -79,4 +79,26 @@ assert doc["request"].startswith("-----BEGIN CERTIFICATE REQUEST-----")
 assert doc["token"]["label"] == "dave"
 ' "$WORK/out"
 
+# A file that holds the issuing CA already, and --chain with the same CA:
+# a certificate given twice is no misordering.
+"$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["request"], end="")' \
+	"$WORK/out" >"$WORK/req2.pem"
+CERTMONGER_CSR=$(cat "$WORK/req2.pem") "$TESTCA" "$WORK/ca" >"$WORK/answer2.pem"
+expect_status 0 "install with the CA in the file and in --chain" \
+	p11e --token dave --json install tls-client "$WORK/answer2.pem" \
+	--chain "$WORK/chain.pem" --trust "$WORK/ca/root.pem"
+expect "install --json carries the chain once, on the token" "$PYTHON" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["enrolled"][0]
+assert [c["subject"] for c in r["chain"]] == ["CN=p11enroll test issuing CA,O=p11enroll test CA"], r["chain"]
+assert r["chain_on_token"] is True and r["uris"]["private_key"].endswith(";type=private")
+' "$WORK/out"
+objects_of dave >"$WORK/objects"
+count=$(grep -c '^  label: *p11enroll test issuing CA$' "$WORK/objects" || :)
+if [ "$count" = 1 ]; then
+	ok "the intermediate is on the token once for both roles"
+else
+	not_ok "the intermediate is on the token $count times"
+fi
+
 finish

@@ -99,7 +99,7 @@ printf 'token,roles,dns\npkcs11:token=%%zz?pin-value=%s,tls-server,x.example.org
 	"$PIN" >"$WORK/bad-uri.csv"
 expect_status 2 "a token URI that does not parse fails the manifest" \
 	"$P11ENROLL" batch "$WORK/bad-uri.csv" --ca "$CA"
-expect_grep "the line and column are named" "bad-uri.csv:2:1: bad token URI" \
+expect_grep "the line and column are named" "bad-uri.csv:2:1 \(token\): bad token URI" \
 	"$WORK/err"
 expect_no_pin "bad manifest URI" "$WORK/out" "$WORK/err"
 
@@ -244,7 +244,7 @@ printf 'token,roles,dns,pin_source\nsec,tls-server,sec.example.org,file:%s\n' \
 expect_status 2 "a manifest's pin_source: refused before any row starts" \
 	"$P11ENROLL" batch "$WORK/open.csv" --ca "$CA"
 expect_grep "with the manifest's line and column" \
-	"open.csv:2:4: cannot read user PIN of token sec from $WORK/open.pin: the file is open" \
+	"open.csv:2:4 \(pin_source\): cannot read user PIN of token sec from $WORK/open.pin: the file is open" \
 	"$WORK/err"
 objects_of_sec >"$WORK/now"
 expect "refused PIN files: token unchanged" cmp -s "$WORK/before" "$WORK/now"

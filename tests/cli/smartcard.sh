@@ -98,7 +98,7 @@ done
 
 # A set expands like its roles: enrolling it again is refused, untouched.
 objects_of card >"$WORK/before"
-expect_status 1 "enrolling the set again is refused" \
+expect_status 6 "enrolling the set again is refused" \
 	p11e --token card enroll smartcard-user --ca "$CA" --set "name=Alice Example" \
 	--set upn=alice@example.org --set email=alice@example.org
 objects_of card >"$WORK/after"

@@ -75,7 +75,9 @@ expect "the key was generated once the SO was logged in" \
 # Logins: the user, the SO (refused generation), the user (the request's
 # signature), the SO (the certificate and the labels).
 expect "four logins, the fewest the token allows" test "$(traced C_Login 0x0)" -eq 4
-expect "in the order generate, sign, write" test "$(steps)" = "OGOsOCO"
+# The role's certificate, then the issuing CA's, then the role's
+# enrollment record, in the one SO login.
+expect "in the order generate, sign, write" test "$(steps)" = "OGOsOCCCO"
 blocks_of sk tls-server >"$WORK/role"
 expect_grep "the private key, sensitive, never extractable, that signs" \
 	'Private Key Object; EC.*Usage: +sign \|.*Access: +sensitive, always sensitive, never extractable' \
@@ -89,11 +91,12 @@ expect_no_grep "the SO PIN is not in the output" "$SO_PIN" "$WORK/out"
 expect_no_grep "nor in the errors" "$SO_PIN" "$WORK/err"
 expect_no_grep "nor in the trace" "$SO_PIN" "$TRACE"
 
-# --- renew: the new pair as the SO, the old one removed as the SO.
+# --- renew: the new pair as the SO, the old one removed as the SO, the
+# record replaced.
 id_before=$(grep -Eo 'ID: +[0-9a-f]*' "$WORK/role" | sort -u)
 expect_status 0 "renew with --so-pin-source" so_p11e_so --token sk renew tls-server --ca "$CA"
 expect "generated and written as the SO, the old pair destroyed" \
-	test "$(steps)" = "OGOsOCDDDO"
+	test "$(steps)" = "OGOsOCDDDCDO"
 blocks_of sk tls-server >"$WORK/role"
 expect "one private key, a new one" \
 	test "$(grep -c 'Private Key Object' "$WORK/role")" -eq 1 -a \
@@ -146,7 +149,7 @@ expect_status 0 "with it the role is enrolled" so_p11e_so --profiles "$WORK/prof
 	--token skp enroll tls-client --ca "$CA" --set cn=alice
 expect "no write was refused: the SO was there first" \
 	test "$(traced '(C_GenerateKeyPair|C_CreateObject)' 0x101)" -eq 0
-expect "generated, signed, written" test "$(steps)" = "OGOsOCO"
+expect "generated, signed, written" test "$(steps)" = "OGOsOCCCO"
 blocks_of skp tls-client >"$WORK/role"
 expect "the role is on the token" \
 	test "$(grep -c 'Key Object\|Certificate Object' "$WORK/role")" -eq 3

@@ -121,7 +121,8 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth" 200
 store "$WORK/pending.der" 0b pending:tls-client
 
-expect_status 4 "status finds errors (exit 4)" p11e --token foreign status --expiring 30
+expect_status 11 "status --expiring finds the expired certificate first (exit 11)" \
+	p11e --token foreign status --expiring 30
 cp "$WORK/out" "$WORK/table"
 # ROLE: severity: ID: the findings as the table lists them.
 while read -r role severity id; do
@@ -157,7 +158,7 @@ expect_no_grep "a pending key is not judged by its role" \
 	'^tls-(server|client): error: key-exceeds-role' "$WORK/table"
 expect_no_grep "a clean role has no finding" '^shared-a: .*key-orphan' "$WORK/table"
 
-expect_status 4 "status --json" p11e --token foreign --json status --expiring 30
+expect_status 11 "status --json" p11e --token foreign --json status --expiring 30
 expect "the JSON validates against the schema and holds the findings" "$PYTHON" -c '
 import json, sys, jsonschema
 doc = json.load(open(sys.argv[1]))
@@ -185,8 +186,23 @@ assert doc["summary"]["errors"] >= 7
 ' "$WORK/out" "$SCHEMA"
 
 # The expiring threshold is the option's.
-expect_status 4 "status --expiring 5" p11e --token foreign status --expiring 5
+expect_status 11 "status --expiring 5" p11e --token foreign status --expiring 5
 expect_no_grep "10 days left is not expiring within 5" 'cert-expiring' "$WORK/out"
+
+# status ROLE...: the audit of those roles alone, and their exit status.
+expect_status 10 "status noeku --expiring 30: within the days (exit 10)" \
+	p11e --token foreign status noeku --expiring 30
+expect_grep "noeku is shown" '^noeku ' "$WORK/out"
+expect_no_grep "no other role is shown" '^(expired|orphan|exceeds|elsewhere) ' "$WORK/out"
+expect_status 4 "status noeku --expiring 5: its findings alone (exit 4)" \
+	p11e --token foreign status noeku --expiring 5
+expect_status 11 "status noeku expired --expiring 5: expired (exit 11)" \
+	p11e --token foreign status noeku expired --expiring 5
+expect_status 4 "without --expiring the expiry does not set the exit status" \
+	p11e --token foreign status noeku expired
+expect_status 1 "status of a role that is not there" \
+	p11e --token foreign status nosuch
+expect_grep "it says so" 'role nosuch is not on token foreign' "$WORK/err"
 
 # --repair: a dry run changes nothing; --yes removes the pending key and
 # finishes the pending group that has its certificate.

@@ -2,7 +2,7 @@
 """sweep.py - fail every PKCS#11 call of a run in turn, and check the token.
 
 Run by sweep.sh, which sets up the environment (see there). For one
-scenario (enroll, renew or batch), a first run through the fault module
+scenario (enroll, renew, renew --due or batch), a first run through the fault module
 records every PKCS#11 call it makes; then the scenario runs again from the
 same token state once per recorded call position and fault kind, with
 that one call failed (or the process signalled at it), and each run is
@@ -71,7 +71,7 @@ class Scenario:
     """One command run on a copy of a prepared token directory."""
 
     def __init__(self, name, template, command, argv, tokens, before_role,
-                 new_roles, fault_lines=()):
+                 new_roles, fault_lines=(), failed_exits=()):
         self.name = name
         # Lines every run's fault configuration starts with: the quirks
         # of the module the scenario is about.
@@ -83,6 +83,9 @@ class Scenario:
         self.before_role = before_role  # the role that must not change
         self.new_roles = new_roles      # roles the run may complete
         self.batch = command == "batch"
+        # Exit statuses beside 1 and 2 that say a run failed (renew
+        # --due's "a due role was not renewed").
+        self.failed_exits = set(failed_exits)
 
     def prepare(self, rundir):
         shutil.copytree(os.path.join(self.template, "tokens"),
@@ -201,7 +204,7 @@ def one_run(sc, checker, index, func, n, kind, arg):
             said += open(journal).read()
         if "Sanitizer" in said or "runtime error:" in said:
             return what, "bad", "sanitizer report: " + res.stderr[-600:]
-        ok_codes = {0, 1, 2, 3} if sc.batch else {0, 1, 2}
+        ok_codes = ({0, 1, 2, 3} if sc.batch else {0, 1, 2}) | sc.failed_exits
         if kind == "signal":
             # A batch worker that signals itself ends its row alone; the
             # batch goes on with a new worker for the rows left.

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
-# sweep.sh - every PKCS#11 call of enroll, renew and batch failed in turn.
+# sweep.sh - every PKCS#11 call of enroll, renew, renew --due and batch
+# failed in turn.
 #
 # A token that already holds a role (user-auth) gets two more (enroll),
-# has one of them renewed (renew), and two such tokens go through a batch;
+# has one of them renewed (renew), and the one that is due of two renewed
+# by renew --due (renew-due), and two such tokens go through a batch;
 # each scenario runs once per call position and fault kind through the
 # fault module (tests/faultmod), and sweep.py checks every run: a clear
 # error naming the step, the earlier role byte for byte as it was, and no
@@ -16,7 +18,8 @@
 # passes) rotates all of them. The so-enroll scenario, an enroll on a
 # token that writes only for its security officer, rotates as the batch
 # does.
-# SWEEP_SCENARIOS picks among "enroll renew so-enroll batch"; SWEEP_JOBS
+# SWEEP_SCENARIOS picks among "enroll renew renew-due so-enroll batch";
+# SWEEP_JOBS
 # is how many runs go at once (2). SWEEP_SHARD=I/N
 # does only every Nth run of each scenario, starting with the Ith: make
 # check runs sweep-1.sh .. sweep-4.sh, the four quarters, side by side.
@@ -48,7 +51,7 @@ enrolled_before() {
 }
 
 # The scenarios to run (all by default).
-SCENARIOS=${SWEEP_SCENARIOS:-enroll renew so-enroll batch}
+SCENARIOS=${SWEEP_SCENARIOS:-enroll renew renew-due so-enroll batch}
 
 # sweep SPEC MODE: run sweep.py on the scenario described by the JSON
 # SPEC, in MODE unless SWEEP_MODE says otherwise.
@@ -90,9 +93,24 @@ expect_status 0 "tls-server to renew" p11e --token sweep enroll tls-server \
 	--ca "$CA" --set dns=sweep.example.org
 template renew
 sweep "{\"name\": \"renew\", \"template\": \"$WORK/tmpl-renew\", \"command\": \"renew\",
-	\"argv\": $(json_list --token sweep renew tls-server --ca "$CA"),
+	\"argv\": $(json_list --token sweep renew tls-server --ca "$CA" \
+		--trust "$WORK/ca/root.pem"),
 	\"tokens\": [\"sweep\"], \"before_role\": \"user-auth\",
 	\"new_roles\": [\"tls-server\"]}" full
+
+# ---- renew-due: tls-server, 40 days left, due; user-auth, a year, not -------
+
+rm -rf "$WORK/tokens"
+mkdir "$WORK/tokens"
+new_token duesweep
+enrolled_before duesweep
+expect_status 0 "tls-server for 40 days" p11e --token duesweep enroll tls-server \
+	--ca "exec:$FIXTURES/ca-quick.sh $WORK/ca 40" --set dns=due.example.org
+template renew-due
+sweep "{\"name\": \"renew-due\", \"template\": \"$WORK/tmpl-renew-due\", \"command\": \"renew\",
+	\"argv\": $(json_list --token duesweep renew --due 50),
+	\"tokens\": [\"duesweep\"], \"before_role\": \"user-auth\",
+	\"new_roles\": [\"tls-server\"], \"failed_exits\": [8]}" rotate
 
 # ---- so-enroll: a token that writes only for its security officer ------------
 # The fault module's so-keygen quirk (as Yubico's ykcs11): the key is
@@ -108,7 +126,8 @@ SO_PIN_FILE=$WORK/so.pin
 template so-enroll
 sweep "{\"name\": \"so-enroll\", \"template\": \"$WORK/tmpl-so-enroll\", \"command\": \"enroll\",
 	\"argv\": $(json_list --token sosweep --so-pin-source "file:$SO_PIN_FILE" \
-		enroll tls-server --ca "$CA" --set dns=sosweep.example.org),
+		enroll tls-server --ca "$CA" --trust "$WORK/ca/root.pem" \
+		--set dns=sosweep.example.org),
 	\"tokens\": [\"sosweep\"], \"before_role\": \"user-auth\",
 	\"new_roles\": [\"tls-server\"],
 	\"fault_lines\": [\"quirk so-keygen\", \"so-keygen-user-pin $USER_PIN\"]}" rotate
@@ -124,7 +143,8 @@ printf 'token,roles,dns\nbat1,tls-server,bat1.example.org\nbat2,tls-server,bat2.
 	>"$WORK/m.csv"
 template batch
 sweep "{\"name\": \"batch\", \"template\": \"$WORK/tmpl-batch\", \"command\": \"batch\",
-	\"argv\": $(json_list batch "$WORK/m.csv" -j 1 --ca "$CA"),
+	\"argv\": $(json_list batch "$WORK/m.csv" -j 1 --ca "$CA" \
+		--trust "$WORK/ca/root.pem"),
 	\"tokens\": [\"bat1\", \"bat2\"], \"before_role\": \"user-auth\",
 	\"new_roles\": [\"tls-server\"]}" rotate
 

@@ -77,6 +77,7 @@ static const struct conf_name conf_quirks[] = {
 	{ "attrs-read-only", QUIRK_ATTRS_READ_ONLY },
 	{ "so-keygen", QUIRK_SO_KEYGEN },
 	{ "null-unavailable", QUIRK_NULL_UNAVAILABLE },
+	{ "no-mechanism-list", QUIRK_NO_MECHANISM_LIST },
 };
 
 #define CONF_COUNT(table) (sizeof(table) / sizeof((table)[0]))

@@ -6,8 +6,9 @@
  * narrowing-ignored, no-public-data), a token that keeps no data objects
  * (no-data), a module that writes output handles on failure
  * (handle-on-failure), modules that fix a key's attributes once it exists
- * (attrs-read-only), Yubico's ykcs11 (so-keygen) and tpm2-pkcs11's way
- * with attributes an object lacks (null-unavailable). The exact behaviour
+ * (attrs-read-only), Yubico's ykcs11 (so-keygen), tpm2-pkcs11's way
+ * with attributes an object lacks (null-unavailable) and modules older
+ * than PKCS#11 2.40's key attributes (no-mechanism-list). The exact behaviour
  * of each is in tests/faultmod/README. Each check is one small function;
  * the exported functions only chain the ones that are switched on.
  */
@@ -199,6 +200,18 @@ quirk_verify_needs_decrypt(const struct fault_conf *conf, const CK_ATTRIBUTE *pu
 	return quirk_sets_bool(priv, priv_n, CKA_DECRYPT, CK_TRUE) ? CKR_OK : CKR_GENERAL_ERROR;
 }
 
+/* A module that knows neither CKA_ALLOWED_MECHANISMS nor
+ * CKA_PUBLIC_KEY_INFO refuses a template that carries either. */
+static CK_RV
+quirk_no_mechanism_list(const struct fault_conf *conf, const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	if (!(conf->quirks & QUIRK_NO_MECHANISM_LIST) ||
+	    (fault_attribute(t, n, CKA_ALLOWED_MECHANISMS) == NULL &&
+	     fault_attribute(t, n, CKA_PUBLIC_KEY_INFO) == NULL))
+		return CKR_OK;
+	return CKR_ATTRIBUTE_TYPE_INVALID;
+}
+
 CK_RV
 quirk_generate_key_pair_check(CK_FUNCTION_LIST *real, const struct fault_conf *conf,
 			      CK_SESSION_HANDLE h, const CK_ATTRIBUTE *pub, CK_ULONG pub_n,
@@ -208,6 +221,10 @@ quirk_generate_key_pair_check(CK_FUNCTION_LIST *real, const struct fault_conf *c
 
 	if (rv == CKR_OK)
 		rv = quirk_verify_needs_decrypt(conf, pub, pub_n, priv, priv_n);
+	if (rv == CKR_OK)
+		rv = quirk_no_mechanism_list(conf, pub, pub_n);
+	if (rv == CKR_OK)
+		rv = quirk_no_mechanism_list(conf, priv, priv_n);
 	return rv;
 }
 
@@ -400,6 +417,8 @@ quirk_set_attribute_value(CK_FUNCTION_LIST *real, const struct fault_conf *conf,
 {
 	CK_RV rv = quirk_attrs_read_only(real, conf, h, o);
 
+	if (rv == CKR_OK)
+		rv = quirk_no_mechanism_list(conf, t, n);
 	if (rv != CKR_OK)
 		return rv;
 	if (!(conf->quirks & QUIRK_NARROWING_IGNORED))

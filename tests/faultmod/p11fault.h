@@ -29,6 +29,7 @@ enum fault_quirk {
 	QUIRK_ATTRS_READ_ONLY = 1 << 5,
 	QUIRK_SO_KEYGEN = 1 << 6,
 	QUIRK_NULL_UNAVAILABLE = 1 << 7,
+	QUIRK_NO_MECHANISM_LIST = 1 << 8,
 };
 
 /* A rule's call number that matches every call ("*"). */

@@ -8,6 +8,7 @@
  *     p11probe MODULE TOKEN-LABEL PIN login-user USER-PIN
  *     p11probe MODULE TOKEN-LABEL PIN write-certs HEX-ID LABEL COUNT FILE
  *     p11probe MODULE TOKEN-LABEL PIN keypairs LABEL COUNT
+ *     p11probe MODULE TOKEN-LABEL PIN get CLASS LABEL NAME...
  *
  * Each opens a read-write session on the token labelled TOKEN-LABEL and
  * logs in as the user with PIN, or as the SO with "so:SO-PIN".
@@ -33,6 +34,13 @@
  *
  * keypairs generates COUNT EC P-256 key pairs that may sign, labelled
  * LABEL-1 ... LABEL-COUNT, with CKA_ID the big-endian number (4 bytes).
+ *
+ * get finds every object of CLASS labelled LABEL and prints one line per
+ * object, "NAME=HEX ...", for each NAME of subject, public-key-info and
+ * allowed-mechanisms (CKA_SUBJECT, CKA_PUBLIC_KEY_INFO,
+ * CKA_ALLOWED_MECHANISMS): the value's bytes in hex, or "-" when the
+ * object has none (empty, or CK_UNAVAILABLE_INFORMATION); the
+ * mechanisms as their numbers in hex, comma-separated.
  *
  * Exit 0 when every call answered CKR_OK; 1 when one did not (with
  * "p11probe: FUNCTION: 0xRV" on stderr, except for the call that
@@ -67,6 +75,11 @@ static const struct probe_name probe_attrs[] = {
 	{ "encrypt", CKA_ENCRYPT }, { "unwrap", CKA_UNWRAP }, { "wrap", CKA_WRAP },
 	{ "derive", CKA_DERIVE }, { "private", CKA_PRIVATE },
 	{ "modifiable", CKA_MODIFIABLE },
+};
+
+static const struct probe_name probe_values[] = {
+	{ "subject", CKA_SUBJECT }, { "public-key-info", CKA_PUBLIC_KEY_INFO },
+	{ "allowed-mechanisms", CKA_ALLOWED_MECHANISMS },
 };
 
 static const struct probe_name probe_bools[] = {
@@ -134,6 +147,80 @@ probe_print_attrs(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o
 	if (rv == CKR_OK)
 		printf("\n");
 	return rv;
+}
+
+/* The objects of CLASS (a probe_classes name) labelled LABEL, into
+ * FOUND; 0, 1 with a message, or 2 for an unknown class. */
+static int
+probe_find(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, const char *class_name,
+	   const char *label, CK_OBJECT_HANDLE *found, CK_ULONG *n_found)
+{
+	CK_ATTRIBUTE find[2];
+	CK_ULONG class;
+	CK_RV rv;
+
+	*n_found = 0;
+	if (probe_lookup(probe_classes, PROBE_COUNT(probe_classes), class_name, &class) < 0)
+		return 2;
+	find[0] = (CK_ATTRIBUTE){ CKA_CLASS, &class, sizeof(class) };
+	find[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
+	rv = p11->C_FindObjectsInit(s, find, 2);
+	if (rv == CKR_OK)
+		rv = p11->C_FindObjects(s, found, PROBE_FOUND_MAX, n_found);
+	p11->C_FindObjectsFinal(s);
+	if (rv != CKR_OK)
+		return probe_fail("C_FindObjects", rv);
+	if (*n_found == 0) {
+		fprintf(stderr, "p11probe: no %s labelled '%s'\n", class_name, label);
+		return 1;
+	}
+	return 0;
+}
+
+/* get CLASS LABEL NAME... */
+static int
+probe_get(CK_FUNCTION_LIST *p11, CK_SESSION_HANDLE s, int argc, char **argv)
+{
+	CK_OBJECT_HANDLE found[PROBE_FOUND_MAX];
+	unsigned char value[8192];
+	CK_ULONG i, j, type, n_found = 0;
+	CK_MECHANISM_TYPE mech;
+	CK_ATTRIBUTE a;
+	int k, rc;
+	CK_RV rv;
+
+	if (argc < 3)
+		return 2;
+	for (k = 2; k < argc; k++)
+		if (probe_lookup(probe_values, PROBE_COUNT(probe_values), argv[k], &type) < 0)
+			return 2;
+	if ((rc = probe_find(p11, s, argv[0], argv[1], found, &n_found)) != 0)
+		return rc;
+	for (i = 0; i < n_found; i++) {
+		for (k = 2; k < argc; k++) {
+			probe_lookup(probe_values, PROBE_COUNT(probe_values), argv[k], &type);
+			a = (CK_ATTRIBUTE){ type, value, sizeof(value) };
+			rv = p11->C_GetAttributeValue(s, found[i], &a, 1);
+			if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID)
+				return probe_fail("C_GetAttributeValue", rv);
+			printf("%s%s=", k > 2 ? " " : "", argv[k]);
+			if (rv != CKR_OK || a.ulValueLen == 0 ||
+			    a.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+				printf("-");
+			} else if (type == CKA_ALLOWED_MECHANISMS) {
+				for (j = 0; j < a.ulValueLen / sizeof(mech); j++) {
+					memcpy(&mech, value + j * sizeof(mech), sizeof(mech));
+					printf("%s0x%lx", j > 0 ? "," : "",
+					       (unsigned long)mech);
+				}
+			} else {
+				for (j = 0; j < a.ulValueLen; j++)
+					printf("%02x", value[j]);
+			}
+		}
+		printf("\n");
+	}
+	return 0;
 }
 
 /* set CLASS LABEL NAME=BOOL... */
@@ -343,6 +430,7 @@ static const struct probe_command {
 	{ "login-user", probe_login_user },
 	{ "write-certs", probe_write_certs },
 	{ "keypairs", probe_keypairs },
+	{ "get", probe_get },
 };
 
 /* The slot whose token is labelled LABEL (blank-padded to 32). */

@@ -150,15 +150,17 @@ START_TEST(test_enroll)
 	for (i = 0; i < n; i++)
 		core_check_role(t, c->roles[i]);
 
+	/* The roles, and the CA certificate that issued them: no finding. */
 	rows = coretest_audit(t, &inv, &i);
-	ck_assert_uint_eq(i, n);
-	for (i = 0; i < n; i++) {
-		ck_assert_str_eq(rows[i].state, "enrolled");
+	ck_assert_uint_eq(i, n + 1);
+	for (i = 0; i < n + 1; i++) {
+		ck_assert_str_eq(rows[i].state, strcmp(rows[i].entry->label,
+				 "p11enroll test issuing CA") == 0 ? "authority" : "enrolled");
 		ck_assert_msg(rows[i].nfindings == 0, "%s: %s", rows[i].role,
 			      rows[i].nfindings > 0 ? rows[i].findings[0].message : "");
 	}
-	audit_rows_free(rows, n);
-	certstore_inventory_free(inv, n);
+	audit_rows_free(rows, n + 1);
+	certstore_inventory_free(inv, n + 1);
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(got);
@@ -256,7 +258,7 @@ START_TEST(test_renew)
 	struct vars *v = coretest_vars();
 	struct token *t = coretest_open(NULL);
 	struct ca *ca;
-	char peek[300], *old, *ids[2], *got, *want, *seen, expect[300];
+	char peek[300], *old, *ids[2], *got, *want, *seen, expect[400], *ca_id;
 	size_t removed = 0;
 
 	old = coretest_enroll(t, "tls-server");
@@ -269,8 +271,10 @@ START_TEST(test_renew)
 	/* While the CA was asked: the old public key and certificate, and
 	 * the new public key under the pending label. */
 	seen = coretest_read(peek);
-	snprintf(expect, sizeof(expect), "pending:tls-server %s\ntls-server %s\n"
-		 "tls-server %s\n", ren.result.id_hex, old, old);
+	ca_id = coretest_ca_id();
+	snprintf(expect, sizeof(expect), "p11enroll %s\npending:tls-server %s\n"
+		 "tls-server %s\ntls-server %s\n", ca_id, ren.result.id_hex, old, old);
+	free(ca_id);
 	ck_assert_str_eq(seen, expect);
 
 	ids[0] = ren.result.id_hex;
@@ -507,10 +511,11 @@ START_TEST(test_audit_mismatch)
 	EVP_PKEY *pub = NULL, *ca_key = testkeys_load(TESTKEYS_EC_P256, 1);
 	X509 *root, *cert;
 	CK_OBJECT_HANDLE h;
+	struct keygen_spec ks = { .alg = c->alg, .caps = c->caps, .label = "mixed" };
 	struct keypair kp;
 	size_t n = 0;
 
-	ck_assert_int_eq(keygen_generate(t, c->alg, c->caps, "mixed", NULL, 0, &kp), 0);
+	ck_assert_int_eq(keygen_generate(t, &ks, &kp), 0);
 	ck_assert_int_eq(keygen_public_key(t, kp.pub, &pub), 0);
 	what.not_before = time(NULL) - 60;
 	what.not_after = time(NULL) + 86400 * 90;

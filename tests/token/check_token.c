@@ -21,6 +21,20 @@
 #include "token.h"
 #include "token-login.h"
 
+/* keygen_generate() with the role's attributes alone: no subject and no
+ * list of mechanisms. */
+static int
+test_keygen(struct token *t, enum key_alg alg, unsigned caps, const char *label,
+	    const unsigned char *fixed_id, size_t fixed_id_len, struct keypair *kp)
+{
+	struct keygen_spec s = {
+		.alg = alg, .caps = caps, .label = label,
+		.fixed_id = fixed_id, .fixed_id_len = fixed_id_len,
+	};
+
+	return keygen_generate(t, &s, kp);
+}
+
 static struct module *mod;
 
 /* Load MODULE, make the tokens named in LABELS (NULL-terminated) and
@@ -84,7 +98,7 @@ START_TEST(test_keygen_attributes)
 	struct keypair kp;
 	EVP_PKEY *pub = NULL;
 
-	ck_assert_msg(keygen_generate(t, alg, KEY_CAP_SIGN, "role-x", NULL, 0, &kp) == 0,
+	ck_assert_msg(test_keygen(t, alg, KEY_CAP_SIGN, "role-x", NULL, 0, &kp) == 0,
 		      "%s", err_message());
 	ck_assert(attr_bool(t, kp.priv, CKA_TOKEN));
 	ck_assert(attr_bool(t, kp.priv, CKA_PRIVATE));
@@ -127,16 +141,16 @@ START_TEST(test_keygen_narrow)
 	struct keypair kp;
 	bool unnarrowed = true;
 
-	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_DERIVE, "agree",
+	ck_assert_int_eq(test_keygen(t, KEY_EC_P256, KEY_CAP_DERIVE, "agree",
 					 NULL, 0, &kp), 0);
 	ck_assert(attr_bool(t, kp.priv, CKA_SIGN));
 	ck_assert(attr_bool(t, kp.priv, CKA_DERIVE));
-	ck_assert_int_eq(keygen_narrow(t, &kp, KEY_CAP_DERIVE, false, &unnarrowed), 0);
+	ck_assert_int_eq(keygen_narrow(t, &kp, KEY_CAP_DERIVE, 0, false, &unnarrowed), 0);
 	ck_assert(!unnarrowed);
 	ck_assert(!attr_bool(t, kp.priv, CKA_SIGN));
 	ck_assert(attr_bool(t, kp.priv, CKA_DERIVE));
 	/* An EC key cannot be an RSA decryption key. */
-	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_DECRYPT, "bad",
+	ck_assert_int_eq(test_keygen(t, KEY_EC_P256, KEY_CAP_DECRYPT, "bad",
 					 NULL, 0, &kp), -1);
 	ck_assert_int_eq(err_kind(), ERR_USAGE);
 	close_all(t);
@@ -152,7 +166,7 @@ START_TEST(test_keygen_fixed_id)
 	size_t len = 0;
 	struct keypair kp;
 
-	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "slot2",
+	ck_assert_int_eq(test_keygen(t, KEY_EC_P256, KEY_CAP_SIGN, "slot2",
 					 fixed, sizeof(fixed), &kp), 0);
 	ck_assert_int_eq(token_get_attr(t, kp.pub, CKA_ID, &id, &len), 0);
 	ck_assert_uint_eq(len, 1);
@@ -191,7 +205,7 @@ START_TEST(test_csr_signed_on_token)
 
 	testkeys_spec(&spec, "/CN=www.example.org", KU_DIGITAL_SIGNATURE,
 		      "serverAuth", "DNS:www.example.org");
-	ck_assert_int_eq(keygen_generate(t, csr_algs[_i], KEY_CAP_SIGN, "csr",
+	ck_assert_int_eq(test_keygen(t, csr_algs[_i], KEY_CAP_SIGN, "csr",
 					 NULL, 0, &kp), 0);
 	ck_assert_int_eq(keygen_public_key(t, kp.pub, &pub), 0);
 	ck_assert_msg(csr_build(&spec, pub, &signer, &req) == 0, "%s", err_message());
@@ -298,8 +312,8 @@ START_TEST(test_certstore_inventory)
 	struct keypair kp, other;
 	int der_len;
 
-	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "web", NULL, 0, &kp), 0);
-	ck_assert_int_eq(keygen_generate(t, KEY_RSA_2048, KEY_CAP_SIGN, "lonely", NULL, 0,
+	ck_assert_int_eq(test_keygen(t, KEY_EC_P256, KEY_CAP_SIGN, "web", NULL, 0, &kp), 0);
+	ck_assert_int_eq(test_keygen(t, KEY_RSA_2048, KEY_CAP_SIGN, "lonely", NULL, 0,
 					 &other), 0);
 	ck_assert_int_eq(keygen_public_key(t, kp.pub, &pub), 0);
 	what.not_before = time(NULL) - 60;
@@ -415,7 +429,7 @@ START_TEST(test_rolestate_delete_order)
 
 	/* Made in the order the old status --repair deleted them: the
 	 * certificate first, the private key last. */
-	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:web",
+	ck_assert_int_eq(test_keygen(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:web",
 					 NULL, 0, &kp), 0);
 	write_certs(t, &kp, "pending:web", 1);
 	ck_assert_int_eq(certstore_write_data(t, "pending:web", CERTSTORE_REQUEST,
@@ -483,7 +497,7 @@ START_TEST(test_repair_large_group)
 	struct keypair kp;
 
 	policy.now = time(NULL);
-	ck_assert_int_eq(keygen_generate(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:big",
+	ck_assert_int_eq(test_keygen(t, KEY_EC_P256, KEY_CAP_SIGN, "pending:big",
 					 NULL, 0, &kp), 0);
 	write_certs(t, &kp, "pending:big", 70);
 	ck_assert_int_eq(certstore_inventory(t, &inv, &n), 0);

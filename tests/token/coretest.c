@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "certstore.h"
 #include "coretest.h"
 #include "err.h"
@@ -117,6 +120,25 @@ coretest_ca_dir(void)
 		ca_made = true;
 	}
 	return dir;
+}
+
+char *
+coretest_ca_id(void)
+{
+	char path[400];
+	FILE *f;
+	X509 *ca;
+	const ASN1_OCTET_STRING *ski;
+	char *hex;
+
+	snprintf(path, sizeof(path), "%s/ca.pem", coretest_ca_dir());
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_ptr_nonnull(ca = PEM_read_X509(f, NULL, NULL, NULL));
+	fclose(f);
+	ck_assert_ptr_nonnull(ski = X509_get0_subject_key_id(ca));
+	ck_assert_ptr_nonnull(hex = util_hex(ski->data, (size_t)ski->length));
+	X509_free(ca);
+	return hex;
 }
 
 /* The test CA behind an exec: helper: p11enroll-testca itself, or the
@@ -267,17 +289,25 @@ coretest_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
 }
 
 /* The lines coretest_snapshot() gives for N roles: ROLES[i]'s key pair and
- * certificate, labelled LABELS[i], with CKA_ID IDS[i]; to free. */
+ * certificate, labelled LABELS[i], with CKA_ID IDS[i], and with any role
+ * the test CA's intermediate that issued them; to free. */
 char *
 coretest_expected(const char *const *labels, char *const *ids, size_t n)
 {
 	static const char *const classes[] = {
 		"certificate", "private key", "public key",
 	};
-	char **lines, *text;
+	char **lines, *text, *ca;
 	size_t i, k, size = 1, nlines = n * NELEM(classes);
 
-	ck_assert_ptr_nonnull(lines = calloc(nlines + 1, sizeof(*lines)));
+	ck_assert_ptr_nonnull(lines = calloc(nlines + 2, sizeof(*lines)));
+	if (n > 0) {
+		ca = coretest_ca_id();
+		ck_assert_int_gt(asprintf(&lines[nlines], "certificate p11enroll "
+					  "test issuing CA %s\n", ca), 0);
+		size += strlen(lines[nlines++]);
+		free(ca);
+	}
 	for (i = 0; i < n; i++)
 		for (k = 0; k < NELEM(classes); k++) {
 			ck_assert_int_gt(asprintf(&lines[i * NELEM(classes) + k],

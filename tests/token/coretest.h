@@ -53,6 +53,10 @@ char *coretest_enroll(struct token *t, const char *role);
 /* Every object on T as sorted "CLASS LABEL ID" lines; to free. */
 char *coretest_snapshot(struct token *t);
 
+/* The CKA_ID of the test CA's intermediate on the token (its subject
+ * key identifier, hex); to free. */
+char *coretest_ca_id(void);
+
 /* What coretest_snapshot() gives for N key pairs with certificates,
  * labelled LABELS[i] with CKA_ID IDS[i]; to free. */
 char *coretest_expected(const char *const *labels, char *const *ids, size_t n);

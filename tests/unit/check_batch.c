@@ -13,8 +13,8 @@
 
 /* Two rows: the first with two roles, the second with one. */
 static const struct batch_row rows[] = {
-	{ NULL, NULL, 2 },
-	{ NULL, NULL, 1 },
+	{ NULL, NULL, 2, NULL },
+	{ NULL, NULL, 1, NULL },
 };
 static const struct batch_job job = { .rows = rows, .nrows = 2 };
 

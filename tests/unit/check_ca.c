@@ -337,9 +337,9 @@ static const struct {
 	const char *message;     /* a part of the message */
 } usage_cases[] = {
 	{ "", "no CA given" },
-	{ "foo:bar", "unknown CA kind 'foo' (known: exec, cfssl, scep)" },
-	{ "file", "unknown CA kind 'file' (known: exec, cfssl, scep)" },
-	{ "EXEC:/bin/true", "unknown CA kind 'EXEC' (known: exec, cfssl, scep)" },
+	{ "foo:bar", "unknown CA kind 'foo' (known: exec, cfssl, scep, acme)" },
+	{ "file", "unknown CA kind 'file' (known: exec, cfssl, scep, acme)" },
+	{ "EXEC:/bin/true", "unknown CA kind 'EXEC' (known: exec, cfssl, scep, acme)" },
 	{ "exec", "no helper command given" },
 	{ "exec:", "no helper command given" },
 	{ "exec: \t ", "no helper command given" },
@@ -350,6 +350,12 @@ static const struct {
 	{ "exec:@", ": cannot run the helper: Permission denied" },
 	{ "exec:p11enroll-no-such-helper --x", "CA exec:p11enroll-no-such-helper:"
 	  " no such program on the PATH" },
+	{ "acme:", "CA acme: no URL given (acme:https://HOST/DIRECTORY[#PROFILE])" },
+	{ "acme:ftp://ca.example/dir", "the URL must be http or https, not ftp" },
+	{ "acme:https://ca.example/dir", "CA acme:https://ca.example/dir: no "
+	  "account key file: give --acme-account FILE or --state-dir" },
+	{ "acme:https://ca.example/dir#", "the profile after '#' must be 1 to 64 "
+	  "characters" },
 };
 
 START_TEST(test_open_usage)

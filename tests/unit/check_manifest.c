@@ -123,22 +123,22 @@ static const struct {
 	{ "column twice", "token,roles,token\nx,y,z\n",
 	  "1:3: column 'token' is named twice" },
 	{ "bad variable name", "token,roles,9lives\nx,y,z\n",
-	  "1:3: column '9lives' is neither token, roles, pin_source nor "
-	  "init_label, and not a template variable name (letters, digits and "
-	  "'_')" },
+	  "1:3: column '9lives' is neither token, roles, pin_source, "
+	  "init_label nor ca, and not a template variable name (letters, "
+	  "digits and '_')" },
 	{ "long init_label", "token,roles,init_label\nx,y,"
 	  "abcdefghijklmnopqrstuvwxyz0123456\n",
-	  "2:3: init_label 'abcdefghijklmnopqrstuvwxyz0123456' is longer than a "
+	  "2:3 (init_label): init_label 'abcdefghijklmnopqrstuvwxyz0123456' is longer than a "
 	  "token label may be (32 bytes)" },
 	{ "too few fields", "token,roles,dns\nx,y,z\nx2,y\n",
 	  "3: 2 fields where the header has 3" },
 	{ "too many fields", "token,roles\nx,y,z\n",
 	  "2: 3 fields where the header has 2" },
-	{ "empty token", "token,roles\n,tls-server\n", "2:1: no token given" },
+	{ "empty token", "token,roles\n,tls-server\n", "2:1 (token): no token given" },
 	{ "bad token URI", "token,roles\npkcs11:token=%zz?pin-value=8642,x\n",
-	  "2:1: bad token URI: URI encoding invalid or corrupted (the URI is not quoted, "
+	  "2:1 (token): bad token URI: URI encoding invalid or corrupted (the URI is not quoted, "
 	  "as it may hold a PIN)" },
-	{ "blank roles", "token,roles\nx,  \t \n", "2:2: no role given" },
+	{ "blank roles", "token,roles\nx,  \t \n", "2:2 (roles): no role given" },
 	{ "quote in a bare field", "token,roles\nx,y\nab\"c,d\n",
 	  "3:1: not valid CSV: error parsing data while strict checking enabled" },
 	{ "unclosed quote", "token,roles\nx,\"y\n",
@@ -162,12 +162,61 @@ START_TEST(test_manifest_refused)
 	ck_assert_uint_eq(fwrite(bad_cases[_i].text, 1, len, f), len);
 	fclose(f);
 	err_clear();
-	ck_assert_int_eq(manifest_load(path, &m), -1);
+	snprintf(expect, sizeof(expect), "%s:%s", path, bad_cases[_i].message);
+	/* A bad row is kept aside and the reading goes on; a file that
+	 * cannot be read as a whole fails. */
+	if (manifest_load(path, &m) == 0) {
+		ck_assert_msg(m->nbad == 1, "%s: %zu bad rows", bad_cases[_i].name,
+			      m->nbad);
+		ck_assert_msg(strcmp(m->bad[0].message, expect) == 0,
+			      "%s: got \"%s\"", bad_cases[_i].name,
+			      m->bad[0].message);
+		manifest_free(m);
+		return;
+	}
 	ck_assert_ptr_null(m);
 	ck_assert_int_eq(err_kind(), ERR_USAGE);
-	snprintf(expect, sizeof(expect), "%s:%s", path, bad_cases[_i].message);
 	ck_assert_msg(strcmp(err_message(), expect) == 0, "%s: got \"%s\"",
 		      bad_cases[_i].name, err_message());
+}
+END_TEST
+
+/* Every bad row is kept aside with its line and column, named and
+ * numbered, and the good ones are read: one run shows them all. */
+START_TEST(test_manifest_bad_rows_all)
+{
+	static const char text[] =
+		"token,roles,dns,init_label\n"
+		",tls-server,a,\n"
+		"ok1,tls-server,b,\n"
+		"x,  ,c,\n"
+		"x2,tls-server\n"
+		"x3,tls-server,d,abcdefghijklmnopqrstuvwxyz0123456\n"
+		"ok2,tls-server,e,\n";
+	struct manifest *m = NULL;
+	char path[600], expect[900];
+
+	write_file(NULL, "rows.csv", text, path, sizeof(path));
+	ck_assert_msg(manifest_load(path, &m) == 0, "%s", err_message());
+	ck_assert_uint_eq(m->nrows, 2);
+	ck_assert_uint_eq(m->rows[0].line, 3);
+	ck_assert_uint_eq(m->rows[1].line, 7);
+	ck_assert_uint_eq(m->nbad, 4);
+	ck_assert_uint_eq(m->bad[0].line, 2);
+	ck_assert_uint_eq(m->bad[0].column, 1);
+	snprintf(expect, sizeof(expect), "%s:2:1 (token): no token given", path);
+	ck_assert_str_eq(m->bad[0].message, expect);
+	snprintf(expect, sizeof(expect), "%s:4:2 (roles): no role given", path);
+	ck_assert_str_eq(m->bad[1].message, expect);
+	snprintf(expect, sizeof(expect), "%s:5: 2 fields where the header has 4",
+		 path);
+	ck_assert_str_eq(m->bad[2].message, expect);
+	ck_assert_uint_eq(m->bad[2].column, 0);
+	ck_assert_uint_eq(m->bad[3].line, 6);
+	ck_assert_uint_eq(m->bad[3].column, 4);
+	ck_assert_uint_eq(manifest_column(m, "dns"), 3);
+	ck_assert_uint_eq(manifest_column(m, "upn"), 0);
+	manifest_free(m);
 }
 END_TEST
 
@@ -329,6 +378,7 @@ manifest_suite(void)
 	tcase_add_test(tc, test_manifest_digest);
 	tcase_add_loop_test(tc, test_manifest_refused, 0,
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, test_manifest_bad_rows_all);
 	tcase_add_test(tc, test_manifest_missing);
 	tcase_add_test(tc, test_manifest_unreadable);
 	tcase_add_test(tc, test_manifest_long_field);

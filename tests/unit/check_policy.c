@@ -40,6 +40,10 @@ finding_ids(const struct policy_finding *f, size_t n, char *buf, size_t size)
 #define KU(x) "key_usage = " x "\n"
 #define EKU(x) "extended_key_usage = " x "\n"
 #define WAIVER "allow_mixed_roles = yes\njustification = one slot only\n"
+#define EC_MECHS(m) "[key]\nalgorithm = ec-p256\nallowed_mechanisms = " m \
+	"\n[request]\nsubject = CN=${cn}\n"
+#define RSA_MECHS(m) "[key]\nalgorithm = rsa-2048\nallowed_mechanisms = " m \
+	"\n[request]\nsubject = CN=${cn}\n"
 #define RSA_KEY_WAIVER(why) "[key]\nalgorithm = rsa-2048\nallow_unnarrowed = yes\n" \
 	why "[request]\nsubject = CN=${cn}\n"
 
@@ -105,6 +109,16 @@ static const struct lint_case {
 	/* A justified waiver covers signing and decrypting with one key. */
 	{ RSA CERT KU("digitalSignature, keyEncipherment") EKU("serverAuth")
 	  WAIVER, "waiver-in-force", POLICY_INFO, "sign and decrypt" },
+	/* The waiver for what a CA adds. */
+	{ EC CERT KU("digitalSignature") EKU("serverAuth")
+	  "accept_added_eku = clientAuth\n", "added-eku-unjustified",
+	  POLICY_ERROR, "accept_added_eku = clientAuth needs a justification" },
+	{ EC CERT KU("digitalSignature") EKU("serverAuth")
+	  "accept_added_eku = clientAuth, 1.3.6.1.4.1.99999.1\n"
+	  "justification = the CA has one profile\n", "added-eku-in-force",
+	  POLICY_INFO, "accepts clientAuth, 1.3.6.1.4.1.99999.1 added by the "
+	  "CA to this role's certificate; justification: the CA has one "
+	  "profile" },
 	/* The waiver for modules that ignore the narrowing. */
 	{ RSA_KEY_WAIVER("") CERT KU("keyEncipherment") EKU("emailProtection"),
 	  "unnarrowed-unjustified", POLICY_ERROR, "allow_unnarrowed = yes needs "
@@ -115,6 +129,38 @@ static const struct lint_case {
 	{ RSA_KEY_WAIVER("justification = the TPM is all we have\n") CERT
 	  KU("keyEncipherment") EKU("emailProtection"), "unnarrowed-in-force",
 	  POLICY_INFO, "the TPM is all we have" },
+	/* [key] allowed_mechanisms within the key usage. */
+	{ EC_MECHS("CKM_ECDSA, CKM_ECDSA_SHA256") CERT KU("digitalSignature")
+	  EKU("serverAuth"), "", POLICY_INFO, NULL },
+	{ RSA_MECHS("CKM_RSA_PKCS_PSS") CERT KU("digitalSignature")
+	  EKU("serverAuth"), "", POLICY_INFO, NULL },
+	{ RSA_MECHS("CKM_RSA_PKCS_OAEP") CERT KU("keyEncipherment")
+	  EKU("emailProtection"), "", POLICY_INFO, NULL },
+	/* CKM_RSA_PKCS both signs and decrypts. */
+	{ RSA_MECHS("CKM_RSA_PKCS") CERT KU("keyEncipherment")
+	  EKU("emailProtection"), "", POLICY_INFO, NULL },
+	{ EC_MECHS("CKM_ECDH1_DERIVE") CERT KU("keyAgreement")
+	  EKU("emailProtection"), "", POLICY_INFO, NULL },
+	/* A decryption mechanism on a key that only signs. */
+	{ RSA_MECHS("CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP") CERT
+	  KU("digitalSignature") EKU("serverAuth"), "mechanisms-not-for-key",
+	  POLICY_ERROR, "allowed_mechanisms lists CKM_RSA_PKCS_OAEP, which an "
+	  "rsa-2048 key whose key usage lets it sign does not use; remove it" },
+	/* The other key type's. */
+	{ EC_MECHS("CKM_ECDSA, CKM_RSA_PKCS, CKM_SHA256_RSA_PKCS") CERT
+	  KU("digitalSignature") EKU("serverAuth"), "mechanisms-not-for-key",
+	  POLICY_ERROR, "CKM_RSA_PKCS, CKM_SHA256_RSA_PKCS, which an ec-p256 key" },
+	/* A key that signs and agrees keys, allowed only to sign. */
+	{ EC_MECHS("CKM_ECDSA") CERT KU("digitalSignature, keyAgreement")
+	  EKU("clientAuth"), "mechanisms-missing", POLICY_ERROR,
+	  "nothing to agree keys with, which its key usage needs; add one of "
+	  "CKM_ECDH1_DERIVE, CKM_ECDH1_COFACTOR_DERIVE" },
+	/* Nothing to sign with. */
+	{ EC_MECHS("CKM_ECDH1_DERIVE") CERT KU("digitalSignature") EKU("serverAuth"),
+	  "mechanisms-not-for-key,mechanisms-missing", POLICY_ERROR, NULL },
+	{ RSA_MECHS("CKM_RSA_PKCS_OAEP") CERT KU("digitalSignature")
+	  EKU("codeSigning"), "mechanisms-not-for-key,mechanisms-missing",
+	  POLICY_ERROR, NULL },
 	/* Several at once, in the order of policy.h. */
 	{ EC "[certificate]\n" KU("keyEncipherment, keyCertSign")
 	  EKU("serverAuth, clientAuth"), "eku-mixed-tls,ku-ca,"

@@ -114,6 +114,8 @@ START_TEST(test_shipped)
 		ck_abort_msg("%s: %s", c->role, err_message());
 	ck_assert_str_eq(profile_role(p), c->role);
 	ck_assert_str_eq(profile_label(p), c->role);
+	ck_assert_str_eq(profile_ca_profile(p), c->role);
+	ck_assert_uint_eq(profile_added_eku_count(p), 0);
 	ck_assert_int_eq(profile_key_alg(p), KEY_EC_P256);
 	ck_assert_ptr_null(profile_key_id(p, &id_len));
 	ck_assert_uint_eq(id_len, 0);
@@ -210,6 +212,12 @@ static const struct bad_case {
 	  "allow_subject_change", "'maybe' is not yes or no" },
 	{ GOOD_KEY GOOD_REQUEST GOOD_CERT "justification =\n", 8,
 	  "justification", "no value" },
+	{ GOOD_KEY GOOD_REQUEST GOOD_CERT "accept_added_eku = clientAuth, "
+	  "CN\n", 8, "accept_added_eku", "'CN' is not an extended key usage" },
+	{ GOOD_KEY GOOD_REQUEST GOOD_CERT "[ca]\nprofile = tls server\n", 9,
+	  "profile", "a CA profile name is printable ASCII without spaces" },
+	{ GOOD_KEY GOOD_REQUEST GOOD_CERT "[ca]\nname = x\n", 9, "name",
+	  "unknown key in [ca]" },
 	{ "algorithm = ec-p256\n" GOOD_KEY GOOD_REQUEST GOOD_CERT, 1,
 	  "algorithm", "not in a section" },
 	{ GOOD_KEY GOOD_REQUEST GOOD_CERT "key_usage = digitalSignature,,"
@@ -291,9 +299,14 @@ START_TEST(test_all_keys)
 		"key_usage = keyEncipherment , dataEncipherment,keyAgreement\n"
 		"extended_key_usage = 1.3.6.1.5.5.7.3.4, msSmartcardLogin\n"
 		"max_lifetime_days = 365\nallow_subject_change = YES\n"
-		"allow_mixed_roles = true\njustification = one slot only\n");
+		"allow_mixed_roles = true\njustification = one slot only\n"
+		"accept_added_eku = clientAuth\n"
+		"[ca]\nprofile = smartcard-logon\n");
 	ck_assert_str_eq(profile_role(p), "full");
 	ck_assert_str_eq(profile_label(p), "card auth");
+	ck_assert_str_eq(profile_ca_profile(p), "smartcard-logon");
+	ck_assert_uint_eq(profile_added_eku_count(p), 1);
+	ck_assert_int_eq(OBJ_obj2nid(profile_added_eku(p, 0)), NID_client_auth);
 	ck_assert_int_eq(profile_key_alg(p), KEY_RSA_3072);
 	id = profile_key_id(p, &len);
 	ck_assert_uint_eq(len, 4);

@@ -191,6 +191,34 @@ static const struct {
 	{ "\xf4\x90\x80\x80", false },       /* past U+10FFFF */
 };
 
+/* A table cell: padded to its width, or cut with an ellipsis; a
+ * character is one column, an escape four. */
+static const struct {
+	const char *in;
+	size_t width;
+	const char *out;
+} cell_cases[] = {
+	{ "web1", 8, "web1    " },
+	{ "exactly8", 8, "exactly8" },
+	{ "a-label-of-thirty-two-bytes-long", 20, "a-label-of-thirty-t\xe2\x80\xa6" },
+	{ "caf\xc3\xa9", 5, "caf\xc3\xa9 " },
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 3, "\xc3\xa9\xc3\xa9\xe2\x80\xa6" },
+	{ "a\033b", 4, "a\xe2\x80\xa6  " },
+	{ "ab\033c", 7, "ab\\x1bc" },
+	{ "ab\033cd", 7, "ab\\x1b\xe2\x80\xa6" },
+	{ "", 3, "   " },
+	{ NULL, 2, "  " },
+};
+
+START_TEST(test_cell)
+{
+	char buf[TEXT_CELL_SIZE(20)];
+
+	ck_assert_str_eq(text_cell(cell_cases[_i].in, cell_cases[_i].width, buf,
+				   sizeof(buf)), cell_cases[_i].out);
+}
+END_TEST
+
 START_TEST(test_is_utf8)
 {
 	ck_assert_msg(text_is_utf8(utf8_cases[_i].in, strlen(utf8_cases[_i].in)) ==
@@ -211,6 +239,8 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_message, 0, sizeof(message_cases) /
 			    sizeof(message_cases[0]));
 	tcase_add_test(tc, test_shown);
+	tcase_add_loop_test(tc, test_cell, 0, sizeof(cell_cases) /
+			    sizeof(cell_cases[0]));
 	tcase_add_loop_test(tc, test_is_utf8, 0, sizeof(utf8_cases) /
 			    sizeof(utf8_cases[0]));
 	suite_add_tcase(s, tc);
