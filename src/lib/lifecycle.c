@@ -14,6 +14,7 @@
 #include "interrupt.h"
 #include "keygen.h"
 #include "lifecycle.h"
+#include "rolerecord.h"
 #include "rolestate.h"
 #include "util.h"
 #include "waitstore.h"
@@ -290,6 +291,10 @@ lifecycle_clear_slot(struct token *t, const struct profile *p,
 		 key ? "key" : "certificate", hex != NULL ? hex : "?",
 		 key ? "it generated the new one" : "the new one was written");
 	rc = lifecycle_delete_old(t, o, NULL);
+	/* Its record goes with it: a record labelled like the role would
+	 * keep the role's label taken. */
+	if (rc == 0)
+		rc = rolerecord_drop(t, profile_label(p), o->id, o->id_len);
 	err_save(&cleanup);
 	err_restore(&saved);
 	if (rc < 0)

@@ -395,3 +395,24 @@ out:
 	json_decref(doc);
 	return rc;
 }
+
+int
+rolerecord_drop(struct token *t, const char *label, const unsigned char *id,
+		size_t id_len)
+{
+	struct waitstore_item *items = NULL;
+	size_t n = 0, i;
+	int rc = -1;
+
+	if (waitstore_find(t, label, CERTSTORE_RECORD, id, id_len, &items, &n) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (waitstore_delete(t, &items[i]) < 0)
+			goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		err_prefix("delete the enrollment record of role label %s", label);
+	free(items);
+	return rc;
+}

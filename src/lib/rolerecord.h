@@ -83,4 +83,9 @@ int rolerecord_store(struct token *t, const char *label,
 		     const unsigned char *old_id, size_t old_id_len,
 		     const struct rolerecord *r);
 
+/* Delete the record of the role labelled LABEL whose key has CKA_ID ID,
+ * on the token or in the state directory; none is fine. */
+int rolerecord_drop(struct token *t, const char *label,
+		    const unsigned char *id, size_t id_len);
+
 #endif

@@ -105,7 +105,8 @@ mkdir "$WORK/tokens"
 new_token duesweep
 enrolled_before duesweep
 expect_status 0 "tls-server for 40 days" p11e --token duesweep enroll tls-server \
-	--ca "exec:$FIXTURES/ca-quick.sh $WORK/ca 40" --set dns=due.example.org
+	--ca "exec:$FIXTURES/ca-quick.sh $WORK/ca 40" --trust "$WORK/ca/root.pem" \
+	--set dns=due.example.org
 template renew-due
 sweep "{\"name\": \"renew-due\", \"template\": \"$WORK/tmpl-renew-due\", \"command\": \"renew\",
 	\"argv\": $(json_list --token duesweep renew --due 50),
