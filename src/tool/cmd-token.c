@@ -168,7 +168,8 @@ cmd_give_so_pin(const struct global_opts *g, struct token *t)
 
 /* Whether a command that can do without a login goes on without one:
  * when told to, or when no PIN source is given, in the URI either, and
- * there is no terminal to ask on (a monitoring system's run). */
+ * there is no terminal to ask on (a monitoring system's run) and no PIN
+ * pad. */
 static bool
 cmd_stay_logged_out(const struct global_opts *g, struct token *t)
 {
@@ -178,9 +179,10 @@ cmd_stay_logged_out(const struct global_opts *g, struct token *t)
 	if (g->public_only && g->pin_source == NULL &&
 	    token_uri_pin_value(t) == NULL && token_uri_pin_source(t) == NULL)
 		return true;
+	/* A PIN pad asks on the reader, terminal or not. */
 	return g->login_optional && g->pin_source == NULL &&
 	       token_uri_pin_value(t) == NULL && token_uri_pin_source(t) == NULL &&
-	       !isatty(STDIN_FILENO);
+	       !isatty(STDIN_FILENO) && !token_has_pinpad(t);
 }
 
 int

@@ -61,13 +61,14 @@ objects_of card >"$WORK/after" </dev/null
 expect_no_grep "nothing pending is left" 'pending:' "$WORK/after"
 
 # ---- remove: every failure reported, the first one recorded --------------
+# The role has four objects: its key pair, its certificate and its record.
 expect_status 0 "enroll tls-client" p11e --token card enroll tls-client --ca "$CA" \
 	--set cn=agent
 conf "fail C_DestroyObject 2 CKR_DEVICE_ERROR" "fail C_DestroyObject 3 CKR_DEVICE_MEMORY"
 expect_status 1 "remove with the second and third deletions failing" \
 	faulty_p11e --token card remove tls-client --yes
 expect_grep "the first failure is the message" \
-	'^p11enroll: remove: remove tls-client on token card: 1 of 3 objects deleted: public key tls-client: delete object [0-9]+ on token card: CKR_DEVICE_ERROR' \
+	'^p11enroll: remove: remove tls-client on token card: 2 of 4 objects deleted: public key tls-client: delete object [0-9]+ on token card: CKR_DEVICE_ERROR' \
 	"$WORK/err"
 expect_grep "the second failure follows it" \
 	'CKR_DEVICE_ERROR .*; certificate tls-client: delete object [0-9]+ on token card: CKR_DEVICE_MEMORY' \
