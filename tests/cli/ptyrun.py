@@ -15,6 +15,7 @@ newline are typed once the output shows PROMPT.
 """
 import os
 import pty
+import signal
 import sys
 import termios
 
@@ -48,6 +49,12 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         try:
+            # As a shell on a new terminal starts it: signals a
+            # background job ignores (SIGINT, SIGQUIT under a
+            # non-interactive shell's &) are the terminal's again.
+            for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP,
+                        signal.SIGTTIN, signal.SIGTTOU):
+                signal.signal(sig, signal.SIG_DFL)
             os.execvp(argv[0], argv)
         finally:
             os._exit(127)

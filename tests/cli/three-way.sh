@@ -262,6 +262,27 @@ def text(s):
                lambda m: "-----BEGIN %s-----PEM-----END " % m.group(1), s)
     return s
 
+def data_sorted(s):
+    """pkcs11-tool's listing S with each run of data objects in one order:
+    a module lists its objects in an order of its own (SoftHSM's follows
+    where they sit in memory), and data objects differ only by label."""
+    lines, out, run = s.split("\n"), [], []
+    i = 0
+    while i < len(lines):
+        if lines[i] == "Data object N":
+            j = i + 1
+            while j < len(lines) and lines[j].startswith(" "):
+                j += 1
+            run.append("\n".join(lines[i:j]))
+            i = j
+            continue
+        out.extend(sorted(run))
+        run = []
+        out.append(lines[i])
+        i += 1
+    out.extend(sorted(run))
+    return "\n".join(out)
+
 def walk(v, key=None):
     if isinstance(v, dict):
         return {k: walk(x, k) for k, x in v.items()}
@@ -298,6 +319,8 @@ for name in ("statuses", "enroll.out", "enroll.err", "status.out", "status.err",
             print(text(raw), end="")
         else:
             print(json.dumps(walk(doc), indent=1))
+    elif name == "objects.out":
+        print(data_sorted(text(raw)), end="")
     else:
         print(text(raw), end="")
 PY
