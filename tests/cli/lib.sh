@@ -228,26 +228,6 @@ role_blocks() {
 	' "$2" | sort
 }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
-free_port() {
-	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT PID: until something accepts on PORT (about 10 s at most),
-# or until PID has died.
-wait_port() {
-	_tries=0
-	while [ "$_tries" -lt 100 ]; do
-		if "$PYTHON" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-		_tries=$((_tries + 1))
-	done
-	return 1
-}
-
 # wait_output FILE PATTERN PID: until FILE has a line matching PATTERN
 # (about 10 s at most), or until PID has died.
 wait_output() {
