@@ -292,16 +292,18 @@ out:
 
 /* What the report gives a consumer of role P's certificate CERT on T:
  * {"chain": [PEM...], "uris": {...}}; CHAIN is the CA certificates that
- * came with it, NULL to read them from the token. NULL when none of it
- * can be had: the report goes on without. */
+ * came with it, NULL to read them from the token; ID_HEX the role's
+ * CKA_ID as enroll_role() gave it, NULL to read it from the token. NULL
+ * when none of it can be had: the report goes on without. */
 static json_t *
 batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
-		       STACK_OF(X509) *chain)
+		       STACK_OF(X509) *chain, const char *id_hex)
 {
 	STACK_OF(X509) *read = NULL, *kept = NULL;
 	CK_OBJECT_HANDLE *h = NULL;
 	unsigned char *id = NULL;
 	char *pem;
+	unsigned char known[KEY_ID_MAX];
 	size_t n = 0, id_len = 0;
 	json_t *doc = json_object(), *pems = json_array();
 	struct err_saved saved;
@@ -319,10 +321,12 @@ batch_worker_consumers(struct token *t, const struct profile *p, X509 *cert,
 			json_array_append_new(pems, json_string(pem));
 			free(pem);
 		}
-	if (certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &h, &n) == 0 &&
+	if (id_hex != NULL ?
+	    OPENSSL_hexstr2buf_ex(known, sizeof(known), &id_len, id_hex, '\0') == 1 :
+	    certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &h, &n) == 0 &&
 	    n == 1 && token_get_attr(t, h[0], CKA_ID, &id, &id_len) == 0)
 		json_object_set_new(doc, "uris", token_uri_role_json(token_get_info(t),
-				    profile_label(p), id, id_len));
+				    profile_label(p), id_hex != NULL ? known : id, id_len));
 	err_restore(&saved);
 	json_object_set_new(doc, "chain", pems);
 	sk_X509_pop_free(read, X509_free);
@@ -430,7 +434,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (states[k] == JOURNAL_DONE &&
 		    batch_worker_done_on_token(w, index, t, p, &cert)) {
 			rc = batch_worker_say(w, index, (size_t)k, "done", cert, false,
-					      batch_worker_consumers(t, p, cert, NULL));
+					      batch_worker_consumers(t, p, cert, NULL, NULL));
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
@@ -450,7 +454,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		if (states[k] != JOURNAL_DONE && complete) {
 			rc = batch_worker_say(w, index, (size_t)k, "done", cert,
 					      states[k] != JOURNAL_STARTED,
-					      batch_worker_consumers(t, p, cert, NULL));
+					      batch_worker_consumers(t, p, cert, NULL, NULL));
 			X509_free(cert);
 			if (rc < 0)
 				return -1;
@@ -468,7 +472,7 @@ batch_worker_roles(struct batch_worker *w, size_t index, struct token *t)
 		rc = batch_worker_say(w, index, (size_t)k, rc == ENROLL_AWAITING ?
 				      "awaiting" : "done", r.cert, false,
 				      rc == ENROLL_AWAITING ? NULL :
-				      batch_worker_consumers(t, p, r.cert, r.chain));
+				      batch_worker_consumers(t, p, r.cert, r.chain, r.id_hex));
 		enroll_result_clear(&r);
 		if (rc < 0)
 			return -1;

@@ -181,6 +181,7 @@ enroll_new_clear(struct enroll_new *n)
 		return;
 	EVP_PKEY_free(n->pub);
 	X509_REQ_free(n->req);
+	OPENSSL_free(n->subject);
 	memset(n, 0, sizeof(*n));
 	n->cert = CK_INVALID_HANDLE;
 }
@@ -213,13 +214,11 @@ enroll_make_request(struct token *t, const struct profile *p,
 		return err_prefix("role %s", profile_role(p));
 	ks.mechs = mechs | keysupport_request_mech(&support, ks.alg, ks.caps, mechs);
 	n->tried = true;
-	if (keygen_generate(t, &ks, &n->kp) < 0) {
+	if (keygen_generate(t, &ks, &n->kp, &n->pub) < 0) {
 		enroll_keygen_hint(p);
 		return err_prefix("generate %s key", keyalg_name(ks.alg));
 	}
 	n->made = true;
-	if (keygen_public_key(t, n->kp.pub, &n->pub) < 0)
-		return err_prefix("read the new public key");
 	if (csr_build(spec, n->pub, &signer, &n->req) < 0)
 		return err_prefix("sign the request");
 	if (keygen_narrow(t, &n->kp, ks.caps, mechs, profile_allow_unnarrowed(p),
@@ -238,7 +237,9 @@ enroll_write_pending(struct token *t, const struct profile *p,
 			    sizeof(pending)) < 0 ||
 	    certstore_write(t, cert, n->kp.id, n->kp.id_len, pending, &n->cert) < 0)
 		return err_prefix("write back");
-	keygen_set_subject(t, &n->kp, X509_get_subject_name(cert));
+	OPENSSL_free(n->subject);
+	keygen_subject_change(t, &n->kp, X509_get_subject_name(cert), &n->subject,
+			      &n->subject_len);
 	return 0;
 }
 
@@ -249,7 +250,7 @@ enroll_promote(struct token *t, const struct profile *p, const struct enroll_new
 
 	/* The certificate goes last: until it carries the role's label, the
 	 * group still has a pending object and status --repair owns it. */
-	if (keygen_relabel(t, &n->kp, label) < 0 ||
+	if (keygen_relabel_subject(t, &n->kp, label, n->subject, n->subject_len) < 0 ||
 	    token_set_attr(t, n->cert, CKA_LABEL, label, strlen(label)) < 0)
 		return err_prefix("write back");
 	return 0;
@@ -735,6 +736,7 @@ enroll_install_write(struct token *t, const struct profile *p,
 	struct err_saved saved, cleanup;
 	struct enroll_new n;
 	size_t failed = 0;
+	int rc;
 
 	memset(&n, 0, sizeof(n));
 	n.kp = *kp;
@@ -743,7 +745,9 @@ enroll_install_write(struct token *t, const struct profile *p,
 			    sizeof(awaiting)) < 0 ||
 	    enroll_write_pending(t, p, &n, cert) < 0)
 		return -1;
-	if (enroll_promote(t, p, &n) == 0)
+	rc = enroll_promote(t, p, &n);
+	OPENSSL_free(n.subject);
+	if (rc == 0)
 		return 0;
 	err_save(&saved);
 	if (keygen_relabel(t, kp, awaiting) < 0)

@@ -96,6 +96,10 @@ struct enroll_new {
 	bool unnarrowed;                /* still signs, the module ignoring
 					 * the narrowing: kept by the
 					 * profile's waiver */
+	unsigned char *subject;         /* the certificate's subject (DER)
+					 * where the key pair's CKA_SUBJECT
+					 * differs: written with the label */
+	size_t subject_len;
 };
 
 /* Free what N holds in memory (nothing on the token) and zero it. */
@@ -126,11 +130,13 @@ int enroll_keep_chain(struct token *t, STACK_OF(X509) *chain,
 		      struct enroll_result *out);
 
 /* First half of the write-back: CERT goes on the token beside N's key pair
- * (same CKA_ID) under "pending:LABEL"; N->cert is its handle. */
+ * (same CKA_ID) under "pending:LABEL"; N->cert is its handle, N->subject
+ * its subject where the key pair's CKA_SUBJECT differs. */
 int enroll_write_pending(struct token *t, const struct profile *p,
 			 struct enroll_new *n, X509 *cert);
 
-/* Second half: give N's key pair, then its certificate, the role's label.
+/* Second half: give N's key pair (with N->subject), then its certificate,
+ * the role's label.
  * On failure the objects are left as they are, for enroll_undo(). */
 int enroll_promote(struct token *t, const struct profile *p,
 		   const struct enroll_new *n);

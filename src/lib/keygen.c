@@ -52,13 +52,43 @@ out:
 	return rc;
 }
 
-/* Set CKA_ID on both halves. */
-static int
-keygen_set_id(struct token *t, const struct keypair *kp)
+/* Whether a write answered RV refuses what it was to write (and the same
+ * write without an attribute it need not make may be taken), rather than
+ * failing on the token or session. */
+static bool
+keygen_attr_refused(CK_RV rv)
 {
-	if (token_set_attr(t, kp->pub, CKA_ID, kp->id, kp->id_len) < 0 ||
-	    token_set_attr(t, kp->priv, CKA_ID, kp->id, kp->id_len) < 0)
-		return err_prefix("set CKA_ID");
+	return rv == CKR_ATTRIBUTE_READ_ONLY || rv == CKR_ATTRIBUTE_TYPE_INVALID ||
+	       rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_TEMPLATE_INCONSISTENT ||
+	       rv == CKR_ACTION_PROHIBITED;
+}
+
+/* Set CKA_ID on both halves of KP and, in the same write where the
+ * half takes it, CKA_PUBLIC_KEY_INFO SPKI (may be NULL): one file
+ * rewrite in SoftHSM instead of two. A half that refuses the two (SoftHSM
+ * keeps the public half's as it is) is asked for CKA_ID alone, which
+ * decides: its error is the last one; any other failure is the answer.
+ * *SPKI_DONE: nothing is left to try with SPKI. */
+static int
+keygen_set_id(struct token *t, const struct keypair *kp, const unsigned char *spki,
+	      size_t spki_len, bool *spki_done)
+{
+	const CK_OBJECT_HANDLE half[] = { kp->pub, kp->priv };
+	CK_ATTRIBUTE a[2] = {
+		{ CKA_ID, (void *)kp->id, kp->id_len },
+		{ CKA_PUBLIC_KEY_INFO, (void *)spki, spki_len },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(half); i++) {
+		if (spki != NULL && token_set_attrs(t, half[i], a, 2) == 0)
+			continue;
+		if ((spki != NULL && !keygen_attr_refused(err_last_ckr())) ||
+		    token_set_attrs(t, half[i], a, 1) < 0)
+			return err_prefix("set CKA_ID");
+	}
+	*spki_done = true;
+	err_clear();
 	return 0;
 }
 
@@ -107,14 +137,13 @@ keygen_call(struct token *t, CK_MECHANISM *mech, CK_ATTRIBUTE *pub, CK_ULONG np,
 static int
 keygen_fixed(struct token *t, CK_OBJECT_HANDLE h, bool *fixed)
 {
-	unsigned char *v = NULL;
-	size_t len = 0;
+	CK_BBOOL v = CK_TRUE;
+	bool got;
 
 	*fixed = false;
-	if (token_get_attr(t, h, CKA_MODIFIABLE, &v, &len) < 0)
+	if (token_get_fixed(t, h, CKA_MODIFIABLE, &v, sizeof(v), &got) < 0)
 		return -1;
-	*fixed = len == sizeof(CK_BBOOL) && v[0] == CK_FALSE;
-	free(v);
+	*fixed = got && v == CK_FALSE;
 	return 0;
 }
 
@@ -122,12 +151,14 @@ keygen_fixed(struct token *t, CK_OBJECT_HANDLE h, bool *fixed)
  * the module lets a key's attributes change: the role's label comes only
  * once the certificate is written, after the CA has issued it, and CKA_ID
  * and the narrowing come after generation too. The first write is done
- * here: CKA_ID, or with a fixed id the pending LABEL written again. A
- * pair that says CKA_MODIFIABLE false, or whose write the module refuses
- * as read-only, is refused with a sentence that says why. */
+ * here: CKA_ID (with SPKI, see keygen_set_id()), or with a fixed id the
+ * pending LABEL written again. A pair that says CKA_MODIFIABLE false, or
+ * whose write the module refuses as read-only, is refused with a sentence
+ * that says why. */
 static int
 keygen_prove_modifiable(struct token *t, const struct keypair *kp,
-			bool fixed_id, const char *label)
+			bool fixed_id, const char *label, const unsigned char *spki,
+			size_t spki_len, bool *spki_done)
 {
 	static const char fixed_keys[] = "this module cannot change a key's "
 		"label or rights once it has generated it, so it cannot hold a "
@@ -143,7 +174,9 @@ keygen_prove_modifiable(struct token *t, const struct keypair *kp,
 		return err_set(ERR_FAILED, "the new %s key is not modifiable "
 			       "(CKA_MODIFIABLE false): %s", priv_fixed ?
 			       "private" : "public", fixed_keys);
-	if ((fixed_id ? keygen_relabel(t, kp, label) : keygen_set_id(t, kp)) == 0)
+	*spki_done = false;
+	if ((fixed_id ? keygen_relabel(t, kp, label) :
+	     keygen_set_id(t, kp, spki, spki_len, spki_done)) == 0)
 		return 0;
 	rv = err_last_ckr();
 	if (rv == CKR_ATTRIBUTE_READ_ONLY)
@@ -246,20 +279,37 @@ keygen_try_shapes(struct token *t, CK_MECHANISM *mech, const struct keygen_tmpl 
 	return 0;
 }
 
+/* Give both halves of KP the CKA_SUBJECT of NAME unless the public half
+ * has it already, where the module takes it (errors are forgotten). */
+static void
+keygen_set_subject(struct token *t, const struct keypair *kp, const X509_NAME *name)
+{
+	unsigned char *der;
+	size_t len;
+
+	keygen_subject_change(t, kp, name, &der, &len);
+	if (der != NULL) {
+		(void)token_set_attr(t, kp->pub, CKA_SUBJECT, der, len);
+		(void)token_set_attr(t, kp->priv, CKA_SUBJECT, der, len);
+	}
+	OPENSSL_free(der);
+	err_clear();
+}
+
 /* What the new pair KP carries for consumers, set after its generation:
  * CKA_SUBJECT and CKA_ALLOWED_MECHANISMS when the template could not
  * carry them (the key goes on without what the module refuses; status
- * shows a key without a mechanism list), and CKA_PUBLIC_KEY_INFO, which
- * only the generated key gives. Errors are forgotten: none of it is
- * needed for the key to serve its role. */
+ * shows a key without a mechanism list), and CKA_PUBLIC_KEY_INFO SPKI,
+ * which only the generated key gives, unless it was written with CKA_ID
+ * (SPKI_DONE). Errors are forgotten: none of it is needed for the key to
+ * serve its role. */
 static void
 keygen_complete(struct token *t, struct keypair *kp, const struct keygen_spec *s,
-		bool extras, EVP_PKEY *key)
+		bool extras, const unsigned char *spki, size_t spki_len,
+		bool spki_done)
 {
 	CK_MECHANISM_TYPE list[KEYMECH_COUNT];
-	unsigned char *spki = NULL;
 	size_t n;
-	int len;
 
 	if (!extras) {
 		keygen_set_subject(t, kp, s->subject);
@@ -268,37 +318,43 @@ keygen_complete(struct token *t, struct keypair *kp, const struct keygen_spec *s
 					    list, n * sizeof(list[0])) < 0)
 			kp->mechs = 0;
 	}
-	if ((len = i2d_PUBKEY(key, &spki)) > 0) {
-		(void)token_set_attr(t, kp->pub, CKA_PUBLIC_KEY_INFO, spki, (size_t)len);
-		(void)token_set_attr(t, kp->priv, CKA_PUBLIC_KEY_INFO, spki, (size_t)len);
+	if (spki != NULL && !spki_done) {
+		(void)token_set_attr(t, kp->pub, CKA_PUBLIC_KEY_INFO, spki, spki_len);
+		(void)token_set_attr(t, kp->priv, CKA_PUBLIC_KEY_INFO, spki, spki_len);
 	}
-	OPENSSL_free(spki);
 	err_clear();
 }
 
 void
-keygen_set_subject(struct token *t, const struct keypair *kp, const X509_NAME *name)
+keygen_subject_change(struct token *t, const struct keypair *kp,
+		      const X509_NAME *name, unsigned char **der, size_t *len)
 {
-	unsigned char *der = NULL, *now = NULL;
-	size_t now_len = 0;
-	int len;
+	CK_ATTRIBUTE now = { CKA_SUBJECT, NULL, 0 };
+	int n;
 
-	if (name == NULL || (len = i2d_X509_NAME(name, &der)) <= 0)
+	*der = NULL;
+	*len = 0;
+	if (name == NULL || (n = i2d_X509_NAME(name, der)) <= 0) {
+		OPENSSL_free(*der);
+		*der = NULL;
 		goto out;
+	}
+	*len = (size_t)n;
 	/* Nothing to write where the public half has it already. */
-	if (token_get_attr(t, kp->pub, CKA_SUBJECT, &now, &now_len) == 0 &&
-	    now_len == (size_t)len && memcmp(now, der, now_len) == 0)
-		goto out;
-	(void)token_set_attr(t, kp->pub, CKA_SUBJECT, der, (size_t)len);
-	(void)token_set_attr(t, kp->priv, CKA_SUBJECT, der, (size_t)len);
+	if (token_get_attrs(t, kp->pub, &now, 1) == 0 &&
+	    now.ulValueLen == *len && memcmp(now.pValue, *der, *len) == 0) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		*len = 0;
+	}
 out:
-	OPENSSL_free(der);
-	free(now);
+	token_attrs_clear(&now, 1);
 	err_clear();
 }
 
 int
-keygen_generate(struct token *t, const struct keygen_spec *s, struct keypair *out)
+keygen_generate(struct token *t, const struct keygen_spec *s, struct keypair *out,
+		EVP_PKEY **pub)
 {
 	const struct keyalg_info *e = keyalg_info(s->alg);
 	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -313,8 +369,9 @@ keygen_generate(struct token *t, const struct keygen_spec *s, struct keypair *ou
 	struct keygen_tmpl k;
 	struct keyrights rights;
 	CK_RV first = CKR_OK;
-	unsigned char *ec_params = NULL, *subject = NULL;
-	int ec_params_len = 0, subject_len = 0;
+	unsigned char *ec_params = NULL, *subject = NULL, *spki = NULL;
+	int ec_params_len = 0, subject_len = 0, spki_len;
+	bool spki_done;
 	size_t nmechs = keymech_list(s->mechs, mechs);
 	struct keypair kp;
 	EVP_PKEY *key = NULL;
@@ -323,6 +380,8 @@ keygen_generate(struct token *t, const struct keygen_spec *s, struct keypair *ou
 	int called, rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	if (pub != NULL)
+		*pub = NULL;
 	memset(&kp, 0, sizeof(kp));
 	memset(&k, 0, sizeof(k));
 	kp.alg = s->alg;
@@ -417,10 +476,20 @@ keygen_generate(struct token *t, const struct keygen_spec *s, struct keypair *ou
 	} else if (keygen_id_of(key, kp.id, &kp.id_len) < 0) {
 		goto out;
 	}
-	if (keygen_prove_modifiable(t, &kp, s->fixed_id != NULL, s->label) < 0)
+	if ((spki_len = i2d_PUBKEY(key, &spki)) <= 0) {
+		OPENSSL_free(spki);
+		spki = NULL;
+		spki_len = 0;
+	}
+	if (keygen_prove_modifiable(t, &kp, s->fixed_id != NULL, s->label, spki,
+				    (size_t)spki_len, &spki_done) < 0)
 		goto out;
-	keygen_complete(t, &kp, s, extras, key);
+	keygen_complete(t, &kp, s, extras, spki, (size_t)spki_len, spki_done);
 	*out = kp;
+	if (pub != NULL) {
+		*pub = key;
+		key = NULL;
+	}
 	made = false;
 	rc = 0;
 out:
@@ -429,6 +498,7 @@ out:
 	EVP_PKEY_free(key);
 	OPENSSL_free(ec_params);
 	OPENSSL_free(subject);
+	OPENSSL_free(spki);
 	return rc;
 }
 
@@ -524,11 +594,18 @@ keygen_ec_public(struct token *t, CK_OBJECT_HANDLE h, OSSL_PARAM_BLD *bld,
 	ASN1_OCTET_STRING *os = NULL;
 	ASN1_OBJECT *oid = NULL;
 	const unsigned char *p;
+	CK_ATTRIBUTE a[2] = { { CKA_EC_PARAMS, NULL, 0 }, { CKA_EC_POINT, NULL, 0 } };
 	int nid, rc = -1;
 
-	if (token_get_attr(t, h, CKA_EC_PARAMS, &params, &params_len) < 0 ||
-	    token_get_attr(t, h, CKA_EC_POINT, &point, &point_len) < 0)
+	/* One call for both. */
+	if (token_get_attrs(t, h, a, NELEM(a)) < 0) {
+		token_attrs_clear(a, NELEM(a));
 		goto out;
+	}
+	params = a[0].pValue;
+	params_len = a[0].ulValueLen;
+	point = a[1].pValue;
+	point_len = a[1].ulValueLen;
 	p = params;
 	if (params == NULL || point == NULL ||
 	    (oid = d2i_ASN1_OBJECT(NULL, &p, (long)params_len)) == NULL ||
@@ -563,11 +640,17 @@ keygen_rsa_public(struct token *t, CK_OBJECT_HANDLE h, OSSL_PARAM_BLD *bld,
 {
 	unsigned char *mod = NULL, *exp = NULL;
 	size_t mod_len = 0, exp_len = 0;
+	CK_ATTRIBUTE a[2] = { { CKA_MODULUS, NULL, 0 }, { CKA_PUBLIC_EXPONENT, NULL, 0 } };
 	int rc = -1;
 
-	if (token_get_attr(t, h, CKA_MODULUS, &mod, &mod_len) < 0 ||
-	    token_get_attr(t, h, CKA_PUBLIC_EXPONENT, &exp, &exp_len) < 0)
+	if (token_get_attrs(t, h, a, NELEM(a)) < 0) {
+		token_attrs_clear(a, NELEM(a));
 		goto out;
+	}
+	mod = a[0].pValue;
+	mod_len = a[0].ulValueLen;
+	exp = a[1].pValue;
+	exp_len = a[1].ulValueLen;
 	if (mod == NULL || exp == NULL) {
 		err_set(ERR_FAILED, "the RSA public key has no modulus or exponent");
 		goto out;
@@ -642,9 +725,30 @@ out:
 int
 keygen_relabel(struct token *t, const struct keypair *kp, const char *label)
 {
-	if (token_set_attr(t, kp->priv, CKA_LABEL, label, strlen(label)) < 0 ||
-	    token_set_attr(t, kp->pub, CKA_LABEL, label, strlen(label)) < 0)
-		return err_prefix("label the key pair '%s'", label);
+	return keygen_relabel_subject(t, kp, label, NULL, 0);
+}
+
+int
+keygen_relabel_subject(struct token *t, const struct keypair *kp, const char *label,
+		       const unsigned char *subject, size_t subject_len)
+{
+	const CK_OBJECT_HANDLE half[] = { kp->priv, kp->pub };
+	CK_ATTRIBUTE a[2] = {
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_SUBJECT, (void *)subject, subject_len },
+	};
+	bool both = subject != NULL;
+	size_t i;
+
+	for (i = 0; i < NELEM(half); i++) {
+		if (both && token_set_attrs(t, half[i], a, 2) == 0)
+			continue;
+		if ((both && !keygen_attr_refused(err_last_ckr())) ||
+		    token_set_attrs(t, half[i], a, 1) < 0)
+			return err_prefix("label the key pair '%s'", label);
+		both = false;
+	}
+	err_clear();
 	return 0;
 }
 

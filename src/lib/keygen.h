@@ -55,9 +55,10 @@ void keygen_set_progress(const struct keygen_progress *p);
  * module that refuses them too leaves them out); either way the private
  * half's rights are read back, and a pair that may do more than S->caps
  * (and signing) is destroyed. CKA_PUBLIC_KEY_INFO is set on both halves
- * where the module takes it. */
+ * where the module takes it. The public key, as read from the token, goes
+ * to *PUB unless PUB is NULL. */
 int keygen_generate(struct token *t, const struct keygen_spec *s,
-		    struct keypair *out);
+		    struct keypair *out, EVP_PKEY **pub);
 
 /* Limit CKA_ALLOWED_MECHANISMS to MECHS where the key was generated with
  * more (the mechanism that signed its request); a module that fixes the
@@ -70,11 +71,11 @@ int keygen_generate(struct token *t, const struct keygen_spec *s,
 int keygen_narrow(struct token *t, const struct keypair *kp, unsigned caps,
 		  keymech_set mechs, bool allow_unnarrowed, bool *unnarrowed);
 
-/* Give both halves of KP the CKA_SUBJECT of NAME unless the public half
- * has it already, where the module takes it (errors are forgotten): the
- * certificate's subject, should the CA have changed the requested one. */
-void keygen_set_subject(struct token *t, const struct keypair *kp,
-			const X509_NAME *name);
+/* The DER of NAME in *DER and *LEN (free with OPENSSL_free()) when the
+ * public half of KP does not carry it as its CKA_SUBJECT; NULL when it
+ * does, or when NAME cannot be encoded. */
+void keygen_subject_change(struct token *t, const struct keypair *kp,
+			   const X509_NAME *name, unsigned char **der, size_t *len);
 
 /* The public key of an on-token public key object, for OpenSSL. */
 int keygen_public_key(struct token *t, CK_OBJECT_HANDLE pub, EVP_PKEY **out);
@@ -85,6 +86,14 @@ int keygen_id_of(EVP_PKEY *key, unsigned char *out, size_t *len);
 
 /* Give both halves of KP a new CKA_LABEL. */
 int keygen_relabel(struct token *t, const struct keypair *kp, const char *label);
+
+/* The same, and with SUBJECT (DER, may be NULL) CKA_SUBJECT in the same
+ * write where the module takes both: one file rewrite in SoftHSM
+ * instead of two. The subject is not needed: a half that refuses the two
+ * (CKR_ATTRIBUTE_READ_ONLY and the like) is given the label alone, as is
+ * the half after it. */
+int keygen_relabel_subject(struct token *t, const struct keypair *kp, const char *label,
+			   const unsigned char *subject, size_t subject_len);
 
 /* Destroy both halves of KP; keeps going after a failure, reports the first. */
 int keygen_destroy(struct token *t, const struct keypair *kp);

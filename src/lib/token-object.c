@@ -223,17 +223,36 @@ token_attrs_clear(CK_ATTRIBUTE *tmpl, CK_ULONG n)
 }
 
 int
+token_get_fixed(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+		void *v, size_t len, bool *got)
+{
+	CK_ATTRIBUTE attr = { type, v, len };
+	CK_RV rv;
+
+	*got = false;
+	h = token_handle(t, h);
+	rv = t->fn->C_GetAttributeValue(t->session, h, &attr, 1);
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE ||
+	    rv == CKR_BUFFER_TOO_SMALL)
+		return 0;
+	if (rv != CKR_OK)
+		return err_ckr(rv, "read attribute 0x%lx of object %lu on token %s",
+			       (unsigned long)type, (unsigned long)h, t->info.label);
+	*got = attr.ulValueLen == len;
+	return 0;
+}
+
+int
 token_get_bool(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 	       bool *out)
 {
-	unsigned char *v = NULL;
-	size_t len = 0;
+	CK_BBOOL v = CK_FALSE;
+	bool got;
 
 	*out = false;
-	if (token_get_attr(t, h, type, &v, &len) < 0)
+	if (token_get_fixed(t, h, type, &v, sizeof(v), &got) < 0)
 		return -1;
-	*out = len == sizeof(CK_BBOOL) && v[0] == CK_TRUE;
-	free(v);
+	*out = got && v == CK_TRUE;
 	return 0;
 }
 
@@ -241,22 +260,16 @@ int
 token_get_ulong(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 		CK_ULONG *out)
 {
-	unsigned char *v = NULL;
-	size_t len = 0;
-	int rc = -1;
+	CK_ULONG v = 0;
+	bool got;
 
 	*out = 0;
-	if (token_get_attr(t, h, type, &v, &len) < 0)
+	if (token_get_fixed(t, h, type, &v, sizeof(v), &got) < 0)
 		return -1;
-	if (len != sizeof(CK_ULONG)) {
-		err_set(ERR_FAILED, "object %lu on token %s lacks attribute 0x%lx",
-			(unsigned long)h, t->info.label, (unsigned long)type);
-		goto out;
-	}
-	memcpy(out, v, sizeof(CK_ULONG));
-	rc = 0;
-out:
-	free(v);
-	return rc;
+	if (!got)
+		return err_set(ERR_FAILED, "object %lu on token %s lacks attribute 0x%lx",
+			       (unsigned long)h, t->info.label, (unsigned long)type);
+	*out = v;
+	return 0;
 }
 

@@ -35,6 +35,13 @@ int token_get_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 int token_get_attrs(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
 		    CK_ULONG n);
 
+/* C_GetAttributeValue of TYPE into the LEN bytes at V, one call: a
+ * fixed-size attribute needs no question about its size. *GOT is whether
+ * it came back at exactly LEN bytes; missing, sensitive or of another
+ * size is no error. */
+int token_get_fixed(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+		    void *v, size_t len, bool *got);
+
 /* Free the values token_get_attrs() put in TMPL. */
 void token_attrs_clear(CK_ATTRIBUTE *tmpl, CK_ULONG n);
 

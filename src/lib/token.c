@@ -667,14 +667,27 @@ token_set_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 	       const void *value, size_t len)
 {
 	CK_ATTRIBUTE attr = { type, (void *)value, len };
+
+	return token_set_attrs(t, h, &attr, 1);
+}
+
+int
+token_set_attrs(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
+		CK_ULONG n)
+{
 	CK_RV rv;
 
 	h = token_handle(t, h);
-	rv = t->fn->C_SetAttributeValue(t->session, h, &attr, 1);
-	if (rv != CKR_OK)
+	rv = t->fn->C_SetAttributeValue(t->session, h, tmpl, n);
+	if (rv == CKR_OK)
+		return 0;
+	if (n == 1)
 		return err_ckr(rv, "change attribute 0x%lx of object %lu on token %s",
-			       (unsigned long)type, (unsigned long)h, t->info.label);
-	return 0;
+			       (unsigned long)tmpl[0].type, (unsigned long)h,
+			       t->info.label);
+	return err_ckr(rv, "change attributes 0x%lx and %lu more of object %lu "
+		       "on token %s", (unsigned long)tmpl[0].type,
+		       (unsigned long)(n - 1), (unsigned long)h, t->info.label);
 }
 
 int

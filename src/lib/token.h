@@ -117,6 +117,12 @@ CK_SESSION_HANDLE token_session(const struct token *t);
 int token_set_attr(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 		   const void *value, size_t len);
 
+/* Set the N attributes of TMPL in one C_SetAttributeValue: one write
+ * where a module stores an object as a whole (SoftHSM rewrites its
+ * file for every call). The module takes all of them or none. */
+int token_set_attrs(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
+		    CK_ULONG n);
+
 /* Destroy one object, logged in as whoever writes on T (token-login.h). */
 int token_destroy(struct token *t, CK_OBJECT_HANDLE h);
 

@@ -515,7 +515,7 @@ START_TEST(test_audit_mismatch)
 	struct keypair kp;
 	size_t n = 0;
 
-	ck_assert_int_eq(keygen_generate(t, &ks, &kp), 0);
+	ck_assert_int_eq(keygen_generate(t, &ks, &kp, NULL), 0);
 	ck_assert_int_eq(keygen_public_key(t, kp.pub, &pub), 0);
 	what.not_before = time(NULL) - 60;
 	what.not_after = time(NULL) + 86400 * 90;

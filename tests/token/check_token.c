@@ -32,7 +32,7 @@ test_keygen(struct token *t, enum key_alg alg, unsigned caps, const char *label,
 		.fixed_id = fixed_id, .fixed_id_len = fixed_id_len,
 	};
 
-	return keygen_generate(t, &s, kp);
+	return keygen_generate(t, &s, kp, NULL);
 }
 
 static struct module *mod;
