@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "ca-http.h"
@@ -290,6 +291,37 @@ ca_http_header(char *buffer, size_t size, size_t nitems, void *userdata)
 	return len;
 }
 
+/* The connections (and TLS sessions) of this process, kept from one
+ * exchange to the next: a run that asks one CA for many certificates
+ * connects once. libcurl reuses a connection only for the same host,
+ * port and TLS settings. A process forked from one that made it starts
+ * a cache of its own; without one (out of memory), each exchange
+ * connects anew. */
+static CURLSH *ca_http_share;
+static pid_t ca_http_share_pid;
+
+static CURLSH *
+ca_http_shared(void)
+{
+	CURLSH *sh;
+
+	/* An inherited cache is the parent's: its sockets are not ours to
+	 * use or close. */
+	if (ca_http_share != NULL && ca_http_share_pid == getpid())
+		return ca_http_share;
+	if ((sh = curl_share_init()) == NULL)
+		return NULL;
+	if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
+	    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) ||
+	    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS)) {
+		curl_share_cleanup(sh);
+		return NULL;
+	}
+	ca_http_share = sh;
+	ca_http_share_pid = getpid();
+	return sh;
+}
+
 int
 ca_http_exchange(const struct ca_http_opts *o, const char *url,
 		 const struct ca_http_post *post, const char *what,
@@ -306,6 +338,7 @@ ca_http_exchange_headers(const struct ca_http_opts *o, const char *url,
 {
 	char errbuf[CURL_ERROR_SIZE] = "", content_type[128];
 	struct curl_slist *headers = NULL, *more;
+	CURLSH *share;
 	CURL *curl = NULL;
 	CURLcode code;
 	int rc = -1;
@@ -317,6 +350,8 @@ ca_http_exchange_headers(const struct ca_http_opts *o, const char *url,
 	}
 	if (ca_http_setup(curl, o, body, errbuf) < 0)
 		goto out;
+	if ((share = ca_http_shared()) != NULL)
+		(void)curl_easy_setopt(curl, CURLOPT_SHARE, share);
 	if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
 	    (h != NULL &&
 	     (ca_http_headers_clear(h),
