@@ -26,6 +26,7 @@
 #include "token-login.h"
 #include "token-pin.h"
 #include "token-uri.h"
+#include "util.h"
 
 struct batch_worker {
 	const struct batch_job *job;
@@ -206,41 +207,53 @@ out:
 
 /* Whether role P is complete on T (its key pair and certificate under
  * its label, one CKA_ID) into *COMPLETE; *CERT gets the certificate
- * then. -1, with the error recorded, when the token cannot tell. */
+ * then. -1, with the error recorded, when the token cannot tell. One
+ * search for every object under the label (none on a token the role is
+ * new to), then the class of each found. */
 static int
 batch_worker_check_complete(struct token *t, const struct profile *p, X509 **cert,
 			    bool *complete)
 {
-	CK_OBJECT_HANDLE *priv = NULL, *crt = NULL;
+	const char *label = profile_label(p);
+	CK_ATTRIBUTE tmpl[] = { { CKA_LABEL, (void *)label, strlen(label) } };
+	CK_OBJECT_HANDLE *h = NULL, priv = CK_INVALID_HANDLE, crt = CK_INVALID_HANDLE;
+	CK_ULONG cls;
 	unsigned char *kid = NULL, *cid = NULL;
-	size_t npriv = 0, ncrt = 0, klen = 0, clen = 0;
+	size_t n = 0, i, npriv = 0, ncrt = 0, klen = 0, clen = 0;
 	int rc = -1;
 
 	*cert = NULL;
 	*complete = false;
-	if (certstore_find_label(t, CKO_PRIVATE_KEY, profile_label(p), &priv,
-				 &npriv) < 0 ||
-	    certstore_find_label(t, CKO_CERTIFICATE, profile_label(p), &crt,
-				 &ncrt) < 0)
+	if (token_find(t, tmpl, NELEM(tmpl), &h, &n) < 0)
 		goto out;
+	for (i = 0; i < n; i++) {
+		if (token_get_ulong(t, h[i], CKA_CLASS, &cls) < 0)
+			goto out;
+		if (cls == CKO_PRIVATE_KEY) {
+			priv = h[i];
+			npriv++;
+		} else if (cls == CKO_CERTIFICATE) {
+			crt = h[i];
+			ncrt++;
+		}
+	}
 	if (npriv != 1 || ncrt != 1) {
 		rc = 0;
 		goto out;
 	}
-	if (token_get_attr(t, priv[0], CKA_ID, &kid, &klen) < 0 ||
-	    token_get_attr(t, crt[0], CKA_ID, &cid, &clen) < 0)
+	if (token_get_attr(t, priv, CKA_ID, &kid, &klen) < 0 ||
+	    token_get_attr(t, crt, CKA_ID, &cid, &clen) < 0)
 		goto out;
 	if (klen != clen || (klen > 0 && memcmp(kid, cid, klen) != 0)) {
 		rc = 0;
 		goto out;
 	}
-	if (certstore_read_cert(t, crt[0], cert) < 0)
+	if (certstore_read_cert(t, crt, cert) < 0)
 		goto out;
 	*complete = true;
 	rc = 0;
 out:
-	free(priv);
-	free(crt);
+	free(h);
 	free(kid);
 	free(cid);
 	return rc;
@@ -398,7 +411,8 @@ batch_worker_record(const struct batch_worker *w, struct token *t,
 	    OPENSSL_hexstr2buf_ex(id, sizeof(id), &len, r->id_hex, '\0') != 1)
 		return;
 	rec = rolerecord_for(w->job->record, profile_role(p), vars);
-	if (rec == NULL || rolerecord_store(t, r->label, id, len, NULL, 0, rec) < 0)
+	if (rec == NULL ||
+	    rolerecord_store(t, r->label, id, len, NULL, 0, r->fresh, rec) < 0)
 		err_clear();
 	rolerecord_free(rec);
 }

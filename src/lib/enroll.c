@@ -927,6 +927,7 @@ enroll_role(struct token *t, const struct profile *p, const struct vars *vars,
 	n.tried = n.made = false;
 	n.cert = CK_INVALID_HANDLE;
 	rc = enroll_fill_result(p, &n.kp, cert, out);
+	out->fresh = true;
 	if (rc == 0 && (rc = enroll_keep_chain(t, chain, out)) < 0)
 		enroll_result_clear(out);
 out:

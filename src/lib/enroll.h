@@ -34,6 +34,10 @@ struct enroll_result {
 	char *warning;          /* a sentence for the user, or NULL: the
 				 * role is in, but its chain could not be
 				 * kept on the token */
+	bool fresh;             /* made whole by this run, on a label no
+				 * object carried before (the token locked
+				 * meanwhile): no record of the role is
+				 * on the token */
 };
 
 /* What enroll_role() returns when the CA took the request but asked to

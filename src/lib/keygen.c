@@ -63,6 +63,33 @@ keygen_attr_refused(CK_RV rv)
 	       rv == CKR_ACTION_PROHIBITED;
 }
 
+/* The module (function list) and token make (manufacturer and model)
+ * whose public or private half refused CKA_PUBLIC_KEY_INFO with its
+ * CKA_ID: later pairs of such tokens are not asked again, and a batch
+ * makes one refused write, not one per role. */
+static struct {
+	const CK_FUNCTION_LIST *fn;
+	char make[sizeof(((struct token_info *)0)->raw.manufacturer) +
+		  sizeof(((struct token_info *)0)->raw.model)];
+} keygen_spki_refused[2];
+
+/* Whether half I of T's pairs refused CKA_PUBLIC_KEY_INFO; with REFUSED
+ * true, remember that it did. */
+static bool
+keygen_spki_refuses(struct token *t, size_t i, bool refused)
+{
+	const struct token_info *info = token_get_info(t);
+	char make[sizeof(keygen_spki_refused[0].make)];
+
+	snprintf(make, sizeof(make), "%s/%s", info->raw.manufacturer, info->raw.model);
+	if (refused) {
+		keygen_spki_refused[i].fn = token_fn(t);
+		memcpy(keygen_spki_refused[i].make, make, sizeof(make));
+	}
+	return keygen_spki_refused[i].fn == token_fn(t) &&
+	       strcmp(keygen_spki_refused[i].make, make) == 0;
+}
+
 /* Set CKA_ID on both halves of KP and, in the same write where the
  * half takes it, CKA_PUBLIC_KEY_INFO SPKI (may be NULL): one file
  * rewrite in SoftHSM instead of two. A half that refuses the two (SoftHSM
@@ -78,14 +105,18 @@ keygen_set_id(struct token *t, const struct keypair *kp, const unsigned char *sp
 		{ CKA_ID, (void *)kp->id, kp->id_len },
 		{ CKA_PUBLIC_KEY_INFO, (void *)spki, spki_len },
 	};
+	bool both;
 	size_t i;
 
 	for (i = 0; i < NELEM(half); i++) {
-		if (spki != NULL && token_set_attrs(t, half[i], a, 2) == 0)
+		both = spki != NULL && !keygen_spki_refuses(t, i, false);
+		if (both && token_set_attrs(t, half[i], a, 2) == 0)
 			continue;
-		if ((spki != NULL && !keygen_attr_refused(err_last_ckr())) ||
+		if ((both && !keygen_attr_refused(err_last_ckr())) ||
 		    token_set_attrs(t, half[i], a, 1) < 0)
 			return err_prefix("set CKA_ID");
+		if (both)
+			(void)keygen_spki_refuses(t, i, true);
 	}
 	*spki_done = true;
 	err_clear();

@@ -341,7 +341,7 @@ out:
 int
 rolerecord_store(struct token *t, const char *label, const unsigned char *id,
 		 size_t id_len, const unsigned char *old_id, size_t old_id_len,
-		 const struct rolerecord *r)
+		 bool fresh, const struct rolerecord *r)
 {
 	struct waitstore_item *items = NULL, made;
 	json_t *doc = rolerecord_json(r);
@@ -357,7 +357,8 @@ rolerecord_store(struct token *t, const char *label, const unsigned char *id,
 	 * refuse to change a data object's value): a crash between the two
 	 * leaves both, and the next store removes the old one. A file is
 	 * keyed by the key, so the old key's goes once the new one is in. */
-	if (waitstore_find(t, label, CERTSTORE_RECORD, id, id_len, &items, &n) < 0)
+	if (!fresh &&
+	    waitstore_find(t, label, CERTSTORE_RECORD, id, id_len, &items, &n) < 0)
 		goto out;
 	if (n > 0 && items[n - 1].where == WAITSTORE_FILE) {
 		/* The file of this very key: replaced in place. */

@@ -77,10 +77,12 @@ int rolerecord_load(struct token *t, const char *label, const unsigned char *id,
 
 /* Keep R for the role labelled LABEL whose key now has CKA_ID ID,
  * replacing the record it has; OLD_ID (may be NULL) is the CKA_ID of the
- * key it replaced, whose record file goes once the new one is in. */
+ * key it replaced, whose record file goes once the new one is in. FRESH:
+ * the role was just made on a label no object carried (enroll_result's
+ * fresh), so there is no record to look for. */
 int rolerecord_store(struct token *t, const char *label,
 		     const unsigned char *id, size_t id_len,
-		     const unsigned char *old_id, size_t old_id_len,
+		     const unsigned char *old_id, size_t old_id_len, bool fresh,
 		     const struct rolerecord *r);
 
 /* Delete the record of the role labelled LABEL whose key has CKA_ID ID,

@@ -109,7 +109,7 @@ cmd_record_keep(const struct global_opts *g, struct token *t,
 					 '\0') == 1;
 	if (rec != NULL &&
 	    rolerecord_store(t, r->label, id, len, have_old ? old : NULL,
-			     old_len, rec) == 0)
+			     old_len, r->fresh, rec) == 0)
 		return;
 	fprintf(stderr, "p11enroll: %s: warning: role %s is in place, but its "
 		"enrollment record is not: %s\n", g->command, r->role,
