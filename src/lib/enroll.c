@@ -669,7 +669,10 @@ out:
 	return rc;
 }
 
-/* Whether role P has a key waiting on a CA that asked to wait. */
+/* Whether role P has a key waiting on a CA that asked to wait. Without
+ * one key under the awaiting label there is nothing to resume (and
+ * nothing more is searched): a ticket left alone is the label check's
+ * to report. */
 static int
 enroll_has_ticket(struct token *t, const struct profile *p, bool *yes)
 {
@@ -685,9 +688,10 @@ enroll_has_ticket(struct token *t, const struct profile *p, bool *yes)
 	if (rolestate_label(ROLESTATE_AWAITING, profile_label(p), awaiting,
 			    sizeof(awaiting)) < 0 ||
 	    certstore_find_label(t, CKO_PRIVATE_KEY, awaiting, &priv, &npriv) < 0 ||
-	    (npriv == 1 && token_get_attr(t, priv[0], CKA_ID, &id, &id_len) < 0) ||
-	    waitstore_find(t, awaiting, CERTSTORE_CA_TICKET, id, id_len, &found,
-			   &n) < 0)
+	    (npriv == 1 &&
+	     (token_get_attr(t, priv[0], CKA_ID, &id, &id_len) < 0 ||
+	      waitstore_find(t, awaiting, CERTSTORE_CA_TICKET, id, id_len, &found,
+			     &n) < 0)))
 		goto out;
 	*yes = n > 0;
 	rc = 0;
