@@ -250,7 +250,8 @@ enroll_promote(struct token *t, const struct profile *p, const struct enroll_new
 
 	/* The certificate goes last: until it carries the role's label, the
 	 * group still has a pending object and status --repair owns it. */
-	if (keygen_relabel_subject(t, &n->kp, label, n->subject, n->subject_len) < 0 ||
+	if (keygen_relabel_subject(t, &n->kp, label, n->subject,
+				   n->subject_len) < 0 ||
 	    token_set_attr(t, n->cert, CKA_LABEL, label, strlen(label)) < 0)
 		return err_prefix("write back");
 	return 0;
