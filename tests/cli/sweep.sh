@@ -18,6 +18,7 @@
 # passes) rotates all of them. The so-enroll scenario, an enroll on a
 # token that writes only for its security officer, rotates as the batch
 # does.
+# SWEEP_SAMPLE=K makes only every Kth run (the sanitizer pass: 2).
 # SWEEP_SCENARIOS picks among "enroll renew renew-due so-enroll batch";
 # SWEEP_JOBS
 # is how many runs go at once (2). SWEEP_SHARD=I/N
