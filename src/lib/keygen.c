@@ -63,6 +63,23 @@ keygen_attr_refused(CK_RV rv)
 	       rv == CKR_ACTION_PROHIBITED;
 }
 
+/* Write A[0] on object H and, with BOTH, A[1] in the same
+ * C_SetAttributeValue: one file rewrite in SoftHSM instead of two. A
+ * module that refuses the two as attributes (keygen_attr_refused()) is
+ * asked for A[0] alone, which decides: its error is the last one; any
+ * other failure of the two is the answer. *TOOK: A[1] was written. */
+static int
+keygen_write_with(struct token *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE a[2], bool both,
+		  bool *took)
+{
+	*took = both && token_set_attrs(t, h, a, 2) == 0;
+	if (*took)
+		return 0;
+	if (both && !keygen_attr_refused(err_last_ckr()))
+		return -1;
+	return token_set_attrs(t, h, a, 1);
+}
+
 /* The module (function list) and token make (manufacturer and model)
  * whose public or private half refused CKA_PUBLIC_KEY_INFO with its
  * CKA_ID: later pairs of such tokens are not asked again, and a batch
@@ -73,29 +90,30 @@ static struct {
 		  sizeof(((struct token_info *)0)->raw.model)];
 } keygen_spki_refused[2];
 
-/* Whether half I of T's pairs refused CKA_PUBLIC_KEY_INFO; with REFUSED
- * true, remember that it did. */
-static bool
-keygen_spki_refuses(struct token *t, size_t i, bool refused)
+/* T's make, as keygen_spki_refused keeps it. */
+static void
+keygen_make_of(struct token *t, char *make, size_t size)
 {
 	const struct token_info *info = token_get_info(t);
+
+	snprintf(make, size, "%s/%s", info->raw.manufacturer, info->raw.model);
+}
+
+/* Whether half I of T's pairs is known to refuse CKA_PUBLIC_KEY_INFO. */
+static bool
+keygen_spki_refuses(struct token *t, size_t i)
+{
 	char make[sizeof(keygen_spki_refused[0].make)];
 
-	snprintf(make, sizeof(make), "%s/%s", info->raw.manufacturer, info->raw.model);
-	if (refused) {
-		keygen_spki_refused[i].fn = token_fn(t);
-		memcpy(keygen_spki_refused[i].make, make, sizeof(make));
-	}
+	keygen_make_of(t, make, sizeof(make));
 	return keygen_spki_refused[i].fn == token_fn(t) &&
 	       strcmp(keygen_spki_refused[i].make, make) == 0;
 }
 
 /* Set CKA_ID on both halves of KP and, in the same write where the
- * half takes it, CKA_PUBLIC_KEY_INFO SPKI (may be NULL): one file
- * rewrite in SoftHSM instead of two. A half that refuses the two (SoftHSM
- * keeps the public half's as it is) is asked for CKA_ID alone, which
- * decides: its error is the last one; any other failure is the answer.
- * *SPKI_DONE: nothing is left to try with SPKI. */
+ * half takes it, CKA_PUBLIC_KEY_INFO SPKI (may be NULL; SoftHSM keeps
+ * the public half's as it is): keygen_write_with(). *SPKI_DONE: nothing
+ * is left to try with SPKI. */
 static int
 keygen_set_id(struct token *t, const struct keypair *kp, const unsigned char *spki,
 	      size_t spki_len, bool *spki_done)
@@ -105,18 +123,18 @@ keygen_set_id(struct token *t, const struct keypair *kp, const unsigned char *sp
 		{ CKA_ID, (void *)kp->id, kp->id_len },
 		{ CKA_PUBLIC_KEY_INFO, (void *)spki, spki_len },
 	};
-	bool both;
+	bool both, took;
 	size_t i;
 
 	for (i = 0; i < NELEM(half); i++) {
-		both = spki != NULL && !keygen_spki_refuses(t, i, false);
-		if (both && token_set_attrs(t, half[i], a, 2) == 0)
-			continue;
-		if ((both && !keygen_attr_refused(err_last_ckr())) ||
-		    token_set_attrs(t, half[i], a, 1) < 0)
+		both = spki != NULL && !keygen_spki_refuses(t, i);
+		if (keygen_write_with(t, half[i], a, both, &took) < 0)
 			return err_prefix("set CKA_ID");
-		if (both)
-			(void)keygen_spki_refuses(t, i, true);
+		if (both && !took) {
+			keygen_spki_refused[i].fn = token_fn(t);
+			keygen_make_of(t, keygen_spki_refused[i].make,
+				       sizeof(keygen_spki_refused[i].make));
+		}
 	}
 	*spki_done = true;
 	err_clear();
@@ -768,16 +786,13 @@ keygen_relabel_subject(struct token *t, const struct keypair *kp, const char *la
 		{ CKA_LABEL, (void *)label, strlen(label) },
 		{ CKA_SUBJECT, (void *)subject, subject_len },
 	};
-	bool both = subject != NULL;
+	bool both = subject != NULL, took;
 	size_t i;
 
 	for (i = 0; i < NELEM(half); i++) {
-		if (both && token_set_attrs(t, half[i], a, 2) == 0)
-			continue;
-		if ((both && !keygen_attr_refused(err_last_ckr())) ||
-		    token_set_attrs(t, half[i], a, 1) < 0)
+		if (keygen_write_with(t, half[i], a, both, &took) < 0)
 			return err_prefix("label the key pair '%s'", label);
-		both = false;
+		both = took;
 	}
 	err_clear();
 	return 0;
